@@ -1,0 +1,43 @@
+"""The open-architecture registry of a Smart City Office."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from registry import config as settings_module
+
+__version__ = "0.1.0"
+log = logging.getLogger("registry")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the Flask application: settings, storage, blueprints, error handlers."""
+    from registry.services import Services
+    from registry.web import api, errors, pages
+
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="web/templates", static_folder="web/static")
+    overrides = dict(config or {})
+    settings = settings_module.load(overrides)
+    app.instance_path = settings_module.instance_path(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["REGISTRY"] = settings
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"]
+    app.config["TESTING"] = bool(overrides.get("TESTING", False))
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    services = Services.from_settings(settings, app.instance_path)
+    services.prepare()
+    app.extensions["registry"] = services
+
+    errors.init_app(app)
+    pages.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

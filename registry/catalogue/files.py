@@ -1,0 +1,162 @@
+"""The catalogue's YAML layout: read a folder of records, write one back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from registry.catalogue.records import KINDS, RecordError, validate_record
+from registry.catalogue.snapshot import Catalogue
+
+MAX_FILE_BYTES = 1024 * 1024
+
+
+class CatalogueLoadError(Exception):
+    """A catalogue folder could not be read; `errors` says where and why."""
+
+    def __init__(self, errors: list[RecordError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def record_files(root: Path) -> Iterable[tuple[str, Path]]:
+    """Yield (kind, file) for every record file of a catalogue folder."""
+    for kind, (_, folder) in KINDS.items():
+        directory = root / folder
+        if directory.is_dir():
+            for path in sorted(directory.iterdir()):
+                if path.suffix in (".yaml", ".yml") and path.is_file():
+                    yield kind, path
+
+
+def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
+    """Read and check every record under the given catalogue folders.
+
+    All or nothing: raises CatalogueLoadError listing every problem of every file.
+    """
+    from registry.validation.parse import Limits, parse_document
+
+    records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    seen: dict[tuple[str, str], Path] = {}
+    errors: list[RecordError] = []
+    found = False
+    for root in roots:
+        if not root.is_dir():
+            errors.append(RecordError(str(root), "", "is not a folder"))
+            continue
+        for kind, path in record_files(root):
+            found = True
+            name = str(path)
+            parsed = parse_document(path.read_bytes(), Limits(max_bytes=MAX_FILE_BYTES))
+            if parsed.findings:
+                errors.extend(RecordError(name, f.path, f.message, f.line, f.column)
+                              for f in parsed.findings)
+                continue
+            data = parsed.value
+            for pointer, message in validate_record(kind, data):
+                line, column = _position(parsed.positions, pointer)
+                errors.append(RecordError(name, pointer, message, line, column))
+            if not isinstance(data, dict) or "id" not in data:
+                continue
+            if data["id"] != path.stem:
+                line, column = _position(parsed.positions, "/id")
+                errors.append(RecordError(
+                    name, "/id", f"id {data['id']!r} differs from the file name "
+                    f"{path.name!r}: name the file {data['id']}.yaml", line, column))
+            key = (kind, str(data["id"]))
+            if key in seen:
+                errors.append(RecordError(name, "/id", f"{kind} {data['id']!r} is also "
+                                          f"defined in {seen[key]}"))
+            seen[key] = path
+            records[kind].append(data)
+    if not found and not errors:
+        errors.append(RecordError(", ".join(map(str, roots)), "",
+                                  "holds no catalogue record: expected standards/*.yaml "
+                                  "and reference_arch/{principles,components,vocabularies}/"))
+    errors.extend(cross_check(records))
+    if errors:
+        raise CatalogueLoadError(errors)
+    return records
+
+
+def _position(positions: Mapping[str, tuple[int, int]], pointer: str
+              ) -> tuple[int | None, int | None]:
+    from registry.validation.findings import locate
+
+    return locate(positions, pointer)
+
+
+def cross_check(records: Mapping[str, list[Mapping[str, Any]]]) -> list[RecordError]:
+    """Return the broken links between records (unknown ids and concepts)."""
+    errors: list[RecordError] = []
+    ids = {kind: {r["id"] for r in rs if isinstance(r, Mapping) and "id" in r}
+           for kind, rs in records.items()}
+    concepts = {v["id"]: {c["id"] for c in v.get("concepts", [])}
+                for v in records.get("vocabulary", []) if isinstance(v, Mapping)}
+
+    def check(kind: str, rec: Mapping[str, Any], field: str, target: str,
+              scheme: str | None = None) -> None:
+        values = rec.get(field)
+        if values is None:
+            return
+        for i, value in enumerate(values if isinstance(values, list) else [values]):
+            known = concepts.get(scheme, set()) if scheme else ids.get(target, set())
+            if scheme and scheme not in concepts:
+                return  # vocabulary not loaded: nothing to check against
+            if value not in known:
+                where = f"/{field}/{i}" if isinstance(values, list) else f"/{field}"
+                what = f"concept of {scheme}" if scheme else target
+                errors.append(RecordError(f"{kind} {rec['id']}", where,
+                                          f"{value!r} is not a known {what}"))
+
+    for rec in records.get("standard", []):
+        check("standard", rec, "applies_to", "", "capabilities")
+        check("standard", rec, "principles", "principle")
+        check("standard", rec, "category", "", "standard-categories")
+        check("standard", rec, "replaced_by", "standard")
+    for rec in records.get("component", []):
+        check("component", rec, "provides", "", "capabilities")
+        check("component", rec, "implements", "standard")
+        check("component", rec, "owner", "", "organisations")
+    return errors
+
+
+def load_catalogue(*roots: Path, version: str = "files") -> Catalogue:
+    """Build a catalogue snapshot straight from YAML folders (no database)."""
+    records = read_records(roots)
+    return Catalogue(standards=records["standard"], principles=records["principle"],
+                     components=records["component"], vocabularies=records["vocabulary"],
+                     version=version)
+
+
+def shipped_root() -> Path:
+    """Return the folder of the shipped catalogue (the repository root)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def dump_record(data: Mapping[str, Any]) -> str:
+    """Return a record as YAML in a stable, readable form."""
+    return yaml.dump(dict(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     width=88, default_flow_style=False)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Indents lists under their key, as the shipped files are written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+        return super().increase_indent(flow, False)
+
+
+def write_catalogue(records: Mapping[str, Iterable[Mapping[str, Any]]], root: Path) -> int:
+    """Write records in the YAML layout under root; return the number of files written."""
+    count = 0
+    for kind, items in records.items():
+        directory = root / KINDS[kind][1]
+        directory.mkdir(parents=True, exist_ok=True)
+        for data in items:
+            (directory / f"{data['id']}.yaml").write_text(dump_record(data), encoding="utf-8")
+            count += 1
+    return count

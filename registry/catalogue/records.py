@@ -1,0 +1,83 @@
+"""Record kinds of the catalogue and their validation against the record schemas."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "catalogue"
+
+# kind -> (schema file, folder in the YAML layout relative to the catalogue root)
+KINDS: dict[str, tuple[str, str]] = {
+    "standard": ("standard.schema.json", "standards"),
+    "principle": ("principle.schema.json", "reference_arch/principles"),
+    "component": ("component.schema.json", "reference_arch/components"),
+    "vocabulary": ("vocabulary.schema.json", "reference_arch/vocabularies"),
+}
+
+PLURALS = {"standard": "standards", "principle": "principles", "component": "components",
+           "vocabulary": "vocabularies"}
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One problem in a catalogue record: where it is and what is wrong."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        field = f" {self.path}" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+@cache
+def _registry() -> Registry:
+    resources = []
+    for path in SCHEMA_DIR.glob("*.schema.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    # Relative $refs ("common.schema.json#...") resolve against each schema's $id,
+    # so every schema is found locally and nothing is ever fetched.
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
+    """Return the compiled validator of a record kind."""
+    schema = json.loads((SCHEMA_DIR / KINDS[kind][0]).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, registry=_registry())
+
+
+def pointer(parts: Any) -> str:
+    """Return a JSON Pointer for a sequence of keys and indexes."""
+    out = ""
+    for part in parts:
+        out += "/" + str(part).replace("~", "~0").replace("/", "~1")
+    return out
+
+
+def validate_record(kind: str, data: Any) -> list[tuple[str, str]]:
+    """Return (JSON pointer, message) pairs for every schema problem of a record."""
+    errors = sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    return [(pointer(e.absolute_path), _plain(e)) for e in errors]
+
+
+def _plain(error: Any) -> str:
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field")
+    return error.message

@@ -1,0 +1,158 @@
+"""The `registry` command: serve, import and export the catalogue, look things up.
+
+Thin: every command translates its options into calls of the core and back.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from registry import config as settings_module
+
+FORMATS = ("text", "json")
+
+
+def _services(import_shipped: bool = True) -> Any:
+    from registry.services import Services
+
+    settings = settings_module.load()
+    if not import_shipped:
+        settings["AUTO_IMPORT"] = False
+    services = Services.from_settings(settings, settings_module.instance_path(settings))
+    try:
+        services.prepare()
+    except Exception as exc:  # the store is unreachable or its schema is broken
+        raise click.ClickException(f"cannot open the store {services.store.url}: {exc}") \
+            from None
+    return services
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="registry")
+def main() -> None:
+    """The open-architecture registry of a Smart City Office.
+
+    Settings come from REGISTRY_* environment variables (see `registry settings`);
+    the store is SQLite in the instance folder unless REGISTRY_DATABASE_URL names
+    another database.
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Reload on code changes and show tracebacks.")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the registry with the development server.
+
+    Loads the shipped catalogue into an empty store first. In production run
+    gunicorn instead:  gunicorn -w 4 'registry:create_app()'
+    """
+    from registry import create_app
+
+    app = create_app()
+    click.echo(f"Serving the registry on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    app.run(host=host, port=port, debug=debug, use_reloader=debug)
+
+
+@main.command("import")
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--author", default="registry import", show_default=True,
+              help="Name recorded as the author of the revisions.")
+def import_(folders: tuple[Path, ...], author: str) -> None:
+    """Import catalogue YAML from FOLDERS (each holding standards/ and reference_arch/).
+
+    All or nothing: a single bad file imports nothing and every problem is listed
+    as FILE:LINE:COLUMN: FIELD MESSAGE. Importing the same files again changes
+    nothing (no new revision for an unchanged record).
+    """
+    from registry.catalogue.files import CatalogueLoadError, read_records
+
+    try:
+        records = read_records(list(folders))
+    except CatalogueLoadError as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"{len(exc.errors)} problem(s): nothing was imported") \
+            from None
+    services = _services(import_shipped=False)
+    result = services.store.import_records(records, author=author)
+    for kind in records:
+        click.echo(f"{kind}s: {result.created[kind]} created, {result.updated[kind]} updated, "
+                   f"{result.unchanged[kind]} unchanged")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export(folder: Path) -> None:
+    """Write the stored catalogue to FOLDER in the layout that `registry import` reads."""
+    from registry.catalogue.files import write_catalogue
+
+    services = _services()
+    count = write_catalogue(services.store.export(), folder)
+    click.echo(f"wrote {count} records under {folder}")
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["mandatory", "recommended", "candidate",
+                                             "deprecated"]), multiple=True,
+              help="Only standards with this status (repeat for several).")
+@click.option("--applies-to", "applies_to", metavar="CAPABILITY",
+              help="Only standards that apply to this capability.")
+@click.option("-q", "--query", help="Words that must occur in the title (any language).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True)
+def standards(status: tuple[str, ...], applies_to: str | None, query: str | None,
+              fmt: str) -> None:
+    """List the standards of the catalogue, e.g. `registry standards --status mandatory`."""
+    from registry.catalogue.query import QueryError, parse_filters, select
+
+    catalogue = _services().snapshots.get()
+    args = {"status": ",".join(status), "applies_to": applies_to or "", "q": query or ""}
+    try:
+        filters = parse_filters("standard", {k: v for k, v in args.items() if v}, catalogue)
+    except QueryError as exc:
+        raise click.BadParameter(exc.message) from None
+    items = select("standard", filters, catalogue)
+    if fmt == "json":
+        sys.stdout.buffer.write(orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    width = max((len(s["id"]) for s in items), default=2)
+    for s in items:
+        click.echo(f"{s['id']:<{width}}  {s['status']:<11}  {s['version'][:24]:<24}  "
+                   f"{s['title']['en']}")
+    click.echo(f"{len(items)} standard(s)", err=True)
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply pending migrations (run once before starting production workers)."""
+    from registry.services import Services
+
+    settings = settings_module.load()
+    services = Services.from_settings(settings, settings_module.instance_path(settings))
+    pending = services.store.pending_migrations()
+    services.store.migrate()
+    click.echo(f"applied {len(pending)} migration(s)" if pending else "already up to date")
+
+
+@main.command("settings")
+def settings_cmd() -> None:
+    """List every setting, its environment variable, current value and meaning."""
+    values = settings_module.load()
+    for s in settings_module.SETTINGS:
+        value = values[s.name]
+        shown = "(set)" if s.name == "SECRET_KEY" and value else value
+        click.echo(f"{s.env} = {shown!r}\n    {s.help}")

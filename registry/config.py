@@ -1,0 +1,90 @@
+"""Settings as data: name, default and help; REGISTRY_* environment variables override."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        """Return the environment variable that overrides the setting."""
+        return f"REGISTRY_{self.name}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("INSTANCE_PATH", None,
+            "Folder of the instance's own files (the default SQLite store); default: "
+            "instance/ in a source checkout, else <prefix>/var/registry-instance."),
+    Setting("DATABASE_URL", None,
+            "SQLAlchemy URL of the store; default: SQLite file registry.sqlite in the "
+            "instance folder. PostgreSQL: postgresql+psycopg://user@host/db."),
+    Setting("BASE_IRI", None,
+            "Base of every record's IRI; default: the server's own root URL."),
+    Setting("SNAPSHOT_TTL", 1.0,
+            "Seconds a worker serves its catalogue snapshot before checking the store "
+            "for a newer catalogue revision (0 checks on every request)."),
+    Setting("AUTO_MIGRATE", True,
+            "Apply pending database migrations on start; in production turn it off and "
+            "run `registry db upgrade` once before starting the workers."),
+    Setting("AUTO_IMPORT", True,
+            "Import the shipped catalogue on start when the store holds no record."),
+    Setting("MAX_UPLOAD_BYTES", 1024 * 1024,
+            "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
+    Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),
+    Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache read answers (Cache-Control)."),
+    Setting("SECRET_KEY", None, "Key that signs cookies and forms; required in production."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load(overrides: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then REGISTRY_* environment, then overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = environ.get(s.env)
+        try:
+            values[s.name] = s.default if raw in (None, "") else _coerce(s.default, raw)
+        except ValueError as exc:
+            raise ValueError(f"{s.env}={raw!r} is not valid: {s.help}") from exc
+    for key, value in (overrides or {}).items():
+        name = key.removeprefix("REGISTRY_")
+        if name in _BY_NAME:
+            values[name] = value
+    return values
+
+
+def instance_path(settings: Mapping[str, Any]) -> str:
+    """Return the instance folder: the setting, else Flask's convention for this package."""
+    if settings.get("INSTANCE_PATH"):
+        return str(settings["INSTANCE_PATH"])
+    package = os.path.dirname(os.path.abspath(__file__))
+    checkout = os.path.dirname(package)
+    if os.path.exists(os.path.join(checkout, "pyproject.toml")):
+        return os.path.join(checkout, "instance")
+    import sys
+
+    return os.path.join(sys.prefix, "var", "registry-instance")

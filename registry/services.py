@@ -1,0 +1,52 @@
+"""What a running registry holds: the store and the catalogue snapshot (no Flask)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from registry.catalogue.files import read_records, shipped_root
+from registry.storage.snapshots import SnapshotCache
+from registry.storage.store import Conflict, ImportResult, Store, default_url
+
+log = logging.getLogger("registry")
+
+
+@dataclass
+class Services:
+    """The store and its snapshot cache, shared by the web app and the CLI."""
+
+    store: Store
+    snapshots: SnapshotCache
+    settings: dict[str, Any]
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], instance_path: str) -> Services:
+        """Open the store that the settings name (SQLite in the instance folder by default)."""
+        store = Store(settings["DATABASE_URL"] or default_url(instance_path))
+        return cls(store, SnapshotCache(store, settings["SNAPSHOT_TTL"]), settings)
+
+    def prepare(self) -> None:
+        """Bring the database schema up to date and load the shipped catalogue if empty."""
+        if self.settings.get("AUTO_MIGRATE", True):
+            try:
+                self.store.migrate()
+            except Exception:
+                # Another worker may have migrated at the same moment; only a schema
+                # that is still behind is an error.
+                if self.store.pending_migrations():
+                    raise
+        if self.settings["AUTO_IMPORT"] and self.store.count() == 0:
+            try:
+                result = self.import_shipped()
+                log.info("imported the shipped catalogue: %d records", result.changed)
+            except Conflict:
+                log.info("another worker imported the shipped catalogue first")
+
+    def import_shipped(self) -> ImportResult:
+        """Import the catalogue shipped in the repository."""
+        records = read_records([shipped_root()])
+        result = self.store.import_records(records, author="registry (shipped catalogue)")
+        self.snapshots.invalidate()
+        return result

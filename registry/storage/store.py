@@ -1,0 +1,314 @@
+"""The store: records with revisions and audit events, one transaction per write."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
+
+from registry.catalogue.records import KINDS
+from registry.catalogue.snapshot import Catalogue
+from registry.storage.tables import audit_events, catalogue_state, records, revisions
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CATALOGUE_KINDS = tuple(KINDS)
+
+
+class NotFound(Exception):
+    """No record of that kind and id."""
+
+
+class Conflict(Exception):
+    """The record already exists (a create met an existing record)."""
+
+    def __init__(self, current: StoredRecord) -> None:
+        super().__init__(f"{current.kind} {current.id} already exists")
+        self.current = current
+
+
+class PreconditionFailed(Exception):
+    """The caller's revision (If-Match) is not the current one."""
+
+    def __init__(self, current: StoredRecord | None) -> None:
+        super().__init__("the record changed since it was read")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record as stored: its data and its current revision."""
+
+    kind: str
+    id: str
+    data: dict[str, Any]
+    revision: int
+    digest: str
+    updated_at: datetime
+    updated_by: str
+
+    @property
+    def etag(self) -> str:
+        """Return the strong entity tag of this revision."""
+        return f'"{self.revision}-{self.digest[:16]}"'
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did, per kind: created, updated and unchanged counts."""
+
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+
+    @property
+    def changed(self) -> int:
+        """Return the number of records created or updated."""
+        return sum(self.created.values()) + sum(self.updated.values())
+
+
+def digest(data: Mapping[str, Any]) -> str:
+    """Return a content hash of a record, independent of key order."""
+    return hashlib.sha1(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_url(instance_path: str | Path) -> str:
+    """Return the SQLite URL of the default store in the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'registry.sqlite'}"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    if url.startswith("sqlite"):
+        # Each thread and process opens its own connection: SQLite connections are cheap
+        # and WAL lets readers run beside the one writer.
+        engine = create_engine(url, poolclass=NullPool, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Store:
+    """Records, their revisions and the audit trail in one SQL database."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+
+    # -- schema -----------------------------------------------------------------
+
+    def _alembic(self, connection: Connection) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        return config
+
+    def pending_migrations(self) -> list[str]:
+        """Return the migrations not yet applied to the database, oldest first."""
+        with self.engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+            script = ScriptDirectory.from_config(self._alembic(connection))
+            applied = {rev.revision for head in heads
+                       for rev in script.iterate_revisions(head, "base")}
+            return [rev.revision for rev in reversed(list(script.walk_revisions()))
+                    if rev.revision not in applied]
+
+    def migrate(self) -> None:
+        """Apply every pending migration."""
+        with self.engine.begin() as connection:
+            command.upgrade(self._alembic(connection), "head")
+
+    # -- reads ------------------------------------------------------------------
+
+    def catalogue_version(self) -> int:
+        """Return the catalogue's revision counter (bumped by every catalogue write)."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(catalogue_state.c.version).where(catalogue_state.c.id == 1)
+            ).scalar_one()
+
+    def get(self, kind: str, record_id: str) -> StoredRecord:
+        """Return a record, or raise NotFound."""
+        with self.engine.connect() as connection:
+            found = self._get(connection, kind, record_id)
+        if found is None:
+            raise NotFound(f"{kind} {record_id}")
+        return found
+
+    @staticmethod
+    def _get(connection: Connection, kind: str, record_id: str) -> StoredRecord | None:
+        row = connection.execute(
+            select(records).where(and_(records.c.kind == kind, records.c.id == record_id))
+        ).first()
+        return None if row is None else StoredRecord(**row._mapping)
+
+    def all(self, kind: str) -> list[StoredRecord]:
+        """Return every record of a kind, by id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(records).where(records.c.kind == kind).order_by(records.c.id))
+            return [StoredRecord(**row._mapping) for row in rows]
+
+    def count(self, kinds: Iterable[str] = CATALOGUE_KINDS) -> int:
+        """Return how many records of these kinds are stored."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(records)
+                .where(records.c.kind.in_(list(kinds)))).scalar_one()
+
+    def revisions(self, kind: str, record_id: str) -> list[dict[str, Any]]:
+        """Return the revisions of a record, oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(revisions)
+                .where(and_(revisions.c.kind == kind, revisions.c.record_id == record_id))
+                .order_by(revisions.c.revision))
+            return [dict(row._mapping) for row in rows]
+
+    def audit(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Return the latest audit events, newest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(audit_events).order_by(audit_events.c.seq.desc()).limit(limit))
+            return [dict(row._mapping) for row in rows]
+
+    def load_catalogue(self) -> Catalogue:
+        """Build the catalogue snapshot of the current stored revision."""
+        with self.engine.connect() as connection:
+            version = connection.execute(
+                select(catalogue_state.c.version).where(catalogue_state.c.id == 1)
+            ).scalar_one()
+            rows = connection.execute(
+                select(records.c.kind, records.c.data)
+                .where(records.c.kind.in_(CATALOGUE_KINDS)))
+            by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in CATALOGUE_KINDS}
+            for kind, data in rows:
+                by_kind[kind].append(data)
+        return Catalogue(standards=by_kind["standard"], principles=by_kind["principle"],
+                         components=by_kind["component"],
+                         vocabularies=by_kind["vocabulary"], version=str(version))
+
+    def export(self, kinds: Iterable[str] = CATALOGUE_KINDS) -> dict[str, list[dict[str, Any]]]:
+        """Return the current data of every record of these kinds, by kind."""
+        return {kind: [r.data for r in self.all(kind)] for kind in kinds}
+
+    # -- writes -----------------------------------------------------------------
+
+    def put(self, kind: str, record_id: str, data: dict[str, Any], *, author: str,
+            if_match: int | None = None, create_only: bool = False,
+            message: str | None = None) -> StoredRecord:
+        """Create or update a record as a new revision, in one transaction.
+
+        `if_match` is the revision the caller read: the write is refused with
+        PreconditionFailed when another write came first. `create_only` refuses to
+        replace an existing record (Conflict).
+        """
+        with self.engine.begin() as connection:
+            return self._put(connection, kind, record_id, data, author=author,
+                             if_match=if_match, create_only=create_only,
+                             message=message, action=None)
+
+    def _put(self, connection: Connection, kind: str, record_id: str, data: dict[str, Any],
+             *, author: str, if_match: int | None, create_only: bool,
+             message: str | None, action: str | None) -> StoredRecord:
+        now = _now()
+        new_digest = digest(data)
+        current = self._get(connection, kind, record_id)
+        if current is None:
+            if if_match is not None:
+                raise PreconditionFailed(None)
+            try:
+                # A savepoint keeps a PostgreSQL transaction usable when a concurrent
+                # create of the same id wins the race.
+                with connection.begin_nested():
+                    connection.execute(insert(records).values(
+                        kind=kind, id=record_id, data=data, revision=1, digest=new_digest,
+                        updated_at=now, updated_by=author))
+            except IntegrityError:
+                winner = self._get(connection, kind, record_id)
+                if winner is None:  # pragma: no cover - the row must exist now
+                    raise
+                raise Conflict(winner) from None
+            stored = StoredRecord(kind, record_id, data, 1, new_digest, now, author)
+            self._history(connection, stored, action or "create", message)
+            return stored
+        if create_only:
+            raise Conflict(current)
+        if if_match is not None and if_match != current.revision:
+            raise PreconditionFailed(current)
+        revision = current.revision + 1
+        # The WHERE on the old revision makes concurrent updates fail instead of
+        # silently overwriting each other, even between separate processes.
+        result = connection.execute(
+            update(records)
+            .where(and_(records.c.kind == kind, records.c.id == record_id,
+                        records.c.revision == current.revision))
+            .values(data=data, revision=revision, digest=new_digest, updated_at=now,
+                    updated_by=author))
+        if result.rowcount != 1:
+            raise PreconditionFailed(self._get(connection, kind, record_id))
+        stored = StoredRecord(kind, record_id, data, revision, new_digest, now, author)
+        self._history(connection, stored, action or "update", message)
+        return stored
+
+    def _history(self, connection: Connection, stored: StoredRecord, action: str,
+                 message: str | None) -> None:
+        connection.execute(insert(revisions).values(
+            kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
+            data=stored.data, author=stored.updated_by, message=message,
+            created_at=stored.updated_at))
+        connection.execute(insert(audit_events).values(
+            at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
+            kind=stored.kind, record_id=stored.id, revision=stored.revision,
+            detail={"message": message} if message else None))
+        if stored.kind in CATALOGUE_KINDS:
+            connection.execute(update(catalogue_state).where(catalogue_state.c.id == 1)
+                               .values(version=catalogue_state.c.version + 1))
+
+    def import_records(self, by_kind: Mapping[str, Iterable[dict[str, Any]]], *,
+                       author: str, message: str | None = None) -> ImportResult:
+        """Import records in one transaction; unchanged records get no new revision."""
+        created: dict[str, int] = {}
+        updated: dict[str, int] = {}
+        unchanged: dict[str, int] = {}
+        with self.engine.begin() as connection:
+            for kind, items in by_kind.items():
+                created[kind] = updated[kind] = unchanged[kind] = 0
+                for data in items:
+                    current = self._get(connection, kind, data["id"])
+                    if current is not None and current.digest == digest(data):
+                        unchanged[kind] += 1
+                        continue
+                    self._put(connection, kind, data["id"], data, author=author,
+                              if_match=None if current is None else current.revision,
+                              create_only=False, message=message, action="import")
+                    if current is None:
+                        created[kind] += 1
+                    else:
+                        updated[kind] += 1
+        return ImportResult(created, updated, unchanged)

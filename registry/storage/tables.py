@@ -1,0 +1,69 @@
+"""The tables of the store (SQLAlchemy Core); migrations in `migrations/` create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+# JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
+Document = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only autoincrements INTEGER PRIMARY KEY columns.
+SequenceId = BigInteger().with_variant(Integer(), "sqlite")
+
+records = Table(
+    "records", metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("id", String(100), primary_key=True),
+    Column("data", Document, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("digest", String(40), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+revisions = Table(
+    "revisions", metadata,
+    Column("seq", SequenceId, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("record_id", String(100), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("data", Document, nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("message", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "record_id", "revision", name="uq_revisions_record_revision"),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("seq", SequenceId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("record_id", String(100), nullable=False),
+    Column("revision", Integer, nullable=True),
+    Column("detail", Document, nullable=True),
+)
+
+# One row (id = 1): bumped in every transaction that changes the catalogue, so each
+# worker process knows when to rebuild its snapshot.
+catalogue_state = Table(
+    "catalogue_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)

@@ -1,0 +1,47 @@
+"""HTTP helpers: JSON bodies, entity tags and conditional reads."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request
+
+
+def dumps(data: Any) -> bytes:
+    """Serialise data as JSON (dates as ISO strings)."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
+def body_etag(body: bytes) -> str:
+    """Return a strong entity tag for a response body."""
+    return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Return True when an If-None-Match / If-Match header names this entity tag."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def cached_json(body: bytes, etag: str | None = None, status: int = 200,
+                mimetype: str = "application/json") -> Response:
+    """Answer a read with ETag and Cache-Control, or 304 when the client's copy is current."""
+    etag = etag or body_etag(body)
+    max_age = current_app.config["REGISTRY"]["CACHE_MAX_AGE"]
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if etag_matches(request.headers.get("If-None-Match"), etag):
+        return Response(status=304, headers=headers)
+    return Response(body, status=status, mimetype=mimetype, headers=headers)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> Response:
+    """Answer with a JSON body, uncached."""
+    return Response(dumps(data), status=status, mimetype="application/json",
+                    headers=headers or {})

@@ -1,0 +1,235 @@
+"""The OpenAPI 3.1 document of the API, built from the record schemas it serves."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from registry import __version__
+from registry.catalogue.query import FILTERS, PAGING
+from registry.catalogue.records import SCHEMA_DIR
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace references to common.schema.json by the definitions themselves."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith(("common.schema.json#/$defs/", "#/$defs/")):
+            target = _inline(defs[ref.rsplit("/", 1)[1]], defs)
+            extra = {k: v for k, v in node.items() if k != "$ref"}
+            return {**target, **extra}
+        return {k: _inline(v, defs) for k, v in node.items() if k not in ("$schema", "$id")}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _record_schema(name: str) -> dict[str, Any]:
+    defs = json.loads((SCHEMA_DIR / "common.schema.json").read_text("utf-8"))["$defs"]
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text("utf-8"))
+    return _inline(schema, defs)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+}
+CACHED = {"ETag": {"$ref": "#/components/headers/ETag"},
+          "Cache-Control": {"$ref": "#/components/headers/CacheControl"}}
+
+
+def _read(summary: str, schema: dict[str, Any], *, params: list[dict[str, Any]] | None = None,
+          errors: tuple[str, ...] = ("400", "404"), tag: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {**_json(schema, "the answer"), "headers": CACHED},
+        "304": {"description": "the client's copy (If-None-Match) is current"},
+    }
+    responses.update({code: ERRORS[code] for code in errors})
+    return {"get": {"summary": summary, "tags": [tag], "operationId": _op_id(summary),
+                    "parameters": [*(params or []),
+                                   {"$ref": "#/components/parameters/IfNoneMatch"}],
+                    "responses": responses}}
+
+
+def _op_id(summary: str) -> str:
+    words = [w for w in summary.replace(",", "").split() if w.isalnum()]
+    return words[0].lower() + "".join(w.capitalize() for w in words[1:])
+
+
+def _list_params(kind: str) -> list[dict[str, Any]]:
+    out = [{"name": f.name, "in": "query", "required": False,
+            "description": f"{f.help}; several values separated by commas match any",
+            "schema": {"type": "string"}} for f in FILTERS[kind].values()]
+    out.append({"name": "q", "in": "query", "required": False,
+                "description": "words that must all occur in the title or name, any language",
+                "schema": {"type": "string", "maxLength": 200}})
+    out.append({"name": "page", "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 1, "default": 1}})
+    out.append({"name": "per_page", "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}})
+    assert all(p in [o["name"] for o in out] for p in PAGING)
+    return out
+
+
+def _id_param(name: str = "record_id", description: str = "the record's id") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string"}}
+
+
+def _page_of(item: str, key: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["total", "page", "per_page", key],
+            "properties": {"total": {"type": "integer", "minimum": 0},
+                           "page": {"type": "integer", "minimum": 1},
+                           "per_page": {"type": "integer", "minimum": 1},
+                           key: {"type": "array", "items": _ref(item)}}}
+
+
+REF_ITEM = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+REVISION = {"type": "object", "required": ["revision", "action", "author", "created_at"],
+            "properties": {"revision": {"type": "integer"}, "action": {"type": "string"},
+                           "author": {"type": "string"},
+                           "message": {"type": ["string", "null"]},
+                           "created_at": {"type": "string"}}}
+CONCEPT = {"type": "object", "required": ["id", "scheme", "label", "broader", "narrower"],
+           "properties": {"id": {"type": "string"}, "scheme": {"type": "string"},
+                          "label": {"type": "object"}, "definition": {"type": "object"},
+                          "broader": {"type": "array", "items": {"type": "string"}},
+                          "narrower": {"type": "array", "items": {"type": "string"}},
+                          "exact_match": {"type": "array", "items": {"type": "string"}},
+                          "deprecated": {"type": "boolean"}}}
+
+
+def _refs() -> dict[str, Any]:
+    return {"type": "array", "items": REF_ITEM}
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of every route of the API."""
+    schemas: dict[str, Any] = {
+        "Standard": _record_schema("standard"),
+        "Principle": _record_schema("principle"),
+        "Component": _record_schema("component"),
+        "Vocabulary": _record_schema("vocabulary"),
+        "Concept": CONCEPT,
+        "Revision": REVISION,
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {
+                "type": "object", "required": ["status", "code", "message", "detail"],
+                "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                               "message": {"type": "string"},
+                               "detail": {"type": ["object", "null"]}}}}},
+        "StandardPage": _page_of("Standard", "standards"),
+        "PrinciplePage": _page_of("Principle", "principles"),
+        "ComponentPage": _page_of("Component", "components"),
+        "StandardDetail": {
+            "type": "object",
+            "required": ["standard", "principles", "components", "capabilities",
+                         "replaced_by", "replaces", "status_history", "revisions"],
+            "properties": {
+                "standard": _ref("Standard"), "principles": _refs(),
+                "components": _refs(), "capabilities": _refs(),
+                "replaced_by": {"oneOf": [REF_ITEM, {"type": "null"}]},
+                "replaces": _refs(), "status_history": {"type": "array"},
+                "revisions": {"type": "array", "items": _ref("Revision")}}},
+        "PrincipleDetail": {
+            "type": "object", "required": ["principle", "standards", "revisions"],
+            "properties": {"principle": _ref("Principle"), "standards": _refs(),
+                           "revisions": {"type": "array", "items": _ref("Revision")}}},
+        "ComponentDetail": {
+            "type": "object",
+            "required": ["component", "owner", "capabilities", "standards", "revisions"],
+            "properties": {"component": _ref("Component"), "owner": REF_ITEM,
+                           "capabilities": _refs(), "standards": _refs(),
+                           "revisions": {"type": "array", "items": _ref("Revision")}}},
+        "VocabularyList": {
+            "type": "object", "required": ["vocabularies"],
+            "properties": {"vocabularies": {"type": "array", "items": {
+                "type": "object", "required": ["id", "title", "concepts"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "object"},
+                               "concepts": {"type": "integer"}}}}}},
+        "VocabularyDetail": {
+            "type": "object", "required": ["vocabulary", "concepts"],
+            "properties": {"vocabulary": {"type": "object"},
+                           "concepts": {"type": "array", "items": _ref("Concept")}}},
+        "ConceptDetail": {
+            "type": "object", "required": ["concept"],
+            "properties": {"concept": _ref("Concept"), "standards": _refs(),
+                           "components": _refs()}},
+        "Health": {"type": "object", "required": ["status"],
+                   "properties": {"status": {"enum": ["ok", "unavailable"]},
+                                  "database": {"type": "string"},
+                                  "catalogue_version": {"type": "integer"}}},
+    }
+    paths: dict[str, Any] = {
+        "/api/standards": _read("List standards", _ref("StandardPage"),
+                                params=_list_params("standard"), errors=("400",),
+                                tag="catalogue"),
+        "/api/standards/{record_id}": _read(
+            "Get a standard", _ref("StandardDetail"), params=[_id_param()],
+            errors=("404",), tag="catalogue"),
+        "/api/principles": _read("List principles", _ref("PrinciplePage"),
+                                 params=_list_params("principle"), errors=("400",),
+                                 tag="catalogue"),
+        "/api/principles/{record_id}": _read(
+            "Get a principle", _ref("PrincipleDetail"), params=[_id_param()],
+            errors=("404",), tag="catalogue"),
+        "/api/components": _read("List components", _ref("ComponentPage"),
+                                 params=_list_params("component"), errors=("400",),
+                                 tag="catalogue"),
+        "/api/components/{record_id}": _read(
+            "Get a component", _ref("ComponentDetail"), params=[_id_param()],
+            errors=("404",), tag="catalogue"),
+        "/api/vocabularies": _read("List vocabularies", _ref("VocabularyList"),
+                                   errors=("400",), tag="vocabularies"),
+        "/api/vocabularies/{scheme}": _read(
+            "Get a vocabulary", _ref("VocabularyDetail"),
+            params=[_id_param("scheme", "the concept scheme's id")], tag="vocabularies"),
+        "/api/vocabularies/{scheme}/{concept}": _read(
+            "Get a concept", _ref("ConceptDetail"),
+            params=[_id_param("scheme", "the concept scheme's id"),
+                    _id_param("concept", "the concept's id")], tag="vocabularies"),
+        "/health": {"get": {
+            "summary": "Check health", "operationId": "checkHealth", "tags": ["service"],
+            "responses": {"200": _json(_ref("Health"), "the store answers"),
+                          "503": _json(_ref("Health"), "the store does not answer")}}},
+        "/openapi.json": {"get": {
+            "summary": "Get this document", "operationId": "getOpenapi", "tags": ["service"],
+            "responses": {"200": _json({"type": "object"}, "the OpenAPI document"),
+                          "304": {"description": "not modified"}}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Open-architecture registry API", "version": __version__,
+                 "description": "Principles, standards, reusable components and "
+                                "vocabularies of the Smart City Office's open architecture. "
+                                "Reads are public. Every error has the Error body."},
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": {
+                "BadRequest": _json(_ref("Error"), "a query parameter is unknown or wrong"),
+                "NotFound": _json(_ref("Error"), "no such record"),
+            },
+            "parameters": {"IfNoneMatch": {
+                "name": "If-None-Match", "in": "header", "required": False,
+                "description": "an ETag of an earlier answer: 304 when still current",
+                "schema": {"type": "string"}}},
+            "headers": {
+                "ETag": {"description": "entity tag of the answer",
+                         "schema": {"type": "string"}},
+                "CacheControl": {"description": "how long the answer may be cached",
+                                 "schema": {"type": "string"}}},
+        },
+    }

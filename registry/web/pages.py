@@ -1,0 +1,201 @@
+"""Server-rendered HTML pages: catalogue browsing, with no JavaScript needed."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from registry.catalogue import details
+from registry.catalogue.query import (
+    COMPONENT_STATUSES,
+    LAYERS,
+    SOURCES,
+    STATUSES,
+    QueryError,
+    paginate,
+    parse_filters,
+    parse_paging,
+    select,
+)
+from registry.catalogue.snapshot import localized
+from registry.services import Services
+
+bp = Blueprint("pages", __name__)
+LANGS = ("en", "fr", "nl")
+LANG_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}
+PER_PAGE = 25
+
+
+def services() -> Services:
+    """Return the registry's services of the current app."""
+    return current_app.extensions["registry"]
+
+
+def current_lang() -> str:
+    """Return the page language: ?lang=, else Accept-Language, else English."""
+    asked = request.args.get("lang", "")
+    if asked in LANGS:
+        return asked
+    return request.accept_languages.best_match(LANGS) or "en"
+
+
+def init_app(app: Flask) -> None:
+    """Register the template helpers."""
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        lang = current_lang() if request else "en"
+
+        def t(text: Any) -> Markup:
+            """Show multilingual content in the page language, marking a fallback."""
+            value, used = localized(text, lang)
+            if used == lang:
+                return Markup.escape(value)
+            return Markup('<span lang="{}">{}</span> <small class="fallback">({})</small>'
+                          ).format(used, value, used)
+
+        def url_lang(code: str) -> str:
+            args = request.args.to_dict()
+            args["lang"] = code
+            return request.path + "?" + urlencode(args)
+
+        def concept_options(scheme: str) -> list[tuple[str, str]]:
+            concepts = services().snapshots.get().concepts.get(scheme, {})
+            pairs = [(c.id, localized(c.label, lang)[0]) for c in concepts.values()
+                     if not c.deprecated]
+            return sorted(pairs, key=lambda p: p[1].lower())
+
+        return {"lang": lang, "t": t, "langs": LANGS, "lang_names": LANG_NAMES,
+                "url_lang": url_lang, "concept_label": _concept_label(lang),
+                "concept_options": concept_options,
+                "pairs": lambda values: [(v, v) for v in values]}
+
+
+def _concept_label(lang: str) -> Any:
+    def label(scheme: str, concept_id: str) -> str:
+        concept = services().snapshots.get().concept(scheme, concept_id)
+        return localized(concept.label, lang)[0] if concept else concept_id
+    return label
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    html = render_template(template, **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def _listing(kind: str, template: str, **extra: Any) -> Response:
+    catalogue = services().snapshots.get()
+    args = {k: v for k, v in request.args.to_dict().items() if v != ""}
+    error = None
+    try:
+        filters = parse_filters(kind, args, catalogue, ignore=("lang",))
+        page, per_page = parse_paging(args, 500, default=PER_PAGE)
+    except QueryError as exc:
+        error, filters, page, per_page = exc.message, {}, 1, PER_PAGE
+    items = select(kind, filters, catalogue)
+    pages = max(1, -(-len(items) // per_page))
+    return _page(template, status=400 if error else 200, catalogue=catalogue,
+                 items=paginate(items, page, per_page), total=len(items), page=page,
+                 pages=pages, args=args, error=error, **extra)
+
+
+@bp.get("/")
+def home() -> Response:
+    """Show the registry's home page."""
+    catalogue = services().snapshots.get()
+    counts = {s: sum(1 for r in catalogue.standards.values() if r["status"] == s)
+              for s in STATUSES}
+    return _page("home.html", catalogue=catalogue, counts=counts)
+
+
+@bp.get("/standards")
+def standards() -> Response:
+    """Show the standards, with filters and search."""
+    catalogue = services().snapshots.get()
+    return _listing("standard", "standards.html", statuses=STATUSES, layers=LAYERS,
+                    categories=catalogue.concepts.get("standard-categories", {}),
+                    capabilities=catalogue.concepts.get("capabilities", {}))
+
+
+@bp.get("/standards/<record_id>")
+def standard(record_id: str) -> Response:
+    """Show one standard."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    if record_id not in catalogue.standards:
+        abort(404)
+    data = details.standard_detail(catalogue, record_id,
+                                   svc.store.revisions("standard", record_id))
+    return _page("standard.html", d=data, s=data["standard"], catalogue=catalogue)
+
+
+@bp.get("/principles")
+def principles() -> Response:
+    """Show the architecture principles."""
+    return _listing("principle", "principles.html", sources=SOURCES)
+
+
+@bp.get("/principles/<record_id>")
+def principle(record_id: str) -> Response:
+    """Show one principle."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    if record_id not in catalogue.principles:
+        abort(404)
+    data = details.principle_detail(catalogue, record_id,
+                                    svc.store.revisions("principle", record_id))
+    return _page("principle.html", d=data, p=data["principle"])
+
+
+@bp.get("/components")
+def components() -> Response:
+    """Show the reusable components."""
+    catalogue = services().snapshots.get()
+    return _listing("component", "components.html", statuses=COMPONENT_STATUSES,
+                    capabilities=catalogue.concepts.get("capabilities", {}),
+                    organisations=catalogue.concepts.get("organisations", {}))
+
+
+@bp.get("/components/<record_id>")
+def component(record_id: str) -> Response:
+    """Show one component."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    if record_id not in catalogue.components:
+        abort(404)
+    data = details.component_detail(catalogue, record_id,
+                                    svc.store.revisions("component", record_id))
+    return _page("component.html", d=data, c=data["component"])
+
+
+@bp.get("/vocabularies")
+def vocabularies() -> Response:
+    """Show the concept schemes."""
+    catalogue = services().snapshots.get()
+    return _page("vocabularies.html", items=details.vocabulary_summaries(catalogue))
+
+
+@bp.get("/vocabularies/<scheme>")
+def vocabulary(scheme: str) -> Response:
+    """Show one concept scheme."""
+    catalogue = services().snapshots.get()
+    if scheme not in catalogue.vocabularies:
+        abort(404)
+    return _page("vocabulary.html", d=details.vocabulary_detail(catalogue, scheme),
+                 scheme=scheme)
+
+
+@bp.get("/vocabularies/<scheme>/<concept>")
+def concept(scheme: str, concept: str) -> Response:
+    """Show one concept and what refers to it."""
+    catalogue = services().snapshots.get()
+    if catalogue.concept(scheme, concept) is None:
+        abort(404)
+    return _page("concept.html", d=details.concept_detail(catalogue, scheme, concept),
+                 scheme=scheme, vocab=catalogue.vocabularies[scheme])
