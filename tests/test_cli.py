@@ -93,7 +93,26 @@ def test_missing_folder_is_a_usage_error(run, tmp_path):
 
 
 def test_db_upgrade_and_settings(run):
-    assert run("db", "upgrade").output == "applied 1 migration(s)\n"
+    assert run("db", "upgrade").output == "applied 2 migration(s)\n"
     assert run("db", "upgrade").output == "already up to date\n"
     listing = run("settings").output
     assert "REGISTRY_DATABASE_URL" in listing and "REGISTRY_SNAPSHOT_TTL" in listing
+
+
+def test_token_create_list_revoke(run, database_url):
+    created = run("token", "create", "--role", "lead", "--org", "stib-mivb", "--name",
+                  "STIB lead", "--expires", "30")
+    assert created.exit_code == 0, created.output
+    secret = created.output.strip().splitlines()[-1]
+    assert secret.startswith("rgt_")
+    token_id = secret.split("_")[1]
+    listing = run("token", "list").output
+    assert token_id in listing and "active" in listing and secret not in listing
+    assert run("token", "revoke", token_id).exit_code == 0
+    assert "revoked" in run("token", "list").output
+    again = CliRunner().invoke(main, ["token", "revoke", token_id])
+    assert again.exit_code == 1 and "no active token" in again.output
+    unknown = CliRunner().invoke(main, ["token", "create", "--role", "lead", "--org", "nasa"])
+    assert unknown.exit_code == 2 and "nasa" in unknown.output
+    no_org = CliRunner().invoke(main, ["token", "create", "--role", "lead"])
+    assert no_org.exit_code == 2 and "organisation" in no_org.output

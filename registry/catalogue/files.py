@@ -160,3 +160,16 @@ def write_catalogue(records: Mapping[str, Iterable[Mapping[str, Any]]], root: Pa
             (directory / f"{data['id']}.yaml").write_text(dump_record(data), encoding="utf-8")
             count += 1
     return count
+
+
+def check_change(kind: str, data: Any, catalogue: Catalogue) -> list[RecordError]:
+    """Return the problems of storing `data` as a record of `kind` in this catalogue."""
+    name = f"{kind} {data.get('id', '?') if isinstance(data, dict) else '?'}"
+    errors = [RecordError(name, pointer, message)
+              for pointer, message in validate_record(kind, data)]
+    if errors:
+        return errors
+    records = {k: [r for r in catalogue.records(k).values() if r["id"] != data["id"] or k != kind]
+               for k in KINDS}
+    records[kind].append(data)
+    return [e for e in cross_check(records) if e.file == name]

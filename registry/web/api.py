@@ -16,7 +16,9 @@ from registry.catalogue.query import (
     parse_paging,
     select,
 )
+from registry.catalogue.snapshot import Catalogue
 from registry.services import Services
+from registry.storage.store import digest
 from registry.web.errors import ApiError
 from registry.web.http import cached_json, dumps, json_response
 from registry.web.openapi import openapi_document
@@ -55,6 +57,13 @@ def _list(kind: str, plural: str) -> Response:
     return cached_json(svc.snapshots.memo((kind, "list", tuple(sorted(args.items()))), compute))
 
 
+def _record_tag(catalogue: Catalogue, kind: str, record_id: str, revision: int) -> str:
+    # The record's own revision (what If-Match is checked against) plus the catalogue
+    # revision, since the answer also shows linked records.
+    record = catalogue.records(kind)[record_id]
+    return f'"r{revision}-{digest(record)[:12]}.c{catalogue.version}"'
+
+
 def _detail(kind: str, record_id: str, build: Callable[..., dict[str, Any]]) -> Response:
     svc = services()
     catalogue = svc.snapshots.get()
@@ -62,10 +71,14 @@ def _detail(kind: str, record_id: str, build: Callable[..., dict[str, Any]]) -> 
         raise ApiError(404, f"no {kind} with id {record_id!r}: list them at "
                        f"/api/{kind}s", detail={"id": record_id})
 
-    def compute() -> bytes:
-        return dumps(build(catalogue, record_id, svc.store.revisions(kind, record_id)))
+    def compute() -> tuple[str, bytes]:
+        revisions = svc.store.revisions(kind, record_id)
+        body = dumps(build(catalogue, record_id, revisions))
+        revision = revisions[-1]["revision"] if revisions else 0
+        return _record_tag(catalogue, kind, record_id, revision), body
 
-    return cached_json(svc.snapshots.memo((kind, "detail", record_id), compute))
+    etag, body = svc.snapshots.memo((kind, "detail", record_id), compute)
+    return cached_json(body, etag)
 
 
 @bp.get("/api/standards")
@@ -122,8 +135,13 @@ def vocabulary(scheme: str) -> Response:
     if scheme not in catalogue.vocabularies:
         raise ApiError(404, f"no vocabulary {scheme!r}; the vocabularies are "
                        f"{', '.join(catalogue.vocabularies)}", detail={"id": scheme})
-    return cached_json(svc.snapshots.memo(("vocabulary", scheme), lambda: dumps(
-        details.vocabulary_detail(catalogue, scheme))))
+    def compute() -> tuple[str, bytes]:
+        revision = svc.store.get("vocabulary", scheme).revision
+        return (_record_tag(catalogue, "vocabulary", scheme, revision),
+                dumps(details.vocabulary_detail(catalogue, scheme)))
+
+    etag, body = svc.snapshots.memo(("vocabulary", scheme), compute)
+    return cached_json(body, etag)
 
 
 @bp.get("/api/vocabularies/<scheme>/<concept>")

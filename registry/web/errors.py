@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from registry.web.http import json_response
 
-CODES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
+CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
          406: "not-acceptable", 409: "conflict", 412: "precondition-failed",
          413: "too-large", 415: "unsupported-media-type", 422: "invalid",
          428: "precondition-required", 429: "too-many-requests", 500: "internal-error",

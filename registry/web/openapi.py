@@ -41,8 +41,16 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 ERRORS = {
     "400": {"$ref": "#/components/responses/BadRequest"},
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
     "404": {"$ref": "#/components/responses/NotFound"},
+    "412": {"$ref": "#/components/responses/PreconditionFailed"},
+    "413": {"$ref": "#/components/responses/TooLarge"},
+    "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+    "422": {"$ref": "#/components/responses/Invalid"},
+    "428": {"$ref": "#/components/responses/PreconditionRequired"},
 }
+WRITE_ERRORS = ("401", "403", "412", "413", "415", "422", "428")
 CACHED = {"ETag": {"$ref": "#/components/headers/ETag"},
           "Cache-Control": {"$ref": "#/components/headers/CacheControl"}}
 
@@ -58,6 +66,24 @@ def _read(summary: str, schema: dict[str, Any], *, params: list[dict[str, Any]] 
                     "parameters": [*(params or []),
                                    {"$ref": "#/components/parameters/IfNoneMatch"}],
                     "responses": responses}}
+
+
+def _write(summary: str, body: dict[str, Any], answer: dict[str, Any], *,
+           params: list[dict[str, Any]], tag: str,
+           errors: tuple[str, ...] = WRITE_ERRORS) -> dict[str, Any]:
+    """Describe a PUT guarded by a bearer token and If-Match."""
+    return {"summary": summary, "tags": [tag], "operationId": _op_id(summary),
+            "security": [{"bearer": []}],
+            "parameters": [*params, {"$ref": "#/components/parameters/IfMatch"},
+                           {"$ref": "#/components/parameters/IfNoneMatch"}],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": body}, "application/yaml": {"schema": body}}},
+            "responses": {
+                "200": {**_json(answer, "updated: a new revision"), "headers": {
+                    "ETag": {"$ref": "#/components/headers/ETag"}}},
+                "201": {**_json(answer, "created: revision 1"), "headers": {
+                    "ETag": {"$ref": "#/components/headers/ETag"}}},
+                **{code: ERRORS[code] for code in errors}}}
 
 
 def _op_id(summary: str) -> str:
@@ -106,6 +132,11 @@ CONCEPT = {"type": "object", "required": ["id", "scheme", "label", "broader", "n
                           "narrower": {"type": "array", "items": {"type": "string"}},
                           "exact_match": {"type": "array", "items": {"type": "string"}},
                           "deprecated": {"type": "boolean"}}}
+
+
+def _saved(kind: str, schema: str) -> dict[str, Any]:
+    return {"type": "object", "required": [kind, "revision"],
+            "properties": {kind: _ref(schema), "revision": {"type": "integer"}}}
 
 
 def _refs() -> dict[str, Any]:
@@ -208,6 +239,27 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object"}, "the OpenAPI document"),
                           "304": {"description": "not modified"}}}},
     }
+    for kind, schema in (("standard", "Standard"), ("principle", "Principle"),
+                         ("component", "Component")):
+        paths[f"/api/{kind}s/{{record_id}}"]["put"] = _write(
+            f"Put a {kind}", _ref(schema), _saved(kind, schema), params=[_id_param()],
+            tag="curation")
+    paths["/api/vocabularies/{scheme}"]["put"] = _write(
+        "Put a vocabulary", _ref("Vocabulary"), _saved("vocabulary", "Vocabulary"),
+        params=[_id_param("scheme", "the concept scheme's id")], tag="curation")
+    paths["/api/vocabularies/{scheme}/{concept}"]["put"] = _write(
+        "Put a concept", {"type": "object"}, _saved("vocabulary", "Vocabulary"),
+        params=[_id_param("scheme", "the concept scheme's id"),
+                _id_param("concept", "the concept's id")], tag="curation",
+        errors=(*WRITE_ERRORS, "404"))
+    paths["/api/audit"] = {"get": {
+        "summary": "List audit events", "operationId": "listAuditEvents", "tags": ["curation"],
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "limit", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {"200": _json({"type": "object", "required": ["events"], "properties": {
+            "events": {"type": "array", "items": {"type": "object"}}}}, "newest first"),
+            **{c: ERRORS[c] for c in ("400", "401", "403")}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Open-architecture registry API", "version": __version__,
@@ -220,12 +272,31 @@ def openapi_document() -> dict[str, Any]:
             "schemas": schemas,
             "responses": {
                 "BadRequest": _json(_ref("Error"), "a query parameter is unknown or wrong"),
+                "Unauthorized": _json(_ref("Error"), "no token, or a malformed, unknown, "
+                                      "revoked or expired one"),
+                "Forbidden": _json(_ref("Error"), "the token's role may not do this"),
                 "NotFound": _json(_ref("Error"), "no such record"),
+                "PreconditionFailed": _json(_ref("Error"), "If-Match is stale, or "
+                                            "If-None-Match: * met an existing record"),
+                "PreconditionRequired": _json(_ref("Error"), "updating needs If-Match"),
+                "TooLarge": _json(_ref("Error"), "the body is over the size limit"),
+                "UnsupportedMediaType": _json(_ref("Error"), "the body is not JSON or YAML"),
+                "Invalid": _json(_ref("Error"), "the record is not valid; detail.errors "
+                                 "lists every problem"),
             },
-            "parameters": {"IfNoneMatch": {
-                "name": "If-None-Match", "in": "header", "required": False,
-                "description": "an ETag of an earlier answer: 304 when still current",
-                "schema": {"type": "string"}}},
+            "parameters": {
+                "IfNoneMatch": {
+                    "name": "If-None-Match", "in": "header", "required": False,
+                    "description": "on reads, an ETag of an earlier answer (304 when still "
+                                   "current); on writes, * to create only",
+                    "schema": {"type": "string"}},
+                "IfMatch": {
+                    "name": "If-Match", "in": "header", "required": False,
+                    "description": "the ETag read before an update; required to update",
+                    "schema": {"type": "string"}}},
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "a token from `registry token create`"}},
             "headers": {
                 "ETag": {"description": "entity tag of the answer",
                          "schema": {"type": "string"}},

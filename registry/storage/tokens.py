@@ -1,0 +1,118 @@
+"""API tokens: a recognisable prefix, stored as a hash, checked in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from registry.storage.store import Store
+from registry.storage.tables import tokens
+
+PREFIX = "rgt_"
+ROLES = ("lead", "architect", "office", "admin")
+
+
+class TokenError(Exception):
+    """A token is missing, malformed, unknown, revoked or expired."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request acts as: the token's id, name, role and organisations."""
+
+    token_id: str
+    name: str
+    role: str
+    organisations: tuple[str, ...]
+
+    @property
+    def actor(self) -> str:
+        """Return the name recorded in revisions and audit events."""
+        return f"{self.name} ({self.role}, token {self.token_id})"
+
+    def can_write_catalogue(self) -> bool:
+        """Return True for roles that curate the catalogue."""
+        return self.role in ("architect", "admin")
+
+    def can_write_project(self, owner: Any) -> bool:
+        """Return True when the identity may write a project of this owner."""
+        if self.role in ("office", "admin"):
+            return True
+        return self.role == "lead" and owner in self.organisations
+
+    def can_read_audit(self) -> bool:
+        """Return True for the Office and administrators."""
+        return self.role in ("office", "admin")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _as_aware(value: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def create_token(store: Store, *, role: str, organisations: list[str], name: str,
+                 expires_days: int | None = None) -> tuple[str, dict[str, Any]]:
+    """Create a token; return the secret (shown once) and its stored description."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    if role == "lead" and not organisations:
+        raise ValueError("a lead token needs at least one organisation (--org)")
+    token_id = secrets.token_hex(4)
+    secret = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+    now = datetime.now(UTC)
+    row = {"id": token_id, "hash": _hash(secret), "name": name, "role": role,
+           "organisations": list(organisations), "created_at": now,
+           "expires_at": now + timedelta(days=expires_days) if expires_days else None,
+           "revoked_at": None}
+    with store.engine.begin() as connection:
+        connection.execute(insert(tokens).values(**row))
+    return secret, {k: v for k, v in row.items() if k != "hash"}
+
+
+def list_tokens(store: Store) -> list[dict[str, Any]]:
+    """Return every token's description (never its secret or hash)."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(tokens).order_by(tokens.c.created_at))
+        return [{k: v for k, v in row._mapping.items() if k != "hash"} for row in rows]
+
+
+def revoke_token(store: Store, token_id: str) -> bool:
+    """Revoke a token by id; return False when there is no such active token."""
+    with store.engine.begin() as connection:
+        result = connection.execute(
+            update(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC)))
+        return result.rowcount == 1
+
+
+def authenticate(store: Store, secret: str) -> Identity:
+    """Return the identity of a token secret, or raise TokenError saying why not."""
+    if not secret.startswith(PREFIX) or len(secret) > 200 or secret.count("_") < 2:
+        raise TokenError("the token is malformed: registry tokens start with "
+                         f"{PREFIX!r}; create one with `registry token create`")
+    digest = _hash(secret)
+    token_id = secret[len(PREFIX):].split("_", 1)[0]
+    with store.engine.connect() as connection:
+        row = connection.execute(select(tokens).where(tokens.c.id == token_id)).first()
+    # Compare the hashes in constant time so the answer's timing says nothing about
+    # how much of a guessed secret was right.
+    if row is None or not hmac.compare_digest(row.hash, digest):
+        raise TokenError("the token is not known: check it, or create a new one")
+    if row.revoked_at is not None:
+        raise TokenError("the token was revoked: ask for a new one")
+    expires = _as_aware(row.expires_at)
+    if expires is not None and expires <= datetime.now(UTC):
+        raise TokenError("the token has expired: ask for a new one")
+    return Identity(row.id, row.name, row.role, tuple(row.organisations))

@@ -1,0 +1,38 @@
+"""Who is asking: bearer tokens, roles, and the refusals that go with them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, request
+
+from registry.storage.tokens import Identity, TokenError, authenticate
+from registry.web.errors import ApiError
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="registry"'}
+
+
+def identity() -> Identity:
+    """Return the identity of the request's bearer token, or answer 401."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise ApiError(401, "this request changes data and needs a token: send "
+                       "'Authorization: Bearer <token>' (create one with "
+                       "`registry token create`)", code="unauthorized", headers=CHALLENGE)
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, "the Authorization header must be 'Bearer <token>'",
+                       code="unauthorized", headers=CHALLENGE)
+    try:
+        return authenticate(current_app.extensions["registry"].store, secret.strip())
+    except TokenError as exc:
+        raise ApiError(401, str(exc), code="unauthorized", headers=CHALLENGE) from None
+
+
+def require(allowed: Callable[[Identity], bool], what: str) -> Identity:
+    """Return the request's identity when `allowed`, else answer 401 or 403."""
+    who = identity()
+    if not allowed(who):
+        raise ApiError(403, f"a {who.role} token may not {what}", code="forbidden",
+                       detail={"role": who.role})
+    return who
