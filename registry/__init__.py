@@ -18,7 +18,7 @@ log = logging.getLogger("registry")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
     from registry.services import Services
-    from registry.web import api, curation, errors, pages
+    from registry.web import api, curation, errors, pages, projects
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -40,5 +40,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     pages.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(curation.bp)
+    app.register_blueprint(projects.bp)
     app.register_blueprint(pages.bp)
     return app

@@ -24,6 +24,8 @@ def _services(import_shipped: bool = True) -> Any:
     if not import_shipped:
         settings["AUTO_IMPORT"] = False
     services = Services.from_settings(settings, settings_module.instance_path(settings))
+    # Close pooled database connections when the command ends, not at interpreter exit.
+    click.get_current_context().call_on_close(services.store.engine.dispose)
     try:
         services.prepare()
     except Exception as exc:  # the store is unreachable or its schema is broken
@@ -143,9 +145,48 @@ def upgrade() -> None:
 
     settings = settings_module.load()
     services = Services.from_settings(settings, settings_module.instance_path(settings))
+    click.get_current_context().call_on_close(services.store.engine.dispose)
     pending = services.store.pending_migrations()
     services.store.migrate()
     click.echo(f"applied {len(pending)} migration(s)" if pending else "already up to date")
+
+
+@main.group()
+def projects() -> None:
+    """Load and list the roadmap's projects."""
+
+
+@projects.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Validate as of this date (default today).")
+@click.option("--author", default="registry projects import", show_default=True,
+              help="Name recorded as the author of the revisions.")
+def projects_import(folder: Path, as_of: Any, author: str) -> None:
+    """Validate every sheet of FOLDER and store the valid ones, reporting per file.
+
+    A file with errors is not stored (its findings are printed); an unchanged sheet
+    creates no revision. Exits 1 when any file was refused.
+    """
+    import datetime
+
+    from registry.projects import import_projects
+    from registry.validation.report import text_line
+
+    services = _services()
+    date = as_of.date() if as_of else datetime.date.today()
+    outcomes = import_projects(folder, services.store, services.snapshots.get(), date, author)
+    for outcome in outcomes:
+        click.echo(f"{outcome.action:<9} {outcome.path} ({outcome.report.errors} errors, "
+                   f"{outcome.report.warnings} warnings)")
+        if outcome.action == "refused":
+            for item in outcome.report.findings:
+                click.echo("    " + text_line(outcome.path, item))
+    refused = sum(1 for o in outcomes if o.action == "refused")
+    click.echo(f"{len(outcomes)} file(s): {len(outcomes) - refused} stored or unchanged, "
+               f"{refused} refused", err=True)
+    if refused:
+        sys.exit(1)
 
 
 @main.group()

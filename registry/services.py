@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from registry.catalogue.files import read_records, shipped_root
-from registry.storage.snapshots import SnapshotCache
+from registry.storage.snapshots import RoadmapCache, SnapshotCache
 from registry.storage.store import Conflict, ImportResult, Store, default_url
 
 log = logging.getLogger("registry")
@@ -19,13 +20,17 @@ class Services:
 
     store: Store
     snapshots: SnapshotCache
+    roadmap: RoadmapCache
     settings: dict[str, Any]
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any], instance_path: str) -> Services:
         """Open the store that the settings name (SQLite in the instance folder by default)."""
+        if not settings["DATABASE_URL"]:
+            Path(instance_path).mkdir(parents=True, exist_ok=True)
         store = Store(settings["DATABASE_URL"] or default_url(instance_path))
-        return cls(store, SnapshotCache(store, settings["SNAPSHOT_TTL"]), settings)
+        ttl = settings["SNAPSHOT_TTL"]
+        return cls(store, SnapshotCache(store, ttl), RoadmapCache(store, ttl), settings)
 
     def prepare(self) -> None:
         """Bring the database schema up to date and load the shipped catalogue if empty."""

@@ -25,6 +25,8 @@ from registry.storage.tables import audit_events, catalogue_state, records, revi
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CATALOGUE_KINDS = tuple(KINDS)
+CATALOGUE_STATE = 1
+ROADMAP_STATE = 2
 
 
 class NotFound(Exception):
@@ -145,12 +147,16 @@ class Store:
 
     # -- reads ------------------------------------------------------------------
 
-    def catalogue_version(self) -> int:
-        """Return the catalogue's revision counter (bumped by every catalogue write)."""
+    def version(self, state: int) -> int:
+        """Return a change counter: CATALOGUE_STATE or ROADMAP_STATE."""
         with self.engine.connect() as connection:
             return connection.execute(
-                select(catalogue_state.c.version).where(catalogue_state.c.id == 1)
+                select(catalogue_state.c.version).where(catalogue_state.c.id == state)
             ).scalar_one()
+
+    def catalogue_version(self) -> int:
+        """Return the catalogue's revision counter (bumped by every catalogue write)."""
+        return self.version(CATALOGUE_STATE)
 
     def get(self, kind: str, record_id: str) -> StoredRecord:
         """Return a record, or raise NotFound."""
@@ -201,8 +207,8 @@ class Store:
         """Build the catalogue snapshot of the current stored revision."""
         with self.engine.connect() as connection:
             version = connection.execute(
-                select(catalogue_state.c.version).where(catalogue_state.c.id == 1)
-            ).scalar_one()
+                select(catalogue_state.c.version)
+                .where(catalogue_state.c.id == CATALOGUE_STATE)).scalar_one()
             rows = connection.execute(
                 select(records.c.kind, records.c.data)
                 .where(records.c.kind.in_(CATALOGUE_KINDS)))
@@ -286,9 +292,9 @@ class Store:
             at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
             kind=stored.kind, record_id=stored.id, revision=stored.revision,
             detail={"message": message} if message else None))
-        if stored.kind in CATALOGUE_KINDS:
-            connection.execute(update(catalogue_state).where(catalogue_state.c.id == 1)
-                               .values(version=catalogue_state.c.version + 1))
+        state = CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE
+        connection.execute(update(catalogue_state).where(catalogue_state.c.id == state)
+                           .values(version=catalogue_state.c.version + 1))
 
     def import_records(self, by_kind: Mapping[str, Iterable[dict[str, Any]]], *,
                        author: str, message: str | None = None) -> ImportResult:

@@ -60,8 +60,8 @@ audit_events = Table(
     Column("detail", Document, nullable=True),
 )
 
-# One row (id = 1): bumped in every transaction that changes the catalogue, so each
-# worker process knows when to rebuild its snapshot.
+# Row 1 is bumped in every transaction that changes the catalogue, row 2 in every one
+# that changes the roadmap, so each worker process knows when to rebuild its snapshots.
 catalogue_state = Table(
     "catalogue_state", metadata,
     Column("id", Integer, primary_key=True),

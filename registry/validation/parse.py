@@ -53,6 +53,9 @@ class Limits:
         return self.max_bytes + 1
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     """The outcome of parsing one document: value and positions, or parse findings."""
@@ -102,45 +105,43 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def parse_document(data: bytes | str, limits: Limits = Limits(), *,
+def parse_document(data: bytes | str, limits: Limits = DEFAULT_LIMITS, *,
                    filename: str | None = None) -> ParseResult:
     """Parse one YAML or JSON document into plain data with the positions of its nodes."""
+    named = "json" if filename is not None and filename.lower().endswith(".json") else "yaml"
     # The length is checked before anything else so that a huge input costs nothing more.
     if len(data) > limits.max_bytes:
-        return _refused("json" if _is_json_name(filename) else "yaml", _fail(
-            "parse.too-large", f"the file is larger than the limit of {_size(limits.max_bytes)}: "
-            "a project sheet is a few kilobytes, remove what does not belong in it"))
+        return _refused(named, _too_large(limits))
     if isinstance(data, str):
         try:
             raw = data.encode("utf-8")
         except UnicodeEncodeError as exc:  # lone surrogates in a str built elsewhere
-            line, column = _text_position(data, exc.start)
-            return _refused("yaml", _fail(
-                "parse.encoding", f"the text holds an invalid character (U+{ord(data[exc.start]):04X}, "
-                "a lone surrogate): it is not valid Unicode", line, column))
+            char = ord(data[exc.start])
+            return _refused(named, _fail(
+                "parse.encoding", f"the text holds an invalid character (U+{char:04X}, a lone "
+                "surrogate): it is not valid Unicode", *_text_position(data, exc.start)))
         if len(raw) > limits.max_bytes:
-            return _refused("yaml", _fail(
-                "parse.too-large", f"the file is larger than the limit of {_size(limits.max_bytes)}: "
-                "a project sheet is a few kilobytes, remove what does not belong in it"))
+            return _refused(named, _too_large(limits))
         text = data
     else:
         raw = bytes(data)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return _refused("yaml", _encoding_finding(raw, exc))
+            return _refused(named, _encoding_finding(raw, exc))
     if text.startswith("\ufeff"):  # a UTF-8 byte-order mark is allowed and ignored
         text = text[1:]
         raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
 
-    fmt = _detect(text, filename)
-    if fmt == "json":
+    if _detect(text, filename) == "json":
         return _JsonParser(text, limits).parse()
-    return _YamlWalker(raw, text, limits).parse()
+    return _YamlWalker(raw, limits).parse()
 
 
-def _is_json_name(filename: str | None) -> bool:
-    return bool(filename) and filename.lower().endswith(".json")  # type: ignore[union-attr]
+def _too_large(limits: Limits) -> Finding:
+    return _fail("parse.too-large", f"the file is larger than the limit of "
+                 f"{_size(limits.max_bytes)}: a project sheet is a few kilobytes, remove what "
+                 "does not belong in it")
 
 
 def _detect(text: str, filename: str | None) -> str:
@@ -241,9 +242,8 @@ def _yaml_float(value: str) -> float:
 class _YamlWalker:
     """One pass over libyaml's events: build values and positions, enforce the limits."""
 
-    def __init__(self, raw: bytes, text: str, limits: Limits) -> None:
+    def __init__(self, raw: bytes, limits: Limits) -> None:
         self.raw = raw
-        self.text = text
         self.limits = limits
         self.positions: dict[str, Position] = {}
         self.key_positions: dict[str, Position] = {}
@@ -421,6 +421,12 @@ class _YamlWalker:
         column = mark.column + 1 if mark else None
         problem = exc.problem or "invalid YAML"
         context = f" {exc.context}" if exc.context else ""
+        if "maximum nesting depth" in problem:
+            # libyaml's own guard (1000 levels) can fire while it looks ahead, before the
+            # events reach our limit: it is the same problem.
+            return _fail("parse.too-deep", f"the data is nested more than "
+                         f"{self.limits.max_depth} levels deep: a project sheet needs far "
+                         "fewer", line, column)
         if "invalid Unicode character escape code" in problem:
             return _fail("parse.encoding", "an escape sequence in a quoted string is not a valid "
                          "Unicode character (a lone surrogate?): write the character itself",
@@ -459,6 +465,13 @@ def _kind(value: Any) -> str:
 
 
 _WS = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, index: int) -> int:
+    """Return the index of the first non-whitespace character at or after `index`."""
+    match = _WS.match(text, index)
+    return match.end() if match else index
+
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _scanstring: Callable[..., tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -490,12 +503,12 @@ class _JsonParser:
     def parse(self) -> ParseResult:
         text = self.text
         try:
-            index = _WS.match(text, 0).end()  # type: ignore[union-attr]
+            index = _skip(text, 0)
             if index == len(text):
                 return _refused("json", _fail("parse.empty", "the file is empty: write the "
                                               "sheet's fields as a JSON object", 1, 1))
             value, index = self.value(index, "", 0)
-            end = _WS.match(text, index).end()  # type: ignore[union-attr]
+            end = _skip(text, index)
             if end != len(text):
                 raise self.fail("the file is not valid JSON: there is more text after the end "
                                 "of the top-level value", end)
@@ -565,7 +578,7 @@ class _JsonParser:
                             "a project sheet needs far fewer", index, "parse.too-deep", pointer)
         text = self.text
         result: dict[str, Any] = {}
-        index = _WS.match(text, index + 1).end()  # type: ignore[union-attr]
+        index = _skip(text, index + 1)
         if text[index:index + 1] == "}":
             return result, index + 1
         while True:
@@ -580,15 +593,15 @@ class _JsonParser:
                     "parse.duplicate-key", f"the key `{key}` appears twice in one object (first "
                     f"at line {self.key_positions[child][0]}): keep one", *key_pos, path=child))
             self.key_positions[child] = key_pos
-            index = _WS.match(text, index).end()  # type: ignore[union-attr]
+            index = _skip(text, index)
             if text[index:index + 1] != ":":
                 raise self.fail("the file is not valid JSON: expected `:` after the key", index)
-            index = _WS.match(text, index + 1).end()  # type: ignore[union-attr]
+            index = _skip(text, index + 1)
             result[key], index = self.value(index, child, depth)
-            index = _WS.match(text, index).end()  # type: ignore[union-attr]
+            index = _skip(text, index)
             char = text[index:index + 1]
             if char == ",":
-                index = _WS.match(text, index + 1).end()  # type: ignore[union-attr]
+                index = _skip(text, index + 1)
                 if text[index:index + 1] == "}":
                     raise self.fail("the file is not valid JSON: a comma before `}`", index)
             elif char == "}":
@@ -602,16 +615,16 @@ class _JsonParser:
                             "a project sheet needs far fewer", index, "parse.too-deep", pointer)
         text = self.text
         result: list[Any] = []
-        index = _WS.match(text, index + 1).end()  # type: ignore[union-attr]
+        index = _skip(text, index + 1)
         if text[index:index + 1] == "]":
             return result, index + 1
         while True:
             item, index = self.value(index, f"{pointer}/{len(result)}", depth)
             result.append(item)
-            index = _WS.match(text, index).end()  # type: ignore[union-attr]
+            index = _skip(text, index)
             char = text[index:index + 1]
             if char == ",":
-                index = _WS.match(text, index + 1).end()  # type: ignore[union-attr]
+                index = _skip(text, index + 1)
                 if text[index:index + 1] == "]":
                     raise self.fail("the file is not valid JSON: a comma before `]`", index)
             elif char == "]":

@@ -260,6 +260,8 @@ def openapi_document() -> dict[str, Any]:
         "responses": {"200": _json({"type": "object", "required": ["events"], "properties": {
             "events": {"type": "array", "items": {"type": "object"}}}}, "newest first"),
             **{c: ERRORS[c] for c in ("400", "401", "403")}}}}
+    schemas.update(PROJECT_SCHEMAS)
+    paths.update(_project_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Open-architecture registry API", "version": __version__,
@@ -303,4 +305,145 @@ def openapi_document() -> dict[str, Any]:
                 "CacheControl": {"description": "how long the answer may be cached",
                                  "schema": {"type": "string"}}},
         },
+    }
+
+
+SHEET = {"$ref": "/schemas/project-sheet/v1.json"}
+FINDING = {"type": "object", "required": ["severity", "code", "path", "message"],
+           "properties": {"severity": {"enum": ["error", "warning"]},
+                          "code": {"type": "string"}, "path": {"type": "string"},
+                          "line": {"type": ["integer", "null"]},
+                          "column": {"type": ["integer", "null"]},
+                          "message": {"type": "string"},
+                          "hint": {"type": ["string", "null"]}}}
+CELL = {"type": "object", "required": ["project", "standard", "state", "status"],
+        "properties": {"project": {"type": "string"}, "standard": {"type": "string"},
+                       "state": {"enum": ["complies", "partial", "planned", "explain",
+                                          "expired", "missing"]},
+                       "status": {"type": "string"}, "applies": {"type": "boolean"},
+                       "capability": {"type": ["string", "null"]},
+                       "until": {"type": ["string", "null"]},
+                       "note": {"type": ["string", "null"]}}}
+PROJECT_SCHEMAS: dict[str, Any] = {
+    "Finding": FINDING,
+    "SheetReport": {
+        "type": "object", "required": ["path", "valid", "findings", "summary"],
+        "properties": {"path": {"type": "string"}, "valid": {"type": "boolean"},
+                       "findings": {"type": "array", "items": FINDING},
+                       "summary": {"type": "object"}}},
+    "ProjectSummary": {
+        "type": "object", "required": ["id", "owner", "status", "valid", "revision"],
+        "properties": {"id": {"type": "string"}, "title": {}, "owner": {},
+                       "status": {}, "domains": {"type": "array"},
+                       "revision": {"type": "integer"}, "valid": {"type": "boolean"},
+                       "errors": {"type": "integer"}, "warnings": {"type": "integer"}}},
+    "ProjectPage": {
+        "type": "object", "required": ["total", "page", "per_page", "projects"],
+        "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                       "per_page": {"type": "integer"},
+                       "projects": {"type": "array",
+                                    "items": {"$ref": "#/components/schemas/ProjectSummary"}}}},
+    "ProjectDetail": {
+        "type": "object",
+        "required": ["project", "revision", "validation", "compliance"],
+        "properties": {"project": {"type": "object"}, "revision": {"type": "integer"},
+                       "updated_at": {"type": "string"}, "updated_by": {"type": "string"},
+                       "validation": {"type": "object", "required": ["valid", "findings"],
+                                      "properties": {"valid": {"type": "boolean"},
+                                                     "findings": {"type": "array",
+                                                                  "items": FINDING}}},
+                       "compliance": {"type": "array", "items": CELL}}},
+    "ComplianceCell": CELL,
+    "Compliance": {
+        "type": "object", "required": ["as_of", "summary", "cells"],
+        "properties": {"as_of": {"type": "string"}, "summary": {"type": "object"},
+                       "cells": {"type": "array", "items": CELL}}},
+}
+
+
+def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string", **schema}}
+
+
+AS_OF = _q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD); default today",
+           format="date")
+
+
+def _project_paths() -> dict[str, Any]:
+    project_id = _id_param("project_id", "the project's id (its sheet's id)")
+    filters = [_q(name, f"only projects with this {name}") for name in
+               ("owner", "status", "domain", "capability", "standard")]
+    filters.append(_q("validity", "valid or invalid (against the catalogue now)",
+                      enum=["valid", "invalid"]))
+    saved = {"type": "object", "required": ["project", "revision", "validation"],
+             "properties": {"project": {"type": "object"}, "revision": {"type": "integer"},
+                            "validation": _ref("SheetReport")}}
+    put = _write("Put a project", SHEET, saved, params=[project_id, AS_OF], tag="projects")
+    put["requestBody"]["description"] = "a project sheet (format project-sheet/v1)"
+    put["responses"]["422"] = _json(_ref("Error"), "the sheet has errors: detail is the "
+                                    "validation report; nothing was stored")
+    put["responses"]["404"] = ERRORS["404"]
+    put["security"] = [{"bearer": []}]
+    revision = {"type": "object", "required": ["revision", "project"],
+                "properties": {"revision": {"type": "integer"},
+                               "author": {"type": "string"},
+                               "created_at": {"type": "string"},
+                               "project": {"type": "object"}}}
+    return {
+        "/api/projects": _read("List projects", _ref("ProjectPage"), params=[
+            *filters, AS_OF,
+            {"name": "page", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1}},
+            {"name": "per_page", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            errors=("400",), tag="projects"),
+        "/api/projects/{project_id}": {
+            **_read("Get a project", _ref("ProjectDetail"), params=[project_id, AS_OF],
+                    tag="projects"),
+            "put": put},
+        "/api/projects/{project_id}/revisions": _read(
+            "List a project's revisions", {"type": "object", "required": ["revisions"],
+                                          "properties": {"revisions": {"type": "array"}}},
+            params=[project_id], tag="projects"),
+        "/api/projects/{project_id}/revisions/{number}": _read(
+            "Get a project revision", revision,
+            params=[project_id, {"name": "number", "in": "path", "required": True,
+                                 "schema": {"type": "integer", "minimum": 1}}],
+            tag="projects"),
+        "/api/projects/{project_id}/diff": _read(
+            "Diff two project revisions",
+            {"type": "object", "required": ["from", "to", "changes"],
+             "properties": {"from": {"type": "integer"}, "to": {"type": "integer"},
+                            "changes": {"type": "array", "items": {
+                                "type": "object", "required": ["op", "path"],
+                                "properties": {"op": {"enum": ["add", "remove", "replace"]},
+                                               "path": {"type": "string"},
+                                               "old": {}, "new": {}}}}}},
+            params=[project_id,
+                    {"name": "from", "in": "query", "required": False,
+                     "schema": {"type": "integer"}},
+                    {"name": "to", "in": "query", "required": False,
+                     "schema": {"type": "integer"}}], tag="projects"),
+        "/api/compliance": _read(
+            "Get the compliance matrix", _ref("Compliance"), params=[
+                AS_OF, _q("project", "only this project"), _q("standard", "only this standard"),
+                _q("state", "only this state")], errors=("400",), tag="compliance"),
+        "/api/compliance.csv": {"get": {
+            "summary": "Get the compliance matrix as CSV", "tags": ["compliance"],
+            "operationId": "getComplianceCsv", "parameters": [AS_OF],
+            "responses": {"200": {"description": "one row per project and standard",
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          "304": {"description": "not modified"},
+                          "400": ERRORS["400"]}}},
+        "/api/compliance/lapsing": {"get": {
+            "summary": "List lapsing explanations", "tags": ["compliance"],
+            "operationId": "listLapsingExplanations",
+            "parameters": [AS_OF, {"name": "days", "in": "query", "required": False,
+                                   "schema": {"type": "integer", "minimum": 0,
+                                              "maximum": 3650, "default": 90}}],
+            "responses": {"200": _json({"type": "object", "required": ["declarations"],
+                                        "properties": {"declarations": {"type": "array"}}},
+                                       "planned and explained declarations lapsing soon"),
+                          "400": ERRORS["400"]}}},
     }

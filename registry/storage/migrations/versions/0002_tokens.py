@@ -1,4 +1,4 @@
-"""API tokens: stored hashed, with role, organisations, expiry and revocation.
+"""API tokens (stored hashed, with role, organisations, expiry and revocation); roadmap version.
 
 Revision ID: 0002
 Revises: 0001
@@ -29,7 +29,11 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     )
+    # Row 2 of catalogue_state counts changes to the roadmap (projects), as row 1 does
+    # for the catalogue, so workers know when to rebuild their roadmap snapshot.
+    op.execute("INSERT INTO catalogue_state (id, version) VALUES (2, 0)")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM catalogue_state WHERE id = 2")
     op.drop_table("tokens")

@@ -1,0 +1,127 @@
+"""Compliance: which project complies with which standard, computed from the catalogue now.
+
+A standard is listed for a project when it applies (its `applies_to` meets the
+capabilities the project needs or builds, counting open and personal data as the spec
+says) and is mandatory or recommended, or when the project declares it. States:
+`complies`, `partial`, `planned`, `explain` (as declared), `expired` (a declaration whose
+`until` is past), `missing` (applies, not declared). Because this reads the current
+catalogue, a standard turned mandatory shows up at once as missing where it applies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from registry.catalogue.snapshot import Catalogue
+from registry.validation.policy import applicable_capabilities
+
+STATES = ("complies", "partial", "planned", "explain", "expired", "missing")
+REQUIRED_STATUSES = ("mandatory", "recommended")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One project's state for one standard."""
+
+    project: str
+    standard: str
+    state: str
+    status: str
+    applies: bool
+    capability: str | None
+    until: str | None
+    note: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the cell as JSON data."""
+        return asdict(self)
+
+
+def _until(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def project_compliance(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: date
+                       ) -> list[Cell]:
+    """Return the state of every standard that applies to a sheet or that it declares."""
+    project = str(sheet.get("id", ""))
+    reasons = applicable_capabilities(sheet)
+    applying: dict[str, str] = {}
+    for capability in sorted(reasons):
+        for standard_id in catalogue.standards_by_capability.get(capability, ()):
+            applying.setdefault(standard_id, capability)
+    declared: dict[str, Mapping[str, Any]] = {}
+    items = sheet.get("standards")
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+            declared.setdefault(item["id"], item)
+    cells = []
+    for standard_id in sorted(set(applying) | set(declared)):
+        record = catalogue.standards.get(standard_id)
+        status = record["status"] if record else "unknown"
+        declaration = declared.get(standard_id)
+        if declaration is None:
+            if status not in REQUIRED_STATUSES:
+                continue
+            state = "missing"
+        else:
+            until = _until(declaration.get("until"))
+            state = str(declaration.get("conformance", "explain"))
+            if state not in STATES:
+                state = "explain"
+            if until is not None and until < as_of:
+                state = "expired"
+        cells.append(Cell(project, standard_id, state, status, standard_id in applying,
+                          applying.get(standard_id),
+                          str(declaration.get("until")) if declaration and
+                          declaration.get("until") is not None else None,
+                          declaration.get("note") if declaration else None))
+    return cells
+
+
+def compliance_matrix(sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
+                      as_of: date) -> list[Cell]:
+    """Return the cells of every project, project by project."""
+    out: list[Cell] = []
+    for sheet in sheets:
+        out.extend(project_compliance(sheet, catalogue, as_of))
+    return out
+
+
+def summary(cells: Iterable[Cell]) -> dict[str, Any]:
+    """Return counts of states overall and for mandatory standards."""
+    cells = list(cells)
+    mandatory = Counter(c.state for c in cells if c.status == "mandatory" and c.applies)
+    return {"states": {s: sum(1 for c in cells if c.state == s) for s in STATES},
+            "mandatory": {s: mandatory.get(s, 0) for s in STATES}}
+
+
+def lapsing(sheets: Iterable[Mapping[str, Any]], as_of: date, days: int = 90
+            ) -> list[dict[str, Any]]:
+    """Return the planned or explained declarations whose `until` is past or within `days`."""
+    horizon = as_of + timedelta(days=days)
+    out = []
+    for sheet in sheets:
+        items = sheet.get("standards")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, Mapping):
+                continue
+            until = _until(item.get("until"))
+            if until is None or until > horizon:
+                continue
+            out.append({"project": sheet.get("id"), "standard": item.get("id"),
+                        "conformance": item.get("conformance"), "until": until.isoformat(),
+                        "days_left": (until - as_of).days, "expired": until < as_of,
+                        "note": item.get("note"), "path": f"/standards/{index}/until"})
+    return sorted(out, key=lambda r: (r["until"], str(r["project"]), str(r["standard"])))

@@ -1,0 +1,180 @@
+"""Find similar items without comparing all pairs: rare-feature blocking, weighted Jaccard.
+
+An item is a set of features of several kinds (capabilities, data entities, domains) plus
+its words per language. Every feature weighs its inverse document frequency, so a
+capability that half the roadmap needs counts for little and a rare one for much.
+
+Blocking (prefix filtering, as in similarity joins): order all features by rarity and
+index each item under pairs of its `prefix` rarest features that at least one other item
+has. Two items become candidates only when they share such a pair: two projects that
+look alike share several rare features, so they meet under at least one key, while the
+features everybody has never form a key that many items share (keys shared by more than
+`max_postings` items are dropped, which bounds the work per key). The cost is
+O(items x prefix^2) plus the candidates, instead of O(items^2).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+WORDS = "words"
+
+
+@dataclass(frozen=True)
+class Item:
+    """The features of one item: sets by kind, and content words by language."""
+
+    features: Mapping[str, frozenset[str]]
+    words: Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A scored pair of items and the features they share, by kind."""
+
+    first: int
+    second: int
+    score: float
+    shared: Mapping[str, tuple[str, ...]]
+
+
+class SimilarityIndex:
+    """An inverted index over items that yields candidate pairs and scores them."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        weights: Mapping[str, float],
+        blocking_kinds: Iterable[str],
+        prefix: int = 8,
+        max_postings: int = 50,
+        key_size: int = 2,
+    ) -> None:
+        self.weights = dict(weights)
+        self.size = len(items)
+        self.prefix = prefix
+        self.max_postings = max_postings
+        self.key_size = key_size
+        kinds = sorted(k for k in self.weights if k != WORDS)
+        blocking = set(blocking_kinds)
+
+        # Document frequency per kind; words count once per item whatever the language.
+        df: dict[str, Counter[str]] = {kind: Counter() for kind in [*kinds, WORDS]}
+        for item in items:
+            for kind in kinds:
+                df[kind].update(item.features.get(kind, ()))
+            if item.words:
+                df[WORDS].update(frozenset().union(*item.words.values()))
+
+        # Number features from the rarest to the most common, ties by kind and name, so
+        # that "the rarest features of an item" is a sorted prefix of its ids and the
+        # numbering does not depend on the order of the input.
+        ordered = sorted((count, kind, name) for kind, counter in df.items()
+                         for name, count in counter.items())
+        self.names: list[tuple[str, str]] = [(kind, name) for _, kind, name in ordered]
+        self.idf: list[float] = [math.log1p(self.size / count) for count, _, _ in ordered]
+        self._first_shared = bisect_left(ordered, (2, "", ""))  # ids below: only one item
+        ids: dict[str, dict[str, int]] = {kind: {} for kind in df}
+        for number, (kind, name) in enumerate(self.names):
+            ids[kind][name] = number
+
+        # Per item, each kind as a sorted tuple of ids and its total weight; the blocking
+        # features as one sorted tuple. Tuples are smaller than sets at this scale.
+        self._sets: list[dict[str, tuple[tuple[int, ...], float]]] = []
+        self._words: list[dict[str, tuple[tuple[int, ...], float]]] = []
+        self._block: list[tuple[int, ...]] = []
+        for item in items:
+            encoded = {}
+            block: set[int] = set()
+            for kind in kinds:
+                values = item.features.get(kind, ())
+                if values:
+                    numbers = tuple(sorted(ids[kind][v] for v in values))
+                    encoded[kind] = (numbers, self._weight(numbers))
+                    if kind in blocking:
+                        block.update(numbers)
+            by_lang = {}
+            for lang, values in item.words.items():
+                if values:
+                    numbers = tuple(sorted(ids[WORDS][v] for v in values))
+                    by_lang[lang] = (numbers, self._weight(numbers))
+                    if WORDS in blocking:
+                        block.update(numbers)
+            self._sets.append(encoded)
+            self._words.append(by_lang)
+            self._block.append(tuple(sorted(block)))
+
+    def _weight(self, numbers: Iterable[int]) -> float:
+        idf = self.idf
+        return sum(idf[n] for n in numbers)  # callers pass sorted ids: same float sums
+
+    def candidates(self) -> list[tuple[int, int]]:
+        """Return the candidate pairs (i < j), sorted, from shared keys of rare features."""
+        postings: dict[object, list[int]] = {}
+        first = self._first_shared
+        for number, block in enumerate(self._block):
+            start = bisect_left(block, first)
+            rare = block[start:start + self.prefix]
+            if len(rare) < self.key_size:
+                continue
+            for key in combinations(rare, self.key_size):
+                postings.setdefault(key, []).append(number)
+        pairs: set[tuple[int, int]] = set()
+        for members in postings.values():
+            if 2 <= len(members) <= self.max_postings:
+                pairs.update(combinations(members, 2))  # members are in ascending order
+        return sorted(pairs)
+
+    def all_pairs(self) -> Iterator[tuple[int, int]]:
+        """Yield every pair (i < j): the naive baseline, for tests and benchmarks only."""
+        return combinations(range(self.size), 2)
+
+    def score(self, first: int, second: int) -> Match:
+        """Return the weighted Jaccard similarity of two items and what they share."""
+        idf = self.idf
+        names = self.names
+        total = 0.0
+        weight_sum = 0.0
+        shared: dict[str, set[int]] = {}
+        a, b = self._sets[first], self._sets[second]
+        for kind in a.keys() | b.keys():
+            weight = self.weights.get(kind, 0.0)
+            weight_sum += weight
+            if kind in a and kind in b:
+                common = sorted(set(a[kind][0]).intersection(b[kind][0]))
+                if common:
+                    inter = sum(idf[n] for n in common)
+                    total += weight * inter / (a[kind][1] + b[kind][1] - inter)
+                    shared[kind] = set(common)
+        wa, wb = self._words[first], self._words[second]
+        langs = sorted(wa.keys() & wb.keys())
+        if langs:
+            # The best language both items are written in: a French-only summary is not
+            # penalised for lacking the Dutch words of the other project.
+            best = 0.0
+            words: set[int] = set()
+            for lang in langs:
+                common = sorted(set(wa[lang][0]).intersection(wb[lang][0]))
+                if common:
+                    inter = sum(idf[n] for n in common)
+                    best = max(best, inter / (wa[lang][1] + wb[lang][1] - inter))
+                    words.update(common)
+            weight = self.weights.get(WORDS, 0.0)
+            weight_sum += weight
+            total += weight * best
+            if words:
+                shared[WORDS] = words
+        score = total / weight_sum if weight_sum else 0.0
+        return Match(first, second, min(1.0, max(0.0, score)), {
+            kind: tuple(names[n][1] for n in sorted(numbers, key=lambda n: (-idf[n], n)))
+            for kind, numbers in sorted(shared.items())
+        })
+
+    def shared_count(self, first: int, second: int) -> int:
+        """Return how many blocking features two items share."""
+        return len(set(self._block[first]).intersection(self._block[second]))

@@ -1,0 +1,201 @@
+"""RDF for the linked-data layer: SKOS vocabularies, catalogue ids, shapes, and SHACL runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from rdflib import OWL, RDF, SH, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS
+
+from registry.catalogue.snapshot import Catalogue
+from registry.linked_data.context import (
+    SCHEMA_DIR,
+    resolve_path,
+    sheet_to_graph,
+    values_at,
+    vocab_token,
+)
+from registry.linked_data.iris import (
+    ADMS,
+    DEFAULT_BASE,
+    NAMESPACES,
+    component_iri,
+    concept_iri,
+    scheme_iri,
+    standard_iri,
+    status_iri,
+    vocabulary_namespace,
+)
+from registry.validation.findings import ERROR, WARNING, Finding
+
+ADMS_NS = Namespace(ADMS)
+
+
+def _bind(graph: Graph, base: str) -> None:
+    for prefix, namespace in NAMESPACES.items():
+        graph.bind(prefix, namespace)
+    graph.bind("reg", vocabulary_namespace(base))
+
+
+def _texts(graph: Graph, subject: URIRef, predicate: URIRef, text: Any) -> None:
+    if isinstance(text, Mapping):
+        for lang, value in text.items():
+            if isinstance(value, str) and value:
+                graph.add((subject, predicate, Literal(value, lang=lang)))
+
+
+def vocabularies_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
+    """Return every vocabulary of the catalogue as SKOS concept schemes."""
+    graph = Graph()
+    _bind(graph, base)
+    for scheme_id, record in catalogue.vocabularies.items():
+        scheme = URIRef(scheme_iri(base, scheme_id))
+        graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+        graph.add((scheme, DCTERMS.identifier, Literal(scheme_id)))
+        _texts(graph, scheme, DCTERMS.title, record.get("title"))
+        _texts(graph, scheme, SKOS.prefLabel, record.get("title"))
+        _texts(graph, scheme, DCTERMS.description, record.get("description"))
+        if isinstance(record.get("exact_match"), str):
+            # The published scheme this one mirrors (e.g. the EU data-theme table).
+            graph.add((scheme, DCTERMS.source, URIRef(record["exact_match"])))
+        for concept in catalogue.concepts.get(scheme_id, {}).values():
+            node = URIRef(concept_iri(base, scheme_id, concept.id))
+            graph.add((node, RDF.type, SKOS.Concept))
+            graph.add((node, SKOS.inScheme, scheme))
+            graph.add((node, SKOS.notation, Literal(concept.id)))
+            _texts(graph, node, SKOS.prefLabel, concept.label)
+            _texts(graph, node, SKOS.definition, concept.definition)
+            for lang, labels in concept.alt_labels.items():
+                for label in labels:
+                    graph.add((node, SKOS.altLabel, Literal(label, lang=lang)))
+            if not concept.broader:
+                graph.add((node, SKOS.topConceptOf, scheme))
+                graph.add((scheme, SKOS.hasTopConcept, node))
+            for other in concept.broader:
+                graph.add((node, SKOS.broader, URIRef(concept_iri(base, scheme_id, other))))
+            for other in concept.narrower:
+                graph.add((node, SKOS.narrower, URIRef(concept_iri(base, scheme_id, other))))
+            for iri in concept.exact_match:
+                graph.add((node, SKOS.exactMatch, URIRef(iri)))
+            if concept.layer:
+                graph.add((node, URIRef(vocabulary_namespace(base) + "layer"),
+                           Literal(concept.layer)))
+            if concept.deprecated:
+                graph.add((node, OWL.deprecated, Literal(True)))
+                if concept.replaced_by:
+                    graph.add((node, DCTERMS.isReplacedBy,
+                               URIRef(concept_iri(base, scheme_id, concept.replaced_by))))
+    return graph
+
+
+def catalogue_ids_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
+    """Return the catalogue's standards and components with their type and status."""
+    graph = Graph()
+    _bind(graph, base)
+    reg = Namespace(vocabulary_namespace(base))
+    for standard_id, record in catalogue.standards.items():
+        node = URIRef(standard_iri(base, standard_id))
+        graph.add((node, RDF.type, DCTERMS.Standard))
+        graph.add((node, DCTERMS.identifier, Literal(standard_id)))
+        _texts(graph, node, DCTERMS.title, record.get("title"))
+        status = record.get("status")
+        if isinstance(status, str):
+            graph.add((node, ADMS_NS.status, URIRef(status_iri(base, "standard", status))))
+            if status == "deprecated":
+                graph.add((node, OWL.deprecated, Literal(True)))
+        if isinstance(record.get("replaced_by"), str):
+            graph.add((node, DCTERMS.isReplacedBy,
+                       URIRef(standard_iri(base, record["replaced_by"]))))
+        for capability in record.get("applies_to", ()):
+            graph.add((node, reg.appliesTo,
+                       URIRef(concept_iri(base, "capabilities", capability))))
+    for component_id, record in catalogue.components.items():
+        node = URIRef(component_iri(base, component_id))
+        graph.add((node, RDF.type, reg.Component))
+        graph.add((node, RDF.type, ADMS_NS.Asset))
+        graph.add((node, DCTERMS.identifier, Literal(component_id)))
+        _texts(graph, node, DCTERMS.title, record.get("name"))
+        status = record.get("status")
+        if isinstance(status, str):
+            graph.add((node, ADMS_NS.status, URIRef(status_iri(base, "component", status))))
+        for capability in record.get("provides", ()):
+            graph.add((node, reg.providesCapability,
+                       URIRef(concept_iri(base, "capabilities", capability))))
+        for standard in record.get("implements", ()):
+            graph.add((node, DCTERMS.conformsTo, URIRef(standard_iri(base, standard))))
+    return graph
+
+
+# --- shapes and the SHACL run (the slow path, kept as the reference) -----------------
+
+SHAPES_FILE = SCHEMA_DIR / "v1.shapes.ttl"
+REG_CODE = "def/code"  # reg:code, relative to the base
+
+
+@cache
+def shapes_text(base: str = DEFAULT_BASE) -> str:
+    """Return the Turtle of the sheet shapes, rebased from DEFAULT_BASE to base."""
+    text = SHAPES_FILE.read_text(encoding="utf-8")
+    return text if base == DEFAULT_BASE else text.replace(DEFAULT_BASE, base)
+
+
+def shapes_graph(base: str = DEFAULT_BASE) -> Graph:
+    """Return the SHACL shapes of project-sheet/v1 as a graph."""
+    return Graph().parse(data=shapes_text(base), format="turtle")
+
+
+def data_graph(sheet: Any, catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
+    """Return the graph that SHACL validates: the sheet, the vocabularies and the ids."""
+    graph = sheet_to_graph(sheet, base)
+    graph += vocabularies_graph(catalogue, base)
+    graph += catalogue_ids_graph(catalogue, base)
+    return graph
+
+
+def _to_default_base(iri: str, base: str) -> str:
+    return DEFAULT_BASE + iri[len(base):] if iri.startswith(base) else iri
+
+
+def _predicates(shapes: Graph, path: Any) -> tuple[str, ...]:
+    if isinstance(path, URIRef):
+        return (str(path),)
+    return tuple(str(p) for p in Collection(shapes, path))  # a sequence path
+
+
+def shacl_check(sheet: Any, catalogue: Catalogue, base: str = DEFAULT_BASE,
+                shapes: Graph | None = None) -> list[Finding]:
+    """Validate a sheet with pyshacl against the shapes and return the findings it implies.
+
+    The reference implementation of the linked-data layer: slow (it builds RDF and
+    runs a SHACL engine) but straight from the shapes. Each result is reported at the
+    JSON pointer(s) of the sheet value(s) that produced its value node.
+    """
+    import pyshacl
+
+    shapes = shapes if shapes is not None else shapes_graph(base)
+    conforms, results, _ = pyshacl.validate(
+        data_graph(sheet, catalogue, base), shacl_graph=shapes, inference="none",
+        abort_on_first=False, allow_warnings=True, meta_shacl=False, advanced=False)
+    code_of = URIRef(base + REG_CODE)
+    findings: set[Finding] = set()
+    # Only the report's own results: nested ones (sh:detail, from sh:node) belong to them.
+    for result in results.objects(None, SH.result):
+        shape = results.value(result, SH.sourceShape)
+        value = results.value(result, SH.value)
+        code = shapes.value(shape, code_of)
+        path = shapes.value(shape, SH.path)
+        if code is None or path is None:
+            raise LookupError(f"shape {shape} has no reg:code or no sh:path")
+        severity = ERROR if results.value(result, SH.resultSeverity) == SH.Violation \
+            else WARNING
+        message = str(shapes.value(shape, SH.message) or results.value(result, SH.resultMessage))
+        steps = resolve_path(tuple(_to_default_base(p, base)
+                                   for p in _predicates(shapes, path)))
+        vocab = steps[-1][1].vocab or ""
+        for pointer, item in values_at(sheet, steps):
+            if _to_default_base(str(value), base) == vocab + vocab_token(item):
+                findings.add(Finding(severity, str(code), pointer, message))
+    return sorted(findings, key=lambda f: (f.path, f.code))

@@ -1,0 +1,150 @@
+"""Projects of the roadmap: validating, authorising and storing sheets (no Flask)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from registry.analysis.compliance import project_compliance
+from registry.analysis.roadmap import Project, Roadmap
+from registry.catalogue.snapshot import Catalogue
+from registry.storage.store import Store, digest
+from registry.storage.tokens import Identity
+from registry.validation import linked_data, policy
+from registry.validation.batch import expand_paths
+from registry.validation.findings import FileReport
+from registry.validation.pipeline import validate_file
+
+
+class Forbidden(Exception):
+    """The identity may not make this change to this project."""
+
+
+def _orgs(who: Identity) -> str:
+    return ", ".join(who.organisations) or "no organisation"
+
+
+def authorise(who: Identity, sheet: Mapping[str, Any], current: Mapping[str, Any] | None
+              ) -> None:
+    """Raise Forbidden unless `who` may store `sheet` over `current`.
+
+    Leads write the projects of their organisations (before and after the change);
+    only the Office (and admins) decide a project's status beyond `proposed`.
+    """
+    new_owner = (sheet.get("owner") or {}).get("organisation")
+    old_owner = (current.get("owner") or {}).get("organisation") if current else None
+    for owner in {new_owner, old_owner} - {None}:
+        if not who.can_write_project(owner):
+            raise Forbidden(f"a {who.role} token of {_orgs(who)} may not write a project owned by {owner}")
+    if who.role == "lead":
+        old_status = current.get("status") if current else "proposed"
+        if sheet.get("status") != old_status:
+            raise Forbidden(f"only the Smart City Office changes a project's status "
+                            f"(from {old_status} to {sheet.get('status')}): keep "
+                            f"status: {old_status}")
+    elif who.role not in ("office", "admin"):
+        raise Forbidden(f"a {who.role} token may not write projects")
+
+
+def stored_findings(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: datetime.date
+                    ) -> FileReport:
+    """Return the catalogue-dependent findings of a stored sheet.
+
+    Stored sheets passed the structure layer when they were written and the schema of
+    `project-sheet/v1` does not change, so only the linked-data and policy layers, which
+    read the catalogue and the date, are run again.
+    """
+    findings = [*linked_data.check(sheet, catalogue, None),
+                *policy.check(sheet, catalogue, None, as_of)]
+    return FileReport(f"projects/{sheet.get('id')}", findings)
+
+
+def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date
+                 ) -> dict[str, Any]:
+    """Return a project with its current validation and compliance."""
+    report = stored_findings(project.sheet, catalogue, as_of)
+    return {
+        "project": project.sheet,
+        "revision": project.revision,
+        "updated_at": project.updated_at.isoformat(),
+        "updated_by": project.updated_by,
+        "validation": {"valid": report.valid, "as_of": as_of.isoformat(),
+                       "findings": [f.to_dict() for f in report.findings],
+                       "summary": {"errors": report.errors, "warnings": report.warnings}},
+        "compliance": [c.to_dict() for c in project_compliance(project.sheet, catalogue,
+                                                               as_of)],
+    }
+
+
+def project_summary(project: Project, report: FileReport) -> dict[str, Any]:
+    """Return the short form of a project used in lists."""
+    sheet = project.sheet
+    return {"id": project.id, "title": sheet.get("title"), "owner": project.owner,
+            "status": sheet.get("status"), "domains": project.listed("domains"),
+            "revision": project.revision, "valid": report.valid,
+            "errors": report.errors, "warnings": report.warnings}
+
+
+FILTERS = ("owner", "status", "domain", "capability", "standard", "validity")
+
+
+def select_projects(roadmap: Roadmap, catalogue: Catalogue, as_of: datetime.date,
+                    filters: Mapping[str, str]) -> Iterator[tuple[Project, FileReport]]:
+    """Yield the projects (with their current findings) that match every filter."""
+    for project in roadmap.projects.values():
+        if "owner" in filters and project.owner != filters["owner"]:
+            continue
+        if "status" in filters and project.sheet.get("status") != filters["status"]:
+            continue
+        if "domain" in filters and filters["domain"] not in project.listed("domains"):
+            continue
+        if "capability" in filters and filters["capability"] not in project.capabilities():
+            continue
+        if "standard" in filters and filters["standard"] not in project.declared():
+            continue
+        report = stored_findings(project.sheet, catalogue, as_of)
+        if "validity" in filters and report.valid != (filters["validity"] == "valid"):
+            continue
+        yield project, report
+
+
+@dataclass
+class ImportOutcome:
+    """What `import_projects` did with one file."""
+
+    path: str
+    report: FileReport
+    action: str  # created, updated, unchanged, refused
+
+
+def import_projects(folder: Path, store: Store, catalogue: Catalogue, as_of: datetime.date,
+                    author: str) -> list[ImportOutcome]:
+    """Validate every sheet of a folder and store the valid ones as new revisions."""
+    import orjson
+
+    from registry.storage import NotFound
+    from registry.validation.parse import parse_document
+
+    outcomes = []
+    for path in expand_paths([str(folder)]):
+        report = validate_file(Path(path), catalogue, as_of=as_of)
+        if not report.valid:
+            outcomes.append(ImportOutcome(path, report, "refused"))
+            continue
+        sheet = parse_document(Path(path).read_bytes()).value
+        sheet = orjson.loads(orjson.dumps(sheet))  # plain JSON data, as the API stores it
+        try:
+            current = store.get("project", sheet["id"])
+        except NotFound:
+            current = None
+        if current is not None and current.digest == digest(sheet):
+            outcomes.append(ImportOutcome(path, report, "unchanged"))
+            continue
+        store.put("project", sheet["id"], sheet, author=author,
+                  if_match=current.revision if current else None,
+                  create_only=current is None, message=f"imported from {path}")
+        outcomes.append(ImportOutcome(path, report, "updated" if current else "created"))
+    return outcomes

@@ -1,0 +1,374 @@
+"""Layer 2, linked data: concepts in their SKOS schemes, ids in the catalogue (fast path).
+
+The SHACL shapes (`schemas/project-sheet/v1.shapes.ttl`) are the truth of this
+layer. Running a SHACL engine per sheet costs a graph build and a validation run, so
+this module reads the shapes once (rdflib, at first use), turns them into a small
+rule table, and then checks sheet values against the catalogue snapshot directly.
+`registry.linked_data.graph.shacl_check` is the slow reference; a test proves that
+both report the same problems.
+
+The rule table understands exactly the constructs the shapes use (sh:node with
+sh:class and skos:inScheme, sh:class, sh:not with sh:hasValue); a shape with anything
+else makes the derivation fail loudly rather than be silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from registry.catalogue.snapshot import Catalogue
+from registry.linked_data.context import Field, resolve_path, values_at
+from registry.linked_data.iris import (
+    ADMS,
+    DCTERMS,
+    DEFAULT_BASE,
+    OWL,
+    RDF,
+    RDFS,
+    SH,
+    SKOS,
+    status_iri,
+    vocabulary_namespace,
+)
+from registry.validation.findings import ERROR, WARNING, Finding, Positions, finding
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+REG = vocabulary_namespace(DEFAULT_BASE)
+VOCABULARIES = DEFAULT_BASE + "vocabularies/"
+
+# The class a value must have -> the catalogue collection that holds such values; and
+# the namespace that the context and the catalogue graph give their IRIs.
+TARGETS = {SKOS + "Concept": "concept", DCTERMS + "Standard": "standard",
+           REG + "Component": "component"}
+NAMESPACES = {"concept": VOCABULARIES, "standard": DEFAULT_BASE + "standards/",
+              "component": DEFAULT_BASE + "components/"}
+
+# Predicates that the shapes may use; anything else is not understood here.
+_SHAPE_KEYS = {RDF + "type", SH + "path", SH + "node", SH + "class", SH + "not",
+               SH + "severity", SH + "message", SH + "name", SH + "description",
+               RDFS + "label", RDFS + "comment", REG + "code"}
+_NODE_KEYS = {RDF + "type", SH + "class", SH + "property", RDFS + "label", RDFS + "comment"}
+_CONDITION_KEYS = {SH + "path", SH + "hasValue"}
+
+MAX_SUGGESTIONS = 3
+LIST_ALLOWED_UP_TO = 15  # schemes this small are listed in full when nothing is close
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One coded SHACL property shape, as the fast check applies it."""
+
+    shape: str
+    code: str
+    severity: str
+    test: str  # "exists" | "deprecated" | "status"
+    status: str | None = None  # test "status": the status value that triggers the shape
+
+
+@dataclass(frozen=True)
+class PathRules:
+    """The rules on one sheet location: what its values must be, then what they must not be."""
+
+    predicates: tuple[str, ...]
+    steps: tuple[tuple[tuple[str, ...], Field], ...]
+    label: str  # e.g. "capabilities.needs", for messages
+    target: str  # "concept" | "standard" | "component"
+    scheme: str | None
+    exists: Rule
+    others: tuple[Rule, ...]
+
+
+def _severity(iri: str | None) -> str:
+    if iri in (None, SH + "Violation"):
+        return ERROR
+    if iri in (SH + "Warning", SH + "Info"):
+        return WARNING
+    raise ValueError(f"unknown severity {iri}")
+
+
+@cache
+def rule_table() -> tuple[PathRules, ...]:
+    """Return the rules derived from the SHACL shapes file (parsed once, then cached)."""
+    from registry.linked_data.graph import shapes_graph
+
+    return derive_rules(shapes_graph(DEFAULT_BASE))
+
+
+def derive_rules(g: Graph) -> tuple[PathRules, ...]:
+    """Return the rule table of a shapes graph written for DEFAULT_BASE; fail on the unknown."""
+    from rdflib import Literal, URIRef
+    from rdflib.collection import Collection
+
+    def one(subject: Any, predicate: str) -> Any:
+        return g.value(subject, URIRef(predicate))
+
+    def only_keys(subject: Any, allowed: set[str]) -> None:
+        unknown = {str(p) for p in g.predicates(subject, None)} - allowed
+        if unknown:
+            raise ValueError(f"{subject}: the fast check does not implement {sorted(unknown)}")
+
+    def condition(node: Any) -> tuple[str, Any]:
+        """Return (path, hasValue) of a node shape with a single sh:property."""
+        only_keys(node, _NODE_KEYS)
+        props = list(g.objects(node, URIRef(SH + "property")))
+        if len(props) != 1:
+            raise ValueError(f"{node}: expected one sh:property")
+        only_keys(props[0], _CONDITION_KEYS)
+        return str(one(props[0], SH + "path")), one(props[0], SH + "hasValue")
+
+    by_path: dict[tuple[str, ...], list[tuple[Rule, str | None, str | None]]] = {}
+    for shape in sorted(g.subjects(URIRef(REG + "code"), None), key=str):
+        only_keys(shape, _SHAPE_KEYS)
+        path = one(shape, SH + "path")
+        predicates = ((str(path),) if isinstance(path, URIRef)
+                      else tuple(str(p) for p in Collection(g, path)))
+        code = str(one(shape, REG + "code"))
+        severity = _severity(str(one(shape, SH + "severity") or SH + "Violation"))
+        node, cls, negated = (one(shape, SH + "node"), one(shape, SH + "class"),
+                              one(shape, SH + "not"))
+        if sum(x is not None for x in (node, cls, negated)) != 1:
+            raise ValueError(f"{shape}: expected exactly one of sh:node, sh:class, sh:not")
+        target = scheme = None
+        if node is not None:  # sh:node: a class and, for concepts, a scheme
+            cls = one(node, SH + "class")
+            in_scheme, scheme_node = condition(node)
+            if in_scheme != SKOS + "inScheme" or not str(scheme_node).startswith(VOCABULARIES):
+                raise ValueError(f"{node}: expected skos:inScheme <{VOCABULARIES}...>")
+            scheme = str(scheme_node)[len(VOCABULARIES):]
+        if cls is not None:
+            if str(cls) not in TARGETS:
+                raise ValueError(f"{shape}: no catalogue collection holds {cls}")
+            target = TARGETS[str(cls)]
+            if (target == "concept") != (scheme is not None):
+                raise ValueError(f"{shape}: concepts, and only concepts, need a scheme")
+            rule = Rule(str(shape), code, severity, "exists")
+        else:
+            prop, value = condition(negated)
+            if prop == OWL + "deprecated" and value == Literal(True):
+                rule = Rule(str(shape), code, severity, "deprecated")
+            elif prop == ADMS + "status" and str(value).startswith(REG):
+                rule = Rule(str(shape), code, severity, "status", status=str(value))
+            else:
+                raise ValueError(f"{shape}: sh:not on {prop} {value} is not implemented")
+        by_path.setdefault(predicates, []).append((rule, target, scheme))
+
+    table = []
+    for predicates, rules in by_path.items():
+        exists = [(r, t, s) for r, t, s in rules if r.test == "exists"]
+        if len(exists) != 1:
+            raise ValueError(f"{predicates}: expected one shape saying what the values are")
+        rule, target, scheme = exists[0]
+        assert target is not None
+        others = tuple(_bind_status(r, target) for r, _, _ in rules if r.test != "exists")
+        steps = resolve_path(predicates)
+        last = steps[-1][1]
+        # The context decides which IRI a value becomes; the shape which IRIs are
+        # allowed. Both must agree, or SHACL would reject every value.
+        expected = NAMESPACES[target] + (f"{scheme}/" if scheme else "")
+        if last.kind != "vocab" or last.vocab != expected:
+            raise ValueError(f"{predicates}: the context maps values to {last.vocab}, "
+                             f"the shapes expect {expected}")
+        table.append(PathRules(predicates, steps, _label(steps), target, scheme, rule, others))
+    return tuple(sorted(table, key=lambda p: [k for keys, _ in p.steps for k in keys]))
+
+
+def _bind_status(rule: Rule, target: str) -> Rule:
+    """Turn a status IRI into the record status it means, checking it suits the target."""
+    if rule.test != "status":
+        return rule
+    if target == "concept":
+        raise ValueError(f"{rule.shape}: concepts have no adms:status")
+    # status_iri(): <base>def/<kind>-status/<status> (see the catalogue graph).
+    namespace = status_iri(DEFAULT_BASE, target, "")
+    if not (rule.status or "").startswith(namespace):
+        raise ValueError(f"{rule.shape}: {rule.status} is not a status of a {target}")
+    return Rule(rule.shape, rule.code, rule.severity, "status",
+                status=(rule.status or "")[len(namespace):])
+
+
+def _label(steps: tuple[tuple[tuple[str, ...], Field], ...]) -> str:
+    parts: list[str] = []
+    for keys, f in steps:
+        parts.append(".".join(keys) + ("[]" if f.many and f.level is not None else ""))
+    return ".".join(parts)
+
+
+# --- suggestions ---------------------------------------------------------------------
+
+_SUGGESTERS: WeakKeyDictionary[Catalogue, dict[tuple[str, str | None], dict[str, list[str]]]]
+_SUGGESTERS = WeakKeyDictionary()
+
+
+def _names(catalogue: Catalogue, target: str, scheme: str | None) -> dict[str, list[str]]:
+    """Return lower-cased names (ids, labels, acronyms) -> the current ids they name."""
+    cached = _SUGGESTERS.setdefault(catalogue, {})
+    key = (target, scheme)
+    if key in cached:
+        return cached[key]
+    names: dict[str, list[str]] = {}
+
+    def add(name: Any, record_id: str) -> None:
+        if isinstance(name, str) and name:
+            ids = names.setdefault(name.lower(), [])
+            if record_id not in ids:
+                ids.append(record_id)
+
+    def texts(value: Any) -> Iterable[Any]:
+        return value.values() if isinstance(value, Mapping) else ()
+
+    if target == "concept":
+        for concept in catalogue.concepts.get(scheme or "", {}).values():
+            # Point a deprecated concept's names at its replacement.
+            current = concept.replaced_by if concept.deprecated else concept.id
+            if not current:
+                continue
+            add(concept.id, current)
+            for label in concept.label.values():
+                add(label, current)
+            for labels in concept.alt_labels.values():
+                for label in labels:
+                    add(label, current)
+    else:
+        records = catalogue.standards if target == "standard" else catalogue.components
+        for record_id, record in records.items():
+            status = record.get("status")
+            current = record.get("replaced_by") if status == "deprecated" else record_id
+            if status == "retired" or not isinstance(current, str):
+                continue
+            add(record_id, current)
+            add(record.get("acronym"), current)
+            for title in (*texts(record.get("title")), *texts(record.get("name"))):
+                add(title, current)
+    cached[key] = names
+    return names
+
+
+def suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: str
+                ) -> list[str]:
+    """Return up to three current ids whose id or label (any language) is close to value."""
+    names = _names(catalogue, target, scheme)
+    exact = names.get(value.lower())
+    if exact:  # a label or an id in another case: no need to guess
+        return exact[:MAX_SUGGESTIONS]
+    out: list[str] = []
+    for name in difflib.get_close_matches(value.lower(), list(names), n=8, cutoff=0.6):
+        for record_id in names[name]:
+            if record_id not in out:
+                out.append(record_id)
+    return out[:MAX_SUGGESTIONS]
+
+
+def _did_you_mean(ids: list[str]) -> str:
+    quoted = [f"`{i}`" for i in ids]
+    if len(quoted) == 1:
+        return f"did you mean {quoted[0]}?"
+    return f"did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+
+
+# --- the check -------------------------------------------------------------------------
+
+def _record(catalogue: Catalogue, rules: PathRules, value: str) -> Any:
+    if rules.target == "concept":
+        return catalogue.concepts.get(rules.scheme or "", {}).get(value)
+    if rules.target == "standard":
+        return catalogue.standards.get(value)
+    return catalogue.components.get(value)
+
+
+def _unknown(catalogue: Catalogue, rules: PathRules, value: str) -> tuple[str, str | None]:
+    close = suggestions(catalogue, rules.target, rules.scheme, value)
+    hint = _did_you_mean(close) if close else None
+    if rules.target == "concept":
+        message = (f"{rules.label}: `{value}` is not a concept of the vocabulary "
+                   f"`{rules.scheme}`")
+        if hint is None:
+            current = sorted(c.id for c in catalogue.concepts.get(rules.scheme or "", {}
+                                                                   ).values()
+                             if not c.deprecated)
+            if 0 < len(current) <= LIST_ALLOWED_UP_TO:
+                hint = "allowed values: " + ", ".join(f"`{c}`" for c in current)
+            else:
+                hint = f"use an id of the vocabulary `{rules.scheme}`"
+        return message, hint
+    if rules.target == "standard":
+        return (f"`{value}` is not a standard of the catalogue",
+                hint or "use the id of a standard of the registry's catalogue")
+    return (f"{rules.label}: `{value}` is not a component of the catalogue",
+            hint or "a new component that the project builds belongs in components.provides")
+
+
+def _violation(catalogue: Catalogue, rules: PathRules, rule: Rule, value: str,
+               record: Any) -> tuple[str, str | None] | None:
+    """Return (message, hint) when a known value breaks a rule, else None."""
+    if rule.test == "deprecated":
+        if rules.target == "concept":
+            if not record.deprecated:
+                return None
+            replacement = record.replaced_by
+            return (f"{rules.label}: `{value}` is a deprecated concept of the vocabulary "
+                    f"`{rules.scheme}`",
+                    f"use `{replacement}` instead" if replacement
+                    else f"choose a current concept of the vocabulary `{rules.scheme}`")
+        if record.get("status") != "deprecated":
+            return None
+        return _deprecated_record(rules, value, record)
+    if record.get("status") != rule.status:
+        return None
+    if rules.target == "component":
+        return (f"component `{value}` is {rule.status} and should no longer be reused",
+                _successor_hint(catalogue, value, record))
+    return _deprecated_record(rules, value, record)
+
+
+def _deprecated_record(rules: PathRules, value: str, record: Any) -> tuple[str, str | None]:
+    replacement = record.get("replaced_by")
+    kind = "standard" if rules.target == "standard" else "component"
+    return (f"{kind} `{value}` is {record.get('status')}",
+            f"declare `{replacement}` instead" if replacement else None)
+
+
+def _successor_hint(catalogue: Catalogue, value: str, record: Any) -> str | None:
+    others: list[str] = []
+    for capability in record.get("provides", ()):
+        for other in catalogue.components_by_capability.get(capability, ()):
+            if (other != value and other not in others
+                    and catalogue.components[other].get("status") == "active"):
+                others.append(other)
+    if not others:
+        return None
+    if len(others) == 1:
+        return f"consider `{others[0]}`, which provides the same capability"
+    listed = " or ".join(f"`{o}`" for o in others[:MAX_SUGGESTIONS])
+    return f"consider {listed}, which provide the same capabilities"
+
+
+def check(sheet: Any, catalogue: Catalogue, positions: Positions | None = None,
+          base: str = DEFAULT_BASE) -> Iterator[Finding]:
+    """Yield the linked-data findings of a sheet: unknown or deprecated concepts and ids.
+
+    `base` is accepted for symmetry with the RDF functions; findings do not depend on
+    it (ids are checked, not IRIs). Values of the wrong type are skipped: the structure
+    layer reports them.
+    """
+    if not isinstance(sheet, Mapping):
+        return
+    for rules in rule_table():
+        for pointer, value in values_at(sheet, rules.steps):
+            record = _record(catalogue, rules, value)
+            if record is None:
+                message, hint = _unknown(catalogue, rules, value)
+                yield finding(rules.exists.severity, rules.exists.code, pointer, message,
+                              positions=positions, hint=hint)
+                continue
+            for rule in rules.others:
+                broken = _violation(catalogue, rules, rule, value, record)
+                if broken is not None:
+                    yield finding(rule.severity, rule.code, pointer, broken[0],
+                                  positions=positions, hint=broken[1])

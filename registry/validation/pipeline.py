@@ -1,0 +1,108 @@
+"""Validate one sheet: parse -> structure -> linked data -> policy, into one FileReport.
+
+Parse findings are reported alone (there is no data to check). Otherwise every layer
+runs, even when an earlier one found errors, so that a sheet's author sees every
+problem at once; each layer skips only the values whose type is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from registry.validation import structure
+from registry.validation.findings import ERROR, FileReport, Finding, Positions
+from registry.validation.parse import DEFAULT_LIMITS, Limits, parse_document
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from registry.catalogue.snapshot import Catalogue
+
+_LAYERS: dict[str, ModuleType | None] = {}
+
+
+def _layer(name: str) -> ModuleType | None:
+    """Return a validation layer's module, or None while it is not written yet."""
+    if name not in _LAYERS:
+        module = f"registry.validation.{name}"
+        try:
+            _LAYERS[name] = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # the layer exists but one of its imports is missing
+                raise
+            _LAYERS[name] = None
+    return _LAYERS[name]
+
+
+def check_data(sheet: Any, catalogue: Catalogue, as_of: datetime.date,
+               positions: Positions | None = None, *,
+               key_positions: Positions | None = None,
+               sources: Mapping[str, str] | None = None) -> list[Finding]:
+    """Return the findings of every layer for already parsed sheet data."""
+    if not isinstance(sheet, dict):
+        return [Finding(ERROR, "parse.not-a-mapping", "",
+                        "the sheet is not a mapping of fields: send an object such as "
+                        "{\"sheet\": \"project-sheet/v1\", ...}")]
+    findings = list(structure.check(sheet, positions, key_positions=key_positions,
+                                    sources=sources))
+    linked_data = _layer("linked_data")
+    if linked_data is not None:
+        findings.extend(linked_data.check(sheet, catalogue, positions))
+    policy = _layer("policy")
+    if policy is not None:
+        findings.extend(policy.check(sheet, catalogue, positions, as_of))
+    return findings
+
+
+def validate_data(obj: Any, catalogue: Catalogue, as_of: datetime.date,
+                  positions: Positions | None = None, *, path: str = "-",
+                  key_positions: Positions | None = None,
+                  sources: Mapping[str, str] | None = None) -> FileReport:
+    """Validate sheet data that is already parsed (e.g. a JSON request body)."""
+    return FileReport(path, check_data(obj, catalogue, as_of, positions,
+                                       key_positions=key_positions, sources=sources))
+
+
+def validate_bytes(data: bytes | str, catalogue: Catalogue, *, as_of: datetime.date,
+                   path: str = "-", limits: Limits = DEFAULT_LIMITS) -> FileReport:
+    """Parse and validate the text of one sheet; `path` names it in the report."""
+    parsed = parse_document(data, limits, filename=None if path == "-" else path)
+    if parsed.findings:
+        return FileReport(path, list(parsed.findings))
+    return validate_data(parsed.value, catalogue, as_of, parsed.positions, path=path,
+                         key_positions=parsed.key_positions, sources=parsed.sources)
+
+
+def read_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Return at most `limits.max_bytes + 1` bytes of a file: enough to tell it is too large."""
+    with path.open("rb") as handle:
+        return handle.read(limits.read_size)
+
+
+def unreadable(path: str, exc: OSError) -> FileReport:
+    """Return the report of a file that could not be read."""
+    if isinstance(exc, FileNotFoundError):
+        why = "there is no such file"
+    elif isinstance(exc, IsADirectoryError):
+        why = "it is a folder, not a file: give the files, or the folder to check all of them"
+    elif isinstance(exc, PermissionError):
+        why = "permission denied"
+    else:
+        why = exc.strerror or type(exc).__name__
+    return FileReport(path, [Finding(ERROR, "parse.unreadable", "",
+                                     f"the file cannot be read: {why}")])
+
+
+def validate_file(path: Path, catalogue: Catalogue, *, as_of: datetime.date,
+                  limits: Limits = DEFAULT_LIMITS, display: str | None = None) -> FileReport:
+    """Read (at most max_bytes + 1 bytes of) a file and validate it; never raises for I/O."""
+    name = str(path) if display is None else display
+    try:
+        data = read_limited(path, limits)
+    except OSError as exc:
+        return unreadable(name, exc)
+    return validate_bytes(data, catalogue, as_of=as_of, path=name, limits=limits)

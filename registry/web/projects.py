@@ -1,0 +1,285 @@
+"""The roadmap's API: submit project sheets, read them with validation and compliance."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from registry.analysis.compliance import STATES, compliance_matrix, lapsing
+from registry.analysis.compliance import summary as compliance_summary
+from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.projects import (
+    FILTERS,
+    Forbidden,
+    _orgs,
+    authorise,
+    project_summary,
+    project_view,
+    select_projects,
+)
+from registry.services import Services
+from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
+from registry.validation.findings import single_report_dict
+from registry.validation.parse import Limits
+from registry.validation.pipeline import validate_bytes
+from registry.web.auth import identity
+from registry.web.errors import ApiError
+from registry.web.http import cached_json, dumps, json_response
+from registry.web.writes import preconditions, read_body, record_etag
+
+bp = Blueprint("projects", __name__)
+
+
+def services() -> Services:
+    """Return the registry's services of the current app."""
+    return current_app.extensions["registry"]
+
+
+def as_of() -> datetime.date:
+    """Return the date validation is relative to: ?as_of=YYYY-MM-DD, else today."""
+    raw = request.args.get("as_of")
+    if not raw:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
+                       detail={"parameter": "as_of"}) from None
+
+
+def _check_params(allowed: tuple[str, ...]) -> dict[str, str]:
+    args = request.args.to_dict()
+    for name in args:
+        if name not in allowed:
+            raise ApiError(400, f"unknown query parameter {name!r}; this resource accepts "
+                           f"{', '.join(allowed)}", detail={"parameter": name,
+                                                            "allowed": list(allowed)})
+    return args
+
+
+@bp.put("/api/projects/<project_id>")
+def put_project(project_id: str) -> Response:
+    """Create or update a project from its sheet (JSON or YAML): validated, then stored."""
+    svc = services()
+    who = identity()
+    if who.role not in ("lead", "office", "admin"):
+        raise ApiError(403, f"a {who.role} token may not write projects", code="forbidden")
+    try:
+        current: StoredRecord | None = svc.store.get("project", project_id)
+    except NotFound:
+        current = None
+    owner = (current.data.get("owner") or {}).get("organisation") if current else None
+    if current is not None and not who.can_write_project(owner):
+        raise ApiError(403, f"a {who.role} token of {_orgs(who)} may not write a project owned by {owner}",
+                       code="forbidden")
+    data, _fmt = read_body()
+    catalogue = svc.snapshots.get()
+    limit = svc.settings["MAX_UPLOAD_BYTES"]
+    report = validate_bytes(data, catalogue, as_of=as_of(), path=f"projects/{project_id}",
+                            limits=Limits(max_bytes=limit))
+    if not report.valid:
+        raise ApiError(422, f"the sheet has {report.errors} error(s): nothing was stored",
+                       code="invalid", detail=single_report_dict(report))
+    from registry.validation.parse import parse_document
+
+    sheet = parse_document(data, Limits(max_bytes=limit)).value
+    if sheet.get("id") != project_id:
+        raise ApiError(422, f"the sheet's id ({sheet.get('id')!r}) differs from the id in "
+                       f"the URL ({project_id!r}): a project's id never changes",
+                       code="invalid", detail=single_report_dict(report))
+    try:
+        authorise(who, sheet, current.data if current else None)
+    except Forbidden as exc:
+        raise ApiError(403, str(exc), code="forbidden") from None
+    base, create_only = preconditions(current)
+    try:
+        stored = svc.store.put("project", project_id, sheet, author=who.actor,
+                               if_match=base, create_only=create_only,
+                               message=request.headers.get("X-Change-Message", "")[:500] or None)
+    except (PreconditionFailed, Conflict) as exc:
+        headers = {"ETag": record_etag(exc.current)} if exc.current else {}
+        raise ApiError(412, "someone else changed this project at the same moment: read it "
+                       "again and redo your change", headers=headers) from None
+    svc.roadmap.invalidate()
+    return json_response({"project": stored.data, "revision": stored.revision,
+                          "validation": single_report_dict(report)},
+                         201 if stored.revision == 1 else 200,
+                         {"ETag": record_etag(stored),
+                          "Location": f"/api/projects/{project_id}"})
+
+
+@bp.get("/api/projects")
+def list_projects() -> Response:
+    """List projects (filters owner, status, domain, capability, standard, validity)."""
+    svc = services()
+    args = _check_params((*FILTERS, "as_of", "page", "per_page"))
+    if args.get("validity") not in (None, "valid", "invalid"):
+        raise ApiError(400, "validity takes valid or invalid",
+                       detail={"parameter": "validity", "allowed": ["valid", "invalid"]})
+    try:
+        page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
+    except QueryError as exc:
+        raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
+    date = as_of()
+    filters = {k: v for k, v in args.items() if k in FILTERS and v}
+
+    def compute() -> bytes:
+        catalogue = svc.snapshots.get()
+        items = [project_summary(p, r) for p, r in select_projects(
+            svc.roadmap.get(), catalogue, date, filters)]
+        return dumps({"total": len(items), "page": page, "per_page": per_page,
+                      "projects": paginate(items, page, per_page)})
+
+    key = ("projects", svc.snapshots.version, date, tuple(sorted(args.items())))
+    return cached_json(svc.roadmap.memo(key, compute))
+
+
+def _project(project_id: str) -> Any:
+    roadmap = services().roadmap.get()
+    if project_id not in roadmap.projects:
+        raise ApiError(404, f"no project with id {project_id!r}: list them at /api/projects",
+                       detail={"id": project_id})
+    return roadmap.projects[project_id]
+
+
+@bp.get("/api/projects/<project_id>")
+def get_project(project_id: str) -> Response:
+    """Answer a project: its sheet, current validation and compliance."""
+    svc = services()
+    _check_params(("as_of",))
+    project = _project(project_id)
+    date = as_of()
+    catalogue = svc.snapshots.get()
+    body = dumps(project_view(project, catalogue, date))
+    etag = f'"r{project.revision}-{project.digest[:12]}.c{catalogue.version}.{date}"'
+    return cached_json(body, etag)
+
+
+@bp.get("/api/projects/<project_id>/revisions")
+def project_revisions(project_id: str) -> Response:
+    """List a project's revisions: who, when, what message."""
+    _check_params(())
+    _project(project_id)
+    revisions = services().store.revisions("project", project_id)
+    return json_response({"revisions": [
+        {"revision": r["revision"], "action": r["action"], "author": r["author"],
+         "message": r["message"], "created_at": r["created_at"].isoformat()}
+        for r in revisions]})
+
+
+def _revision(project_id: str, number: int) -> dict[str, Any]:
+    for r in services().store.revisions("project", project_id):
+        if r["revision"] == number:
+            return r
+    raise ApiError(404, f"project {project_id!r} has no revision {number}",
+                   detail={"id": project_id, "revision": number})
+
+
+@bp.get("/api/projects/<project_id>/revisions/<int:number>")
+def project_revision(project_id: str, number: int) -> Response:
+    """Answer the sheet of one revision of a project."""
+    _check_params(())
+    _project(project_id)
+    r = _revision(project_id, number)
+    return json_response({"revision": number, "author": r["author"],
+                          "created_at": r["created_at"].isoformat(), "project": r["data"]})
+
+
+@bp.get("/api/projects/<project_id>/diff")
+def project_diff(project_id: str) -> Response:
+    """Answer what changed between two revisions (?from=N&to=M, default the last two)."""
+    args = _check_params(("from", "to"))
+    project = _project(project_id)
+    try:
+        to = int(args.get("to", project.revision))
+        start = int(args.get("from", max(1, to - 1)))
+    except ValueError:
+        raise ApiError(400, "from and to are revision numbers",
+                       detail={"parameter": "from"}) from None
+    old, new = _revision(project_id, start)["data"], _revision(project_id, to)["data"]
+    return json_response({"from": start, "to": to, "changes": diff(old, new)})
+
+
+def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Return the changes between two JSON values as {op, path, old, new} items."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new)):
+            sub = f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if key not in new:
+                out.append({"op": "remove", "path": sub, "old": old[key], "new": None})
+            elif key not in old:
+                out.append({"op": "add", "path": sub, "old": None, "new": new[key]})
+            else:
+                out.extend(diff(old[key], new[key], sub))
+        return out
+    if old != new:
+        return [{"op": "replace", "path": path, "old": old, "new": new}]
+    return []
+
+
+def _matrix() -> tuple[list[Any], dict[str, Any]]:
+    svc = services()
+    date = as_of()
+    catalogue = svc.snapshots.get()
+
+    def compute() -> tuple[list[Any], dict[str, Any]]:
+        cells = compliance_matrix(svc.roadmap.get().sheets(), catalogue, date)
+        return cells, compliance_summary(cells)
+
+    return svc.roadmap.memo(("compliance", svc.snapshots.version, date), compute)
+
+
+@bp.get("/api/compliance")
+def compliance() -> Response:
+    """Answer every project's state for every standard that applies to it or it declares."""
+    args = _check_params(("as_of", "project", "standard", "state"))
+    if args.get("state") and args["state"] not in STATES:
+        raise ApiError(400, f"state takes one of {', '.join(STATES)}",
+                       detail={"parameter": "state", "allowed": list(STATES)})
+    cells, totals = _matrix()
+    rows = [c.to_dict() for c in cells
+            if all(args.get(k) in (None, getattr(c, k)) for k in ("project", "standard",
+                                                                  "state"))]
+    return cached_json(dumps({"as_of": as_of().isoformat(), "summary": totals,
+                              "cells": rows}))
+
+
+@bp.get("/api/compliance.csv")
+def compliance_csv() -> Response:
+    """Answer the compliance cells as CSV (one row per project and standard)."""
+    _check_params(("as_of",))
+    cells, _ = _matrix()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["project", "standard", "status", "state", "applies", "capability",
+                     "until", "note"])
+    for c in cells:
+        writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
+                         c.capability or "", c.until or "", _csv_safe(c.note or "")])
+    return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.get("/api/compliance/lapsing")
+def compliance_lapsing() -> Response:
+    """Answer the explanations and plans that lapse within ?days= (default 90)."""
+    args = _check_params(("as_of", "days"))
+    try:
+        days = int(args.get("days", "90"))
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 3650:
+        raise ApiError(400, "days must be a whole number from 0 to 3650",
+                       detail={"parameter": "days"})
+    return json_response({"as_of": as_of().isoformat(), "days": days,
+                          "declarations": lapsing(services().roadmap.get().sheets(), as_of(),
+                                                  days)})
