@@ -18,7 +18,7 @@ log = logging.getLogger("registry")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
     from registry.services import Services
-    from registry.web import api, curation, errors, pages, projects
+    from registry.web import api, curation, errors, pages, projects, validate
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -41,5 +41,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(validate.bp)
     app.register_blueprint(pages.bp)
     return app

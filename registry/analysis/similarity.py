@@ -142,7 +142,7 @@ class SimilarityIndex:
         weight_sum = 0.0
         shared: dict[str, set[int]] = {}
         a, b = self._sets[first], self._sets[second]
-        for kind in a.keys() | b.keys():
+        for kind in sorted(a.keys() | b.keys()):  # fixed order: same float sums
             weight = self.weights.get(kind, 0.0)
             weight_sum += weight
             if kind in a and kind in b:

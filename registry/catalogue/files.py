@@ -10,6 +10,7 @@ import yaml
 
 from registry.catalogue.records import KINDS, RecordError, validate_record
 from registry.catalogue.snapshot import Catalogue
+from registry.paths import data_root
 
 MAX_FILE_BYTES = 1024 * 1024
 
@@ -134,7 +135,7 @@ def load_catalogue(*roots: Path, version: str = "files") -> Catalogue:
 
 def shipped_root() -> Path:
     """Return the folder of the shipped catalogue (the repository root)."""
-    return Path(__file__).resolve().parents[2]
+    return data_root()
 
 
 def dump_record(data: Mapping[str, Any]) -> str:

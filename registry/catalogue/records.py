@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "catalogue"
+from registry.paths import schemas_dir
+
+SCHEMA_DIR = schemas_dir() / "catalogue"
 
 # kind -> (schema file, folder in the YAML layout relative to the catalogue root)
 KINDS: dict[str, tuple[str, str]] = {

@@ -33,16 +33,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from registry.linked_data.iris import DEFAULT_BASE, FOAF, XSD, project_iri
+from registry.paths import schemas_dir
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "project-sheet"
+SCHEMA_DIR = schemas_dir() / "project-sheet"
 CONTEXT_FILE = SCHEMA_DIR / "v1.context.jsonld"
 
 PROJECT_TYPES = ("Project", FOAF + "Project")  # "Project" is the context's term for reg:Project

@@ -96,6 +96,13 @@ def _chunk(items: list[tuple[int, str]]) -> list[tuple[int, FileReport]]:
     return [(index, _one(path, catalogue, as_of, limits)) for index, path in items]
 
 
+def _cores() -> int:
+    # The cores this process may run on, which a container can set below os.cpu_count().
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _context(source: CatalogueSource) -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods:
@@ -148,7 +155,7 @@ def validate_paths(paths: Sequence[str], catalogue: CatalogueSource, as_of: date
             reports[i] = report
         done(len(stdin_indexes))
 
-    workers = min(jobs or os.cpu_count() or 1, len(pending))
+    workers = min(jobs or _cores(), len(pending))
     context = _context(catalogue)
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1 and context is not None:
         source: CatalogueSource = catalogue

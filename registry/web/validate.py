@@ -1,0 +1,174 @@
+"""Validation for project leads: `POST /api/validate`, the `/validate` page, the schemas."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from functools import cache
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from registry.paths import schemas_dir
+from registry.validation.findings import FileReport, Finding, single_report_dict
+from registry.validation.parse import Limits
+from registry.validation.pipeline import validate_bytes
+from registry.web.errors import ApiError
+from registry.web.http import cached_json, json_response
+from registry.web.writes import JSON_TYPES, YAML_TYPES
+
+bp = Blueprint("validate", __name__)
+SCHEMAS = schemas_dir()
+SHEET_FILES = {
+    "v1.json": "application/schema+json",
+    "v1.context.jsonld": "application/ld+json",
+    "v1.shapes.ttl": "text/turtle",
+}
+
+
+def _as_of(raw: str | None) -> datetime.date:
+    if not raw:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
+                       detail={"parameter": "as_of"}) from None
+
+
+def _limit() -> int:
+    return int(current_app.config["REGISTRY"]["MAX_UPLOAD_BYTES"])
+
+
+def _validate(data: bytes, name: str, as_of: datetime.date) -> FileReport:
+    catalogue = current_app.extensions["registry"].snapshots.get()
+    return validate_bytes(data, catalogue, as_of=as_of, path=name,
+                          limits=Limits(max_bytes=_limit()))
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, f"the sheet is over the limit of {_limit()} bytes: a project "
+                    "sheet is a few kilobytes", detail={"limit": _limit()})
+
+
+def _upload() -> tuple[bytes, str]:
+    """Return the bytes and name of the uploaded file of a multipart form."""
+    try:
+        files = request.files
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    upload = files.get("file") or next(iter(files.values()), None)
+    if upload is None:
+        raise ApiError(400, "the form has no file: send the sheet in a field named 'file'",
+                       detail={"parameter": "file"})
+    data = upload.stream.read(_limit() + 1)
+    return data, upload.filename or "upload"
+
+
+@bp.post("/api/validate")
+def api_validate() -> Response:
+    """Validate one project sheet sent as YAML, JSON or a multipart file upload."""
+    as_of = _as_of(request.args.get("as_of"))
+    mimetype = request.mimetype
+    if request.content_length is not None and request.content_length > _limit() + 64 * 1024:
+        raise _too_large()
+    if mimetype == "multipart/form-data":
+        data, name = _upload()
+    elif mimetype in JSON_TYPES or mimetype in YAML_TYPES:
+        data, name = request.stream.read(_limit() + 1), "-"
+    else:
+        raise ApiError(415, f"send the sheet as application/yaml, application/json or a "
+                       f"multipart/form-data upload, not {mimetype or 'no media type'}",
+                       detail={"accepted": [*YAML_TYPES, *JSON_TYPES, "multipart/form-data"]})
+    if len(data) > _limit():
+        raise _too_large()
+    report = _validate(data, name, as_of)
+    return json_response(single_report_dict(report), headers={"Cache-Control": "no-store"})
+
+
+@cache
+def _schema_file(name: str) -> bytes:
+    return (SCHEMAS / "project-sheet" / name).read_bytes()
+
+
+@bp.get("/schemas/project-sheet/<name>")
+def sheet_schema(name: str) -> Response:
+    """Serve the project sheet's JSON Schema, JSON-LD context or SHACL shapes."""
+    if name not in SHEET_FILES:
+        raise ApiError(404, f"no schema file {name!r}; there are {', '.join(SHEET_FILES)}")
+    return cached_json(_schema_file(name), mimetype=SHEET_FILES[name])
+
+
+@bp.get("/schemas/catalogue/<name>")
+def catalogue_schema(name: str) -> Response:
+    """Serve a JSON Schema of the catalogue records."""
+    names = sorted(p.name for p in (SCHEMAS / "catalogue").glob("*.schema.json"))
+    if name not in names:
+        raise ApiError(404, f"no schema file {name!r}; there are {', '.join(names)}")
+    return cached_json((SCHEMAS / "catalogue" / name).read_bytes(),
+                       mimetype="application/schema+json")
+
+
+def annotate(text: str, findings: list[Finding]) -> dict[str, Any]:
+    """Return the source lines with the findings that point at each, for the page."""
+    lines = text.splitlines() or [""]
+    by_line: dict[int, list[Finding]] = {}
+    unplaced = []
+    for f in findings:
+        if f.line and 1 <= f.line <= len(lines):
+            by_line.setdefault(f.line, []).append(f)
+        else:
+            unplaced.append(f)
+    return {"lines": [(n, line, by_line.get(n, [])) for n, line in enumerate(lines, 1)],
+            "unplaced": unplaced}
+
+
+@bp.route("/validate", methods=["GET", "POST"])
+def page() -> Response | tuple[str, int]:
+    """Show the validation form; on submit, the report beside the source."""
+    from registry.web.pages import current_lang
+
+    context: dict[str, Any] = {"text": "", "as_of": request.values.get("as_of", ""),
+                               "report": None, "error": None}
+    status = 200
+    if request.method == "POST":
+        try:
+            upload = request.files.get("file")
+            text = request.form.get("text", "")
+        except RequestEntityTooLarge:
+            upload, text = None, ""
+            context["error"] = f"The file is over the limit of {_limit()} bytes."
+            status = 413
+        data = b""
+        name = "pasted text"
+        if upload is not None and upload.filename:
+            data = upload.stream.read(_limit() + 1)
+            name = upload.filename
+        elif text:
+            data = text.encode("utf-8", "surrogatepass")
+        if status == 200 and not data:
+            context["error"] = "Choose a file or paste the text of a project sheet."
+            status = 400
+        if status == 200:
+            try:
+                as_of = _as_of(context["as_of"])
+            except ApiError as exc:
+                context["error"] = exc.message
+                status = 400
+            else:
+                report = _validate(data, name, as_of)
+                source = data[: _limit()].decode("utf-8", "replace")
+                context.update(report=report, name=name,
+                               text=source if name == "pasted text" else "",
+                               annotated=annotate(source, report.findings),
+                               as_of=as_of.isoformat())
+    html = render_template("validate.html", **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def schema_json() -> dict[str, Any]:
+    """Return the project sheet's JSON Schema."""
+    return json.loads(_schema_file("v1.json"))
