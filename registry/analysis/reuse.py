@@ -7,10 +7,11 @@ same opportunities in the same order.
 Which projects take part, by status (a decision, documented in `STATUS_RULES`):
 - `stopped`: ignored everywhere.
 - `delivered`: its data exists and its systems run, so it counts as a producer or user
-  of data (data-sharing, standard-divergence) and as the other side of an overlap; but
-  it is past the point where it could reuse a component or pool a capability, so it is
-  never the candidate of `reuse` or a member of `pooling`, and two delivered projects
-  are not reported as overlapping.
+  of data (data-sharing, standard-divergence), as the other side of an overlap, and as
+  a member of a pooling group that also holds a project still open (the capability built
+  together can serve it). It is past the point of choosing components, so it is never
+  offered `reuse`; a pooling group or an overlap of delivered projects only is not
+  reported.
 - `proposed`, `selected`, `in-progress`: everything.
 """
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
-from registry.analysis.similarity import WORDS, Item, SimilarityIndex
+from registry.analysis.similarity import Item, SimilarityIndex
 from registry.analysis.text import words_by_language
 from registry.catalogue.snapshot import Catalogue, localized
 
@@ -34,8 +35,9 @@ CONFORMANCES = ("complies", "partial", "planned", "explain")
 
 STATUS_RULES: Mapping[str, str] = MappingProxyType({
     "stopped": "ignored by every analysis",
-    "delivered": "a producer or user of data and the other side of an overlap; never "
-                 "offered reuse or pooling, and two delivered projects are not an overlap",
+    "delivered": "a producer or user of data, the other side of an overlap and a pooling "
+                 "member next to an open project; never offered reuse, and never reported "
+                 "with delivered projects only",
     "proposed": "takes part in every analysis",
     "selected": "takes part in every analysis",
     "in-progress": "takes part in every analysis",
@@ -50,8 +52,15 @@ IMPLIED_NEEDS: Mapping[str, str] = MappingProxyType({
 })
 
 _DATA_CATEGORIES = (
-    "context-management", "data-models", "mobility", "iot-sensors", "geospatial",
-    "api-description")
+    "api-description", "context-management", "data-models", "geospatial", "iot-sensors",
+    "mobility")
+# NGSI-LD (context management) and OGC SensorThings (IoT) are two APIs for the same live
+# observations: a producer on one and a consumer on the other cannot talk.
+_CATEGORY_GROUPS = (("context-management", "iot-sensors"),)
+# Every digital project has a front end, an API or personal data; each builds its own, so
+# a shared need for them is not something to build once.
+_GENERIC_CAPABILITIES = (
+    "mobile-app", "personal-data-processing", "public-api", "web-user-interface")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -70,15 +79,21 @@ class Thresholds:
         2, "Pair two projects for overlap only when they share at least this many "
         "capabilities, data entities or title and summary words (domains do not count).")
     weight_domains: float = _setting(
-        0.1, "Weight of the shared smart-city domains in the overlap score; low, because "
+        0.05, "Weight of the shared smart-city domains in the overlap score; low, because "
         "there are only six domains.")
+    weight_themes: float = _setting(
+        0.05, "Weight of the shared EU data themes in the overlap score; low, because there "
+        "are only thirteen themes.")
     weight_capabilities: float = _setting(
         0.3, "Weight of the shared capabilities (needed or built) in the overlap score.")
     weight_entities: float = _setting(
         0.3, "Weight of the shared data entities (used or produced) in the overlap score.")
-    weight_words: float = _setting(
-        0.3, "Weight of the shared title and summary words in the overlap score, in the "
-        "language the two sheets have in common that matches best.")
+    weight_title: float = _setting(
+        0.15, "Weight of the shared title words in the overlap score, in the language the "
+        "two sheets have in common that matches best.")
+    weight_text: float = _setting(
+        0.15, "Weight of the shared words of title and summary together in the overlap "
+        "score, in the language the two sheets have in common that matches best.")
     block_prefix: int = _setting(
         8, "Overlap blocking: index each project under pairs of its this-many rarest "
         "capabilities, entities and words; more finds more faint overlaps, and costs more.")
@@ -91,10 +106,18 @@ class Thresholds:
     pooling_min_organisations: int = _setting(
         2, "Report pooling when at least this many different owner organisations build or "
         "need a capability that no active catalogue component provides.")
+    pooling_ignored_capabilities: tuple[str, ...] = _setting(
+        _GENERIC_CAPABILITIES, "Capabilities never reported for pooling: those every "
+        "digital project has (a web front end, an app, an API, personal data), which each "
+        "project builds for itself.")
     divergence_categories: tuple[str, ...] = _setting(
         _DATA_CATEGORIES, "Standard categories compared for standard-divergence: those "
         "whose standards are alternative ways to exchange a data entity (formats, "
         "accessibility or security standards are complementary, not alternatives).")
+    divergence_category_groups: tuple[tuple[str, ...], ...] = _setting(
+        _CATEGORY_GROUPS, "Standard categories compared as one for standard-divergence, "
+        "because their standards are alternatives for the same exchange (NGSI-LD in "
+        "context management, OGC SensorThings in IoT and sensors).")
     divergence_conformance: tuple[str, ...] = _setting(
         ("complies", "partial", "planned"), "Declarations that count as using a standard "
         "for standard-divergence; an `explain` declaration says the project does not.")
@@ -106,9 +129,9 @@ class Thresholds:
         "build it and reuses no component that provides it.")
 
     def __post_init__(self) -> None:
-        for name in ("overlap_min_score", "weight_domains", "weight_capabilities",
-                     "weight_entities", "weight_words", "score_reuse_builds",
-                     "score_reuse_needs"):
+        for name in ("overlap_min_score", "weight_domains", "weight_themes",
+                     "weight_capabilities", "weight_entities", "weight_title", "weight_text",
+                     "score_reuse_builds", "score_reuse_needs"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number from 0 to 1, not {value!r}")
@@ -163,6 +186,7 @@ class _Project:
     title: Mapping[str, str]
     summary: Mapping[str, str]
     domains: frozenset[str]
+    themes: frozenset[str]
     needs: frozenset[str]
     builds: frozenset[str]
     reuses: frozenset[str]
@@ -241,6 +265,7 @@ def _read(sheet: Any) -> _Project | None:
             title=_text(sheet.get("title"), "title"),
             summary=_text(sheet.get("summary"), "summary"),
             domains=_ids(sheet.get("domains"), "domains"),
+            themes=_ids(sheet.get("data_themes"), "data_themes"),
             needs=_ids(caps.get("needs"), "needs"),
             builds=_ids(caps.get("builds"), "builds"),
             reuses=_ids(comps.get("reuses"), "reuses"),
@@ -311,9 +336,10 @@ class _Words:
         return localized(concept.label, "en")[0] or cid if concept else cid
 
     def capability(self, cid: str) -> str:
-        label = self.concept("capabilities", cid)
-        # "Incident reporting" reads as a noun phrase mid-sentence; keep acronyms as is.
-        return label[:1].lower() + label[1:] if label[1:2].islower() else label
+        return _mid_sentence(self.concept("capabilities", cid))
+
+    def category(self, cid: str) -> str:
+        return _mid_sentence(self.concept("standard-categories", cid))
 
     def entity(self, eid: str) -> str:
         return f"{self.concept('data-entities', eid)} data"
@@ -328,11 +354,24 @@ class _Words:
 
     def standard(self, sid: str) -> str:
         record = self.catalogue.standards.get(sid) or {}
-        return str(record.get("acronym") or sid)
+        acronym = str(record.get("acronym") or "")
+        title = record.get("title")
+        title = localized(title, "en")[0] if isinstance(title, Mapping) else ""
+        # "NGSI-LD" and "GTFS" are how people say them; "STA" or "SDM" are not, and their
+        # titles are: use the acronym only when the title itself spells it.
+        if acronym and (acronym in title or not title):
+            return acronym
+        return title.split(":")[0].strip() or sid
 
     def project(self, project: _Project) -> str:
         title = localized(project.title, "en")[0] or project.id
         return f"“{title}” ({self.organisation(project.owner)})"
+
+
+def _mid_sentence(label: str) -> str:
+    """Return a label as written inside a sentence: "Incident reporting" -> "incident ..."."""
+    first = label.split(" ", 1)[0]
+    return label if any(c.isupper() for c in first[1:]) else label[:1].lower() + label[1:]
 
 
 def _join(items: Sequence[str], limit: int = 3) -> str:
@@ -409,19 +448,23 @@ def _reuse(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thres
 
 def _pooling(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thresholds,
              words: _Words) -> list[Opportunity]:
+    # Delivered projects are members too (a running service that needs the capability can
+    # be served by the one built together), but a group of delivered projects only is past
+    # the point of deciding anything, so at least one member must still be open.
     provided = {cap for component in catalogue.components.values()
                 if component.get("status") == "active"
                 for cap in component.get("provides", ())}
+    excluded = provided | set(thresholds.pooling_ignored_capabilities)
     members: dict[str, list[_Project]] = defaultdict(list)
     for project in projects:
-        if not project.delivered:
-            for cap in project.capabilities - provided:
-                members[cap].append(project)
+        for cap in project.capabilities - excluded:
+            members[cap].append(project)
     found = []
     for cap in sorted(members):
         group = members[cap]
         owners = {p.owner for p in group}
-        if len(owners) < thresholds.pooling_min_organisations:
+        if (len(owners) < thresholds.pooling_min_organisations
+                or all(p.delivered for p in group)):
             continue
         building_owners = {p.owner for p in group if cap in p.builds}
         # Strongest when every organisation plans to build it (the work would be done
@@ -444,24 +487,32 @@ def _pooling(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thr
 
 # -- overlap -----------------------------------------------------------------------------
 
-def _overlap(projects: Sequence[_Project], thresholds: Thresholds,
-             words: _Words) -> list[Opportunity]:
+def overlap_index(projects: Sequence[_Project], thresholds: Thresholds) -> SimilarityIndex:
+    """Return the similarity index of projects as the overlap analysis builds it."""
     items = [
-        Item(features={"domains": p.domains, "capabilities": p.capabilities,
-                       "entities": p.entities},
-             words=words_by_language(p.title, p.summary))
+        Item(features={"domains": p.domains, "themes": p.themes,
+                       "capabilities": p.capabilities, "entities": p.entities},
+             texts={"title": words_by_language(p.title),
+                    "text": words_by_language(p.title, p.summary)})
         for p in projects
     ]
-    index = SimilarityIndex(
+    return SimilarityIndex(
         items,
-        weights={"domains": thresholds.weight_domains,
+        weights={"domains": thresholds.weight_domains, "themes": thresholds.weight_themes,
                  "capabilities": thresholds.weight_capabilities,
-                 "entities": thresholds.weight_entities, WORDS: thresholds.weight_words},
-        blocking_kinds=("capabilities", "entities", WORDS),
+                 "entities": thresholds.weight_entities, "title": thresholds.weight_title,
+                 "text": thresholds.weight_text},
+        # Title words are also text words: blocking on both would let one word form a key.
+        blocking_kinds=("capabilities", "entities", "text"),
         prefix=thresholds.block_prefix,
         max_postings=thresholds.block_max_postings,
         key_size=min(2, thresholds.min_shared_features),
     )
+
+
+def _overlap(projects: Sequence[_Project], thresholds: Thresholds,
+             words: _Words) -> list[Opportunity]:
+    index = overlap_index(projects, thresholds)
     found = []
     for i, j in index.candidates():
         a, b = projects[i], projects[j]
@@ -475,7 +526,9 @@ def _overlap(projects: Sequence[_Project], thresholds: Thresholds,
         shared = match.shared
         link = {kind: tuple(sorted(shared.get(kind, ())))
                 for kind in ("domains", "capabilities", "entities")}
-        link["words"] = tuple(shared.get(WORDS, ())[:10])
+        # Title words say most about what a project is; then the rarest summary words.
+        said = list(dict.fromkeys([*shared.get("title", ()), *shared.get("text", ())]))
+        link["words"] = tuple(said[:10])
         reasons = []
         if shared.get("capabilities"):
             reasons.append("both build or need " + _join(
@@ -483,9 +536,12 @@ def _overlap(projects: Sequence[_Project], thresholds: Thresholds,
         if shared.get("entities"):
             reasons.append("both handle " + _join(
                 [words.entity(e) for e in shared["entities"]]))
-        if shared.get(WORDS):
-            reasons.append("their descriptions share the words " + _join(
-                [f"“{w}”" for w in shared[WORDS]], limit=4))
+        # Explain in English when the sheet has English: "capteur" would puzzle the reader.
+        english = words_by_language(a.title, a.summary).get("en", frozenset())
+        said = [w for w in said if w in english] or said
+        if said:
+            reasons.append("their sheets share words such as " + _join(
+                [f"“{w}”" for w in said[:3]], limit=3))
         text = (f"{words.project(a)} and {words.project(b)} look alike ("
                 + "; ".join(reasons) + "): they should talk before both proceed.")
         found.append(_opportunity("overlap", [a, b], link, match.score, text))
@@ -510,12 +566,6 @@ class _Exchange:
         """Return the projects that use an entity without producing it themselves."""
         return [p for p in self.users.get(entity, ()) if entity not in p.produces]
 
-    def exchanged(self) -> list[str]:
-        """Return the entities produced by one project and used by another, or used by several."""
-        return sorted(e for e in self.producers.keys() | self.users.keys()
-                      if (self.producers.get(e) and self.consumers(e))
-                      or len(self.users.get(e, ())) >= 2)
-
 
 def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
                   words: _Words) -> list[Opportunity]:
@@ -533,18 +583,17 @@ def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
                 "producers": tuple(p.id for p in producers if p.id in shown),
                 "consumers": tuple(p.id for p in consumers if p.id in shown),
                 "project_count": len(producers) + len(consumers)}
+        verb = "uses" if len(consumers) == 1 else "use"
         others = (f"{_plural(len(consumers), 'other project')} "
                   f"({_join([words.project(p) for p in consumers])})")
         if len(producers) == 1:
             text = (f"{words.project(producers[0])} produces {words.entity(entity)}, which "
-                    f"{others} also {'uses' if len(consumers) == 1 else 'use'}: get it from "
-                    "there rather than collect it again.")
+                    f"{others} also {verb}: get it from there rather than collect it again.")
         else:
             text = (f"{_plural(len(producers), 'project')} "
                     f"({_join([words.project(p) for p in producers])}) produce "
-                    f"{words.entity(entity)}, which {others} also "
-                    f"{'uses' if len(consumers) == 1 else 'use'}: agree on one source and get "
-                    "it from there rather than collect it again.")
+                    f"{words.entity(entity)}, which {others} also {verb}: agree on one "
+                    "source and get it from there rather than collect it again.")
         # More consumers, more collection saved: 1 -> 0.5, 3 -> 0.75, 9 -> 0.9.
         score = len(consumers) / (len(consumers) + 1)
         found.append(_opportunity("data-sharing", listed, link, score, text))
@@ -553,76 +602,97 @@ def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
 
 def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: Thresholds,
                          words: _Words) -> list[Opportunity]:
-    categories = set(thresholds.divergence_categories)
+    # Which pairs exchange an entity: a producer with every other producer or user of it
+    # (users of two sources want them alike); when no project of the roadmap produces
+    # it, its users take it from the same outside source, so all of them. Two users of
+    # an entity that a third project produces each talk to the producer, not to each
+    # other: comparing them would report standards that never meet.
+    group_of: dict[str, str] = {c: c for c in thresholds.divergence_categories}
+    for group in thresholds.divergence_category_groups:
+        for category in group:
+            group_of[category] = group[0]
+    members_of: dict[str, list[str]] = defaultdict(list)
+    for category, group in sorted(group_of.items()):
+        members_of[group].append(category)
     counted = set(thresholds.divergence_conformance)
     found = []
-    for entity in exchange.exchanged():
-        involved = {p.id: p for p in [*exchange.producers.get(entity, ()),
-                                      *exchange.users.get(entity, ())]}
-        # category -> standard set -> projects declaring exactly that set ("camps").
-        camps: dict[str, dict[frozenset[str], list[_Project]]] = defaultdict(
+    for entity in sorted(exchange.producers.keys() | exchange.users.keys()):
+        producers = exchange.producers.get(entity, [])
+        consumers = exchange.consumers(entity)
+        if len(producers) + len(consumers) < 2:
+            continue
+        roles = [(p, True) for p in producers] + [(p, not producers) for p in consumers]
+        # group -> (standard set, talks to all) -> projects declaring exactly that set.
+        camps: dict[str, dict[tuple[frozenset[str], bool], list[_Project]]] = defaultdict(
             lambda: defaultdict(list))
-        for project in sorted(involved.values(), key=lambda p: p.id):
-            by_category: dict[str, set[str]] = defaultdict(set)
+        for project, central in roles:
+            by_group: dict[str, set[str]] = defaultdict(set)
             for sid, conformance in project.standards.items():
                 category = (catalogue.standards.get(sid) or {}).get("category")
-                if conformance in counted and category in categories:
-                    by_category[category].add(sid)
-            for category, sids in by_category.items():
-                camps[category][frozenset(sids)].append(project)
-        for category in sorted(camps):
-            opportunity = _divergence(entity, category, camps[category], thresholds, words)
+                if conformance in counted and category in group_of:
+                    by_group[group_of[category]].add(sid)
+            for group, sids in by_group.items():
+                camps[group][(frozenset(sids), central)].append(project)
+        for group in sorted(camps):
+            opportunity = _divergence(entity, members_of[group], camps[group], thresholds,
+                                      words)
             if opportunity:
                 found.append(opportunity)
     return found
 
 
-def _divergence(entity: str, category: str, camps: Mapping[frozenset[str], list[_Project]],
+def _divergence(entity: str, categories: Sequence[str],
+                camps: Mapping[tuple[frozenset[str], bool], list[_Project]],
                 thresholds: Thresholds, words: _Words) -> Opportunity | None:
-    """Return the divergence of one category for one entity, or None when all can talk."""
-    sets = sorted(camps, key=lambda s: (-len(camps[s]), sorted(s)))
-    sizes = [len(camps[s]) for s in sets]
-    total = sum(sizes)
-    # Two projects can exchange the entity when they share at least one standard of the
-    # category. Score: the share of project pairs that share none (1 when two disagree,
-    # low when one straggler differs from a large consensus).
-    disjoint = sum(sizes[i] * sizes[j] for i, j in _pairs(len(sets))
-                   if not sets[i] & sets[j])
+    """Return the divergence of one category group for one entity, or None if all agree."""
+    # Camps, not projects: at 100,000 projects an entity has thousands of declarers but
+    # only a handful of distinct standard sets, so counting pairs stays cheap.
+    keys = sorted(camps, key=lambda k: (-len(camps[k]), sorted(k[0]), not k[1]))
+    pairs = disjoint = 0
+    divergent: set[int] = set()
+    for i, (set_a, central_a) in enumerate(keys):
+        size_a = len(camps[keys[i]])
+        for j in range(i, len(keys)):
+            set_b, central_b = keys[j]
+            if not (central_a or central_b):
+                continue  # two users of one producer do not exchange with each other
+            size_b = len(camps[keys[j]])
+            count = size_a * (size_a - 1) // 2 if i == j else size_a * size_b
+            pairs += count
+            if count and not set_a & set_b:
+                disjoint += count
+                divergent.update((i, j))
     if not disjoint:
         return None
+    involved = [keys[i] for i in sorted(divergent)]
     declaring: dict[str, list[_Project]] = defaultdict(list)
-    for sids, members in camps.items():
-        for sid in sids:
-            declaring[sid].extend(members)
+    for key in involved:
+        for sid in key[0]:
+            declaring[sid].extend(camps[key])
     standards = sorted(declaring)
     # List one declarer of every standard first, so the disagreement stays visible when
     # the list is cut at max_group_size.
-    ordered: list[_Project] = []
-    seen: set[str] = set()
-    for sid in standards:
-        first = min(declaring[sid], key=lambda p: p.id)
-        if first.id not in seen:
-            seen.add(first.id)
-            ordered.append(first)
-    rest = sorted((p for ms in camps.values() for p in ms if p.id not in seen),
-                  key=lambda p: p.id)
-    listed = [*ordered, *rest][:thresholds.max_group_size]
+    first = {min(declaring[sid], key=lambda p: p.id).id for sid in standards}
+    everyone = {p.id: p for key in involved for p in camps[key]}
+    ordered = sorted(everyone.values(), key=lambda p: (p.id not in first, p.id))
+    listed = ordered[:thresholds.max_group_size]
     sides = []
-    for sids in sets[:3]:
-        who = camps[sids]
+    merged: dict[frozenset[str], list[_Project]] = defaultdict(list)
+    for key in involved:
+        merged[key[0]].extend(camps[key])
+    camp_sets = sorted(merged, key=lambda s: (-len(merged[s]), sorted(s)))
+    for sids in camp_sets[:3]:
+        who = merged[sids]
         by = words.project(who[0]) if len(who) == 1 else _plural(len(who), "project")
         sides.append(f"{_join(sorted(words.standard(s) for s in sids))} by {by}")
-    if len(sets) > 3:
-        sides.append(f"{_plural(len(sets) - 3, 'other combination')}")
-    category_label = words.concept("standard-categories", category)
-    text = (f"The {_plural(total, 'project')} that exchange {words.entity(entity)} declare "
-            f"different {category_label.lower()} standards ({'; '.join(sides)}): an "
+    if len(camp_sets) > 3:
+        sides.append(_plural(len(camp_sets) - 3, "other combination"))
+    label = " or ".join(words.category(c) for c in categories)
+    text = (f"The {_plural(len(everyone), 'project')} that exchange {words.entity(entity)} "
+            f"declare different {label} standards ({'; '.join(sides)}): an "
             "interoperability risk, agree on one.")
-    link = {"entity": entity, "category": category, "standards": tuple(standards),
-            "project_count": total}
-    return _opportunity("standard-divergence", listed, link, disjoint / (total * (total - 1) / 2),
-                        text)
-
-
-def _pairs(count: int) -> Iterable[tuple[int, int]]:
-    return ((i, j) for i in range(count) for j in range(i + 1, count))
+    link: dict[str, Any] = {"entity": entity, "category": categories[0],
+                            "standards": tuple(standards), "project_count": len(everyone)}
+    if len(categories) > 1:
+        link["categories"] = tuple(categories)
+    return _opportunity("standard-divergence", listed, link, disjoint / pairs, text)

@@ -22,20 +22,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-WORDS = "words"
-
 
 @dataclass(frozen=True)
 class Item:
-    """The features of one item: sets by kind, and content words by language."""
+    """The features of one item: sets by kind, and texts (words by language) by kind."""
 
     features: Mapping[str, frozenset[str]]
-    words: Mapping[str, frozenset[str]]
+    texts: Mapping[str, Mapping[str, frozenset[str]]]
 
 
 @dataclass(frozen=True)
 class Match:
-    """A scored pair of items and the features they share, by kind."""
+    """A scored pair of items and the features they share, by kind, rarest first."""
 
     first: int
     second: int
@@ -44,7 +42,12 @@ class Match:
 
 
 class SimilarityIndex:
-    """An inverted index over items that yields candidate pairs and scores them."""
+    """An inverted index over items that yields candidate pairs and scores them.
+
+    `weights` names every kind that counts, set kinds and text kinds alike; a kind that
+    neither item has (no data entities on either side) is left out of both the sum and
+    the weights, so it neither raises nor lowers the score.
+    """
 
     def __init__(
         self,
@@ -60,16 +63,19 @@ class SimilarityIndex:
         self.prefix = prefix
         self.max_postings = max_postings
         self.key_size = key_size
-        kinds = sorted(k for k in self.weights if k != WORDS)
+        text_kinds = sorted({k for item in items for k in item.texts} & self.weights.keys())
+        set_kinds = sorted(self.weights.keys() - set(text_kinds))
         blocking = set(blocking_kinds)
 
-        # Document frequency per kind; words count once per item whatever the language.
-        df: dict[str, Counter[str]] = {kind: Counter() for kind in [*kinds, WORDS]}
+        # Document frequency per kind; a word counts once per item whatever the language.
+        df: dict[str, Counter[str]] = {kind: Counter() for kind in [*set_kinds, *text_kinds]}
         for item in items:
-            for kind in kinds:
+            for kind in set_kinds:
                 df[kind].update(item.features.get(kind, ()))
-            if item.words:
-                df[WORDS].update(frozenset().union(*item.words.values()))
+            for kind in text_kinds:
+                by_lang = item.texts.get(kind)
+                if by_lang:
+                    df[kind].update(frozenset().union(*by_lang.values()))
 
         # Number features from the rarest to the most common, ties by kind and name, so
         # that "the rarest features of an item" is a sorted prefix of its ids and the
@@ -82,31 +88,38 @@ class SimilarityIndex:
         ids: dict[str, dict[str, int]] = {kind: {} for kind in df}
         for number, (kind, name) in enumerate(self.names):
             ids[kind][name] = number
+        del ordered
 
-        # Per item, each kind as a sorted tuple of ids and its total weight; the blocking
-        # features as one sorted tuple. Tuples are smaller than sets at this scale.
-        self._sets: list[dict[str, tuple[tuple[int, ...], float]]] = []
-        self._words: list[dict[str, tuple[tuple[int, ...], float]]] = []
+        # Per item: each kind as a sorted tuple of ids with its total weight (per language
+        # for texts), and the blocking features as one sorted tuple. Tuples are much
+        # smaller than sets, which matters at 100,000 items.
+        Encoded = dict[str, tuple[tuple[int, ...], float]]
+        self._sets: list[Encoded] = []
+        self._texts: list[dict[str, Encoded]] = []
         self._block: list[tuple[int, ...]] = []
         for item in items:
-            encoded = {}
+            sets: Encoded = {}
             block: set[int] = set()
-            for kind in kinds:
-                values = item.features.get(kind, ())
+            for kind in set_kinds:
+                values = item.features.get(kind)
                 if values:
                     numbers = tuple(sorted(ids[kind][v] for v in values))
-                    encoded[kind] = (numbers, self._weight(numbers))
+                    sets[kind] = (numbers, self._weight(numbers))
                     if kind in blocking:
                         block.update(numbers)
-            by_lang = {}
-            for lang, values in item.words.items():
-                if values:
-                    numbers = tuple(sorted(ids[WORDS][v] for v in values))
-                    by_lang[lang] = (numbers, self._weight(numbers))
-                    if WORDS in blocking:
-                        block.update(numbers)
-            self._sets.append(encoded)
-            self._words.append(by_lang)
+            texts: dict[str, Encoded] = {}
+            for kind in text_kinds:
+                by_lang: Encoded = {}
+                for lang, values in sorted((item.texts.get(kind) or {}).items()):
+                    if values:
+                        numbers = tuple(sorted(ids[kind][v] for v in values))
+                        by_lang[lang] = (numbers, self._weight(numbers))
+                        if kind in blocking:
+                            block.update(numbers)
+                if by_lang:
+                    texts[kind] = by_lang
+            self._sets.append(sets)
+            self._texts.append(texts)
             self._block.append(tuple(sorted(block)))
 
     def _weight(self, numbers: Iterable[int]) -> float:
@@ -115,7 +128,7 @@ class SimilarityIndex:
 
     def candidates(self) -> list[tuple[int, int]]:
         """Return the candidate pairs (i < j), sorted, from shared keys of rare features."""
-        postings: dict[object, list[int]] = {}
+        postings: dict[tuple[int, ...], list[int]] = {}
         first = self._first_shared
         for number, block in enumerate(self._block):
             start = bisect_left(block, first)
@@ -137,13 +150,12 @@ class SimilarityIndex:
     def score(self, first: int, second: int) -> Match:
         """Return the weighted Jaccard similarity of two items and what they share."""
         idf = self.idf
-        names = self.names
         total = 0.0
         weight_sum = 0.0
         shared: dict[str, set[int]] = {}
         a, b = self._sets[first], self._sets[second]
-        for kind in sorted(a.keys() | b.keys()):  # fixed order: same float sums
-            weight = self.weights.get(kind, 0.0)
+        for kind in sorted(a.keys() | b.keys()):  # a fixed order gives the same float sums
+            weight = self.weights[kind]
             weight_sum += weight
             if kind in a and kind in b:
                 common = sorted(set(a[kind][0]).intersection(b[kind][0]))
@@ -151,25 +163,29 @@ class SimilarityIndex:
                     inter = sum(idf[n] for n in common)
                     total += weight * inter / (a[kind][1] + b[kind][1] - inter)
                     shared[kind] = set(common)
-        wa, wb = self._words[first], self._words[second]
-        langs = sorted(wa.keys() & wb.keys())
-        if langs:
+        ta, tb = self._texts[first], self._texts[second]
+        for kind in sorted(ta.keys() & tb.keys()):
+            langs = sorted(ta[kind].keys() & tb[kind].keys())
+            if not langs:
+                continue  # nothing written in a common language: no evidence either way
             # The best language both items are written in: a French-only summary is not
-            # penalised for lacking the Dutch words of the other project.
+            # penalised for lacking the Dutch words of the other one.
             best = 0.0
             words: set[int] = set()
             for lang in langs:
-                common = sorted(set(wa[lang][0]).intersection(wb[lang][0]))
+                (na, wa), (nb, wb) = ta[kind][lang], tb[kind][lang]
+                common = sorted(set(na).intersection(nb))
                 if common:
                     inter = sum(idf[n] for n in common)
-                    best = max(best, inter / (wa[lang][1] + wb[lang][1] - inter))
+                    best = max(best, inter / (wa + wb - inter))
                     words.update(common)
-            weight = self.weights.get(WORDS, 0.0)
+            weight = self.weights[kind]
             weight_sum += weight
             total += weight * best
             if words:
-                shared[WORDS] = words
+                shared[kind] = words
         score = total / weight_sum if weight_sum else 0.0
+        names = self.names
         return Match(first, second, min(1.0, max(0.0, score)), {
             kind: tuple(names[n][1] for n in sorted(numbers, key=lambda n: (-idf[n], n)))
             for kind, numbers in sorted(shared.items())

@@ -425,6 +425,18 @@ def _project_paths() -> dict[str, Any]:
                      "schema": {"type": "integer"}},
                     {"name": "to", "in": "query", "required": False,
                      "schema": {"type": "integer"}}], tag="projects"),
+        "/api/validate": {"post": {
+            "summary": "Validate a project sheet", "tags": ["validation"],
+            "operationId": "validateSheet", "parameters": [AS_OF],
+            "requestBody": {"required": True, "content": {
+                "application/yaml": {"schema": SHEET},
+                "application/json": {"schema": SHEET},
+                "multipart/form-data": {"schema": {
+                    "type": "object", "properties": {"file": {
+                        "type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+            "responses": {"200": _json(_ref("SheetReport"), "the report, valid or not"),
+                          "400": ERRORS["400"], "413": ERRORS["413"],
+                          "415": ERRORS["415"]}}},
         "/api/compliance": _read(
             "Get the compliance matrix", _ref("Compliance"), params=[
                 AS_OF, _q("project", "only this project"), _q("standard", "only this standard"),

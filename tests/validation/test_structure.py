@@ -426,3 +426,11 @@ def test_huge_values_are_cut_in_messages(example: dict[str, Any]) -> None:
     unknown = one(findings, "schema.additional-properties")
     assert unknown.path == "/" + key and len(unknown.message) < 200 and unknown.hint is None
     assert len(one(findings, "schema.unique-items").message) < 200
+
+
+def test_unique_items_that_differ_only_in_spelling_are_still_reported(
+        example: dict[str, Any]) -> None:
+    # JSON Schema holds 1 and 1.0 equal; the finding must not be lost on the way.
+    example["partners"] = [1, 1.0]
+    findings = check_data(example)
+    assert [f.path for f in findings if f.code == "schema.unique-items"] == ["/partners"]
