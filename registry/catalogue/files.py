@@ -39,6 +39,7 @@ def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
     All or nothing: raises CatalogueLoadError listing every problem of every file.
     """
     from registry.validation.parse import Limits, parse_document
+    from registry.validation.pipeline import read_limited
 
     records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     seen: dict[tuple[str, str], Path] = {}
@@ -51,7 +52,8 @@ def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
         for kind, path in record_files(root):
             found = True
             name = str(path)
-            parsed = parse_document(path.read_bytes(), Limits(max_bytes=MAX_FILE_BYTES))
+            limits = Limits(max_bytes=MAX_FILE_BYTES)
+            parsed = parse_document(read_limited(path, limits), limits)
             if parsed.findings:
                 errors.extend(RecordError(name, f.path, f.message, f.line, f.column)
                               for f in parsed.findings)

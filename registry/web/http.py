@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import Any
 
@@ -45,3 +46,16 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     """Answer with a JSON body, uncached."""
     return Response(dumps(data), status=status, mimetype="application/json",
                     headers=headers or {})
+
+
+def parse_as_of(raw: str | None) -> datetime.date:
+    """Return the date of an `as_of` parameter (default today), or answer 400."""
+    from registry.web.errors import ApiError
+
+    if not raw:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
+                       detail={"parameter": "as_of"}) from None

@@ -141,15 +141,19 @@ def principles() -> Response:
     return _listing("principle", "principles.html", sources=SOURCES)
 
 
+def _detail(kind: str, record_id: str, build: Any) -> dict[str, Any]:
+    """Return a record's detail view, or answer 404."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    if record_id not in catalogue.records(kind):
+        abort(404)
+    return build(catalogue, record_id, svc.store.revisions(kind, record_id))
+
+
 @bp.get("/principles/<record_id>")
 def principle(record_id: str) -> Response:
     """Show one principle."""
-    svc = services()
-    catalogue = svc.snapshots.get()
-    if record_id not in catalogue.principles:
-        abort(404)
-    data = details.principle_detail(catalogue, record_id,
-                                    svc.store.revisions("principle", record_id))
+    data = _detail("principle", record_id, details.principle_detail)
     return _page("principle.html", d=data, p=data["principle"])
 
 
@@ -165,12 +169,7 @@ def components() -> Response:
 @bp.get("/components/<record_id>")
 def component(record_id: str) -> Response:
     """Show one component."""
-    svc = services()
-    catalogue = svc.snapshots.get()
-    if record_id not in catalogue.components:
-        abort(404)
-    data = details.component_detail(catalogue, record_id,
-                                    svc.store.revisions("component", record_id))
+    data = _detail("component", record_id, details.component_detail)
     return _page("component.html", d=data, c=data["component"])
 
 

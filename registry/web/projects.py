@@ -28,7 +28,7 @@ from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_bytes
 from registry.web.auth import identity
 from registry.web.errors import ApiError
-from registry.web.http import cached_json, dumps, json_response
+from registry.web.http import cached_json, dumps, json_response, parse_as_of
 from registry.web.writes import preconditions, read_body, record_etag
 
 bp = Blueprint("projects", __name__)
@@ -41,14 +41,7 @@ def services() -> Services:
 
 def as_of() -> datetime.date:
     """Return the date validation is relative to: ?as_of=YYYY-MM-DD, else today."""
-    raw = request.args.get("as_of")
-    if not raw:
-        return datetime.date.today()
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
-                       detail={"parameter": "as_of"}) from None
+    return parse_as_of(request.args.get("as_of"))
 
 
 def _check_params(allowed: tuple[str, ...]) -> dict[str, str]:

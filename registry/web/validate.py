@@ -15,7 +15,7 @@ from registry.validation.findings import FileReport, Finding, single_report_dict
 from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_bytes
 from registry.web.errors import ApiError
-from registry.web.http import cached_json, json_response
+from registry.web.http import cached_json, json_response, parse_as_of
 from registry.web.writes import JSON_TYPES, YAML_TYPES
 
 bp = Blueprint("validate", __name__)
@@ -27,14 +27,7 @@ SHEET_FILES = {
 }
 
 
-def _as_of(raw: str | None) -> datetime.date:
-    if not raw:
-        return datetime.date.today()
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
-                       detail={"parameter": "as_of"}) from None
+_as_of = parse_as_of
 
 
 def _limit() -> int:
