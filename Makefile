@@ -16,11 +16,11 @@ serve: $(STAMP)
 	$(BIN)/registry serve
 
 test: $(STAMP)
-	$(BIN)/ruff check registry tests bench
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check registry tests bench
+	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
