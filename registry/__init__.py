@@ -18,7 +18,7 @@ log = logging.getLogger("registry")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
     from registry.services import Services
-    from registry.web import api, curation, errors, pages, projects, validate
+    from registry.web import api, curation, errors, pages, projects, security, validate
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -33,8 +33,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     services = Services.from_settings(settings, app.instance_path)
+    if settings["PRODUCTION"]:
+        settings["AUTO_MIGRATE"] = False  # schema changes are a deliberate step there
+        try:
+            security.check_production(app, services.store)
+        except security.UnsafeConfiguration:
+            services.store.engine.dispose()
+            raise
     services.prepare()
     app.extensions["registry"] = services
+    security.init_app(app)
 
     errors.init_app(app)
     pages.init_app(app)

@@ -59,6 +59,8 @@ def serve(host: str, port: int, debug: bool) -> None:
     from registry import create_app
 
     app = create_app()
+    if debug and app.config["REGISTRY"]["PRODUCTION"]:
+        raise click.UsageError("--debug is refused in production mode (REGISTRY_PRODUCTION)")
     click.echo(f"Serving the registry on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     app.run(host=host, port=port, debug=debug, use_reloader=debug)
 

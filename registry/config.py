@@ -43,7 +43,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
     Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),
     Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache read answers (Cache-Control)."),
-    Setting("SECRET_KEY", None, "Key that signs cookies and forms; required in production."),
+    Setting("SECRET_KEY", None, "Key that signs cookies and forms; required in production "
+            "(32 or more random characters)."),
+    Setting("PRODUCTION", False,
+            "Production mode: refuse to start with debug on, a missing or weak secret key "
+            "or pending migrations; cookies are Secure."),
+    Setting("AUTH_FAILURE_LIMIT", 10,
+            "Failed authentications allowed per client address in the window before 429."),
+    Setting("AUTH_FAILURE_WINDOW", 60.0,
+            "Seconds of the failed-authentication window (and the longest Retry-After)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -94,9 +94,13 @@ class Thresholds:
     weight_text: float = _setting(
         0.15, "Weight of the shared words of title and summary together in the overlap "
         "score, in the language the two sheets have in common that matches best.")
-    block_prefix: int = _setting(
-        8, "Overlap blocking: index each project under pairs of its this-many rarest "
-        "capabilities, entities and words; more finds more faint overlaps, and costs more.")
+    block_prefix_features: int = _setting(
+        6, "Overlap blocking: index each project under pairs taken from its this-many "
+        "rarest capabilities and data entities (and its rarest words); more finds more "
+        "faint overlaps, and costs more.")
+    block_prefix_words: int = _setting(
+        4, "Overlap blocking: how many of its rarest title and summary words each project "
+        "adds to the features it is indexed under.")
     block_max_postings: int = _setting(
         50, "Overlap blocking: ignore an index key that more than this many projects share; "
         "it is too common to tell projects apart and would make the work grow quadratically.")
@@ -135,15 +139,13 @@ class Thresholds:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number from 0 to 1, not {value!r}")
-        for name in ("min_shared_features", "block_prefix", "block_max_postings",
-                     "max_group_size", "pooling_min_organisations"):
+        for name, least in (("min_shared_features", 1), ("block_prefix_features", 0),
+                            ("block_prefix_words", 0), ("block_max_postings", 2),
+                            ("max_group_size", 1), ("pooling_min_organisations", 2)):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
-        if self.block_prefix < 2 or self.block_max_postings < 2:
-            raise ValueError("block_prefix and block_max_postings must be 2 or more")
-        if self.pooling_min_organisations < 2:
-            raise ValueError("pooling_min_organisations must be 2 or more")
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"{name} must be a whole number of {least} or more, "
+                                 f"not {value!r}")
 
 
 THRESHOLD_HELP: Mapping[str, str] = MappingProxyType(
@@ -177,8 +179,8 @@ class Opportunity:
 
 
 @dataclass(frozen=True)
-class _Project:
-    """What the analysis reads of one sheet, checked and normalised."""
+class Project:
+    """What the analysis reads of one sheet, checked and normalised (`read_projects`)."""
 
     id: str
     owner: str
@@ -235,7 +237,7 @@ def _text(value: Any, name: str) -> Mapping[str, str]:
     return text
 
 
-def _read(sheet: Any) -> _Project | None:
+def _read(sheet: Any) -> Project | None:
     """Return the analysed fields of a sheet, or None when it is not well-formed."""
     try:
         if not isinstance(sheet, Mapping):
@@ -260,7 +262,7 @@ def _read(sheet: Any) -> _Project | None:
             if not isinstance(sid, str) or conformance not in CONFORMANCES:
                 raise _Malformed("standards[]")
             standards.setdefault(sid, conformance)
-        return _Project(
+        return Project(
             id=pid, owner=owner, status=status,
             title=_text(sheet.get("title"), "title"),
             summary=_text(sheet.get("summary"), "summary"),
@@ -279,7 +281,7 @@ def _read(sheet: Any) -> _Project | None:
         return None
 
 
-def read_projects(sheets: Iterable[Any]) -> tuple[list[_Project], list[int]]:
+def read_projects(sheets: Iterable[Any]) -> tuple[list[Project], list[int]]:
     """Return the well-formed, not stopped projects sorted by id, and the skipped positions.
 
     A malformed sheet is skipped, never raised on. When two sheets share an id (a store
@@ -287,7 +289,7 @@ def read_projects(sheets: Iterable[Any]) -> tuple[list[_Project], list[int]]:
     result does not depend on the input order.
     """
     skipped: list[int] = []
-    by_id: dict[str, list[tuple[_Project, Any]]] = defaultdict(list)
+    by_id: dict[str, list[tuple[Project, Any]]] = defaultdict(list)
     for position, sheet in enumerate(sheets):
         project = _read(sheet)
         if project is None:
@@ -363,7 +365,7 @@ class _Words:
             return acronym
         return title.split(":")[0].strip() or sid
 
-    def project(self, project: _Project) -> str:
+    def project(self, project: Project) -> str:
         title = localized(project.title, "en")[0] or project.id
         return f"“{title}” ({self.organisation(project.owner)})"
 
@@ -388,7 +390,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _opportunity(kind: str, members: Iterable[_Project], link: Mapping[str, Any],
+def _opportunity(kind: str, members: Iterable[Project], link: Mapping[str, Any],
                  score: float, explanation: str) -> Opportunity:
     members = list(members)
     return Opportunity(
@@ -403,7 +405,7 @@ def _opportunity(kind: str, members: Iterable[_Project], link: Mapping[str, Any]
 
 # -- reuse -------------------------------------------------------------------------------
 
-def _reuse(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thresholds,
+def _reuse(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresholds,
            words: _Words) -> list[Opportunity]:
     active: dict[str, list[str]] = defaultdict(list)
     for cid, component in catalogue.components.items():
@@ -446,7 +448,7 @@ def _reuse(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thres
 
 # -- pooling -----------------------------------------------------------------------------
 
-def _pooling(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thresholds,
+def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresholds,
              words: _Words) -> list[Opportunity]:
     # Delivered projects are members too (a running service that needs the capability can
     # be served by the one built together), but a group of delivered projects only is past
@@ -455,7 +457,7 @@ def _pooling(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thr
                 if component.get("status") == "active"
                 for cap in component.get("provides", ())}
     excluded = provided | set(thresholds.pooling_ignored_capabilities)
-    members: dict[str, list[_Project]] = defaultdict(list)
+    members: dict[str, list[Project]] = defaultdict(list)
     for project in projects:
         for cap in project.capabilities - excluded:
             members[cap].append(project)
@@ -487,30 +489,34 @@ def _pooling(projects: Sequence[_Project], catalogue: Catalogue, thresholds: Thr
 
 # -- overlap -----------------------------------------------------------------------------
 
-def overlap_index(projects: Sequence[_Project], thresholds: Thresholds) -> SimilarityIndex:
+def overlap_index(projects: Sequence[Project], thresholds: Thresholds) -> SimilarityIndex:
     """Return the similarity index of projects as the overlap analysis builds it."""
-    items = [
-        Item(features={"domains": p.domains, "themes": p.themes,
-                       "capabilities": p.capabilities, "entities": p.entities},
-             texts={"title": words_by_language(p.title),
-                    "text": words_by_language(p.title, p.summary)})
-        for p in projects
-    ]
+    items = []
+    for p in projects:
+        title, summary = words_by_language(p.title), words_by_language(p.summary)
+        text = {lang: title.get(lang, frozenset()) | summary.get(lang, frozenset())
+                for lang in title.keys() | summary.keys()}
+        items.append(Item(
+            features={"domains": p.domains, "themes": p.themes,
+                      "capabilities": p.capabilities, "entities": p.entities},
+            texts={"title": title, "text": text}))
     return SimilarityIndex(
         items,
         weights={"domains": thresholds.weight_domains, "themes": thresholds.weight_themes,
                  "capabilities": thresholds.weight_capabilities,
                  "entities": thresholds.weight_entities, "title": thresholds.weight_title,
                  "text": thresholds.weight_text},
-        # Title words are also text words: blocking on both would let one word form a key.
-        blocking_kinds=("capabilities", "entities", "text"),
-        prefix=thresholds.block_prefix,
+        # The rarest capabilities and entities, and the rarest words, each get their own
+        # places: otherwise rare summary words, which weigh little in the score, would fill
+        # the prefix. Title words are also text words: one word must not make a key.
+        blocking=((("capabilities", "entities"), thresholds.block_prefix_features),
+                  (("text",), thresholds.block_prefix_words)),
         max_postings=thresholds.block_max_postings,
         key_size=min(2, thresholds.min_shared_features),
     )
 
 
-def _overlap(projects: Sequence[_Project], thresholds: Thresholds,
+def _overlap(projects: Sequence[Project], thresholds: Thresholds,
              words: _Words) -> list[Opportunity]:
     index = overlap_index(projects, thresholds)
     found = []
@@ -553,16 +559,16 @@ def _overlap(projects: Sequence[_Project], thresholds: Thresholds,
 class _Exchange:
     """Who produces and who uses each data entity."""
 
-    def __init__(self, projects: Sequence[_Project]) -> None:
-        self.producers: dict[str, list[_Project]] = defaultdict(list)
-        self.users: dict[str, list[_Project]] = defaultdict(list)
+    def __init__(self, projects: Sequence[Project]) -> None:
+        self.producers: dict[str, list[Project]] = defaultdict(list)
+        self.users: dict[str, list[Project]] = defaultdict(list)
         for project in projects:  # sorted by id, so every list below is too
             for entity in project.produces:
                 self.producers[entity].append(project)
             for entity in project.uses:
                 self.users[entity].append(project)
 
-    def consumers(self, entity: str) -> list[_Project]:
+    def consumers(self, entity: str) -> list[Project]:
         """Return the projects that use an entity without producing it themselves."""
         return [p for p in self.users.get(entity, ()) if entity not in p.produces]
 
@@ -623,7 +629,7 @@ def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: 
             continue
         roles = [(p, True) for p in producers] + [(p, not producers) for p in consumers]
         # group -> (standard set, talks to all) -> projects declaring exactly that set.
-        camps: dict[str, dict[tuple[frozenset[str], bool], list[_Project]]] = defaultdict(
+        camps: dict[str, dict[tuple[frozenset[str], bool], list[Project]]] = defaultdict(
             lambda: defaultdict(list))
         for project, central in roles:
             by_group: dict[str, set[str]] = defaultdict(set)
@@ -642,7 +648,7 @@ def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: 
 
 
 def _divergence(entity: str, categories: Sequence[str],
-                camps: Mapping[tuple[frozenset[str], bool], list[_Project]],
+                camps: Mapping[tuple[frozenset[str], bool], list[Project]],
                 thresholds: Thresholds, words: _Words) -> Opportunity | None:
     """Return the divergence of one category group for one entity, or None if all agree."""
     # Camps, not projects: at 100,000 projects an entity has thousands of declarers but
@@ -665,7 +671,7 @@ def _divergence(entity: str, categories: Sequence[str],
     if not disjoint:
         return None
     involved = [keys[i] for i in sorted(divergent)]
-    declaring: dict[str, list[_Project]] = defaultdict(list)
+    declaring: dict[str, list[Project]] = defaultdict(list)
     for key in involved:
         for sid in key[0]:
             declaring[sid].extend(camps[key])
@@ -677,7 +683,7 @@ def _divergence(entity: str, categories: Sequence[str],
     ordered = sorted(everyone.values(), key=lambda p: (p.id not in first, p.id))
     listed = ordered[:thresholds.max_group_size]
     sides = []
-    merged: dict[frozenset[str], list[_Project]] = defaultdict(list)
+    merged: dict[frozenset[str], list[Project]] = defaultdict(list)
     for key in involved:
         merged[key[0]].extend(camps[key])
     camp_sets = sorted(merged, key=lambda s: (-len(merged[s]), sorted(s)))

@@ -53,19 +53,18 @@ class SimilarityIndex:
         self,
         items: Sequence[Item],
         weights: Mapping[str, float],
-        blocking_kinds: Iterable[str],
-        prefix: int = 8,
+        blocking: Sequence[tuple[Sequence[str], int]],
         max_postings: int = 50,
         key_size: int = 2,
     ) -> None:
         self.weights = dict(weights)
         self.size = len(items)
-        self.prefix = prefix
+        self.blocking = [(tuple(kinds), count) for kinds, count in blocking]
         self.max_postings = max_postings
         self.key_size = key_size
         text_kinds = sorted({k for item in items for k in item.texts} & self.weights.keys())
         set_kinds = sorted(self.weights.keys() - set(text_kinds))
-        blocking = set(blocking_kinds)
+        group_of = {kind: g for g, (kinds, _) in enumerate(self.blocking) for kind in kinds}
 
         # Document frequency per kind; a word counts once per item whatever the language.
         df: dict[str, Counter[str]] = {kind: Counter() for kind in [*set_kinds, *text_kinds]}
@@ -96,17 +95,17 @@ class SimilarityIndex:
         Encoded = dict[str, tuple[tuple[int, ...], float]]
         self._sets: list[Encoded] = []
         self._texts: list[dict[str, Encoded]] = []
-        self._block: list[tuple[int, ...]] = []
+        self._block: list[tuple[tuple[int, ...], ...]] = []
         for item in items:
             sets: Encoded = {}
-            block: set[int] = set()
+            block: list[set[int]] = [set() for _ in self.blocking]
             for kind in set_kinds:
                 values = item.features.get(kind)
                 if values:
                     numbers = tuple(sorted(ids[kind][v] for v in values))
                     sets[kind] = (numbers, self._weight(numbers))
-                    if kind in blocking:
-                        block.update(numbers)
+                    if kind in group_of:
+                        block[group_of[kind]].update(numbers)
             texts: dict[str, Encoded] = {}
             for kind in text_kinds:
                 by_lang: Encoded = {}
@@ -114,13 +113,13 @@ class SimilarityIndex:
                     if values:
                         numbers = tuple(sorted(ids[kind][v] for v in values))
                         by_lang[lang] = (numbers, self._weight(numbers))
-                        if kind in blocking:
-                            block.update(numbers)
+                        if kind in group_of:
+                            block[group_of[kind]].update(numbers)
                 if by_lang:
                     texts[kind] = by_lang
             self._sets.append(sets)
             self._texts.append(texts)
-            self._block.append(tuple(sorted(block)))
+            self._block.append(tuple(tuple(sorted(b)) for b in block))
 
     def _weight(self, numbers: Iterable[int]) -> float:
         idf = self.idf
@@ -130,12 +129,14 @@ class SimilarityIndex:
         """Return the candidate pairs (i < j), sorted, from shared keys of rare features."""
         postings: dict[tuple[int, ...], list[int]] = {}
         first = self._first_shared
-        for number, block in enumerate(self._block):
-            start = bisect_left(block, first)
-            rare = block[start:start + self.prefix]
+        for number, groups in enumerate(self._block):
+            rare: list[int] = []
+            for features, (_, count) in zip(groups, self.blocking, strict=True):
+                start = bisect_left(features, first)
+                rare.extend(features[start:start + count])
             if len(rare) < self.key_size:
                 continue
-            for key in combinations(rare, self.key_size):
+            for key in combinations(sorted(rare), self.key_size):
                 postings.setdefault(key, []).append(number)
         pairs: set[tuple[int, int]] = set()
         for members in postings.values():
@@ -193,4 +194,5 @@ class SimilarityIndex:
 
     def shared_count(self, first: int, second: int) -> int:
         """Return how many blocking features two items share."""
-        return len(set(self._block[first]).intersection(self._block[second]))
+        return sum(len(set(a).intersection(b))
+                   for a, b in zip(self._block[first], self._block[second], strict=True))

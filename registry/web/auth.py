@@ -13,7 +13,23 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="registry"'}
 
 
 def identity() -> Identity:
-    """Return the identity of the request's bearer token, or answer 401."""
+    """Return the identity of the request's bearer token, or answer 401 (429 when guessing)."""
+    limiter = current_app.extensions["auth_failures"]
+    client = request.remote_addr or "unknown"
+    wait = limiter.retry_after(client)
+    if wait:
+        raise ApiError(429, f"too many failed authentications from {client}: try again in "
+                       f"{wait} seconds", code="too-many-requests",
+                       headers={"Retry-After": str(wait)})
+    try:
+        return _identity()
+    except ApiError:
+        if request.headers.get("Authorization"):  # a wrong credential, not a missing one
+            limiter.fail(client)
+        raise
+
+
+def _identity() -> Identity:
     header = request.headers.get("Authorization", "")
     if not header:
         raise ApiError(401, "this request changes data and needs a token: send "
