@@ -48,7 +48,7 @@ class StateStyle:
 
 # Okabe-Ito colours; the ink of each glyph has at least 4.5:1 contrast with its fill.
 STYLES: dict[str, StateStyle] = {
-    "complies": StateStyle("#009E73", "\u2713", "#000000", "complies"),
+    "complies": StateStyle("#009E73", "\u2713", "#000000", "the project complies"),
     "partial": StateStyle("#56B4E9", "~", "#000000", "complies partially"),
     "planned": StateStyle("#0072B2", "\u2192", "#FFFFFF", "compliance planned"),
     "explain": StateStyle("#F0E442", "E", "#000000", "not complying, explained"),
@@ -59,6 +59,7 @@ UNKNOWN = StateStyle("#FFFFFF", "?", "#000000", "unknown state")
 
 CELL = 20  # px, side of a cell: room for a 12 px glyph
 FONT = 12  # px, labels
+TITLE_FONT = 16
 CHAR = 7.0  # px, the average advance of a 12 px sans-serif character (a safe estimate)
 ROW_LABEL_CHARS = 36  # longer project labels are shortened with an ellipsis
 COLUMN_LABEL_CHARS = 24
@@ -67,6 +68,7 @@ PAD = 8
 TITLE_HEIGHT = 24
 LEGEND_ROW = 24
 OUTLINE = "#4A4A4A"
+STRIPE = "#F3F5F8"
 INK = "#1B1B1B"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 
@@ -114,14 +116,17 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
     longest_column = max((len(t) for t in column_text), default=0) * CHAR
     left = PAD + math.ceil(max((len(t) for t in row_text), default=0) * CHAR) + PAD
     header = math.ceil(longest_column * sin) + PAD + CELL // 2
-    # A rotated label leans right: leave room for the last column's.
-    right = math.ceil(longest_column * sin) + PAD
+    # A rotated label leans right, past the columns after it: leave room for the widest.
+    right = PAD + max((math.ceil(len(t) * CHAR * sin) - (len(column_text) - 1 - j) * CELL
+                       for j, t in enumerate(column_text)), default=0)
+    right = max(right, PAD)
 
     states = [*STYLES, *sorted(set(counts) - set(STYLES))]
     legend_texts = [f"{s} ({counts.get(s, 0)})" for s in states]
     item_width = CELL + 6 + math.ceil(max(len(t) for t in legend_texts) * CHAR) + 16
     grid_width = left + len(columns) * CELL + right
-    width = max(grid_width, PAD * 2 + 3 * item_width)
+    title_width = PAD * 2 + math.ceil(len(title) * CHAR * TITLE_FONT / FONT)
+    width = max(grid_width, PAD * 2 + 3 * item_width, title_width)
     per_line = max(1, min(len(states), (width - 2 * PAD) // item_width))
     legend_lines = math.ceil(len(states) / per_line)
     legend_top = PAD + TITLE_HEIGHT
@@ -140,7 +145,8 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
         f'<title id="{_x(title_id)}">{_x(title)}</title>',
         f'<desc id="{_x(desc_id)}">{_x(description)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
-        f'<text x="{PAD}" y="{PAD + 16}" font-size="16" font-weight="700" fill="{INK}">'
+        f'<text x="{PAD}" y="{PAD + 16}" font-size="{TITLE_FONT}" font-weight="700" '
+        f'fill="{INK}">'
         f"{_x(title)}</text>",
     ]
     out.append('<g class="legend">')
@@ -167,6 +173,10 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
     out.append("</g>")
     out.append('<g class="rows">')
     for i, text in enumerate(row_text):
+        if i % 2:  # zebra stripes help follow a row across 30 columns
+            out.append(f'<rect x="{PAD}" y="{grid_top + i * CELL}" '
+                       f'width="{left - PAD + len(columns) * CELL}" height="{CELL}" '
+                       f'fill="{STRIPE}"/>')
         y = grid_top + i * CELL + 15
         out.append(f'<text x="{left - PAD}" y="{y}" text-anchor="end" fill="{INK}">'
                    f"<title>{_x(rows[i])}</title>{_x(text)}</text>")

@@ -90,6 +90,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _json_text(data: Any) -> str:
+    return orjson.dumps(data).decode()
+
+
 def default_url(instance_path: str | Path) -> str:
     """Return the SQLite URL of the default store in the instance folder."""
     return f"sqlite:///{Path(instance_path) / 'registry.sqlite'}"
@@ -112,7 +116,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if "psycopg" in url:
+        from psycopg.types.json import set_json_dumps, set_json_loads
+
+        # orjson decodes JSONB several times faster than the standard library: it is
+        # what a cold roadmap snapshot of thousands of projects mostly spends its time on.
+        set_json_loads(orjson.loads)
+        set_json_dumps(lambda obj: orjson.dumps(obj).decode())
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+                         json_deserializer=orjson.loads, **kwargs)
 
 
 class Store:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
+from registry.analysis.compliance import Cell, compliance_matrix, projects_for_standard
+from registry.analysis.compliance import summary as compliance_summary
 from registry.catalogue import details
 from registry.catalogue.query import (
     COMPONENT_STATUSES,
@@ -89,6 +92,41 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     return response
 
 
+def error_page(status: int, message: str) -> Response:
+    """Return the HTML error page: a page's own 4xx, never the API's JSON body."""
+    # Not through _page: error.html reads `status`, the name of _page's own parameter.
+    response = Response(render_template("error.html", status=status, message=message),
+                        status=status, mimetype="text/html")
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def page_as_of() -> datetime.date:
+    """Return the page's date: ?as_of=YYYY-MM-DD, else today; a bad date is a 400 page."""
+    raw = request.args.get("as_of")
+    if not raw:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        abort(error_page(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD"))
+
+
+def compliance_cells(as_of: datetime.date) -> tuple[list[Cell], dict[str, Any]]:
+    """Return the roadmap's compliance cells and summary, computed once per stored version."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+
+    def compute() -> tuple[list[Cell], dict[str, Any]]:
+        cells = compliance_matrix(svc.roadmap.get().sheets(), catalogue, as_of)
+        return cells, compliance_summary(cells)
+
+    # The same key and value as the API's matrix (registry.web.projects._matrix), so a
+    # worker computes the 100,000 cells of a 10,000-project roadmap once for both; the
+    # catalogue version is in the key because the roadmap cache only keys on its own.
+    return svc.roadmap.memo(("compliance", svc.snapshots.version, as_of), compute)
+
+
 def _listing(kind: str, template: str, **extra: Any) -> Response:
     catalogue = services().snapshots.get()
     args = {k: v for k, v in request.args.to_dict().items() if v != ""}
@@ -132,7 +170,10 @@ def standard(record_id: str) -> Response:
         abort(404)
     data = details.standard_detail(catalogue, record_id,
                                    svc.store.revisions("standard", record_id))
-    return _page("standard.html", d=data, s=data["standard"], catalogue=catalogue)
+    as_of = page_as_of()
+    return _page("standard.html", d=data, s=data["standard"], catalogue=catalogue,
+                 projects=projects_for_standard(compliance_cells(as_of)[0], record_id),
+                 roadmap=svc.roadmap.get(), as_of=as_of)
 
 
 @bp.get("/principles")
