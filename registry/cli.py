@@ -13,6 +13,7 @@ import click
 import orjson
 
 from registry import config as settings_module
+from registry.validation.findings import Finding
 
 FORMATS = ("text", "json")
 
@@ -93,15 +94,56 @@ def import_(folders: tuple[Path, ...], author: str) -> None:
                    f"{result.unchanged[kind]} unchanged")
 
 
+RDF_EXPORT_FORMATS = ("turtle", "jsonld", "nt")
+
+
 @main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def export(folder: Path) -> None:
-    """Write the stored catalogue to FOLDER in the layout that `registry import` reads."""
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(RDF_EXPORT_FORMATS), default="turtle",
+              show_default=True, help="With `export rdf`: the RDF format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="With `export rdf`: write to this file (default: standard output).")
+def export(folder: str, fmt: str, output: Path | None) -> None:
+    """Write the stored catalogue to FOLDER in the layout that `registry import` reads.
+
+    `registry export rdf [--format turtle|jsonld|nt] [--output FILE]` writes instead the
+    whole registry (catalogue, vocabularies, projects, DCAT-AP description) as RDF, with
+    IRIs under REGISTRY_BASE_IRI (default https://registry.smartcity.brussels/). To
+    write YAML into a folder literally named rdf, write it ./rdf.
+    """
+    services = _services()
+    if folder == "rdf":
+        _export_rdf(services, fmt, output)
+        return
+    if output is not None or fmt != "turtle":
+        raise click.UsageError("--format and --output go with `registry export rdf`; a "
+                               "folder named rdf is written ./rdf")
     from registry.catalogue.files import write_catalogue
 
-    services = _services()
-    count = write_catalogue(services.store.export(), folder)
+    count = write_catalogue(services.store.export(), Path(folder))
     click.echo(f"wrote {count} records under {folder}")
+
+
+def _export_rdf(services: Any, fmt: str, output: Path | None) -> None:
+    from registry.linked_data.formats import BY_KEY
+    from registry.linked_data.iris import DEFAULT_BASE
+    from registry.linked_data.service import LinkedData
+
+    base = services.settings.get("BASE_IRI") or DEFAULT_BASE
+    base = base if base.endswith("/") else base + "/"
+    linked = LinkedData(services)
+    try:
+        graph = linked.graph(base)
+        data = graph.dump(BY_KEY[fmt])
+    finally:
+        linked.close()
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+    click.echo(f"wrote {graph.triples} triples ({len(data):,} bytes) "
+               f"to {output or 'standard output'}", err=True)
 
 
 @main.command()
@@ -250,6 +292,215 @@ def projects_import(folder: Path, as_of: Any, author: str) -> None:
                f"{refused} refused", err=True)
     if refused:
         sys.exit(1)
+
+
+@main.group()
+def vocab() -> None:
+    """Import published SKOS vocabularies into the catalogue."""
+
+
+@vocab.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--scheme", "scheme_id", required=True, metavar="ID",
+              help="Id of the vocabulary in the registry (created or updated).")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "rdfxml", "jsonld", "ntriples"]),
+              help="RDF format (default: from the suffix: .ttl .rdf/.xml/.owl .jsonld/.json "
+                   ".nt).")
+@click.option("--scheme-iri", metavar="IRI",
+              help="Which concept scheme of the file to import, when it holds several.")
+@click.option("--author", default="registry vocab import", show_default=True,
+              help="Name recorded as the author of the revision.")
+@click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
+def vocab_import(file: Path, scheme_id: str, fmt: str | None, scheme_iri: str | None,
+                 author: str, dry_run: bool) -> None:
+    """Import the SKOS concept scheme of FILE as the vocabulary --scheme ID.
+
+    Reads Turtle, RDF/XML, JSON-LD or N-Triples from the local file only (no remote
+    @context, owl:imports or XML entity is ever fetched; RDF/XML with a DOCTYPE is
+    refused). SKOS integrity problems are reported as FILE:LINE:COLUMN findings before
+    anything is stored; with any error nothing is stored. IRIs and every language's
+    labels are kept. Importing again creates a new revision; concepts that left the
+    file are kept, marked deprecated (never deleted).
+
+    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 the file was
+    refused, 2 bad usage.
+    """
+    import re
+
+    from registry.linked_data.rdf_input import format_for
+    from registry.linked_data.skos import import_vocabulary
+    from registry.validation.report import text_line
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}[a-z0-9]", scheme_id):
+        raise click.BadParameter("lower-case letters, digits and hyphens, 2 to 64 "
+                                 "characters", param_hint="--scheme")
+    fmt = format_for(file, fmt)
+    if fmt is None:
+        raise click.UsageError(f"cannot tell the RDF format of {file.name} from its suffix: "
+                               "give --format")
+    services = _services()
+    max_bytes = services.settings["IMPORT_MAX_BYTES"]
+    if file.stat().st_size > max_bytes:
+        click.echo(f"{file}:0:0: error rdf.too-large / the file is larger than the limit of "
+                   f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
+        sys.exit(1)
+    outcome = import_vocabulary(
+        file.read_bytes(), fmt, scheme_id, store=services.store,
+        catalogue=services.snapshots.get(), roadmap=services.roadmap.get(),
+        scheme_iri=scheme_iri, file_name=file.name, author=author, dry_run=dry_run)
+    result = outcome.result
+    for item in sorted(result.findings, key=lambda f: f.sort_key()):
+        click.echo(text_line(str(file), item))
+    if outcome.action == "refused":
+        click.echo(f"{result.errors} error(s): nothing was stored", err=True)
+        sys.exit(1)
+    services.snapshots.invalidate()
+    click.echo(f"{scheme_id}: {outcome.action}"
+               + (f" (revision {outcome.revision})" if outcome.revision else "")
+               + f"; {len(result.added)} concept(s) added, {len(result.updated)} updated, "
+               f"{len(result.deprecated)} deprecated because they left the file", err=True)
+    if result.used_deprecated:
+        click.echo(f"kept and deprecated although still used: "
+                   f"{', '.join(result.used_deprecated)}", err=True)
+
+
+@main.group()
+def components() -> None:
+    """Import reusable components from other descriptions."""
+
+
+@components.command("import-publiccode")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "record_id", metavar="ID",
+              help="Id of the component (default: made from the name).")
+@click.option("--owner", metavar="ORGANISATION",
+              help="Owner organisation (a concept id of the organisations vocabulary); "
+                   "default: the one whose label is legal.repoOwner.")
+@click.option("--author", default="registry components import-publiccode",
+              show_default=True, help="Name recorded as the author of the revision.")
+@click.option("--dry-run", is_flag=True, help="Map and report; store nothing.")
+def components_import_publiccode(file: Path, record_id: str | None, owner: str | None,
+                                 author: str, dry_run: bool) -> None:
+    """Map the publiccode.yml FILE to a component and store it as a new revision.
+
+    Prints what was mapped from which field and every field that could not be mapped
+    (capabilities and standards usually need a curator). The record is checked against
+    the component schema and the catalogue before it is stored.
+
+    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 the file could
+    not be mapped to a valid component, 2 bad usage.
+    """
+    from registry.catalogue.files import check_change
+    from registry.catalogue.publiccode import map_publiccode, read_publiccode
+    from registry.storage.store import NotFound, digest
+    from registry.validation.report import text_line
+
+    services = _services()
+    catalogue = services.snapshots.get()
+    if owner is not None and owner not in catalogue.concepts.get("organisations", {}):
+        raise click.BadParameter(f"unknown organisation {owner!r}; see "
+                                 "/vocabularies/organisations", param_hint="--owner")
+    mapping = map_publiccode(read_publiccode(file.read_bytes(),
+                                             services.settings["IMPORT_MAX_BYTES"]),
+                             catalogue, record_id=record_id, owner=owner)
+    for target, source in mapping.mapped:
+        click.echo(f"mapped      {target} <- {source}")
+    for what in mapping.not_mapped:
+        click.echo(f"not mapped  {what}")
+    findings = list(mapping.findings)
+    if mapping.record is not None:
+        findings += [Finding("error", "schema", e.path, e.message)
+                     for e in check_change("component", mapping.record, catalogue)]
+    for item in findings:
+        click.echo(text_line(str(file), item))
+    if mapping.record is None or any(f.severity == "error" for f in findings):
+        click.echo("the component was not stored", err=True)
+        sys.exit(1)
+    record = mapping.record
+    if dry_run:
+        sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    try:
+        current = services.store.get("component", record["id"])
+    except NotFound:
+        current = None
+    if current is not None and current.digest == digest(record):
+        click.echo(f"component {record['id']}: unchanged", err=True)
+        return
+    stored = services.store.put("component", record["id"], record, author=author,
+                                if_match=current.revision if current else None,
+                                create_only=current is None,
+                                message=f"imported from {file.name} (publiccode.yml)")
+    services.snapshots.invalidate()
+    click.echo(f"component {record['id']}: {'updated' if current else 'created'} "
+               f"(revision {stored.revision})", err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True)
+@click.option("--roadmap", "roadmap_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Analyse the sheets of this folder (validated first; invalid ones are "
+                   "skipped and reported) instead of the stored roadmap: no database needed.")
+@click.option("--type", "kind", type=click.Choice(["reuse", "pooling", "overlap",
+                                                   "data-sharing", "standard-divergence"]),
+              help="Only opportunities of this type.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.0,
+              help="Only opportunities scoring at least this (0 to 1).")
+def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float) -> None:
+    """Find where roadmap projects should reuse a component, pool an effort, talk
+    before both proceed, share data, or align their standards.
+
+        registry reuse --roadmap examples/ --type pooling
+    """
+    import csv
+    import datetime
+    import io
+
+    from registry.analysis.reuse import find_opportunities
+    from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.services import reuse_thresholds
+    from registry.validation.batch import expand_paths
+    from registry.validation.parse import parse_document
+    from registry.validation.pipeline import read_limited, validate_file
+
+    settings = settings_module.load()
+    if roadmap_dir is not None:
+        catalogue = load_catalogue(shipped_root())
+        sheets = []
+        for path in expand_paths([str(roadmap_dir)]):
+            report = validate_file(Path(path), catalogue, as_of=datetime.date.today())
+            if report.valid:
+                sheets.append(parse_document(read_limited(Path(path))).value)
+            else:
+                click.echo(f"skipped {path}: {report.errors} error(s); see "
+                           f"`registry validate {path}`", err=True)
+    else:
+        services = _services()
+        catalogue = services.snapshots.get()
+        sheets = services.roadmap.get().sheets()
+    found = [o.to_dict() for o in find_opportunities(sheets, catalogue,
+                                                     reuse_thresholds(settings))
+             if (kind is None or o.type == kind) and o.score >= min_score]
+    if fmt == "json":
+        sys.stdout.buffer.write(orjson.dumps({"opportunities": found},
+                                             option=orjson.OPT_INDENT_2) + b"\n")
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["type", "score", "projects", "organisations", "link", "explanation"])
+        for o in found:
+            link = ";".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
+                            for k, v in o["link"].items())
+            writer.writerow([o["type"], o["score"], " ".join(o["projects"]),
+                             " ".join(o["organisations"]), link, o["explanation"]])
+        click.echo(out.getvalue(), nl=False)
+    else:
+        for o in found:
+            click.echo(f"{o['type']:<19} {o['score']:.2f}  {', '.join(o['projects'])}\n"
+                       f"    {o['explanation']}")
+        click.echo(f"{len(found)} opportunit{'y' if len(found) == 1 else 'ies'}", err=True)
 
 
 @main.group()

@@ -52,8 +52,37 @@ SETTINGS: tuple[Setting, ...] = (
             "Failed authentications allowed per client address in the window before 429."),
     Setting("AUTH_FAILURE_WINDOW", 60.0,
             "Seconds of the failed-authentication window (and the longest Retry-After)."),
+    Setting("SPARQL_TIMEOUT", 10.0,
+            "Seconds a SPARQL query may run; past that its worker process is stopped and "
+            "the answer is 503 (query-timeout)."),
+    Setting("SPARQL_MAX_ROWS", 10000,
+            "Most rows (or triples) a SPARQL answer holds; longer answers are cut and "
+            "marked with the header X-Result-Truncated."),
+    Setting("SPARQL_WORKERS", 2,
+            "SPARQL worker processes per web process (each holds the derived graph)."),
+    Setting("SPARQL_MAX_MEMORY_MB", 0,
+            "Address-space limit of each SPARQL worker in MiB (0: none); a query that "
+            "needs more stops its worker alone."),
+    Setting("IMPORT_MAX_BYTES", 20 * 1024 * 1024,
+            "Largest file `registry vocab import` and `registry components "
+            "import-publiccode` read, in bytes."),
+    Setting("DCAT_PUBLISHER", "Smart City Office, Brussels-Capital Region",
+            "Name of the publisher in the DCAT-AP description (/dcat.ttl)."),
+    Setting("DCAT_LICENCE", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+            "Licence of the published data: an IRI of the EU licence authority table."),
 )
 
+def _reuse_settings() -> tuple[Setting, ...]:
+    """Return a REGISTRY_REUSE_* setting for each numeric threshold of the reuse analysis."""
+    from dataclasses import fields
+
+    from registry.analysis.reuse import Thresholds
+
+    return tuple(Setting(f"REUSE_{f.name.upper()}", f.default, f.metadata["help"])
+                 for f in fields(Thresholds) if isinstance(f.default, int | float))
+
+
+SETTINGS = SETTINGS + _reuse_settings()
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 

@@ -55,3 +55,14 @@ class Services:
         result = self.store.import_records(records, author="registry (shipped catalogue)")
         self.snapshots.invalidate()
         return result
+
+
+def reuse_thresholds(settings: dict[str, Any]) -> Any:
+    """Return the reuse analysis thresholds from the REGISTRY_REUSE_* settings."""
+    from dataclasses import fields
+
+    from registry.analysis.reuse import Thresholds
+
+    return Thresholds(**{f.name: settings[f"REUSE_{f.name.upper()}"]
+                         for f in fields(Thresholds)
+                         if f"REUSE_{f.name.upper()}" in settings})

@@ -262,6 +262,7 @@ def openapi_document() -> dict[str, Any]:
             **{c: ERRORS[c] for c in ("400", "401", "403")}}}}
     schemas.update(PROJECT_SCHEMAS)
     paths.update(_project_paths())
+    paths.update(_linked_data_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Open-architecture registry API", "version": __version__,
@@ -437,6 +438,28 @@ def _project_paths() -> dict[str, Any]:
             "responses": {"200": _json(_ref("SheetReport"), "the report, valid or not"),
                           "400": ERRORS["400"], "413": ERRORS["413"],
                           "415": ERRORS["415"]}}},
+        "/api/reuse": _read(
+            "List reuse opportunities",
+            {"type": "object", "required": ["opportunities"], "properties": {
+                "opportunities": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["type", "projects", "organisations", "link", "score",
+                                 "explanation"],
+                    "properties": {
+                        "type": {"enum": ["reuse", "pooling", "overlap", "data-sharing",
+                                          "standard-divergence"]},
+                        "projects": {"type": "array", "items": {"type": "string"}},
+                        "organisations": {"type": "array", "items": {"type": "string"}},
+                        "link": {"type": "object"},
+                        "score": {"type": "number", "minimum": 0, "maximum": 1},
+                        "explanation": {"type": "string"}}}}}},
+            params=[_q("type", "only this type", enum=["reuse", "pooling", "overlap",
+                                                      "data-sharing", "standard-divergence"]),
+                    _q("organisation", "only opportunities involving this organisation"),
+                    _q("project", "only opportunities involving this project"),
+                    {"name": "min_score", "in": "query", "required": False,
+                     "schema": {"type": "number", "minimum": 0, "maximum": 1}}],
+            errors=("400",), tag="reuse"),
         "/api/compliance": _read(
             "Get the compliance matrix", _ref("Compliance"), params=[
                 AS_OF, _q("project", "only this project"), _q("standard", "only this standard"),
@@ -459,3 +482,70 @@ def _project_paths() -> dict[str, Any]:
                                        "planned and explained declarations lapsing soon"),
                           "400": ERRORS["400"]}}},
     }
+
+
+def _rdf_download(summary: str, description: str, media_type: str) -> dict[str, Any]:
+    return {"get": {
+        "summary": summary, "tags": ["linked data"], "operationId": _op_id(summary),
+        "description": description,
+        "responses": {"200": {"description": "the graph", "headers": CACHED,
+                              "content": {media_type: {"schema": {"type": "string"}}}},
+                      "304": {"description": "the client's copy is current"}}}}
+
+
+def _linked_data_paths() -> dict[str, Any]:
+    """Describe the linked-data routes: dumps, the DCAT-AP description and SPARQL."""
+    dump = ("The whole registry (catalogue, vocabularies, projects, DCAT-AP description) "
+            "as one graph. Every record URL (/standards/{id}, /principles/{id}, "
+            "/components/{id}, /vocabularies/{scheme}[/{concept}], /projects/{id}) and "
+            "dataset URL (/standards, /principles, /components, /vocabularies, /projects) "
+            "also answers Turtle, JSON-LD or N-Triples by Accept or by the suffix .ttl, "
+            ".jsonld, .nt, with a Link header to the alternates.")
+    dcat = "The registry described as a DCAT-AP 3 catalogue of its datasets and services."
+    paths: dict[str, Any] = {}
+    for suffix, label, media in ((".ttl", "Turtle", "text/turtle"),
+                                 (".jsonld", "JSON-LD", "application/ld+json"),
+                                 (".nt", "N-Triples", "application/n-triples")):
+        paths[f"/catalogue{suffix}"] = _rdf_download(f"Get the registry as {label}", dump,
+                                                     media)
+        paths[f"/dcat{suffix}"] = _rdf_download(f"Get the DCAT-AP description as {label}",
+                                                dcat, media)
+    results = {media: {"schema": {"type": "string"}} for media in (
+        "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+        "text/tab-separated-values", "text/turtle", "application/ld+json",
+        "application/n-triples", "text/html")}
+    query = {"name": "query", "in": "query", "required": False,
+             "description": "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); without "
+                            "it, GET answers the HTML page with example queries",
+             "schema": {"type": "string", "maxLength": 100_000}}
+    fmt = {"name": "format", "in": "query", "required": False,
+           "description": "answer format, instead of Accept",
+           "schema": {"enum": ["html", "json", "xml", "csv", "tsv", "turtle", "jsonld",
+                               "ntriples"]}}
+    responses = {
+        "200": {"description": "the answer; X-Result-Truncated when cut at the row limit",
+                "content": results},
+        "400": _json(_ref("Error"), "a syntax error (detail: line, column), or SERVICE, "
+                     "FROM / FROM NAMED or an update, refused"),
+        "413": ERRORS["413"], "415": ERRORS["415"],
+        "503": _json(_ref("Error"), "the query ran past REGISTRY_SPARQL_TIMEOUT and was "
+                     "stopped (code query-timeout), or every worker is busy"),
+    }
+    description = ("Read-only SPARQL 1.1 protocol endpoint over the derived graph. Queries "
+                   "run in a worker process, stopped after REGISTRY_SPARQL_TIMEOUT seconds; "
+                   "answers hold at most REGISTRY_SPARQL_MAX_ROWS rows.")
+    paths["/sparql"] = {
+        "get": {"summary": "Query with SPARQL", "tags": ["linked data"],
+                "operationId": "querySparql", "description": description,
+                "parameters": [query, fmt], "responses": responses},
+        "post": {"summary": "Query with SPARQL (POST)", "tags": ["linked data"],
+                 "operationId": "querySparqlPost", "description": description,
+                 "parameters": [fmt],
+                 "requestBody": {"required": True, "content": {
+                     "application/sparql-query": {"schema": {"type": "string"}},
+                     "application/x-www-form-urlencoded": {"schema": {
+                         "type": "object", "required": ["query"],
+                         "properties": {"query": {"type": "string"},
+                                        "format": {"type": "string"}}}}}},
+                 "responses": responses}}
+    return paths

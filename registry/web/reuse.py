@@ -1,0 +1,111 @@
+"""Reuse and pooling for the Smart City Office: the API and the report page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from registry.analysis.network import TYPE_STYLE, network_svg
+from registry.analysis.reuse import find_opportunities
+from registry.catalogue.snapshot import localized
+from registry.services import Services, reuse_thresholds
+from registry.web.errors import ApiError
+from registry.web.http import cached_json, dumps
+
+bp = Blueprint("reuse", __name__)
+TYPES = tuple(TYPE_STYLE)
+PARAMS = ("type", "organisation", "project", "min_score")
+
+
+def services() -> Services:
+    """Return the registry's services of the current app."""
+    return current_app.extensions["registry"]
+
+
+def opportunities() -> list[dict[str, Any]]:
+    """Return every opportunity of the stored roadmap, computed once per revision."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+
+    def compute() -> list[dict[str, Any]]:
+        found = find_opportunities(svc.roadmap.get().sheets(), catalogue,
+                                   reuse_thresholds(svc.settings))
+        return [o.to_dict() for o in found]
+
+    return svc.roadmap.memo(("reuse", svc.snapshots.version), compute)
+
+
+def parse_filters(args: dict[str, str]) -> dict[str, Any]:
+    """Check the filters of the reuse list; raise ApiError naming a bad one."""
+    for name in args:
+        if name not in PARAMS and name != "lang":
+            raise ApiError(400, f"unknown query parameter {name!r}; this list accepts "
+                           f"{', '.join(PARAMS)}", detail={"parameter": name,
+                                                           "allowed": list(PARAMS)})
+    filters: dict[str, Any] = {}
+    if args.get("type"):
+        if args["type"] not in TYPES:
+            raise ApiError(400, f"type={args['type']!r} is not allowed; type takes one of: "
+                           f"{', '.join(TYPES)}", detail={"parameter": "type",
+                                                          "allowed": list(TYPES)})
+        filters["type"] = args["type"]
+    for name in ("organisation", "project"):
+        if args.get(name):
+            filters[name] = args[name]
+    if args.get("min_score"):
+        try:
+            score = float(args["min_score"])
+        except ValueError:
+            score = -1.0
+        if not 0.0 <= score <= 1.0:
+            raise ApiError(400, "min_score must be a number from 0 to 1",
+                           detail={"parameter": "min_score"})
+        filters["min_score"] = score
+    return filters
+
+
+def select(items: list[dict[str, Any]], filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the opportunities matching every filter."""
+    return [o for o in items
+            if o["type"] == filters.get("type", o["type"])
+            and ("organisation" not in filters or filters["organisation"] in o["organisations"])
+            and ("project" not in filters or filters["project"] in o["projects"])
+            and o["score"] >= filters.get("min_score", 0.0)]
+
+
+@bp.get("/api/reuse")
+def api_reuse() -> Response:
+    """List reuse, pooling, overlap, data-sharing and standard-divergence opportunities."""
+    filters = parse_filters(request.args.to_dict())
+    return cached_json(dumps({"opportunities": select(opportunities(), filters)}))
+
+
+@bp.get("/reuse")
+def page() -> Response:
+    """Show the opportunities grouped by type and ranked, with the network picture."""
+    from registry.web.pages import current_lang
+
+    lang = current_lang()
+    try:
+        filters = parse_filters({k: v for k, v in request.args.to_dict().items() if v})
+        error = None
+    except ApiError as exc:
+        filters, error = {}, exc.message
+    items = select(opportunities(), filters)
+    svc = services()
+    catalogue = svc.snapshots.get()
+    roadmap = svc.roadmap.get()
+    labels = {f"project:{p.id}": localized(p.sheet.get("title"), lang)[0] or p.id
+              for p in roadmap.projects.values()}
+    labels.update({f"capability:{c.id}": localized(c.label, lang)[0]
+                   for c in catalogue.concepts.get("capabilities", {}).values()})
+    labels.update({f"component:{k}": localized(v["name"], lang)[0]
+                   for k, v in catalogue.components.items()})
+    svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
+        roadmap.sheets(), catalogue.components, opportunities(), labels=labels))
+    groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
+    html = render_template("reuse.html", groups=groups, svg=svg, error=error, types=TYPES,
+                           args=request.args.to_dict(), labels=labels,
+                           total=len(items))
+    return Response(html, status=400 if error else 200, mimetype="text/html")
