@@ -18,7 +18,9 @@ log = logging.getLogger("registry")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
     from registry.services import Services
-    from registry.web import api, curation, errors, pages, projects, security, validate
+    from registry.web import api, curation, errors, linked, pages, projects, security, validate
+    from registry.web.reuse import bp as reuse_bp
+    from registry.web.roadmap_pages import bp as roadmap_bp
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -51,4 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(projects.bp)
     app.register_blueprint(validate.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(roadmap_bp)
+    app.register_blueprint(reuse_bp)
+    linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
     return app

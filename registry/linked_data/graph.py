@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from rdflib import OWL, RDF, SH, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, SH, SKOS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
@@ -20,10 +20,17 @@ from registry.linked_data.context import (
 )
 from registry.linked_data.iris import (
     ADMS,
+    DCAT,
     DEFAULT_BASE,
+    FOAF,
     NAMESPACES,
+    ORG,
+    RDFS,
+    VCARD,
+    XSD,
     component_iri,
     concept_iri,
+    principle_iri,
     scheme_iri,
     standard_iri,
     status_iri,
@@ -32,6 +39,8 @@ from registry.linked_data.iris import (
 from registry.validation.findings import ERROR, WARNING, Finding
 
 ADMS_NS = Namespace(ADMS)
+XSD_NS = Namespace(XSD)
+RDFS_NS = Namespace(RDFS)
 
 
 def _bind(graph: Graph, base: str) -> None:
@@ -61,6 +70,11 @@ def vocabularies_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
         if isinstance(record.get("exact_match"), str):
             # The published scheme this one mirrors (e.g. the EU data-theme table).
             graph.add((scheme, DCTERMS.source, URIRef(record["exact_match"])))
+        source = record.get("source")
+        if isinstance(source, Mapping) and isinstance(source.get("iri"), str):
+            graph.add((scheme, DCTERMS.source, URIRef(source["iri"])))
+        published = {c.get("id"): c.get("iri") for c in record.get("concepts", ())
+                     if isinstance(c, Mapping)}
         for concept in catalogue.concepts.get(scheme_id, {}).values():
             node = URIRef(concept_iri(base, scheme_id, concept.id))
             graph.add((node, RDF.type, SKOS.Concept))
@@ -80,6 +94,10 @@ def vocabularies_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
                 graph.add((node, SKOS.narrower, URIRef(concept_iri(base, scheme_id, other))))
             for iri in concept.exact_match:
                 graph.add((node, SKOS.exactMatch, URIRef(iri)))
+            published_iri = published.get(concept.id)
+            if isinstance(published_iri, str):
+                # An imported concept keeps the IRI it has in the published scheme.
+                graph.add((node, SKOS.exactMatch, URIRef(published_iri)))
             if concept.layer:
                 graph.add((node, URIRef(vocabulary_namespace(base) + "layer"),
                            Literal(concept.layer)))
@@ -126,6 +144,149 @@ def catalogue_ids_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph
                        URIRef(concept_iri(base, "capabilities", capability))))
         for standard in record.get("implements", ()):
             graph.add((node, DCTERMS.conformsTo, URIRef(standard_iri(base, standard))))
+    return graph
+
+
+# --- the full catalogue (what the derived graph, the dumps and SPARQL serve) ----------
+
+FOAF_NS = Namespace(FOAF)
+VCARD_NS = Namespace(VCARD)
+ORG_NS = Namespace(ORG)
+DCAT_NS = Namespace(DCAT)
+
+# The registry's own status and conformance values, as small SKOS schemes under def/
+# so that a SPARQL user can read their labels (kind -> values; labels are the values).
+STATUS_SCHEMES: dict[str, tuple[str, ...]] = {
+    "standard-status": ("mandatory", "recommended", "candidate", "deprecated"),
+    "component-status": ("active", "pilot", "retired"),
+    "project-status": ("proposed", "selected", "in-progress", "delivered", "stopped"),
+    "conformance": ("complies", "partial", "planned", "explain"),
+}
+
+
+def _text_list(graph: Graph, subject: URIRef, predicate: URIRef, texts: Any) -> None:
+    if isinstance(texts, Mapping):
+        for lang, values in texts.items():
+            for value in values if isinstance(values, list) else ():
+                if isinstance(value, str) and value:
+                    graph.add((subject, predicate, Literal(value, lang=lang)))
+
+
+def _url(value: Any) -> URIRef | None:
+    from registry.linked_data.sheets import valid_iri
+
+    return URIRef(value) if isinstance(value, str) and valid_iri(value) else None
+
+
+def _contact(graph: Graph, subject: URIRef, contact: Any) -> None:
+    if not isinstance(contact, str) or not contact:
+        return
+    node = BNode()
+    graph.add((subject, DCAT_NS.contactPoint, node))
+    graph.add((node, RDF.type, VCARD_NS.Kind))
+    if contact.startswith(("http://", "https://")) and _url(contact) is not None:
+        graph.add((node, VCARD_NS.hasURL, URIRef(contact)))
+    elif "@" in contact and " " not in contact and _url("mailto:" + contact) is not None:
+        graph.add((node, VCARD_NS.hasEmail, URIRef("mailto:" + contact.removeprefix("mailto:"))))
+    else:
+        graph.add((node, VCARD_NS.fn, Literal(contact)))
+
+
+def status_graph(base: str = DEFAULT_BASE) -> Graph:
+    """Return the registry's status and conformance values as SKOS concept schemes."""
+    graph = Graph()
+    _bind(graph, base)
+    for kind, values in STATUS_SCHEMES.items():
+        scheme = URIRef(vocabulary_namespace(base) + kind)
+        graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+        graph.add((scheme, DCTERMS.title, Literal(kind.replace("-", " "), lang="en")))
+        for value in values:
+            node = URIRef(f"{scheme}/{value}")
+            graph.add((node, RDF.type, SKOS.Concept))
+            graph.add((node, SKOS.inScheme, scheme))
+            graph.add((node, SKOS.topConceptOf, scheme))
+            graph.add((node, SKOS.notation, Literal(value)))
+            graph.add((node, SKOS.prefLabel, Literal(value.replace("-", " "), lang="en")))
+    return graph
+
+
+def catalogue_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
+    """Return every field of every catalogue record as RDF (with the SKOS vocabularies).
+
+    A superset of `vocabularies_graph` and `catalogue_ids_graph` (what SHACL checks
+    sheets against), so that the two views of a record can never disagree.
+    """
+    graph = vocabularies_graph(catalogue, base)
+    graph += catalogue_ids_graph(catalogue, base)
+    graph += status_graph(base)
+    _bind(graph, base)
+    reg = Namespace(vocabulary_namespace(base))
+    for standard_id, record in catalogue.standards.items():
+        node = URIRef(standard_iri(base, standard_id))
+        _texts(graph, node, DCTERMS.description, record.get("description"))
+        if isinstance(record.get("acronym"), str):
+            graph.add((node, DCTERMS.alternative, Literal(record["acronym"])))
+        if isinstance(record.get("version"), str):
+            graph.add((node, OWL.versionInfo, Literal(record["version"])))
+        if isinstance(record.get("body"), str):
+            body = BNode()
+            graph.add((node, DCTERMS.publisher, body))
+            graph.add((body, RDF.type, FOAF_NS.Agent))
+            graph.add((body, FOAF_NS.name, Literal(record["body"])))
+        if (url := _url(record.get("url"))) is not None:
+            graph.add((node, FOAF_NS.page, url))
+        if isinstance(record.get("category"), str):
+            graph.add((node, DCTERMS.type,
+                       URIRef(concept_iri(base, "standard-categories", record["category"]))))
+        if isinstance(record.get("layer"), str):
+            graph.add((node, reg.layer, Literal(record["layer"])))
+        if isinstance(record.get("status_since"), str):
+            graph.add((node, reg.statusSince, Literal(record["status_since"],
+                                                      datatype=XSD_NS.date)))
+        for principle in record.get("principles", ()):
+            graph.add((node, reg.realises, URIRef(principle_iri(base, principle))))
+    for principle_id, record in catalogue.principles.items():
+        node = URIRef(principle_iri(base, principle_id))
+        graph.add((node, RDF.type, reg.Principle))
+        graph.add((node, DCTERMS.identifier, Literal(principle_id)))
+        _texts(graph, node, DCTERMS.title, record.get("name"))
+        _texts(graph, node, DCTERMS.description, record.get("statement"))
+        _texts(graph, node, reg.rationale, record.get("rationale"))
+        _text_list(graph, node, reg.implication, record.get("implications"))
+        if isinstance(record.get("source"), str):
+            graph.add((node, reg.source, Literal(record["source"])))
+        if isinstance(record.get("number"), int):
+            graph.add((node, reg.number, Literal(record["number"])))
+        if isinstance(record.get("group"), str):
+            graph.add((node, reg.group, Literal(record["group"])))
+        if (url := _url(record.get("url"))) is not None:
+            graph.add((node, FOAF_NS.page, url))
+    for component_id, record in catalogue.components.items():
+        node = URIRef(component_iri(base, component_id))
+        _texts(graph, node, DCTERMS.description, record.get("description"))
+        if isinstance(record.get("owner"), str):
+            graph.add((node, DCTERMS.publisher,
+                       URIRef(concept_iri(base, "organisations", record["owner"]))))
+        if isinstance(record.get("level"), str):
+            graph.add((node, reg.level, Literal(record["level"])))
+        licence = record.get("licence")
+        if (url := _url(licence)) is not None and str(licence).startswith("http"):
+            graph.add((node, DCTERMS.license, url))
+        elif isinstance(licence, str):
+            # Free text ("public service, free to use"): a licence document with a label.
+            document = BNode()
+            graph.add((node, DCTERMS.license, document))
+            graph.add((document, RDF.type, DCTERMS.LicenseDocument))
+            graph.add((document, RDFS_NS.label, Literal(licence)))
+        _texts(graph, node, reg.reuseConditions, record.get("reuse_conditions"))
+        _contact(graph, node, record.get("contact"))
+        if (url := _url(record.get("url"))) is not None:
+            graph.add((node, DCAT_NS.landingPage, url))
+    for concept in catalogue.concepts.get("organisations", {}).values():
+        # Organisations are concepts of a scheme and organisations (org:, foaf:) at once.
+        node = URIRef(concept_iri(base, "organisations", concept.id))
+        graph.add((node, RDF.type, ORG_NS.Organization))
+        graph.add((node, RDF.type, FOAF_NS.Organization))
     return graph
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,9 +154,28 @@ class Store:
                     if rev.revision not in applied]
 
     def migrate(self) -> None:
-        """Apply every pending migration."""
-        with self.engine.begin() as connection:
+        """Apply every pending migration; concurrent callers (workers starting) take turns."""
+        with self._migration_lock(), self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held until the transaction ends: the second worker then finds the
+                # schema current instead of racing to create the same tables.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
             command.upgrade(self._alembic(connection), "head")
+
+    @contextlib.contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.migrate-lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- reads ------------------------------------------------------------------
 

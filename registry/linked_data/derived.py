@@ -1,0 +1,242 @@
+"""The derived graph: the whole registry as RDF, in chunks that change independently.
+
+The graph is built from the catalogue snapshot and the roadmap snapshot, never stored:
+it is a function of (catalogue version, roadmap version, base). It is kept as
+N-Triples chunks, one for the catalogue (every record and vocabulary, with the
+registry's status schemes), one for the DCAT-AP description, and one per project, so
+that a write to one project re-derives one small chunk and a SPARQL worker replaces
+only that chunk's triples. Chunks are disjoint by construction: each one only states
+triples about its own subjects (a project's blank nodes are labelled after the
+project), which is what makes removing a chunk exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.catalogue.snapshot import Catalogue
+from registry.linked_data.dcat import DcatOptions, dcat_graph
+from registry.linked_data.formats import RdfFormat, from_ntriples
+from registry.linked_data.iris import (
+    DCTERMS,
+    XSD,
+    component_iri,
+    concept_iri,
+    principle_iri,
+    project_iri,
+    scheme_iri,
+    standard_iri,
+)
+from registry.linked_data.sheets import sheet_ntriples
+
+CATALOGUE = "catalogue"
+DCAT = "dcat"
+PROJECT = "project:"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The N-Triples of one independently derived part of the graph."""
+
+    key: str
+    data: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, key: str, data: bytes) -> Chunk:
+        """Return a chunk with the digest of its data."""
+        return cls(key, data, hashlib.sha1(data).hexdigest())
+
+    @property
+    def triples(self) -> int:
+        """Return the number of triples (one per line)."""
+        return self.data.count(b"\n")
+
+
+@dataclass
+class CatalogueRdf:
+    """The RDF of one catalogue revision: the chunks and the rdflib graph to cut from."""
+
+    chunk: Chunk
+    dcat: Chunk
+    graph: Any  # rdflib.Graph of the catalogue (records are cut out of it)
+
+
+@dataclass
+class DerivedGraph:
+    """The registry as RDF at one (catalogue version, roadmap version, base)."""
+
+    base: str
+    key: tuple[str, str, str]
+    catalogue: Catalogue
+    chunks: Mapping[str, Chunk]
+    catalogue_rdf: CatalogueRdf
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _outputs: dict[Any, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def triples(self) -> int:
+        """Return the number of triples of the whole graph."""
+        return sum(c.triples for c in self.chunks.values())
+
+    def ntriples(self, keys: Iterable[str] | None = None) -> bytes:
+        """Return the N-Triples of some chunks (all by default)."""
+        chunks = self.chunks.values() if keys is None else (self.chunks[k] for k in keys)
+        return b"".join(c.data for c in chunks)
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """Return a serialisation computed once for this graph (None: not kept)."""
+        with self._lock:
+            if key in self._outputs:
+                return self._outputs[key]
+        value = compute()
+        if value is not None:
+            # Only what exists is kept: requests for unknown ids cannot grow the memo.
+            with self._lock:
+                self._outputs[key] = value
+        return value
+
+    def dump(self, fmt: RdfFormat) -> bytes:
+        """Return the whole registry in a format (written by Oxigraph: it is big)."""
+        return self.memo(("dump", fmt.key), lambda: from_ntriples(  # type: ignore[no-any-return]
+            self.ntriples(), fmt, self.base, pretty=False))
+
+    # -- views: the graph of one record or one dataset, as N-Triples ----------------
+
+    def project(self, project_id: str) -> bytes | None:
+        """Return a project's triples, or None when there is no such project."""
+        chunk = self.chunks.get(PROJECT + project_id)
+        return chunk.data if chunk is not None else None
+
+    def projects(self) -> bytes:
+        """Return the triples of every project (the roadmap dataset)."""
+        return self.ntriples(k for k in self.chunks if k.startswith(PROJECT))
+
+    def record(self, kind: str, record_id: str, concept: str | None = None) -> bytes | None:
+        """Return the triples describing one catalogue record, or None when unknown."""
+        catalogue = self.catalogue
+        if kind == "concept":
+            if catalogue.concept(record_id, concept or "") is None:
+                return None
+            return self._describe([concept_iri(self.base, record_id, concept or "")])
+        if kind == "vocabulary":
+            if record_id not in catalogue.vocabularies:
+                return None
+            concepts = catalogue.concepts.get(record_id, {})
+            return self._describe([scheme_iri(self.base, record_id)] + [
+                concept_iri(self.base, record_id, c) for c in concepts])
+        records = {"standard": catalogue.standards, "principle": catalogue.principles,
+                   "component": catalogue.components}[kind]
+        if record_id not in records:
+            return None
+        return self._describe([_record_iri(kind, self.base, record_id)])
+
+    def dataset(self, kind: str) -> bytes:
+        """Return the triples of every record of a kind (a dataset of the catalogue)."""
+        if kind == "vocabulary":
+            return self._describe(
+                [scheme_iri(self.base, s) for s in self.catalogue.vocabularies]
+                + [concept_iri(self.base, s, c) for s, cs in self.catalogue.concepts.items()
+                   for c in cs])
+        records = self.catalogue.records(kind)
+        return self._describe([_record_iri(kind, self.base, r) for r in records])
+
+    def _describe(self, iris: list[str]) -> bytes:
+        """Return the concise bounded descriptions of some IRIs as N-Triples."""
+        from rdflib import Graph, URIRef
+
+        source = self.catalogue_rdf.graph
+        out = Graph()
+        for iri in iris:
+            out += source.cbd(URIRef(iri))
+        return out.serialize(format="nt", encoding="utf-8")  # type: ignore[no-any-return]
+
+
+def _record_iri(kind: str, base: str, record_id: str) -> str:
+    return {"standard": standard_iri, "principle": principle_iri,
+            "component": component_iri}[kind](base, record_id)
+
+
+def _project_extra(base: str, project: Any) -> str:
+    """Return what the registry adds to a sheet's own triples: when it last changed."""
+    updated = getattr(project, "updated_at", None)
+    if updated is None:
+        return ""
+    stamp = updated.isoformat()
+    return (f"<{project_iri(base, project.id)}> <{DCTERMS}modified> "
+            f"\"{stamp}\"^^<{XSD}dateTime> .\n")
+
+
+class GraphBuilder:
+    """Build derived graphs, re-deriving only the chunks whose source changed.
+
+    Holds the catalogue RDF of the last few (catalogue version, base) pairs and each
+    project's chunk by (base, id, revision, digest): after a write to one project only
+    that project's chunk is derived again. A handful of bases at most is remembered
+    (the base is the request's host when REGISTRY_BASE_IRI is not set).
+    """
+
+    def __init__(self, options: DcatOptions | None = None, max_bases: int = 4) -> None:
+        self.options = options or DcatOptions()
+        self.max_bases = max_bases
+        self._lock = threading.Lock()
+        self._catalogues: OrderedDict[tuple[str, str], CatalogueRdf] = OrderedDict()
+        self._projects: OrderedDict[str, dict[str, tuple[Any, Chunk]]] = OrderedDict()
+
+    def catalogue_rdf(self, catalogue: Catalogue, base: str) -> CatalogueRdf:
+        """Return the RDF of a catalogue revision for a base (derived once)."""
+        from registry.linked_data.graph import catalogue_graph
+
+        key = (catalogue.version, base)
+        with self._lock:
+            if key in self._catalogues:
+                self._catalogues.move_to_end(key)
+                return self._catalogues[key]
+        graph = catalogue_graph(catalogue, base)
+        chunk = Chunk.of(CATALOGUE, graph.serialize(format="nt", encoding="utf-8"))
+        dcat = Chunk.of(DCAT, dcat_graph(catalogue, base, self.options)
+                        .serialize(format="nt", encoding="utf-8"))
+        rdf = CatalogueRdf(chunk, dcat, graph)
+        with self._lock:
+            self._catalogues[key] = rdf
+            while len(self._catalogues) > self.max_bases:
+                self._catalogues.popitem(last=False)
+        return rdf
+
+    def project_chunks(self, projects: Iterable[Any], base: str) -> dict[str, Chunk]:
+        """Return a chunk per project, reusing those of unchanged projects."""
+        with self._lock:
+            known = self._projects.pop(base, {})
+            self._projects[base] = known  # most recently used last
+            while len(self._projects) > self.max_bases:
+                self._projects.popitem(last=False)
+        out: dict[str, Chunk] = {}
+        fresh: dict[str, tuple[Any, Chunk]] = {}
+        for project in projects:
+            stamp = (getattr(project, "revision", None), getattr(project, "digest", None))
+            cached = known.get(project.id)
+            if cached is not None and cached[0] == stamp and stamp != (None, None):
+                chunk = cached[1]
+            else:
+                text = sheet_ntriples(project.sheet, base) + _project_extra(base, project)
+                chunk = Chunk.of(PROJECT + project.id, text.encode("utf-8"))
+            fresh[project.id] = (stamp, chunk)
+            out[PROJECT + project.id] = chunk
+        with self._lock:
+            # Forget deleted projects: only the current roadmap's chunks are kept.
+            self._projects[base] = fresh
+        return out
+
+    def build(self, catalogue: Catalogue, projects: Iterable[Any], base: str,
+              roadmap_version: str = "0") -> DerivedGraph:
+        """Return the derived graph of a catalogue and a roadmap under a base."""
+        rdf = self.catalogue_rdf(catalogue, base)
+        chunks: dict[str, Chunk] = {CATALOGUE: rdf.chunk, DCAT: rdf.dcat}
+        chunks.update(self.project_chunks(projects, base))
+        return DerivedGraph(base, (catalogue.version, str(roadmap_version), base), catalogue,
+                            chunks, rdf)

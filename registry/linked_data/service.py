@@ -1,0 +1,73 @@
+"""The linked-data service of a running registry: derived graphs and the SPARQL pool.
+
+Shared by the web app and the CLI (no Flask). The derived graph follows the catalogue
+and roadmap snapshot caches of `Services`: those are immutable objects replaced when
+the stored version moves (checked at most every REGISTRY_SNAPSHOT_TTL seconds), so a
+graph is rebuilt exactly when one of them is a new object, and is current within that
+TTL plus the time to re-derive the changed chunks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from registry.linked_data.dcat import DcatOptions
+from registry.linked_data.derived import DerivedGraph, GraphBuilder
+from registry.linked_data.sparql import Answer, QueryRequest, SparqlPool
+
+
+class LinkedData:
+    """Derived graphs per base (cached per snapshot pair) and the SPARQL worker pool."""
+
+    def __init__(self, services: Any, settings: dict[str, Any] | None = None,
+                 max_graphs: int = 4) -> None:
+        settings = settings if settings is not None else services.settings
+        self.services = services
+        self.builder = GraphBuilder(DcatOptions(
+            publisher=settings.get("DCAT_PUBLISHER") or DcatOptions.publisher,
+            licence=settings.get("DCAT_LICENCE") or DcatOptions.licence))
+        self.pool = SparqlPool(size=int(settings.get("SPARQL_WORKERS", 2)),
+                               timeout=float(settings.get("SPARQL_TIMEOUT", 10.0)),
+                               max_rows=int(settings.get("SPARQL_MAX_ROWS", 10_000)),
+                               memory_mb=int(settings.get("SPARQL_MAX_MEMORY_MB", 0)))
+        self.max_graphs = max_graphs
+        self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        # base -> (catalogue snapshot, roadmap snapshot, graph); snapshots compared by
+        # identity: a new snapshot object is a new stored version.
+        self._graphs: OrderedDict[str, tuple[Any, Any, DerivedGraph]] = OrderedDict()
+
+    def graph(self, base: str) -> DerivedGraph:
+        """Return the derived graph of the current catalogue and roadmap under a base."""
+        catalogue = self.services.snapshots.get()
+        roadmap = self.services.roadmap.get()
+        with self._lock:
+            cached = self._graphs.get(base)
+            if cached is not None and cached[0] is catalogue and cached[1] is roadmap:
+                self._graphs.move_to_end(base)
+                return cached[2]
+        # One build at a time: requests arriving during a rebuild wait for it and reuse
+        # it, instead of each deriving the same graph again.
+        with self._build_lock:
+            with self._lock:
+                cached = self._graphs.get(base)
+                if cached is not None and cached[0] is catalogue and cached[1] is roadmap:
+                    return cached[2]
+            graph = self.builder.build(catalogue, roadmap.projects.values(), base,
+                                       str(self.services.roadmap.version))
+            with self._lock:
+                self._graphs[base] = (catalogue, roadmap, graph)
+                self._graphs.move_to_end(base)
+                while len(self._graphs) > self.max_graphs:
+                    self._graphs.popitem(last=False)
+        return graph
+
+    def query(self, base: str, request: QueryRequest) -> Answer:
+        """Answer a SPARQL query over the current graph (raises SparqlError)."""
+        return self.pool.run(self.graph(base), request)
+
+    def close(self) -> None:
+        """Stop the SPARQL workers."""
+        self.pool.close()

@@ -1,0 +1,131 @@
+"""The derived graph: fast sheet triples, the full catalogue graph, chunks and dumps."""
+
+from __future__ import annotations
+
+import socket
+from types import SimpleNamespace
+
+import pyoxigraph as ox
+import pytest
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, SKOS
+
+from registry.linked_data.context import sheet_to_graph
+from registry.linked_data.derived import CATALOGUE, DCAT, GraphBuilder
+from registry.linked_data.formats import JSONLD, TURTLE, from_ntriples
+from registry.linked_data.graph import catalogue_graph, catalogue_ids_graph, vocabularies_graph
+from registry.linked_data.iris import DEFAULT_BASE
+from registry.linked_data.sheets import literal_text, sheet_ntriples
+from tests.linked_data.conftest import NetworkRefused
+from tests.linked_data.helpers import canonical_quads, read_graph
+
+BASES = (DEFAULT_BASE, "http://localhost:5000/registry/")
+ADMS = "http://www.w3.org/ns/adms#"
+
+
+def test_the_network_guard_refuses_other_machines():
+    with pytest.raises(NetworkRefused):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    with pytest.raises(NetworkRefused):
+        socket.getaddrinfo("example.org", 80)
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_fast_sheet_triples_are_the_json_ld_triples(example_sheets, base):
+    for sheet in example_sheets:
+        fast = Graph().parse(data=sheet_ntriples(sheet, base), format="nt")
+        assert isomorphic(fast, sheet_to_graph(sheet, base)), sheet["id"]
+
+
+def test_fast_sheet_triples_skip_what_oxigraph_would_refuse(example_sheets):
+    sheet = {**example_sheets[0], "title": {"en": "Line\nbreak \"quoted\" \\ tab\t\x01",
+                                            "a": "one-letter tag", "en-GB": "Colour"},
+             "links": {"homepage": "https://example.org/%zz bad"}}
+    text = sheet_ntriples(sheet)
+    triples = list(ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES))  # strict parser
+    titles = {t.object.value for t in triples if t.predicate.value == str(DCTERMS.title)}
+    assert "Line\nbreak \"quoted\" \\ tab\t\x01" in titles and "Colour" in titles
+    assert not any(t.predicate.value.endswith("homepage") for t in triples)
+
+
+def test_literal_text_escapes_what_ntriples_needs():
+    assert literal_text('a"b\\c\nd\re') == '"a\\"b\\\\c\\nd\\re"'
+    assert literal_text("\ud800") == '"\ufffd"'
+
+
+def test_catalogue_graph_states_every_field(catalogue):
+    graph = catalogue_graph(catalogue)
+    ngsi = URIRef(DEFAULT_BASE + "standards/ngsi-ld")
+    assert (ngsi, RDF.type, DCTERMS.Standard) in graph
+    assert (ngsi, DCTERMS.alternative, Literal("NGSI-LD")) in graph
+    assert graph.value(ngsi, URIRef(DEFAULT_BASE + "def/layer")) == Literal("technical")
+    assert (ngsi, URIRef(DEFAULT_BASE + "def/realises"),
+            URIRef(DEFAULT_BASE + "principles/openness")) in graph
+    assert {o.language for o in graph.objects(ngsi, DCTERMS.description)} >= {"en", "fr", "nl"}
+    component = URIRef(DEFAULT_BASE + "components/fixmystreet")
+    assert (component, RDF.type, URIRef(ADMS + "Asset")) in graph
+    assert graph.value(component, DCTERMS.publisher) == URIRef(
+        DEFAULT_BASE + "vocabularies/organisations/paradigm")
+    principle = URIRef(DEFAULT_BASE + "principles/openness")
+    assert len(list(graph.objects(principle, URIRef(DEFAULT_BASE + "def/implication")))) >= 9
+    status = URIRef(DEFAULT_BASE + "def/standard-status/mandatory")
+    assert graph.value(status, SKOS.prefLabel) == Literal("mandatory", lang="en")
+    # A superset of what the SHACL check of sheets reads: the two views agree.
+    for triple in vocabularies_graph(catalogue) + catalogue_ids_graph(catalogue):
+        assert triple in graph
+
+
+def test_chunks_are_disjoint_strict_and_add_up(catalogue, example_projects):
+    graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
+    assert set(graph.chunks) == {CATALOGUE, DCAT, *(f"project:{p.id}" for p in
+                                                    example_projects)}
+    seen: set[bytes] = set()
+    for chunk in graph.chunks.values():
+        lines = set(chunk.data.splitlines())
+        assert not lines & seen, chunk.key  # removing a chunk never removes another's
+        seen |= lines
+        list(ox.parse(chunk.data, format=ox.RdfFormat.N_TRIPLES))  # Oxigraph accepts it
+    assert graph.triples == len(seen)
+
+
+def test_only_changed_projects_are_derived_again(catalogue, example_projects):
+    builder = GraphBuilder()
+    first = builder.build(catalogue, example_projects, DEFAULT_BASE)
+    changed = SimpleNamespace(**{**vars(example_projects[0]), "revision": 2,
+                                 "sheet": {**example_projects[0].sheet, "budget_eur": 1}})
+    second = builder.build(catalogue, [changed, *example_projects[1:]], DEFAULT_BASE)
+    key = f"project:{changed.id}"
+    assert second.chunks[key] is not first.chunks[key]
+    assert b'"1"^^' in second.chunks[key].data
+    unchanged = f"project:{example_projects[1].id}"
+    assert second.chunks[unchanged] is first.chunks[unchanged]
+    assert second.chunks[CATALOGUE] is first.chunks[CATALOGUE]
+    third = builder.build(catalogue, example_projects[1:], DEFAULT_BASE)
+    assert key not in third.chunks
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, JSONLD], ids=lambda f: f.key)
+@pytest.mark.parametrize("pretty", [True, False], ids=["rdflib", "oxigraph"])
+def test_dumps_parse_back_to_the_same_graph(catalogue, example_projects, fmt, pretty):
+    graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
+    written = from_ntriples(graph.ntriples(), fmt, DEFAULT_BASE, pretty=pretty)
+    assert canonical_quads(written, fmt.rdflib) == canonical_quads(graph.ntriples(), "nt")
+    if fmt is JSONLD:
+        assert len(read_graph(written, "json-ld")) == graph.triples  # rdflib reads it too
+
+
+def test_record_views_describe_one_record(catalogue, example_projects):
+    graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
+    standard = Graph().parse(data=graph.record("standard", "ngsi-ld"), format="nt")
+    assert set(standard.subjects(RDF.type, None)) == {
+        URIRef(DEFAULT_BASE + "standards/ngsi-ld")} | {
+        s for s in standard.subjects() if not isinstance(s, URIRef)}
+    assert graph.record("standard", "no-such-standard") is None
+    assert graph.record("concept", "capabilities", "nope") is None
+    scheme = Graph().parse(data=graph.record("vocabulary", "domains"), format="nt")
+    assert len(set(scheme.subjects(RDF.type, SKOS.Concept))) == len(
+        catalogue.concepts["domains"])
+    project = Graph().parse(data=graph.project(example_projects[0].id), format="nt")
+    assert (URIRef(DEFAULT_BASE + f"projects/{example_projects[0].id}"), RDF.type,
+            URIRef(DEFAULT_BASE + "def/Project")) in project
