@@ -18,7 +18,17 @@ log = logging.getLogger("registry")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
     from registry.services import Services
-    from registry.web import api, curation, errors, linked, pages, projects, security, validate
+    from registry.web import (
+        api,
+        curation,
+        errors,
+        i18n,
+        linked,
+        pages,
+        projects,
+        security,
+        validate,
+    )
     from registry.web.reuse import bp as reuse_bp
     from registry.web.roadmap_pages import bp as roadmap_bp
 
@@ -47,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     errors.init_app(app)
+    i18n.init_app(app)
     pages.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(curation.bp)
