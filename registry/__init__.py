@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from registry import config as settings_module
+
+if TYPE_CHECKING:  # Flask is imported only by the web app: the CLI's validate starts faster
+    from flask import Flask
 
 __version__ = "0.1.0"
 log = logging.getLogger("registry")
@@ -17,6 +18,8 @@ log = logging.getLogger("registry")
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
+    from flask import Flask
+
     from registry.services import Services
     from registry.web import (
         api,
@@ -29,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         security,
         validate,
     )
+    from registry.web.dashboard import bp as dashboard_bp
     from registry.web.reuse import bp as reuse_bp
     from registry.web.roadmap_pages import bp as roadmap_bp
 
@@ -66,5 +70,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(reuse_bp)
+    app.register_blueprint(dashboard_bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
     return app

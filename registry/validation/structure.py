@@ -92,6 +92,33 @@ def validator() -> Any:
                       format_checker=_format_checker())
 
 
+@cache
+def _fast() -> Any:
+    """Return a compiled (Rust) validator that only says whether a sheet is valid.
+
+    Most sheets are valid or nearly so: answering "valid" in microseconds and running
+    jsonschema only for the rejected ones (for its detailed errors) makes structure
+    checking about fifty times cheaper. It must never accept what jsonschema rejects:
+    the same format checks are plugged in, and its regex `$` already matches only at
+    the very end, like `_compiled`; tests run every test sheet through both.
+    """
+    import jsonschema_rs
+
+    checker = _format_checker()
+    formats = {name: (lambda value, name=name: checker.conforms(value, name))
+               for name in ("email", "date")}
+    return jsonschema_rs.validator_for(schema(), formats=formats, validate_formats=True,
+                                       offline=True)
+
+
+def fast_valid(sheet: Any) -> bool:
+    """Return True when the sheet certainly has no JSON Schema violation."""
+    try:
+        return bool(_fast().is_valid(sheet))
+    except (ValueError, TypeError, OverflowError):
+        return False  # data it cannot represent (huge ints...): let jsonschema decide
+
+
 def _inline(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
     if depth > 20:  # the schema is not recursive; this only guards against a future edit
         raise ValueError("the project-sheet schema's $refs nest too deeply to inline")
@@ -312,6 +339,8 @@ def check_schema(sheet: Any, positions: Positions | None = None, *,
                  key_positions: Positions | None = None,
                  sources: Mapping[str, str] | None = None) -> Iterator[Finding]:
     """Yield a finding for every JSON Schema violation of a sheet."""
+    if fast_valid(sheet):
+        return
     context = _Context(sheet, positions, key_positions, sources)
     errors = list(validator().iter_errors(sheet))
     pattern_paths = {join(list(e.absolute_path)) for e in errors if e.validator == "pattern"}
