@@ -109,12 +109,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Take transaction control from pysqlite, which begins a transaction only at
+            # the first write: a savepoint before it would commit on its own, and a
+            # record could land without its revision.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # Writers take the write lock at once (IMMEDIATE): a transaction that read
+            # first and then tried to write would fail at once in WAL mode instead of
+            # waiting for the other writer.
+            immediate = connection.get_execution_options().get("write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     if "psycopg" in url:
@@ -153,9 +165,16 @@ class Store:
             return [rev.revision for rev in reversed(list(script.walk_revisions()))
                     if rev.revision not in applied]
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """Open one write transaction (on SQLite, holding the write lock from the start)."""
+        with self.engine.connect().execution_options(write=True) as connection, \
+                connection.begin():
+            yield connection
+
     def migrate(self) -> None:
         """Apply every pending migration; concurrent callers (workers starting) take turns."""
-        with self._migration_lock(), self.engine.begin() as connection:
+        with self._migration_lock(), self.writing() as connection:
             if connection.dialect.name == "postgresql":
                 # Held until the transaction ends: the second worker then finds the
                 # schema current instead of racing to create the same tables.
@@ -266,7 +285,7 @@ class Store:
         PreconditionFailed when another write came first. `create_only` refuses to
         replace an existing record (Conflict).
         """
-        with self.engine.begin() as connection:
+        with self.writing() as connection:
             return self._put(connection, kind, record_id, data, author=author,
                              if_match=if_match, create_only=create_only,
                              message=message, action=None)
@@ -334,7 +353,7 @@ class Store:
         created: dict[str, int] = {}
         updated: dict[str, int] = {}
         unchanged: dict[str, int] = {}
-        with self.engine.begin() as connection:
+        with self.writing() as connection:
             for kind, items in by_kind.items():
                 created[kind] = updated[kind] = unchanged[kind] = 0
                 for data in items:

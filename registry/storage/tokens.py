@@ -76,7 +76,7 @@ def create_token(store: Store, *, role: str, organisations: list[str], name: str
            "organisations": list(organisations), "created_at": now,
            "expires_at": now + timedelta(days=expires_days) if expires_days else None,
            "revoked_at": None}
-    with store.engine.begin() as connection:
+    with store.writing() as connection:
         connection.execute(insert(tokens).values(**row))
     return secret, {k: v for k, v in row.items() if k != "hash"}
 
@@ -90,7 +90,7 @@ def list_tokens(store: Store) -> list[dict[str, Any]]:
 
 def revoke_token(store: Store, token_id: str) -> bool:
     """Revoke a token by id; return False when there is no such active token."""
-    with store.engine.begin() as connection:
+    with store.writing() as connection:
         result = connection.execute(
             update(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC)))

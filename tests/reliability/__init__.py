@@ -1,0 +1,1 @@
+"""Reliability: real gunicorn servers killed under load, and concurrent writers."""
