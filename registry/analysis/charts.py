@@ -1,0 +1,433 @@
+"""Server-drawn SVG charts: bars, a stacked bar, lines and a Gantt timeline (no Flask).
+
+The same rules as the heatmap (`registry.analysis.heatmap`): every chart is an
+`<svg role="img">` named by its `<title>` and `<desc>`, colours come from the Okabe-Ito
+palette (distinct with the common colour-vision deficiencies), and colour is never the
+only cue (WCAG 1.4.1): bars carry their value as a direct label, stacked segments carry a
+glyph, lines differ by marker shape and dash pattern and are labelled at their end.
+Every text is XML-escaped, the output is deterministic (same input, same bytes) and
+self-contained (presentation attributes only), and sized by its viewBox so that the page
+stylesheet can scale it down to a phone's width.
+
+UI words (titles, legends, "Today") are parameters: the caller passes them already
+translated, so this module knows nothing of languages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+
+# Okabe-Ito, in the order single series take them; INK and OUTLINE as in heatmap.py.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+           "#000000")
+INK = "#1B1B1B"
+MUTED = "#4A4A4A"
+OUTLINE = "#4A4A4A"
+GRID = "#C8C8C8"
+STRIPE = "#F3F5F8"
+FONT = 12
+TITLE_FONT = 16
+CHAR = 7.0  # px, a safe estimate of a 12 px sans-serif character's advance
+PAD = 8
+FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', sans-serif"
+LABEL_CHARS = 36
+MARKERS = ("circle", "square", "triangle", "diamond")
+DASHES = ("", "6 4", "2 3", "8 3 2 3")
+
+
+def _x(text: object) -> str:
+    """Escape text for XML content and attribute values."""
+    return escape(str(text), quote=True)
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    """Shorten a label to `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _num(value: float) -> str:
+    """Format a coordinate compactly and deterministically."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _open(width: float, height: float, title: str, description: str, id_prefix: str,
+          css_class: str, role: str | None = "img") -> list[str]:
+    """Return the opening of a chart: <svg>, <title>, <desc>, white ground, visible title."""
+    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
+    role_attr = f'role="{role}" ' if role else ""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" {role_attr}width="{_num(width)}" '
+        f'height="{_num(height)}" viewBox="0 0 {_num(width)} {_num(height)}" '
+        f'aria-labelledby="{_x(title_id)} {_x(desc_id)}" class="chart {_x(css_class)}" '
+        f'font-family="{_x(FONT_FAMILY)}" font-size="{FONT}">',
+        f'<title id="{_x(title_id)}">{_x(title)}</title>',
+        f'<desc id="{_x(desc_id)}">{_x(description)}</desc>',
+        f'<rect x="0" y="0" width="{_num(width)}" height="{_num(height)}" fill="#FFFFFF"/>',
+        f'<text x="{PAD}" y="{PAD + 16}" font-size="{TITLE_FONT}" font-weight="700" '
+        f'fill="{INK}" aria-hidden="true">{_x(title)}</text>',
+    ]
+
+
+def _title_width(title: str) -> int:
+    return PAD * 2 + math.ceil(len(title) * CHAR * TITLE_FONT / FONT)
+
+
+def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: str,
+              legend: str, id_prefix: str = "bars", colour: str = PALETTE[0],
+              value_format: Callable[[float], str] = lambda v: _num(v)) -> str:
+    """Return a horizontal bar chart, one labelled bar per (label, value), value at its end."""
+    rows = list(items)
+    bar_row, bar_height, plot = 24, 16, 360
+    labels = [_short(label) for label, _ in rows]
+    values = [value_format(v) for _, v in rows]
+    left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
+    value_room = PAD + math.ceil(max((len(t) for t in values), default=1) * CHAR) + PAD
+    width = max(left + plot + value_room, _title_width(title),
+                PAD * 3 + 16 + math.ceil(len(legend) * CHAR))
+    legend_top = PAD + 28
+    top = legend_top + 24
+    height = top + max(1, len(rows)) * bar_row + PAD
+    biggest = max((v for _, v in rows), default=0) or 1
+    out = _open(width, height, title, description, id_prefix, "bar-chart")
+    out.append(f'<g class="legend" aria-hidden="true"><rect x="{PAD}" y="{legend_top}" '
+               f'width="16" height="16" fill="{colour}" stroke="{OUTLINE}"/>'
+               f'<text x="{PAD + 22}" y="{legend_top + 13}" fill="{INK}">{_x(legend)}</text>'
+               "</g>")
+    out.append('<g class="bars">')
+    for i, ((label, value), text) in enumerate(zip(rows, labels, strict=True)):
+        y = top + i * bar_row
+        length = plot * max(value, 0) / biggest
+        out.append(
+            f'<g class="bar" data-label="{_x(label)}" data-value="{_x(_num(value))}">'
+            f"<title>{_x(label)}: {_x(values[i])}</title>"
+            f'<text x="{left - PAD}" y="{y + 13}" text-anchor="end" fill="{INK}">'
+            f"{_x(text)}</text>"
+            f'<rect x="{left}" y="{y + (bar_row - bar_height) // 2 - 2}" '
+            f'width="{_num(length)}" height="{bar_height}" fill="{colour}" '
+            f'stroke="{OUTLINE}" stroke-width="1"/>'
+            f'<text x="{_num(left + length + PAD)}" y="{y + 13}" fill="{INK}">'
+            f"{_x(values[i])}</text></g>")
+    out.append("</g>")
+    if not rows:
+        out.append(f'<text x="{PAD}" y="{top + 14}" fill="{INK}">{_x(description)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked bar: its value and how it is drawn and named."""
+
+    key: str
+    label: str
+    value: float
+    fill: str
+    glyph: str = ""
+    ink: str = "#000000"
+
+
+def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
+                id_prefix: str = "stacked",
+                value_format: Callable[[float, float], str] | None = None) -> str:
+    """Return one 100 % bar split into segments, each with its glyph, and a legend."""
+    total = sum(max(s.value, 0) for s in segments)
+    fmt = value_format or (lambda v, t: f"{_num(v)} ({round(100 * v / t) if t else 0} %)")
+    plot = 640
+    legend_texts = [f"{s.glyph} {s.label}: {fmt(s.value, total)}".strip() for s in segments]
+    item = 24 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
+    width = max(PAD * 2 + plot, _title_width(title))
+    per_line = max(1, min(len(segments) or 1, (width - 2 * PAD) // item))
+    bar_top = PAD + 32
+    bar_height = 32
+    legend_top = bar_top + bar_height + 16
+    lines = math.ceil(len(segments) / per_line) if segments else 0
+    height = legend_top + max(1, lines) * 24 + PAD
+    out = _open(width, height, title, description, id_prefix, "stacked-bar")
+    out.append(f'<rect x="{PAD}" y="{bar_top}" width="{plot}" height="{bar_height}" '
+               f'fill="#FFFFFF" stroke="{OUTLINE}"/>')
+    x = float(PAD)
+    out.append('<g class="segments">')
+    for s in segments:
+        share = max(s.value, 0) / total if total else 0
+        length = plot * share
+        if length <= 0:
+            continue
+        out.append(
+            f'<g class="segment" data-key="{_x(s.key)}" data-value="{_x(_num(s.value))}">'
+            f"<title>{_x(s.label)}: {_x(fmt(s.value, total))}</title>"
+            f'<rect x="{_num(x)}" y="{bar_top}" width="{_num(length)}" '
+            f'height="{bar_height}" fill="{s.fill}" stroke="{OUTLINE}" stroke-width="1"/>')
+        # The glyph (and, where it fits, the count) inside the segment: not colour alone.
+        text = f"{s.glyph} {_num(s.value)}".strip()
+        if length >= len(text) * CHAR + 6:
+            out.append(f'<text x="{_num(x + length / 2)}" y="{bar_top + 21}" '
+                       f'text-anchor="middle" font-weight="700" fill="{s.ink}" '
+                       f'aria-hidden="true">{_x(text)}</text>')
+        elif s.glyph and length >= CHAR + 2:
+            out.append(f'<text x="{_num(x + length / 2)}" y="{bar_top + 21}" '
+                       f'text-anchor="middle" font-weight="700" fill="{s.ink}" '
+                       f'aria-hidden="true">{_x(s.glyph)}</text>')
+        out.append("</g>")
+        x += length
+    out.append("</g>")
+    out.append('<g class="legend" aria-hidden="true">')
+    for k, s in enumerate(segments):
+        lx = PAD + (k % per_line) * item
+        ly = legend_top + (k // per_line) * 24
+        out.append(f'<g class="legend-item" data-key="{_x(s.key)}">'
+                   f'<rect x="{lx}" y="{ly}" width="18" height="18" fill="{s.fill}" '
+                   f'stroke="{OUTLINE}"/>'
+                   f'<text x="{lx + 9}" y="{ly + 14}" text-anchor="middle" '
+                   f'font-weight="700" fill="{s.ink}">{_x(s.glyph)}</text>'
+                   f'<text x="{lx + 24}" y="{ly + 14}" fill="{INK}">'
+                   f"{_x(f'{s.label}: {fmt(s.value, total)}')}</text></g>")
+    out.append("</g>")
+    if not total:
+        out.append(f'<text x="{PAD + 8}" y="{bar_top + 21}" fill="{INK}">'
+                   f"{_x(description)}</text>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _marker(shape: str, x: float, y: float, colour: str) -> str:
+    """Return a data-point marker; shapes differ per series so colour is not the only cue."""
+    if shape == "square":
+        return (f'<rect x="{_num(x - 4)}" y="{_num(y - 4)}" width="8" height="8" '
+                f'fill="{colour}" stroke="{INK}"/>')
+    if shape == "triangle":
+        points = f"{_num(x)},{_num(y - 5)} {_num(x + 5)},{_num(y + 4)} {_num(x - 5)},{_num(y + 4)}"
+        return f'<polygon points="{points}" fill="{colour}" stroke="{INK}"/>'
+    if shape == "diamond":
+        points = f"{_num(x)},{_num(y - 5)} {_num(x + 5)},{_num(y)} {_num(x)},{_num(y + 5)} " \
+                 f"{_num(x - 5)},{_num(y)}"
+        return f'<polygon points="{points}" fill="{colour}" stroke="{INK}"/>'
+    return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" fill="{colour}" stroke="{INK}"/>'
+
+
+def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
+               *, title: str, description: str, id_prefix: str = "lines",
+               y_max: float = 1.0,
+               y_format: Callable[[float], str] = lambda v: f"{round(v * 100)} %") -> str:
+    """Return a line chart of series over labelled x positions (None: no value there)."""
+    plot_w = max(360, 56 * max(1, len(x_labels)))
+    plot_h = 200
+    names = [name for name, _ in series]
+    end_room = PAD + math.ceil(max((len(_short(n, 24)) for n in names), default=0) * CHAR) + 16
+    legend_texts = names
+    item = 56 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
+    left = PAD + math.ceil(len(y_format(y_max)) * CHAR) + PAD
+    width = max(left + plot_w + end_room, _title_width(title), PAD * 2 + item)
+    per_line = max(1, (width - 2 * PAD) // item)
+    legend_top = PAD + 28
+    lines = math.ceil(len(series) / per_line) if series else 1
+    top = legend_top + lines * 24 + PAD + 8
+    bottom = top + plot_h
+    height = bottom + 40
+    step = plot_w / max(1, len(x_labels) - 1) if len(x_labels) > 1 else 0
+
+    def px(i: int) -> float:
+        return left + (i * step if len(x_labels) > 1 else plot_w / 2)
+
+    def py(v: float) -> float:
+        return bottom - plot_h * (max(0.0, min(v, y_max)) / y_max if y_max else 0)
+
+    out = _open(width, height, title, description, id_prefix, "line-chart")
+    out.append('<g class="legend" aria-hidden="true">')
+    for k, name in enumerate(names):
+        colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
+            MARKERS[k % len(MARKERS)]
+        lx = PAD + (k % per_line) * item
+        ly = legend_top + (k // per_line) * 24 + 9
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<g class="legend-item"><line x1="{lx}" y1="{ly}" x2="{lx + 40}" '
+                   f'y2="{ly}" stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                   f"{_marker(shape, lx + 20, ly, colour)}"
+                   f'<text x="{lx + 48}" y="{ly + 4}" fill="{INK}">{_x(name)}</text></g>')
+    out.append("</g>")
+    out.append('<g class="axes" aria-hidden="true">')
+    for k in range(5):
+        value = y_max * k / 4
+        y = py(value)
+        out.append(f'<line x1="{left}" y1="{_num(y)}" x2="{left + plot_w}" y2="{_num(y)}" '
+                   f'stroke="{GRID}" stroke-width="1"/>'
+                   f'<text x="{left - 4}" y="{_num(y + 4)}" text-anchor="end" '
+                   f'fill="{MUTED}">{_x(y_format(value))}</text>')
+    every = max(1, math.ceil(len(x_labels) * 56 / plot_w / 1.0)) if x_labels else 1
+    for i, label in enumerate(x_labels):
+        if i % every and i != len(x_labels) - 1:
+            continue
+        out.append(f'<text x="{_num(px(i))}" y="{bottom + 18}" text-anchor="middle" '
+                   f'fill="{MUTED}">{_x(label)}</text>')
+    out.append(f'<line x1="{left}" y1="{bottom}" x2="{left + plot_w}" y2="{bottom}" '
+               f'stroke="{INK}" stroke-width="1"/></g>')
+    out.append('<g class="series">')
+    for k, (name, values) in enumerate(series):
+        colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
+            MARKERS[k % len(MARKERS)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<g class="line" data-series="{_x(name)}">')
+        # A gap (None) breaks the line rather than drawing a false value.
+        run: list[str] = []
+        runs: list[list[str]] = []
+        for i, v in enumerate(values[: len(x_labels)]):
+            if v is None:
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            run.append(f"{_num(px(i))},{_num(py(v))}")
+        if run:
+            runs.append(run)
+        for points in runs:
+            if len(points) > 1:
+                out.append(f'<polyline points="{" ".join(points)}" fill="none" '
+                           f'stroke="{colour}" stroke-width="2"{dash_attr}/>')
+        last = None
+        for i, v in enumerate(values[: len(x_labels)]):
+            if v is None:
+                continue
+            last = (i, v)
+            out.append(f'<g data-x="{_x(x_labels[i])}" data-value="{_x(_num(v))}">'
+                       f"<title>{_x(name)}, {_x(x_labels[i])}: {_x(y_format(v))}</title>"
+                       f"{_marker(shape, px(i), py(v), colour)}</g>")
+        if last is not None:  # the direct label at the line's end names the series
+            out.append(f'<text x="{_num(px(last[0]) + 8)}" y="{_num(py(last[1]) + 4)}" '
+                       f'fill="{INK}" aria-hidden="true">{_x(_short(name, 24))} '
+                       f"{_x(y_format(last[1]))}</text>")
+        out.append("</g>")
+    out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class GanttRow:
+    """One project of the timeline: its span, its status and its phases."""
+
+    key: str
+    label: str
+    start: date
+    end: date
+    status: str = ""
+    status_label: str = ""
+    phases: Sequence[tuple[str, date, date]] = field(default_factory=tuple)
+
+
+# Status colours (Okabe-Ito); the status is also written at the end of each bar.
+STATUS_FILLS: Mapping[str, str] = {
+    "proposed": "#F0E442", "selected": "#56B4E9", "in-progress": "#0072B2",
+    "delivered": "#009E73", "stopped": "#CC79A7",
+}
+PHASE_FILLS = ("#4A4A4A", "#A0A0A0")
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _next_quarter(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month >= 10 else date(day.year, day.month + 3, 1)
+
+
+def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, description: str,
+                today_label: str, legend: Mapping[str, str] | None = None,
+                id_prefix: str = "gantt") -> str:
+    """Return a Gantt chart: one row per project with its phases, a quarter axis and today."""
+    legend = legend or {}
+    first = min([r.start for r in rows] + [today])
+    last = max([r.end for r in rows] + [today])
+    start = _quarter_start(first)
+    end = _next_quarter(_quarter_start(last))
+    days = max(1, (end - start).days)
+    quarters = days / 91.3
+    plot_w = max(480, min(1400, math.ceil(quarters * 36)))
+    row_h = 30
+    labels = [_short(r.label) for r in rows]
+    left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
+    status_room = PAD + math.ceil(max((len(r.status_label) for r in rows), default=0) * CHAR)
+    legend_keys = [k for k in STATUS_FILLS if k in legend]
+    item = 24 + math.ceil(max((len(legend[k]) for k in legend_keys), default=0) * CHAR) + 16
+    width = max(left + plot_w + status_room + PAD, _title_width(title))
+    per_line = max(1, (width - 2 * PAD) // item)
+    legend_top = PAD + 28
+    legend_lines = math.ceil(len(legend_keys) / per_line) if legend_keys else 0
+    axis_top = legend_top + legend_lines * 24 + 24  # room for the today label above
+    top = axis_top + 36
+    bottom = top + max(1, len(rows)) * row_h
+    height = bottom + PAD
+
+    def px(day: date) -> float:
+        return left + plot_w * (day - start).days / days
+
+    out = _open(width, height, title, description, id_prefix, "gantt")
+    out.append('<g class="legend" aria-hidden="true">')
+    for k, key in enumerate(legend_keys):
+        lx = PAD + (k % per_line) * item
+        ly = legend_top + (k // per_line) * 24
+        out.append(f'<rect x="{lx}" y="{ly}" width="18" height="14" fill="{STATUS_FILLS[key]}" '
+                   f'stroke="{OUTLINE}"/><text x="{lx + 24}" y="{ly + 12}" fill="{INK}">'
+                   f"{_x(legend[key])}</text>")
+    out.append("</g>")
+    # Zebra stripes first, so that the quarter lines drawn next stay visible across them.
+    out.extend(f'<rect x="{PAD}" y="{top + i * row_h}" width="{_num(width - 2 * PAD)}" '
+               f'height="{row_h}" fill="{STRIPE}"/>' for i in range(1, len(rows), 2))
+    out.append(f'<g class="axis" aria-hidden="true" data-start="{start.isoformat()}" '
+               f'data-end="{end.isoformat()}" data-left="{left}" data-width="{plot_w}">')
+    quarter = start
+    while quarter <= end:
+        x = px(quarter)
+        is_year = quarter.month == 1
+        out.append(f'<line class="{"year" if is_year else "quarter"}" '
+                   f'data-date="{quarter.isoformat()}" x1="{_num(x)}" y1="{axis_top + 20}" '
+                   f'x2="{_num(x)}" y2="{bottom}" stroke="{OUTLINE if is_year else GRID}" '
+                   f'stroke-width="1"/>')
+        if quarter < end:
+            q = (quarter.month - 1) // 3 + 1
+            mid = px(min(_next_quarter(quarter), end))
+            out.append(f'<text x="{_num((x + mid) / 2)}" y="{axis_top + 32}" '
+                       f'text-anchor="middle" font-size="10" fill="{MUTED}">Q{q}</text>')
+            if is_year or quarter == start:
+                out.append(f'<text x="{_num(x + 2)}" y="{axis_top + 14}" font-weight="700" '
+                           f'fill="{INK}">{quarter.year}</text>')
+        quarter = _next_quarter(quarter)
+    out.append("</g>")
+    out.append('<g class="rows">')
+    for i, (row, text) in enumerate(zip(rows, labels, strict=True)):
+        y = top + i * row_h
+        x1, x2 = px(row.start), px(max(row.end, row.start))
+        fill = STATUS_FILLS.get(row.status, "#FFFFFF")
+        out.append(
+            f'<g class="project" data-project="{_x(row.key)}" data-start="'
+            f'{row.start.isoformat()}" data-end="{row.end.isoformat()}">'
+            f"<title>{_x(row.label)}: {row.start.isoformat()} \u2013 {row.end.isoformat()}"
+            f"{_x(', ' + row.status_label if row.status_label else '')}</title>"
+            f'<text x="{left - PAD}" y="{y + 14}" text-anchor="end" fill="{INK}">'
+            f"{_x(text)}</text>"
+            f'<rect x="{_num(x1)}" y="{y + 4}" width="{_num(max(2.0, x2 - x1))}" height="12" '
+            f'fill="{fill}" stroke="{OUTLINE}" stroke-width="1"/>'
+            f'<text x="{_num(x2 + 4)}" y="{y + 14}" font-size="11" fill="{INK}">'
+            f"{_x(row.status_label)}</text>")
+        for k, (name, p_start, p_end) in enumerate(row.phases):
+            p1, p2 = px(p_start), px(max(p_end, p_start))
+            # Alternating dark and light phases, separated by a white gap, read without hue.
+            out.append(f'<rect class="phase" x="{_num(p1)}" y="{y + 19}" '
+                       f'width="{_num(max(1.0, p2 - p1 - 1))}" height="7" '
+                       f'fill="{PHASE_FILLS[k % 2]}"><title>{_x(name)}: '
+                       f"{p_start.isoformat()} \u2013 {p_end.isoformat()}</title></rect>")
+        out.append("</g>")
+    out.append("</g>")
+    tx = px(today)
+    out.append(f'<g class="today" data-date="{today.isoformat()}">'
+               f'<line x1="{_num(tx)}" y1="{axis_top - 4}" x2="{_num(tx)}" y2="{bottom}" '
+               f'stroke="#D55E00" stroke-width="2" stroke-dasharray="4 2"/>'
+               f'<text x="{_num(tx)}" y="{axis_top - 8}" text-anchor="middle" '
+               f'font-weight="700" fill="{INK}">{_x(today_label)}</text></g>')
+    if not rows:
+        out.append(f'<text x="{PAD}" y="{top + 18}" fill="{INK}">{_x(description)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
