@@ -97,9 +97,18 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
                 project_labels: Mapping[str, str] | None = None,
                 standard_labels: Mapping[str, str] | None = None,
                 title: str, description: str | None = None,
-                id_prefix: str = "heatmap") -> str:
-    """Return the SVG of a projects-by-standards heatmap with its legend."""
+                id_prefix: str = "heatmap",
+                state_labels: Mapping[str, str] | None = None,
+                meanings: Mapping[str, str] | None = None,
+                empty_text: str = "No project has a state for any standard.") -> str:
+    """Return the SVG of a projects-by-standards heatmap with its legend.
+
+    state_labels, meanings and empty_text give the words of another interface language
+    (the pages pass them translated); the data attributes keep the states' codes.
+    """
     cells = list(cells)
+    names = state_labels or {}
+    means = meanings or {}
     project_labels = project_labels or {}
     standard_labels = standard_labels or {}
     rows = list(dict.fromkeys(projects))
@@ -122,7 +131,7 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
     right = max(right, PAD)
 
     states = [*STYLES, *sorted(set(counts) - set(STYLES))]
-    legend_texts = [f"{s} ({counts.get(s, 0)})" for s in states]
+    legend_texts = [f"{names.get(s, s)} ({counts.get(s, 0)})" for s in states]
     item_width = CELL + 6 + math.ceil(max(len(t) for t in legend_texts) * CHAR) + 16
     grid_width = left + len(columns) * CELL + right
     title_width = PAD * 2 + math.ceil(len(title) * CHAR * TITLE_FONT / FONT)
@@ -155,8 +164,8 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
         x = PAD + (k % per_line) * item_width
         y = legend_top + (k // per_line) * LEGEND_ROW
         out.append(
-            f'<g class="legend-item" data-state="{_x(state)}"><title>{_x(state)}: '
-            f"{_x(style.meaning)}</title>"
+            f'<g class="legend-item" data-state="{_x(state)}"><title>{_x(names.get(state, state))}: '
+            f"{_x(means.get(state, style.meaning))}</title>"
             f'<rect class="legend-swatch" x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
             f'fill="{style.fill}" stroke="{OUTLINE}" stroke-width="1"/>'
             f'{_glyph(style, x, y)}'
@@ -189,7 +198,7 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
         x = left + column_index[standard] * CELL
         y = grid_top + row_index[project] * CELL
         label = f"{project_labels.get(project) or project} \u00d7 " \
-                f"{standard_labels.get(standard) or standard}: {state}"
+                f"{standard_labels.get(standard) or standard}: {names.get(state, state)}"
         out.append(
             f'<g data-project="{_x(project)}" data-standard="{_x(standard)}" '
             f'data-state="{_x(state)}"><title>{_x(label)}</title>'
@@ -199,7 +208,7 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
     out.append("</g>")
     if not grid:
         out.append(f'<text x="{PAD}" y="{grid_top + 15}" fill="{INK}">'
-                   "No project has a state for any standard.</text>")
+                   f"{_x(empty_text)}</text>")
     out.append("</svg>")
     return "\n".join(out)
 

@@ -17,6 +17,10 @@ ROW = 20
 COLUMN_X = (10, 330, 650)
 WIDTH = 940
 LABEL_CHARS = 38
+DESCRIPTION = ("{projects} projects (left), {capabilities} capabilities they need or build "
+               "(middle) and {components} active components that provide them (right); "
+               "links that belong to an opportunity are thick and dashed, one dash pattern "
+               "per type. The list below the picture says the same.")
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 TYPE_STYLE = {
     "reuse": ("#0072B2", "6 3"),
@@ -43,10 +47,18 @@ def _order(nodes: Sequence[str], neighbours: Mapping[str, set[str]],
 def network_svg(sheets: Iterable[Mapping[str, Any]], components: Mapping[str, Mapping[str, Any]],
                 opportunities: Iterable[Mapping[str, Any]], *,
                 labels: Mapping[str, str] | None = None,
-                title: str = "Projects, capabilities and components of the roadmap") -> str:
+                title: str = "Projects, capabilities and components of the roadmap",
+                words: Mapping[str, str] | None = None, link_query: str = "") -> str:
     """Return the SVG network of projects, the capabilities they need or build, and the
-    active components providing them, with the opportunities' links highlighted."""
+    active components providing them, with the opportunities' links highlighted.
+
+    words translates the interface's words (the column headings "Projects",
+    "Capabilities", "Components", the opportunity types, and "description", a format
+    string with {projects}, {capabilities} and {components}); link_query (e.g.
+    "?lang=fr") is added to every link.
+    """
     labels = labels or {}
+    words = words or {}
     project_caps: dict[str, set[str]] = {}
     for sheet in sheets:
         caps = sheet.get("capabilities") if isinstance(sheet.get("capabilities"), Mapping) \
@@ -100,53 +112,55 @@ def network_svg(sheets: Iterable[Mapping[str, Any]], components: Mapping[str, Ma
     cy = {c: y(i, len(capabilities)) for i, c in enumerate(capabilities)}
     ky = {k: y(i, len(comps)) for i, k in enumerate(comps)}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-           f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="net-title net-desc" '
+           f'width="{WIDTH}" height="{height}" role="group" aria-labelledby="net-title net-desc" '
            f'font-family="sans-serif" font-size="12">',
            f'<title id="net-title">{escape(title)}</title>',
-           f'<desc id="net-desc">{len(projects)} projects (left), {len(capabilities)} '
-           f'capabilities they need or build (middle) and {len(comps)} active components '
-           f'that provide them (right); links that belong to an opportunity are thick and '
-           f'dashed, one dash pattern per type. The list below the picture says the same.'
+           f'<desc id="net-desc">{escape(words.get("description", DESCRIPTION).format(projects=len(projects), capabilities=len(capabilities), components=len(comps)))}'
            f'</desc>']
     for x, heading in zip(COLUMN_X, ("Projects", "Capabilities", "Components"), strict=True):
-        out.append(f'<text x="{x}" y="30" font-weight="bold" font-size="14">{heading}</text>')
+        out.append(f'<text x="{x}" y="30" font-weight="bold" font-size="14">'
+                   f'{escape(words.get(heading, heading))}</text>')
     edge_x = (COLUMN_X[0] + 270, COLUMN_X[1] - 4, COLUMN_X[1] + 270, COLUMN_X[2] - 4)
     for project in projects:
         for cap in sorted(project_caps[project]):
-            out.append(_edge(edge_x[0], py[project], edge_x[1], cy[cap],
-                             highlighted.get((project, cap))))
+            kind = highlighted.get((project, cap))
+            out.append(_edge(edge_x[0], py[project], edge_x[1], cy[cap], kind,
+                             words.get(kind or "")))
     for comp in comps:
         for cap in sorted(providers[comp]):
-            out.append(_edge(edge_x[2], cy[cap], edge_x[3], ky[comp],
-                             highlighted.get((cap, comp))))
+            kind = highlighted.get((cap, comp))
+            out.append(_edge(edge_x[2], cy[cap], edge_x[3], ky[comp], kind,
+                             words.get(kind or "")))
     for project in projects:
         mark = " ●" if involved.get(project) else ""
         out.append(_label(COLUMN_X[0], py[project], labels.get(f"project:{project}", project)
-                          + mark, f"/projects/{project}"))
+                          + mark, f"/projects/{project}{link_query}"))
     for cap in capabilities:
         out.append(_label(COLUMN_X[1], cy[cap], labels.get(f"capability:{cap}", cap),
-                          f"/vocabularies/capabilities/{cap}"))
+                          f"/vocabularies/capabilities/{cap}{link_query}"))
     for comp in comps:
         out.append(_label(COLUMN_X[2], ky[comp], labels.get(f"component:{comp}", comp),
-                          f"/components/{comp}"))
+                          f"/components/{comp}{link_query}"))
     lx = 10
     ly = height - 14
     for kind, (colour, dash) in TYPE_STYLE.items():
         out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 30}" y2="{ly}" stroke="{colour}" '
                    f'stroke-width="4" stroke-dasharray="{dash}"/>')
-        out.append(f'<text x="{lx + 36}" y="{ly + 4}">{escape(kind)}</text>')
-        lx += 36 + 8 * len(kind) + 24
+        name = words.get(kind, kind)
+        out.append(f'<text x="{lx + 36}" y="{ly + 4}">{escape(name)}</text>')
+        lx += 36 + 8 * len(name) + 24
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _edge(x1: float, y1: float, x2: float, y2: float, kind: str | None) -> str:
+def _edge(x1: float, y1: float, x2: float, y2: float, kind: str | None,
+          name: str | None = None) -> str:
     if kind is None:
         return (f'<line x1="{x1}" y1="{y1:.1f}" x2="{x2}" y2="{y2:.1f}" stroke="#9a9a9a" '
                 f'stroke-width="1"/>')
     colour, dash = TYPE_STYLE.get(kind, ("#000000", "4 2"))
     return (f'<line x1="{x1}" y1="{y1:.1f}" x2="{x2}" y2="{y2:.1f}" stroke="{colour}" '
-            f'stroke-width="3.5" stroke-dasharray="{dash}"><title>{escape(kind)}</title></line>')
+            f'stroke-width="3.5" stroke-dasharray="{dash}"><title>{escape(name or kind)}</title></line>')
 
 
 def _label(x: float, y: float, text: str, href: str) -> str:

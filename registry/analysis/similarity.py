@@ -1,34 +1,51 @@
 """Find similar items without comparing all pairs: rare-feature blocking, weighted Jaccard.
 
-An item is a set of features of several kinds (capabilities, data entities, domains) plus
-its words per language. Every feature weighs its inverse document frequency, so a
-capability that half the roadmap needs counts for little and a rare one for much.
+An item has sets of features of several kinds (capabilities, data entities, domains) and
+texts, the content words of each language, of several kinds (title and summary, title).
+Every feature weighs its inverse document frequency, log(1 + items / items having it),
+so a capability that half of the roadmap needs counts for little and a rare one for
+much. The score of two items is the weighted mean, over the kinds either of them has, of
+the weighted Jaccard similarity of that kind (shared weight over the weight of either);
+texts are compared in the one language both are written in most.
 
-Blocking (prefix filtering, as in similarity joins): order all features by rarity and
-index each item under pairs of its `prefix` rarest features that at least one other item
-has. Two items become candidates only when they share such a pair: two projects that
-look alike share several rare features, so they meet under at least one key, while the
-features everybody has never form a key that many items share (keys shared by more than
-`max_postings` items are dropped, which bounds the work per key). The cost is
-O(items x prefix^2) plus the candidates, instead of O(items^2).
+Blocking (prefix filtering, as in similarity joins):
+1. Order all features by rarity. Each item takes, per blocking group, its few rarest
+   features that at least one other item has (its rarest capabilities and entities,
+   and its rarest words), and of those its `prefix` rarest overall.
+2. Every pair of those is an index key. Two items that look alike share several rare
+   features, so they meet under at least one key; two that only share a common
+   capability never do.
+3. A key shared by more than `max_postings` items is dropped: too common to tell items
+   apart, and the work per key grows with the square of its size.
+The work is O(items x prefix^2 x max_postings) whatever the data. When that is small
+(under `key_budget` keys in all: a regional roadmap), the prefix grows up to every
+feature taken in step 1, and the comparison is more thorough where it costs nothing.
+Only the pairs that meet under a key are scored, and scoring gives up on a pair as soon
+as even identical texts could not lift it to the minimum asked for.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from functools import cached_property
+from itertools import chain, combinations
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Item:
-    """The features of one item: sets by kind, and texts (words by language) by kind."""
+class Item(NamedTuple):
+    """The features of one item, in the order of the index's kinds.
 
-    features: Mapping[str, frozenset[str]]
-    texts: Mapping[str, Mapping[str, frozenset[str]]]
+    `sets`: one set of feature names per set kind. `texts`: per language, one set of
+    words per text kind (a language the item has no text in is simply absent).
+    """
+
+    sets: Sequence[frozenset[str]]
+    texts: Mapping[str, Sequence[frozenset[str]]]
 
 
 @dataclass(frozen=True)
@@ -41,158 +58,272 @@ class Match:
     shared: Mapping[str, tuple[str, ...]]
 
 
+# The texts of one item, by language: (language, (word ids of each text kind)), sorted by
+# language.
+_Texts = tuple[tuple[str, tuple[tuple[int, ...], ...]], ...]
+
+
 class SimilarityIndex:
     """An inverted index over items that yields candidate pairs and scores them.
 
-    `weights` names every kind that counts, set kinds and text kinds alike; a kind that
-    neither item has (no data entities on either side) is left out of both the sum and
-    the weights, so it neither raises nor lowers the score.
+    `set_kinds` and `text_kinds` map each kind to its weight in the score. Text kinds
+    come fullest first, and each later one holds a subset of the first one's words (the
+    title within title and summary). A kind that neither item has (no data entities on
+    either side) is left out of the score, so it neither raises nor lowers it.
+
+    Text kinds share one vocabulary, and a word's rarity counts the items that use it in
+    any language. Two items' texts are compared in one language: of those both are
+    written in, the one where the first text kind has the most words on both sides.
+    Translations say the same thing, and comparing the French of one sheet with the
+    French of the other is what a reader does; a French-only sheet is not penalised for
+    lacking the Dutch words of the other.
+
+    `blocking` lists groups of kinds with how many of its rarest features of that group
+    each item is indexed under; a text kind in a group stands for all the item's words.
     """
 
     def __init__(
         self,
-        items: Sequence[Item],
-        weights: Mapping[str, float],
+        items: Iterable[Item],
+        set_kinds: Mapping[str, float],
+        text_kinds: Mapping[str, float],
         blocking: Sequence[tuple[Sequence[str], int]],
+        prefix: int = 6,
         max_postings: int = 50,
-        key_size: int = 2,
+        key_budget: int = 20_000,
     ) -> None:
-        self.weights = dict(weights)
-        self.size = len(items)
-        self.blocking = [(tuple(kinds), count) for kinds, count in blocking]
+        self.prefix = prefix
         self.max_postings = max_postings
-        self.key_size = key_size
-        text_kinds = sorted({k for item in items for k in item.texts} & self.weights.keys())
-        set_kinds = sorted(self.weights.keys() - set(text_kinds))
-        group_of = {kind: g for g, (kinds, _) in enumerate(self.blocking) for kind in kinds}
+        self.key_budget = key_budget
+        self._set_kinds = list(set_kinds)
+        self._text_kinds = list(text_kinds)
+        self._set_weights = tuple(float(w) for w in set_kinds.values())
+        self._text_weights = tuple(float(w) for w in text_kinds.values())
+        self._text_weight_sum = sum(self._text_weights)
 
-        # Document frequency per kind; a word counts once per item whatever the language.
-        df: dict[str, Counter[str]] = {kind: Counter() for kind in [*set_kinds, *text_kinds]}
+        # Pass 1: count in how many items each feature occurs, and give every word an id
+        # (a tuple of ids is much smaller than a set of strings, for 100,000 items). Ids
+        # are handed out in item order and, within an item, in alphabetical order, so
+        # they never depend on how Python hashes strings. Set features stay the strings
+        # the caller holds anyway: there are only a few hundred of them.
+        self._word_ids: dict[str, int] = {}
+        word_ids = self._word_ids
+        word_count: list[int] = []  # ids are dense: a list counts 2.5x faster than a Counter
+        # Totals of weights are not stored: scoring sums them for the few pairs it meets,
+        # cheaper than summing them for every item of a large roadmap.
+        self._sets: list[Sequence[frozenset[str]]] = []
+        self._texts: list[_Texts] = []
+        every_ids: list[tuple[int, ...]] = []  # each item's distinct words, for blocking
         for item in items:
-            for kind in set_kinds:
-                df[kind].update(item.features.get(kind, ()))
-            for kind in text_kinds:
-                by_lang = item.texts.get(kind)
-                if by_lang:
-                    df[kind].update(frozenset().union(*by_lang.values()))
+            self._sets.append(item.sets)
+            texts = item.texts
+            languages = sorted(texts)
+            # The first text kind holds every word of the others (see the class docstring).
+            new = (texts[languages[0]][0].difference(word_ids) if len(languages) == 1 else
+                   set().union(*[texts[lang][0].difference(word_ids) for lang in languages]))
+            if new:  # (`difference` looks each word up; `- keys()` would scan them all)
+                for word in sorted(new):
+                    word_ids[word] = len(word_ids)
+                word_count.extend([0] * len(new))
+            get = word_ids.__getitem__
+            by_lang = tuple([  # lists in tuple(): faster than generators here
+                (sys.intern(lang),  # interned: scoring compares languages by identity
+                 tuple([tuple(map(get, w)) for w in texts[lang]]))
+                for lang in languages])
+            self._texts.append(by_lang)
+            # The item's distinct words: count each once, whatever its languages.
+            ids = (by_lang[0][1][0] if len(by_lang) == 1 else
+                   tuple(set().union(*[kinds[0] for _, kinds in by_lang])))
+            for number in ids:
+                word_count[number] += 1
+            every_ids.append(ids)
+        self.size = size = len(self._texts)
+        # One count per set kind over all items at once: a loop in C, not one per item.
+        set_df = [Counter(chain.from_iterable(sets[k] for sets in self._sets))
+                  for k in range(len(self._set_kinds))]
 
-        # Number features from the rarest to the most common, ties by kind and name, so
-        # that "the rarest features of an item" is a sorted prefix of its ids and the
-        # numbering does not depend on the order of the input.
-        ordered = sorted((count, kind, name) for kind, counter in df.items()
-                         for name, count in counter.items())
-        self.names: list[tuple[str, str]] = [(kind, name) for _, kind, name in ordered]
-        self.idf: list[float] = [math.log1p(self.size / count) for count, _, _ in ordered]
-        self._first_shared = bisect_left(ordered, (2, "", ""))  # ids below: only one item
-        ids: dict[str, dict[str, int]] = {kind: {} for kind in df}
-        for number, (kind, name) in enumerate(self.names):
-            ids[kind][name] = number
-        del ordered
+        # Weights are whole numbers (idf in millionths): their sums are exact in any
+        # order, so a score never depends on how a set happens to iterate.
+        def idf(count: int) -> int:
+            return round(math.log1p(size / count) * 1_000_000)
 
-        # Per item: each kind as a sorted tuple of ids with its total weight (per language
-        # for texts), and the blocking features as one sorted tuple. Tuples are much
-        # smaller than sets, which matters at 100,000 items.
-        Encoded = dict[str, tuple[tuple[int, ...], float]]
-        self._sets: list[Encoded] = []
-        self._texts: list[dict[str, Encoded]] = []
-        self._block: list[tuple[tuple[int, ...], ...]] = []
-        for item in items:
-            sets: Encoded = {}
-            block: list[set[int]] = [set() for _ in self.blocking]
-            for kind in set_kinds:
-                values = item.features.get(kind)
-                if values:
-                    numbers = tuple(sorted(ids[kind][v] for v in values))
-                    sets[kind] = (numbers, self._weight(numbers))
-                    if kind in group_of:
-                        block[group_of[kind]].update(numbers)
-            texts: dict[str, Encoded] = {}
-            for kind in text_kinds:
-                by_lang: Encoded = {}
-                for lang, values in sorted((item.texts.get(kind) or {}).items()):
-                    if values:
-                        numbers = tuple(sorted(ids[kind][v] for v in values))
-                        by_lang[lang] = (numbers, self._weight(numbers))
-                        if kind in group_of:
-                            block[group_of[kind]].update(numbers)
-                if by_lang:
-                    texts[kind] = by_lang
-            self._sets.append(sets)
-            self._texts.append(texts)
-            self._block.append(tuple(tuple(sorted(b)) for b in block))
+        self._set_weight = [{name: idf(c) for name, c in counter.items()} for counter in set_df]
+        self._word_weight = [idf(c) for c in word_count]
 
-    def _weight(self, numbers: Iterable[int]) -> float:
-        idf = self.idf
-        return sum(idf[n] for n in numbers)  # callers pass sorted ids: same float sums
+        # Rank every blocking feature from the rarest to the most common (ties by kind,
+        # then name or id): the rarest features of an item are its smallest ranks.
+        groups = []
+        for kinds, limit in blocking:
+            groups.append(([self._set_kinds.index(k) for k in kinds if k in set_kinds],
+                           any(k in text_kinds for k in kinds), limit))
+        ranked_sets = sorted({k for g in groups for k in g[0]})
+        entries: list[tuple[int, int, str | int]] = [
+            (count, k, name) for k in ranked_sets for name, count in set_df[k].items()]
+        if any(g[1] for g in groups):
+            entries += [(count, len(self._set_kinds), n) for n, count in enumerate(word_count)]
+        entries.sort()
+        self._first_shared = bisect_left(entries, (2,))  # ranks below: only one item
+        set_rank: list[dict[str, int]] = [{} for _ in self._set_kinds]
+        word_rank = [0] * len(word_ids)
+        for position, (_, k, key) in enumerate(entries):
+            if k == len(self._set_kinds):
+                word_rank[key] = position  # type: ignore[index]
+            else:
+                set_rank[k][key] = position  # type: ignore[index]
+        self._rank_count = len(entries)
+        del entries, set_df, word_count
 
-    def candidates(self) -> list[tuple[int, int]]:
-        """Return the candidate pairs (i < j), sorted, from shared keys of rare features."""
-        postings: dict[tuple[int, ...], list[int]] = {}
-        first = self._first_shared
-        for number, groups in enumerate(self._block):
+        # Pass 2: the item's rarest features (as ranks).
+        self._prefix: list[tuple[int, ...]] = []
+        first_shared = self._first_shared
+        for number, sets in enumerate(self._sets):
             rare: list[int] = []
-            for features, (_, count) in zip(groups, self.blocking, strict=True):
-                start = bisect_left(features, first)
-                rare.extend(features[start:start + count])
-            if len(rare) < self.key_size:
-                continue
-            for key in combinations(sorted(rare), self.key_size):
-                postings.setdefault(key, []).append(number)
+            for set_slots, words, limit in groups:
+                # Ranks are distinct across kinds, and an item's words are distinct.
+                ordered = list(chain.from_iterable(
+                    map(set_rank[k].__getitem__, sets[k]) for k in set_slots))
+                if words:
+                    ordered.extend(map(word_rank.__getitem__, every_ids[number]))
+                ordered.sort()
+                start = bisect_left(ordered, first_shared)
+                rare.extend(ordered[start:start + limit])
+            every_ids[number] = ()  # free as we go
+            self._prefix.append(tuple(sorted(rare)))
+
+    def prefix_length(self) -> int:
+        """Return how many of its rarest features each item is indexed under (in pairs)."""
+        longest = max(map(len, self._prefix), default=0)
+        length = min(self.prefix, longest)
+        while length < longest and self.size * (length + 1) * length // 2 <= self.key_budget:
+            length += 1
+        return length
+
+    def candidates(self) -> set[tuple[int, int]]:
+        """Return the candidate pairs (i < j): items that share a key of rare features."""
+        length, base = self.prefix_length(), self._rank_count
+        postings: dict[int, list[int]] = {}
+        for number, prefix in enumerate(self._prefix):
+            # One int per key, not a tuple: cheaper to hash, and there are millions.
+            for a, b in combinations(prefix[:length], 2):
+                postings.setdefault(a * base + b, []).append(number)
         pairs: set[tuple[int, int]] = set()
+        cap = self.max_postings
         for members in postings.values():
-            if 2 <= len(members) <= self.max_postings:
+            if 1 < len(members) <= cap:
                 pairs.update(combinations(members, 2))  # members are in ascending order
-        return sorted(pairs)
+        return pairs
 
     def all_pairs(self) -> Iterator[tuple[int, int]]:
         """Yield every pair (i < j): the naive baseline, for tests and benchmarks only."""
         return combinations(range(self.size), 2)
 
-    def score(self, first: int, second: int) -> Match:
-        """Return the weighted Jaccard similarity of two items and what they share."""
-        idf = self.idf
-        total = 0.0
-        weight_sum = 0.0
-        shared: dict[str, set[int]] = {}
-        a, b = self._sets[first], self._sets[second]
-        for kind in sorted(a.keys() | b.keys()):  # a fixed order gives the same float sums
-            weight = self.weights[kind]
-            weight_sum += weight
-            if kind in a and kind in b:
-                common = sorted(set(a[kind][0]).intersection(b[kind][0]))
+    def score(self, first: int, second: int, minimum: float = 0.0) -> float:
+        """Return the weighted Jaccard similarity of two items, from 0 to 1.
+
+        With a `minimum`, a pair that cannot reach it may be answered early with a value
+        below it (a bound, not the score): the fullest text, the costly part, is only
+        compared when it can still lift the pair over the minimum.
+        """
+        total = weight_sum = 0.0
+        for a, b, kind_weight, weights in zip(self._sets[first], self._sets[second],
+                                              self._set_weights, self._set_weight,
+                                              strict=True):
+            if not a:
+                if b:
+                    weight_sum += kind_weight
+                continue
+            weight_sum += kind_weight
+            if b:
+                names = a & b
+                if names:
+                    named = weights.__getitem__
+                    inter = sum(map(named, names))
+                    total += kind_weight * inter / (sum(map(named, a)) + sum(map(named, b))
+                                                    - inter)
+        if minimum:
+            # Even identical texts could not lift the pair over the minimum: stop here.
+            # (Texts in no common language would not count at all, which scores lower.)
+            texts = self._text_weight_sum
+            if total + texts < minimum * (weight_sum + texts):
+                return (total + texts) / (weight_sum + texts)
+        best = None
+        most = -1
+        for lang, kinds in self._texts[first]:
+            for other_lang, other_kinds in self._texts[second]:
+                if lang is other_lang:  # interned: identity is equality
+                    evidence = min(len(kinds[0]), len(other_kinds[0]))
+                    if evidence > most:
+                        best, most = (kinds, other_kinds), evidence
+        if best is not None:  # else nothing in a common language: no evidence either way
+            get = self._word_weight.__getitem__
+            # The shortest texts first; the fullest last, and only if it can still matter.
+            for index in range(len(self._text_weights) - 1, -1, -1):
+                numbers, other = best[0][index], best[1][index]
+                if not (numbers or other):
+                    continue
+                kind_weight = self._text_weights[index]
+                weight_sum += kind_weight
+                if index == 0 and minimum and total + kind_weight < minimum * weight_sum:
+                    return (total + kind_weight) / weight_sum
+                if numbers and other:
+                    if len(numbers) > len(other):
+                        numbers, other = other, numbers
+                    common = set(numbers).intersection(other)
+                    if common:
+                        inter = sum(map(get, common))
+                        total += kind_weight * inter / (
+                            sum(map(get, numbers)) + sum(map(get, other)) - inter)
+        return min(1.0, total / weight_sum) if weight_sum else 0.0
+
+    def match(self, first: int, second: int, language: str | None = None) -> Match:
+        """Return the score of two items with the features they share, rarest first.
+
+        Shared words are those of `language` when the two share any in it (an English
+        explanation should quote English words), else those of every language.
+        """
+        shared: dict[str, list[tuple[int, str]]] = {}
+        for kind, a, b, weights in zip(self._set_kinds, self._sets[first], self._sets[second],
+                                       self._set_weight, strict=True):
+            if a and b and a & b:
+                shared[kind] = [(-weights[n], n) for n in a & b]
+        other = dict(self._texts[second])
+        names, weight = self._word_names, self._word_weight
+        by_kind: dict[str, dict[str, set[int]]] = {}
+        for lang, kinds in self._texts[first]:
+            for kind, numbers, others in zip(
+                    self._text_kinds, kinds, other.get(lang, ((),) * len(kinds)), strict=True):
+                common = set(numbers).intersection(others)
                 if common:
-                    inter = sum(idf[n] for n in common)
-                    total += weight * inter / (a[kind][1] + b[kind][1] - inter)
-                    shared[kind] = set(common)
-        ta, tb = self._texts[first], self._texts[second]
-        for kind in sorted(ta.keys() & tb.keys()):
-            langs = sorted(ta[kind].keys() & tb[kind].keys())
-            if not langs:
-                continue  # nothing written in a common language: no evidence either way
-            # The best language both items are written in: a French-only summary is not
-            # penalised for lacking the Dutch words of the other one.
-            best = 0.0
-            words: set[int] = set()
-            for lang in langs:
-                (na, wa), (nb, wb) = ta[kind][lang], tb[kind][lang]
-                common = sorted(set(na).intersection(nb))
-                if common:
-                    inter = sum(idf[n] for n in common)
-                    best = max(best, inter / (wa + wb - inter))
-                    words.update(common)
-            weight = self.weights[kind]
-            weight_sum += weight
-            total += weight * best
-            if words:
-                shared[kind] = words
-        score = total / weight_sum if weight_sum else 0.0
-        names = self.names
-        return Match(first, second, min(1.0, max(0.0, score)), {
-            kind: tuple(names[n][1] for n in sorted(numbers, key=lambda n: (-idf[n], n)))
-            for kind, numbers in sorted(shared.items())
+                    by_kind.setdefault(kind, {})[lang] = common
+        for kind, by_lang in by_kind.items():
+            said = (by_lang[language] if language in by_lang
+                    else set().union(*by_lang.values()))
+            shared[kind] = [(-weight[n], names[n]) for n in said]
+        return Match(first, second, self.score(first, second), {
+            kind: tuple(name for _, name in sorted(values))
+            for kind, values in sorted(shared.items())
         })
 
-    def shared_count(self, first: int, second: int) -> int:
-        """Return how many blocking features two items share."""
-        return sum(len(set(a).intersection(b))
-                   for a, b in zip(self._block[first], self._block[second], strict=True))
+    @cached_property
+    def _word_names(self) -> list[str]:
+        names = [""] * len(self._word_ids)
+        for word, number in self._word_ids.items():
+            names[number] = word
+        return names
+
+    def shared_count(self, first: int, second: int, set_kinds: Iterable[str]) -> int:
+        """Return how many features of `set_kinds` and words two items share."""
+        count = 0
+        for kind in set_kinds:
+            slot = self._set_kinds.index(kind)
+            count += len(self._sets[first][slot] & self._sets[second][slot])
+        other = dict(self._texts[second])
+        words: set[int] = set()
+        for lang, kinds in self._texts[first]:
+            if lang in other:
+                words.update(set(kinds[0]).intersection(other[lang][0]))
+        return count + len(words)
+
+    def features(self) -> int:
+        """Return the number of distinct features and words."""
+        return sum(map(len, self._set_weight)) + len(self._word_weight)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,8 @@ LAYERS = ("legal", "organisational", "semantic", "technical")
 COMPONENT_STATUSES = ("active", "pilot", "retired")
 SOURCES = ("eif", "brussels")
 PAGING = ("page", "per_page")
+MAX_PAGE = 1_000_000
+WHOLE = re.compile(r"([0-9]{1,18})(?:\.0+)?", re.ASCII)
 
 
 class QueryError(ValueError):
@@ -133,20 +136,26 @@ def select(kind: str, filters: Mapping[str, list[str]], catalogue: Catalogue) ->
     return out
 
 
+def whole_number(raw: str) -> int | None:
+    """Return the whole number a parameter spells in ASCII digits (10, or 10.0), else None.
+
+    JSON Schema (and so the OpenAPI document) counts 10.0 as the integer 10.
+    """
+    match = WHOLE.fullmatch(raw.strip())
+    return int(match.group(1)) if match else None
+
+
 def parse_paging(args: Mapping[str, str], max_per_page: int, default: int = 50
                  ) -> tuple[int, int]:
     """Return (page, per_page) from query parameters; raise QueryError when out of range."""
     out = []
-    for name, fallback, upper in (("page", 1, 1_000_000), ("per_page", default, max_per_page)):
+    for name, fallback, upper in (("page", 1, MAX_PAGE), ("per_page", default, max_per_page)):
         raw = args.get(name)
         if raw is None or raw == "":
             out.append(fallback)
             continue
-        try:
-            number = int(raw)
-        except ValueError:
-            number = 0
-        if not 1 <= number <= upper or not raw.strip().isdigit():
+        number = whole_number(raw)
+        if number is None or not 1 <= number <= upper:
             raise QueryError(name, f"{name} must be a whole number from 1 to {upper}")
         out.append(number)
     return out[0], out[1]

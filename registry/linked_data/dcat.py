@@ -60,6 +60,15 @@ class DcatOptions:
     licence: str = DEFAULT_LICENCE
 
 
+def _one_title(title: Text, suffix: str) -> Text:
+    """Return a distribution's title: the dataset's English one, else its first language.
+
+    An imported vocabulary keeps the languages it was published in, maybe not English.
+    """
+    lang = "en" if "en" in title else next(iter(title))
+    return {lang: f"{title[lang]}{suffix}"}
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """One dataset of the registry: where its pages, dumps and API answers are."""
@@ -292,11 +301,11 @@ class _Builder:
         for key, code, media, suffix in RDF_FORMATS:
             url = URIRef(self.base + dataset_download_path(info, suffix))
             self.distribution(node, f"{info.key}-{key}", url, url, code, media,
-                              {"en": f"{info.title['en']} ({code.replace('_', ' ')})"},
+                              _one_title(info.title, f" ({code.replace('_', ' ')})"),
                               SKOS_STANDARD if info.skos else None)
         api = URIRef(self.base + info.api)
         dist = self.distribution(node, f"{info.key}-json", api, None, JSON_FORMAT[1],
-                                 JSON_FORMAT[2], {"en": f"{info.title['en']} (JSON API)"})
+                                 JSON_FORMAT[2], _one_title(info.title, " (JSON API)"))
         self.add(dist, DCAT.accessService, self.node("api"))
         return node
 

@@ -394,6 +394,10 @@ class _YamlWalker:
                 result: Any = _yaml_int(value)
             elif _FLOAT.match(value):
                 result = _yaml_float(value)
+                if not math.isfinite(result):
+                    # .inf, .nan, 1e999: no JSON number; kept as the text written, so the
+                    # schema refuses it where a number is expected (never stored as null).
+                    return value
             else:
                 return value  # timestamps and everything else stay the text written
             self.sources[pointer] = value
@@ -550,7 +554,12 @@ class _JsonParser:
                                     f"of {self.limits.max_digits}: write it as a string if it "
                                     "is text", index, "parse.too-large", pointer)
                 return int(number), match.end()
-            return float(number), match.end()
+            result = float(number)
+            if not math.isfinite(result):  # 1e999 overflows to infinity: no JSON number
+                raise self.fail(f"the number {number[:30]} is too large: it overflows to "
+                                "infinity; write a finite number, or a string if it is text",
+                                index, "parse.too-large", pointer)
+            return result, match.end()
         for word in _NOT_JSON:
             if text.startswith(word, index):
                 raise self.fail(f"the file is not valid JSON: {word} is not a JSON number, "

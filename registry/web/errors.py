@@ -50,8 +50,13 @@ def _answer(status: int, message: str, code: str | None = None,
             headers: dict[str, str] | None = None) -> Response | tuple[str, int]:
     if wants_json():
         return json_response(error_body(status, message, code, detail), status, headers)
-    html = render_template("error.html", status=status, message=message)
-    return Response(html, status=status, headers=headers or {}, mimetype="text/html")
+    # The message is the API's (English); the page says so with lang="en" on it.
+    from registry.web.pages import current_lang
+
+    html = render_template("error.html", status=status, message=message, message_lang="en")
+    response = Response(html, status=status, headers=headers or {}, mimetype="text/html")
+    response.headers["Content-Language"] = current_lang()
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from typing import Any
 
 import orjson
 from flask import Response, current_app, request
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def dumps(data: Any) -> bytes:
@@ -55,6 +58,8 @@ def parse_as_of(raw: str | None) -> datetime.date:
     if not raw:
         return datetime.date.today()
     try:
+        if not ISO_DATE.fullmatch(raw):  # fromisoformat also takes 20260101 and 2026-W01-1
+            raise ValueError(raw)
         return datetime.date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",

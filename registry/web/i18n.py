@@ -53,20 +53,31 @@ def gettext(message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    """Translate a message with a singular and a plural form."""
-    variables.setdefault("num", num)
+def _plural_form(singular: str, plural: str, num: int) -> str:
+    """Return the translated form of a plural message for num, unformatted."""
     forms = catalogue(current()).get((singular, plural))  # type: ignore[call-overload]
     if forms and all(forms):
         # French and Dutch both use the singular for 1 only (fr also for 0).
         one = num == 1 or (num == 0 and current() == "fr")
-        text = forms[0] if one else forms[1]
-    else:
-        text = singular if num == 1 else plural
-    return text % variables
+        return forms[0] if one else forms[1]
+    return singular if num == 1 else plural
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Translate a message with a singular and a plural form."""
+    variables.setdefault("num", num)
+    return _plural_form(singular, plural, num) % variables
+
+
+def _template_gettext(message: str) -> str:
+    # Jinja's newstyle gettext formats the result itself (escaping the variables).
+    return catalogue(current()).get(message) or message
 
 
 def init_app(app: Flask) -> None:
     """Make _(), gettext and ngettext available in templates."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Jinja's newstyle callables do the %-formatting (with autoescaping) themselves, so
+    # they get the lookups that only pick the translation.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        _template_gettext, _plural_form, newstyle=True)

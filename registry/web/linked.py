@@ -291,7 +291,11 @@ def _page(status: int = 200, **context: Any) -> Response:
                            timeout=settings["SPARQL_TIMEOUT"],
                            max_rows=settings["SPARQL_MAX_ROWS"], base=base,
                            formats=FORMAT_CHOICES, **context)
-    return Response(html, status=status, mimetype=HTML)
+    response = Response(html, status=status, mimetype=HTML)
+    from registry.web.pages import current_lang
+
+    response.headers["Content-Language"] = current_lang()
+    return response
 
 
 def _table(answer: Any) -> dict[str, Any]:

@@ -7,8 +7,11 @@ from functools import cache
 from typing import Any
 
 from registry import __version__
-from registry.catalogue.query import FILTERS, PAGING
+from registry.analysis.compliance import STATES
+from registry.catalogue.query import FILTERS, MAX_PAGE, PAGING, Filter
 from registry.catalogue.records import SCHEMA_DIR
+from registry.catalogue.snapshot import Catalogue
+from registry.validation.structure import SCHEMA_PATH as SHEET_SCHEMA_PATH
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -31,6 +34,10 @@ def _record_schema(name: str) -> dict[str, Any]:
     return _inline(schema, defs)
 
 
+# The app takes an empty value of these optional parameters as no value (as forms send it).
+EMPTY = {"allowEmptyValue": True}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -49,8 +56,9 @@ ERRORS = {
     "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
     "422": {"$ref": "#/components/responses/Invalid"},
     "428": {"$ref": "#/components/responses/PreconditionRequired"},
+    "429": {"$ref": "#/components/responses/TooManyRequests"},
 }
-WRITE_ERRORS = ("401", "403", "412", "413", "415", "422", "428")
+WRITE_ERRORS = ("401", "403", "412", "413", "415", "422", "428", "429")
 CACHED = {"ETag": {"$ref": "#/components/headers/ETag"},
           "Cache-Control": {"$ref": "#/components/headers/CacheControl"}}
 
@@ -91,16 +99,28 @@ def _op_id(summary: str) -> str:
     return words[0].lower() + "".join(w.capitalize() for w in words[1:])
 
 
+def _filter_schema(spec: Filter) -> dict[str, Any]:
+    """Return the schema of a list filter: its values, comma-separated (style form)."""
+    if spec.allowed is None:  # free text (part of a name): anything but blanks and commas
+        return {"type": "string", "pattern": "[^\\s,]"}
+    values = spec.allowed(Catalogue())
+    # A fixed set of values is listed; ids of the catalogue (concepts, standards,
+    # principles) are not, since they change with it: an unknown one is a 400.
+    item = {"enum": values} if values else {"type": "string", "pattern": "\\S"}
+    return {"type": "array", "minItems": 1, "items": item}
+
+
 def _list_params(kind: str) -> list[dict[str, Any]]:
     out = [{"name": f.name, "in": "query", "required": False,
             "description": f"{f.help}; several values separated by commas match any",
-            "schema": {"type": "string"}} for f in FILTERS[kind].values()]
+            **({} if f.allowed is None else {"style": "form", "explode": False}),
+            "schema": _filter_schema(f)} for f in FILTERS[kind].values()]
     out.append({"name": "q", "in": "query", "required": False,
                 "description": "words that must all occur in the title or name, any language",
                 "schema": {"type": "string", "maxLength": 200}})
-    out.append({"name": "page", "in": "query", "required": False,
-                "schema": {"type": "integer", "minimum": 1, "default": 1}})
-    out.append({"name": "per_page", "in": "query", "required": False,
+    out.append({"name": "page", "in": "query", "required": False, **EMPTY,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}})
+    out.append({"name": "per_page", "in": "query", "required": False, **EMPTY,
                 "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}})
     assert all(p in [o["name"] for o in out] for p in PAGING)
     return out
@@ -259,8 +279,9 @@ def openapi_document() -> dict[str, Any]:
                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
         "responses": {"200": _json({"type": "object", "required": ["events"], "properties": {
             "events": {"type": "array", "items": {"type": "object"}}}}, "newest first"),
-            **{c: ERRORS[c] for c in ("400", "401", "403")}}}}
+            **{c: ERRORS[c] for c in ("400", "401", "403", "429")}}}}
     schemas.update(PROJECT_SCHEMAS)
+    schemas["ProjectSheet"] = _sheet_schema()
     paths.update(_project_paths())
     paths.update(_linked_data_paths())
     return {
@@ -286,6 +307,11 @@ def openapi_document() -> dict[str, Any]:
                 "UnsupportedMediaType": _json(_ref("Error"), "the body is not JSON or YAML"),
                 "Invalid": _json(_ref("Error"), "the record is not valid; detail.errors "
                                  "lists every problem"),
+                "TooManyRequests": {**_json(_ref("Error"), "too many failed authentications "
+                                            "from this address: wait Retry-After seconds"),
+                                    "headers": {"Retry-After": {
+                                        "description": "seconds to wait",
+                                        "schema": {"type": "string"}}}},
             },
             "parameters": {
                 "IfNoneMatch": {
@@ -309,7 +335,22 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-SHEET = {"$ref": "/schemas/project-sheet/v1.json"}
+# The sheet's schema is inlined (components/schemas/ProjectSheet) rather than referenced by
+# its URL (/schemas/project-sheet/v1.json): a relative reference to another document left
+# the OpenAPI document unusable offline, by tools that load it from a dict or in-process.
+SHEET = {"$ref": "#/components/schemas/ProjectSheet"}
+
+
+# What /api/validate takes: anything, since telling what is wrong with it is its purpose.
+ANY_SHEET = {"description": "a project sheet (schema ProjectSheet), valid or not: whatever "
+                            "the body holds, the answer is a report of its problems"}
+
+
+def _sheet_schema() -> dict[str, Any]:
+    """Return the project-sheet schema with its $defs inlined (it has no recursion)."""
+    schema = json.loads(SHEET_SCHEMA_PATH.read_text("utf-8"))
+    defs = schema.pop("$defs", {})
+    return _inline(schema, defs)
 FINDING = {"type": "object", "required": ["severity", "code", "path", "message"],
            "properties": {"severity": {"enum": ["error", "warning"]},
                           "code": {"type": "string"}, "path": {"type": "string"},
@@ -367,8 +408,8 @@ def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
             "schema": {"type": "string", **schema}}
 
 
-AS_OF = _q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD); default today",
-           format="date")
+AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD); default "
+                     "today", format="date"), **EMPTY}
 
 
 def _project_paths() -> dict[str, Any]:
@@ -385,6 +426,7 @@ def _project_paths() -> dict[str, Any]:
     put["responses"]["422"] = _json(_ref("Error"), "the sheet has errors: detail is the "
                                     "validation report; nothing was stored")
     put["responses"]["404"] = ERRORS["404"]
+    put["responses"]["400"] = ERRORS["400"]  # a wrong as_of
     put["security"] = [{"bearer": []}]
     revision = {"type": "object", "required": ["revision", "project"],
                 "properties": {"revision": {"type": "integer"},
@@ -394,9 +436,9 @@ def _project_paths() -> dict[str, Any]:
     return {
         "/api/projects": _read("List projects", _ref("ProjectPage"), params=[
             *filters, AS_OF,
-            {"name": "page", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1}},
-            {"name": "per_page", "in": "query", "required": False,
+            {"name": "page", "in": "query", "required": False, **EMPTY,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+            {"name": "per_page", "in": "query", "required": False, **EMPTY,
              "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
             errors=("400",), tag="projects"),
         "/api/projects/{project_id}": {
@@ -430,11 +472,12 @@ def _project_paths() -> dict[str, Any]:
             "summary": "Validate a project sheet", "tags": ["validation"],
             "operationId": "validateSheet", "parameters": [AS_OF],
             "requestBody": {"required": True, "content": {
-                "application/yaml": {"schema": SHEET},
-                "application/json": {"schema": SHEET},
+                "application/yaml": {"schema": ANY_SHEET},
+                "application/json": {"schema": ANY_SHEET},
                 "multipart/form-data": {"schema": {
-                    "type": "object", "properties": {"file": {
-                        "type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+                    "type": "object", "required": ["file"], "properties": {"file": {
+                        "description": "the sheet, as a file upload (any bytes)",
+                        "contentMediaType": "application/octet-stream"}}}}}},
             "responses": {"200": _json(_ref("SheetReport"), "the report, valid or not"),
                           "400": ERRORS["400"], "413": ERRORS["413"],
                           "415": ERRORS["415"]}}},
@@ -453,17 +496,18 @@ def _project_paths() -> dict[str, Any]:
                         "link": {"type": "object"},
                         "score": {"type": "number", "minimum": 0, "maximum": 1},
                         "explanation": {"type": "string"}}}}}},
-            params=[_q("type", "only this type", enum=["reuse", "pooling", "overlap",
-                                                      "data-sharing", "standard-divergence"]),
+            params=[{**_q("type", "only this type", enum=[
+                "reuse", "pooling", "overlap", "data-sharing", "standard-divergence"]),
+                     **EMPTY},
                     _q("organisation", "only opportunities involving this organisation"),
                     _q("project", "only opportunities involving this project"),
-                    {"name": "min_score", "in": "query", "required": False,
+                    {"name": "min_score", "in": "query", "required": False, **EMPTY,
                      "schema": {"type": "number", "minimum": 0, "maximum": 1}}],
             errors=("400",), tag="reuse"),
         "/api/compliance": _read(
             "Get the compliance matrix", _ref("Compliance"), params=[
                 AS_OF, _q("project", "only this project"), _q("standard", "only this standard"),
-                _q("state", "only this state")], errors=("400",), tag="compliance"),
+                {**_q("state", "only this state", enum=list(STATES)), **EMPTY}], errors=("400",), tag="compliance"),
         "/api/compliance.csv": {"get": {
             "summary": "Get the compliance matrix as CSV", "tags": ["compliance"],
             "operationId": "getComplianceCsv", "parameters": [AS_OF],
@@ -481,7 +525,23 @@ def _project_paths() -> dict[str, Any]:
                                         "properties": {"declarations": {"type": "array"}}},
                                        "planned and explained declarations lapsing soon"),
                           "400": ERRORS["400"]}}},
+        "/api/indicators": _read("Get the dashboard indicators", _indicators_schema(),
+                                 params=[AS_OF], errors=("400",), tag="compliance"),
     }
+
+
+# JSON media types are JSON documents, not strings: a client parses them as JSON.
+JSON_LD = {"type": ["object", "array"], "description": "a JSON-LD document"}
+TEXT = {"type": "string"}
+
+
+def _body_schema(media_type: str) -> dict[str, Any]:
+    """Return the schema of an answer of this media type."""
+    if media_type == "application/ld+json":
+        return JSON_LD
+    if media_type == "application/sparql-results+json":
+        return {"type": "object", "description": "SPARQL 1.1 query results JSON"}
+    return TEXT
 
 
 def _rdf_download(summary: str, description: str, media_type: str) -> dict[str, Any]:
@@ -489,8 +549,17 @@ def _rdf_download(summary: str, description: str, media_type: str) -> dict[str, 
         "summary": summary, "tags": ["linked data"], "operationId": _op_id(summary),
         "description": description,
         "responses": {"200": {"description": "the graph", "headers": CACHED,
-                              "content": {media_type: {"schema": {"type": "string"}}}},
+                              "content": {media_type: {"schema": _body_schema(media_type)}}},
                       "304": {"description": "the client's copy is current"}}}}
+
+
+# A query is not blank (an empty one is a 400) and holds at most 100,000 characters.
+QUERY = {"type": "string", "pattern": "\\S", "maxLength": 100_000}
+
+
+def _with_page(response: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
+    """Return a response that may also be an HTML page."""
+    return {**response, "content": {**response["content"], **page}}
 
 
 def _linked_data_paths() -> dict[str, Any]:
@@ -510,26 +579,30 @@ def _linked_data_paths() -> dict[str, Any]:
                                                      media)
         paths[f"/dcat{suffix}"] = _rdf_download(f"Get the DCAT-AP description as {label}",
                                                 dcat, media)
-    results = {media: {"schema": {"type": "string"}} for media in (
+    results = {media: {"schema": _body_schema(media)} for media in (
         "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
         "text/tab-separated-values", "text/turtle", "application/ld+json",
         "application/n-triples", "text/html")}
     query = {"name": "query", "in": "query", "required": False,
              "description": "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); without "
                             "it, GET answers the HTML page with example queries",
-             "schema": {"type": "string", "maxLength": 100_000}}
-    fmt = {"name": "format", "in": "query", "required": False,
+             "schema": QUERY}
+    formats = ["html", "json", "xml", "csv", "tsv", "turtle", "jsonld", "ntriples"]
+    fmt = {"name": "format", "in": "query", "required": False, **EMPTY,
            "description": "answer format, instead of Accept",
-           "schema": {"enum": ["html", "json", "xml", "csv", "tsv", "turtle", "jsonld",
-                               "ntriples"]}}
+           "schema": {"enum": formats}}
+    # With format=html (or a browser's Accept) a refusal is the query page showing it.
+    page = {"text/html": {"schema": TEXT}}
     responses = {
         "200": {"description": "the answer; X-Result-Truncated when cut at the row limit",
                 "content": results},
-        "400": _json(_ref("Error"), "a syntax error (detail: line, column), or SERVICE, "
-                     "FROM / FROM NAMED or an update, refused"),
-        "413": ERRORS["413"], "415": ERRORS["415"],
-        "503": _json(_ref("Error"), "the query ran past REGISTRY_SPARQL_TIMEOUT and was "
-                     "stopped (code query-timeout), or every worker is busy"),
+        "400": _with_page(_json(_ref("Error"), "a syntax error (detail: line, column), or "
+                                "SERVICE, FROM / FROM NAMED or an update, refused"), page),
+        "413": _with_page(_json(_ref("Error"), "the query or body is too long"), page),
+        "415": ERRORS["415"],
+        "503": _with_page(_json(_ref("Error"), "the query ran past REGISTRY_SPARQL_TIMEOUT "
+                                "and was stopped (code query-timeout), or every worker is "
+                                "busy"), page),
     }
     description = ("Read-only SPARQL 1.1 protocol endpoint over the derived graph. Queries "
                    "run in a worker process, stopped after REGISTRY_SPARQL_TIMEOUT seconds; "
@@ -542,10 +615,66 @@ def _linked_data_paths() -> dict[str, Any]:
                  "operationId": "querySparqlPost", "description": description,
                  "parameters": [fmt],
                  "requestBody": {"required": True, "content": {
-                     "application/sparql-query": {"schema": {"type": "string"}},
+                     "application/sparql-query": {"schema": QUERY},
                      "application/x-www-form-urlencoded": {"schema": {
                          "type": "object", "required": ["query"],
-                         "properties": {"query": {"type": "string"},
-                                        "format": {"type": "string"}}}}}},
+                         "properties": {"query": QUERY,
+                                        "format": {"enum": [*formats, ""]}}}}}},
                  "responses": responses}}
     return paths
+
+
+def _indicators_schema() -> dict[str, Any]:
+    """Describe the answer of /api/indicators (registry.analysis.indicators)."""
+    counts = {"type": "object", "additionalProperties": {"type": "integer"}}
+    share = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    return {"type": "object", "required": [
+        "as_of", "projects", "validation", "mandatory_compliance", "lapsing",
+        "standards_adoption", "component_reuse", "opportunities", "kpis", "trend"],
+        "properties": {
+            "as_of": {"type": "string", "format": "date"},
+            "projects": {"type": "object", "properties": {
+                "total": {"type": "integer"}, "by_status": counts, "by_domain": counts,
+                "by_owner": counts}},
+            "validation": {"type": "object", "properties": {
+                "projects": {"type": "integer"}, "without_errors": {"type": "integer"},
+                "share": share}},
+            "mandatory_compliance": {"type": "object", "description": "applicable "
+                                     "mandatory standards; explained = partial, planned "
+                                     "or explain", "properties": {
+                                         "applicable": {"type": "integer"},
+                                         "complies": {"type": "integer"},
+                                         "explained": {"type": "integer"},
+                                         "expired": {"type": "integer"},
+                                         "missing": {"type": "integer"},
+                                         "by_state": counts,
+                                         "shares": {"type": "object",
+                                                    "additionalProperties": share}}},
+            "lapsing": {"type": "object", "properties": {
+                "days": {"type": "integer"}, "count": {"type": "integer"},
+                "expired": {"type": "integer"}}},
+            "standards_adoption": {"type": "array", "items": {"type": "object", "properties": {
+                "standard": {"type": "string"}, "status": {"type": "string"},
+                "projects": {"type": "integer"}, "complies": {"type": "integer"}}}},
+            "component_reuse": {"type": "object", "properties": {
+                "components": {"type": "integer"}, "reuses": {"type": "integer"},
+                "per_component": {"type": ["number", "null"]},
+                "projects_reusing": {"type": "integer"}, "projects_share": share,
+                "by_component": {"type": "array", "items": {"type": "object"}}}},
+            "opportunities": {"type": "object", "properties": {
+                "total": {"type": "integer"}, "by_type": counts}},
+            "kpis": {"type": "array", "items": {"type": "object", "properties": {
+                "project": {"type": "string"}, "id": {"type": "string"},
+                "name": {"type": "object"}, "unit": {"type": "string"},
+                "baseline": {"type": ["number", "null"]}, "target": {"type": ["number", "null"]},
+                "current": {"type": ["number", "null"]}, "progress": share,
+                "due": {"type": ["string", "null"]},
+                "days_left": {"type": ["integer", "null"]}}}},
+            "trend": {"type": "object", "properties": {
+                "method": {"type": "string"},
+                "points": {"type": "array", "items": {"type": "object", "properties": {
+                    "month": {"type": "string"}, "date": {"type": "string"},
+                    "projects": {"type": "integer"}, "applicable": {"type": "integer"},
+                    "complies": {"type": "integer"}, "explained": {"type": "integer"},
+                    "expired": {"type": "integer"}, "missing": {"type": "integer"},
+                    "complies_share": share, "addressed_share": share}}}}}}}

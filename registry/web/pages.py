@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
@@ -25,6 +26,8 @@ from registry.catalogue.query import (
 )
 from registry.catalogue.snapshot import localized
 from registry.services import Services
+from registry.web.i18n import gettext as _
+from registry.web.terms import language_name, meaning, term
 
 bp = Blueprint("pages", __name__)
 LANGS = ("en", "fr", "nl")
@@ -47,6 +50,8 @@ def current_lang() -> str:
 
 def init_app(app: Flask) -> None:
     """Register the template helpers."""
+    # Globals, not context: the macros of _macros.html, imported without context, use them.
+    app.jinja_env.globals.update(term=term, meaning=meaning, language_name=language_name)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
@@ -55,15 +60,20 @@ def init_app(app: Flask) -> None:
         def t(text: Any) -> Markup:
             """Show multilingual content in the page language, marking a fallback."""
             value, used = localized(text, lang)
-            if used == lang:
+            if used == lang or not value:
                 return Markup.escape(value)
+            marker = _("in %(language)s", language=language_name(used))
             return Markup('<span lang="{}">{}</span> <small class="fallback">({})</small>'
-                          ).format(used, value, used)
+                          ).format(used, value, marker)
+
+        def lt(text: Any) -> str:
+            """Return multilingual content as plain text (a <title>, an attribute)."""
+            return localized(text, lang)[0]
 
         def url_lang(code: str) -> str:
-            args = request.args.to_dict()
-            args["lang"] = code
-            return request.path + "?" + urlencode(args)
+            """Return this page's URL in another language, keeping every query argument."""
+            args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+            return request.path + "?" + urlencode([*args, ("lang", code)])
 
         def concept_options(scheme: str) -> list[tuple[str, str]]:
             concepts = services().snapshots.get().concepts.get(scheme, {})
@@ -71,10 +81,14 @@ def init_app(app: Flask) -> None:
                      if not c.deprecated]
             return sorted(pairs, key=lambda p: p[1].lower())
 
-        return {"lang": lang, "t": t, "langs": LANGS, "lang_names": LANG_NAMES,
+        def number(value: Any) -> str:
+            """Return a number written the page language's way (1,800,000 / 1.800.000)."""
+            return format_decimal(value, locale=lang)
+
+        return {"lang": lang, "t": t, "lt": lt, "number": number, "langs": LANGS, "lang_names": LANG_NAMES,
                 "url_lang": url_lang, "concept_label": _concept_label(lang),
                 "concept_options": concept_options,
-                "pairs": lambda values: [(v, v) for v in values]}
+                "pairs": lambda values: [(v, term(v)) for v in values]}
 
 
 def _concept_label(lang: str) -> Any:
@@ -109,7 +123,8 @@ def page_as_of() -> datetime.date:
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        abort(error_page(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD"))
+        abort(error_page(400, _("as_of=%(value)s is not a date: write it as YYYY-MM-DD",
+                                value=repr(raw))))
 
 
 def compliance_cells(as_of: datetime.date) -> tuple[list[Cell], dict[str, Any]]:

@@ -12,6 +12,8 @@ from registry.catalogue.snapshot import localized
 from registry.services import Services, reuse_thresholds
 from registry.web.errors import ApiError
 from registry.web.http import cached_json, dumps
+from registry.web.i18n import gettext as _
+from registry.web.terms import term
 
 bp = Blueprint("reuse", __name__)
 TYPES = tuple(TYPE_STYLE)
@@ -102,10 +104,24 @@ def page() -> Response:
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
                    for k, v in catalogue.components.items()})
+    words = {t: term(t) for t in TYPES}
+    words.update({"Projects": _("Projects"), "Capabilities": _("Capabilities"),
+                  "Components": _("Components"),
+                  "description": _("{projects} projects (left), {capabilities} capabilities "
+                                   "they need or build (middle) and {components} active "
+                                   "components that provide them (right); links that "
+                                   "belong to an opportunity are thick and dashed, one "
+                                   "dash pattern per type. The list below the picture "
+                                   "says the same.")})
     svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
-        roadmap.sheets(), catalogue.components, opportunities(), labels=labels))
+        roadmap.sheets(), catalogue.components, opportunities(), labels=labels,
+        title=_("Projects, capabilities and components of the roadmap"), words=words,
+        link_query=f"?lang={lang}"))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
     html = render_template("reuse.html", groups=groups, svg=svg, error=error, types=TYPES,
                            args=request.args.to_dict(), labels=labels,
                            total=len(items))
-    return Response(html, status=400 if error else 200, mimetype="text/html")
+    response = Response(html, status=400 if error else 200, mimetype="text/html")
+    response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
+    return response

@@ -12,7 +12,7 @@ summary always counts every project, and the CSV and JSON links give the whole m
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue, localized
 from registry.projects import project_view, select_projects
 from registry.validation.findings import FileReport
+from registry.web.i18n import gettext as _
 from registry.web.pages import (
     _page,
     compliance_cells,
@@ -36,6 +37,7 @@ from registry.web.pages import (
     page_as_of,
     services,
 )
+from registry.web.terms import meaning, term
 
 bp = Blueprint("roadmap", __name__)
 PER_PAGE = 25
@@ -55,6 +57,17 @@ def _state_helpers() -> dict[str, Any]:
 def _args() -> dict[str, str]:
     """Return the query parameters that have a value."""
     return {k: v for k, v in request.args.to_dict().items() if v != ""}
+
+
+def _titles(roadmap: Roadmap, ids: Iterable[str]) -> dict[str, Mapping[str, str]]:
+    """Return the multilingual titles of projects (for t(), which marks a fallback)."""
+    out = {}
+    for pid in ids:
+        project = roadmap.projects.get(pid)
+        title = project.sheet.get("title") if project else None
+        if isinstance(title, Mapping) and title:
+            out[pid] = title
+    return out
 
 
 def _title(project: Project | None, lang: str) -> str:
@@ -95,10 +108,11 @@ def projects() -> Response:
 def _filter_error(filters: Mapping[str, str], catalogue: Catalogue) -> str | None:
     """Return why a filter value is unknown, or None."""
     if "status" in filters and filters["status"] not in PROJECT_STATUSES:
-        return f"status takes one of {', '.join(PROJECT_STATUSES)}"
+        return _("status takes one of %(values)s", values=", ".join(PROJECT_STATUSES))
     for name, scheme in (("owner", "organisations"), ("domain", "domains")):
         if name in filters and catalogue.concept(scheme, filters[name]) is None:
-            return f"{name}={filters[name]!r} is not a concept of the {scheme} vocabulary"
+            return _("%(name)s=%(value)s is not a concept of the %(scheme)s vocabulary",
+                     name=name, value=repr(filters[name]), scheme=scheme)
     return None
 
 
@@ -167,29 +181,35 @@ def compliance() -> Response:
     args = _args()
     as_of = page_as_of()
     try:
-        page, _ = parse_paging({"page": args.get("page", "")}, 1, default=1)
+        page, _unused = parse_paging({"page": args.get("page", "")}, 1, default=1)
     except QueryError as exc:
         abort(error_page(400, exc.message))
     index = _matrix_index(as_of)
     pages = max(1, -(-len(index.projects) // HEATMAP_ROWS))
     if page > pages:
-        abort(error_page(400, f"page must be from 1 to {pages}"))
+        abort(error_page(400, _("page must be from 1 to %(pages)d", pages=pages)))
     rows = paginate(index.projects, page, HEATMAP_ROWS)
     cells = [c for p in rows for c in index.by_project.get(p, [])]
     columns = sorted(columns_of(cells, rows), key=_standard_order(catalogue))
     roadmap: Roadmap = svc.roadmap.get()
     project_labels = {p: _title(roadmap.projects.get(p), lang) or p for p in rows}
     standard_labels = _standard_labels(catalogue, columns)
-    title = f"Compliance of the roadmap's projects with the standards, as of {as_of}"
+    title = _("Compliance of the roadmap's projects with the standards, as of %(date)s",
+              date=as_of.isoformat())
     if pages > 1:
-        title += f" (projects {(page - 1) * HEATMAP_ROWS + 1} to "
-        title += f"{(page - 1) * HEATMAP_ROWS + len(rows)} of {len(index.projects)})"
+        title += " " + _("(projects %(first)d to %(last)d of %(total)d)",
+                         first=(page - 1) * HEATMAP_ROWS + 1,
+                         last=(page - 1) * HEATMAP_ROWS + len(rows), total=len(index.projects))
     svg = heatmap_svg(cells, rows, columns, project_labels=project_labels,
-                      standard_labels=standard_labels, title=title)
+                      standard_labels=standard_labels, title=title,
+                      state_labels={s: term(s) for s in STATES},
+                      meanings={s: meaning(s) for s in STATES},
+                      empty_text=_("No project has a state for any standard."))
     grid = {(c.project, c.standard): c for c in cells}
     # heatmap_svg escapes every text it draws, so its output is safe to inline.
     return _page("compliance.html", svg=Markup(svg), rows=rows, columns=columns,
                  grid=grid, project_labels=project_labels, standard_labels=standard_labels,
+                 project_titles=_titles(roadmap, rows),
                  summary=index.summary, total=len(index.projects), page=page, pages=pages,
                  args=args, as_of=as_of, catalogue=catalogue, per_page=HEATMAP_ROWS)
 
@@ -207,7 +227,8 @@ def lapsing() -> Response:
         days = -1
     error = None
     if not 0 <= days <= MAX_DAYS:
-        error = f"days must be a whole number from 0 to {MAX_DAYS} (you gave {raw!r})"
+        error = _("days must be a whole number from 0 to %(max)d (you gave %(value)s)",
+                  max=MAX_DAYS, value=repr(raw))
     roadmap = svc.roadmap.get()
     rows = [] if error else lapsing_declarations(roadmap.sheets(), as_of, days)
     lang = current_lang()
@@ -215,6 +236,7 @@ def lapsing() -> Response:
     catalogue = svc.snapshots.get()
     return _page("lapsing.html", status=400 if error else 200, error=error, rows=rows,
                  days=raw if error else days, titles=titles, as_of=as_of, args=args,
+                 project_titles=_titles(roadmap, titles),
                  expired=sum(1 for r in rows if r["expired"]),
                  labels=_standard_labels(catalogue, [r["standard"] for r in rows
                                                      if r["standard"] in catalogue.standards]))

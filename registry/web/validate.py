@@ -16,6 +16,7 @@ from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_bytes
 from registry.web.errors import ApiError
 from registry.web.http import cached_json, json_response, parse_as_of
+from registry.web.i18n import gettext as _
 from registry.web.writes import JSON_TYPES, YAML_TYPES
 
 bp = Blueprint("validate", __name__)
@@ -131,29 +132,31 @@ def page() -> Response | tuple[str, int]:
             text = request.form.get("text", "")
         except RequestEntityTooLarge:
             upload, text = None, ""
-            context["error"] = f"The file is over the limit of {_limit()} bytes."
+            context["error"] = _("The file is over the limit of %(limit)d bytes.",
+                                 limit=_limit())
             status = 413
         data = b""
-        name = "pasted text"
+        name = _("pasted text")
         if upload is not None and upload.filename:
             data = upload.stream.read(_limit() + 1)
             name = upload.filename
         elif text:
             data = text.encode("utf-8", "surrogatepass")
         if status == 200 and not data:
-            context["error"] = "Choose a file or paste the text of a project sheet."
+            context["error"] = _("Choose a file or paste the text of a project sheet.")
             status = 400
         if status == 200:
             try:
                 as_of = _as_of(context["as_of"])
-            except ApiError as exc:
-                context["error"] = exc.message
+            except ApiError:
+                context["error"] = _("as_of=%(value)s is not a date: write it as YYYY-MM-DD",
+                                     value=repr(context["as_of"]))
                 status = 400
             else:
                 report = _validate(data, name, as_of)
                 source = data[: _limit()].decode("utf-8", "replace")
                 context.update(report=report, name=name,
-                               text=source if name == "pasted text" else "",
+                               text=source if upload is None or not upload.filename else "",
                                annotated=annotate(source, report.findings),
                                as_of=as_of.isoformat())
     html = render_template("validate.html", **context)

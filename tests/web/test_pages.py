@@ -107,7 +107,7 @@ def test_missing_translation_falls_back_to_english_with_a_marker(client, app):
     store.put("standard", "gtfs", data, author="t", if_match=current.revision)
     html = client.get("/standards/gtfs?lang=nl").get_data(as_text=True)
     assert '<span lang="en">Described in English only.</span>' in html
-    assert '<small class="fallback">(en)</small>' in html
+    assert '<small class="fallback">(in het Engels)</small>' in html
     french_title = str(html_escape(current.data["title"]["fr"]))
     assert french_title in client.get("/standards/gtfs?lang=fr").get_data(as_text=True)
 

@@ -219,7 +219,7 @@ def test_the_project_title_follows_the_page_language(web):
     html = web.get("/projects/mobility-data-hub?lang=fr").get_data(as_text=True)
     assert "Hub régional de données de mobilité" in html
     dutch = web.get(f"/projects/{HOSTILE_ID}?lang=nl").get_data(as_text=True)
-    assert '<small class="fallback">(en)</small>' in dutch
+    assert '<small class="fallback">(in het Engels)</small>' in dutch
 
 
 def test_the_projects_list_filters_and_counts(web, roadmap):
