@@ -75,6 +75,11 @@ IMPLIED_NEEDS: Mapping[str, str] = MappingProxyType({
     "personal_data": "personal-data-processing",
 })
 
+# Overlap reads at most this many characters of each summary (cut at a word): the opening
+# says what a project is, and it bounds the cost of 4,000-character summaries on a large
+# roadmap. A constant rather than a setting: it is about cost, not about what to report.
+SUMMARY_MAX_CHARS = 1000
+
 _DATA_CATEGORIES = (
     "api-description", "context-management", "data-models", "geospatial", "iot-sensors",
     "mobility")
@@ -119,10 +124,6 @@ class Thresholds:
     weight_text: float = _setting(
         0.15, "Weight of the shared words of title and summary together in the overlap "
         "score, in the language the two sheets have in common that matches best.")
-    summary_max_chars: int = _setting(
-        1000, "Overlap reads at most this many characters of each summary (cut at a word): "
-        "the opening says what a project is, and it bounds the cost of 4,000-character "
-        "summaries on a large roadmap.")
     block_prefix_features: int = _setting(
         6, "Overlap blocking: each project is indexed under its this-many rarest "
         "capabilities and data entities, and its rarest words (next setting), taking "
@@ -177,7 +178,7 @@ class Thresholds:
                 raise ValueError(f"{name} must be a number from 0 to 1, not {value!r}")
         for name, least in (("min_shared_features", 1), ("block_prefix_features", 0),
                             ("block_prefix_words", 0), ("block_max_postings", 2),
-                            ("block_prefix", 2), ("block_key_budget", 0), ("summary_max_chars", 1),
+                            ("block_prefix", 2), ("block_key_budget", 0),
                             ("max_group_size", 1), ("pooling_min_organisations", 2)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
@@ -324,9 +325,9 @@ def _read(sheet: Any) -> Project | None:
 def read_projects(sheets: Iterable[Any]) -> tuple[list[Project], list[int]]:
     """Return the well-formed, not stopped projects by id, and the malformed sheets' positions.
 
-    A malformed sheet (a field of the wrong type) is skipped, never raised on. When two sheets share an id (a store
-    never holds that), the one with the smallest canonical JSON is kept, so that the
-    result does not depend on the input order.
+    A malformed sheet (a field of the wrong type) is skipped, never raised on. When two
+    sheets share an id (a store never holds that), the one with the smallest canonical
+    JSON is kept, so that the result does not depend on the input order.
     """
     skipped: list[int] = []
     by_id: dict[str, list[tuple[Project, Any]]] = defaultdict(list)
@@ -589,7 +590,7 @@ def overlap_index(projects: Sequence[Project], thresholds: Thresholds) -> Simila
         # A generator: the words of 100,000 sheets are turned into ids one sheet at a
         # time, never all held as strings at once.
         empty: frozenset[str] = frozenset()
-        most = thresholds.summary_max_chars
+        most = SUMMARY_MAX_CHARS
         for p in projects:
             # read_projects checked that titles and summaries map strings to strings.
             title = {lang: words(text) for lang, text in p.title.items()}

@@ -11,14 +11,47 @@ from collections.abc import Mapping
 # keep the grammatical words that would otherwise pair projects on nothing. Accents are
 # already folded (the lists are compared after `fold`).
 STOP_WORDS: Mapping[str, frozenset[str]] = {
-    "en": frozenset(["about", "above", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before", "being", "between", "both", "but", "can", "could", "does", "each", "for", "from", "further", "had", "has", "have", "having", "her", "here", "his", "how", "into", "its", "itself", "more", "most", "not", "now", "off", "once", "only", "other", "our", "out", "over", "own", "same", "she", "should", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "too", "under", "until", "very", "was", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "within", "without", "would", "you", "your", "per", "via", "new", "use", "used", "uses", "using", "one", "two", "three", "well", "make", "makes", "made"]),
-    "fr": frozenset(["aux", "avec", "ces", "cet", "cette", "ceux", "chaque", "comme", "dans", "des", "donc", "dont", "elle", "elles", "entre", "est", "et", "etre", "leur", "leurs", "lors", "mais", "meme", "nos", "notre", "nous", "ont", "par", "pas", "peut", "plus", "pour", "qui", "que", "quel", "quelle", "quelles", "quels", "sans", "ses", "son", "sont", "sous", "sur", "tous", "tout", "toute", "toutes", "une", "vers", "via", "ainsi", "afin", "aussi", "apres", "avant", "ici", "les", "une", "deux", "trois", "celle", "celles", "celui", "ete", "fait", "faire", "sera", "seront", "deja", "encore", "tres"]),
-    "nl": frozenset(["aan", "als", "bij", "dan", "dat", "deze", "die", "dit", "door", "een", "eens", "en", "hem", "het", "hier", "hij", "hoe", "hun", "ook", "met", "maar", "meer", "naar", "niet", "nog", "omdat", "onder", "ons", "over", "tot", "uit", "van", "voor", "wat", "want", "was", "wel", "werd", "wie", "wij", "zal", "zich", "zij", "zijn", "zoals", "zodat", "worden", "wordt", "binnen", "tussen", "via", "alle", "elke", "twee", "drie", "andere", "onze", "hebben", "heeft", "kan", "kunnen", "moet", "moeten", "nieuwe"]),
+    "en": frozenset([
+        "about", "above", "after", "again", "all", "also", "and", "any", "are",
+        "because", "been", "before", "being", "between", "both", "but", "can", "could",
+        "does", "each", "for", "from", "further", "had", "has", "have", "having", "her",
+        "here", "his", "how", "into", "its", "itself", "made", "make", "makes", "more",
+        "most", "new", "not", "now", "off", "once", "one", "only", "other", "our",
+        "out", "over", "own", "per", "same", "she", "should", "some", "such", "than",
+        "that", "the", "their", "them", "then", "there", "these", "they", "this",
+        "those", "three", "through", "too", "two", "under", "until", "use", "used",
+        "uses", "using", "very", "via", "was", "well", "were", "what", "when", "where",
+        "which", "while", "who", "whom", "why", "will", "with", "within", "without",
+        "would", "you", "your"
+    ]),
+    "fr": frozenset([
+        "afin", "ainsi", "apres", "aussi", "aux", "avant", "avec", "celle", "celles",
+        "celui", "ces", "cet", "cette", "ceux", "chaque", "comme", "dans", "deja",
+        "des", "deux", "donc", "dont", "elle", "elles", "encore", "entre", "est", "ete",
+        "etre", "faire", "fait", "ici", "les", "leur", "leurs", "lors", "mais", "meme",
+        "nos", "notre", "nous", "ont", "par", "pas", "peut", "plus", "pour", "que",
+        "quel", "quelle", "quelles", "quels", "qui", "sans", "sera", "seront", "ses",
+        "son", "sont", "sous", "sur", "tous", "tout", "toute", "toutes", "tres",
+        "trois", "une", "vers", "via"
+    ]),
+    "nl": frozenset([
+        "aan", "alle", "als", "andere", "bij", "binnen", "dan", "dat", "deze", "die",
+        "dit", "door", "drie", "een", "eens", "elke", "hebben", "heeft", "hem", "het",
+        "hier", "hij", "hoe", "hun", "kan", "kunnen", "maar", "meer", "met", "moet",
+        "moeten", "naar", "niet", "nieuwe", "nog", "omdat", "onder", "ons", "onze",
+        "ook", "over", "tot", "tussen", "twee", "uit", "van", "via", "voor", "want",
+        "was", "wat", "wel", "werd", "wie", "wij", "worden", "wordt", "zal", "zich",
+        "zij", "zijn", "zoals", "zodat"
+    ]),
 }
 
 # Words every Brussels project sheet tends to say; left out so that two projects are
 # not paired for being "regional" or "in Brussels".
-GENERIC_WORDS: frozenset[str] = frozenset(["brussels", "bruxelles", "brussel", "brusselse", "bruxellois", "bruxelloise", "region", "regional", "regionale", "regionaux", "gewest", "gewestelijk", "gewestelijke", "project", "projet", "projects", "projets"])
+GENERIC_WORDS: frozenset[str] = frozenset([
+    "brussel", "brussels", "brusselse", "bruxelles", "bruxellois", "bruxelloise",
+    "gewest", "gewestelijk", "gewestelijke", "project", "projects", "projet", "projets",
+    "region", "regional", "regionale", "regionaux"
+])
 
 ALL_STOP_WORDS: frozenset[str] = frozenset().union(*STOP_WORDS.values(), GENERIC_WORDS)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from registry.analysis.reuse import (
     OPPORTUNITY_TYPES,
     STATUS_RULES,
+    SUMMARY_MAX_CHARS,
     THRESHOLD_HELP,
     Opportunity,
     Thresholds,
@@ -235,12 +236,12 @@ def test_blocking_finds_what_comparing_all_pairs_finds(catalogue: Catalogue) -> 
 
 
 def test_long_summaries_are_read_up_to_a_word_boundary(catalogue: Catalogue) -> None:
-    long = "Sensors measure air quality. " + "Unrelated filler words here. " * 200
-    a = sheet("a", "urban", summary=long, **AIR)
-    b = sheet("b", "port", summary="Sensors measure air quality.", **AIR)
-    [overlap] = of_type(find_opportunities([a, b], catalogue, Thresholds(summary_max_chars=30)),
-                        "overlap")
-    assert overlap.score >= 0.9  # the filler beyond 30 characters was not read
+    long = "Sensors measure air quality. " * 40 + "Filler words. " * 400
+    a = sheet("a", "urban", title="Air sensors", summary=long, **AIR)
+    b = sheet("b", "port", title="Air sensors", summary=_opening(long, SUMMARY_MAX_CHARS),
+              **AIR)
+    [overlap] = of_type(find_opportunities([a, b], catalogue), "overlap")
+    assert overlap.score == 1.0  # what lies past SUMMARY_MAX_CHARS was not read
     assert _opening("hello world foo", 11) == "hello world"
     assert _opening("hello world foo", 10) == "hello"
     assert _opening("helloworld", 3) == "hel"
@@ -467,7 +468,7 @@ def test_any_value_in_any_field_never_raises(replaced: dict[str, Any], seed: int
     assert all(set(o.projects) <= {p.id for p in projects} for o in found)
 
 
-# -- the example roadmap ----------------------------------------------------------------------------
+# -- the example roadmap ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def examples(catalogue: Catalogue) -> list[Opportunity]:
