@@ -213,6 +213,13 @@ def parse_rdf(data: bytes, fmt: str, *, max_bytes: int,
         result.triples = []
         return result
     for s, p, o in result.triples:
+        if o.kind == "literal" and "\x00" in o.value:
+            # A literal with U+0000 is valid RDF, but no text a registry record can hold
+            # (PostgreSQL refuses it): refused here, before anything is stored.
+            line, column = locate(text, s.value)
+            result.findings.append(_fail(
+                "rdf.syntax", f"a literal of <{s.value}> holds the NUL character (U+0000), "
+                "which text cannot contain: remove it", line, column))
         if p.value == OWL_IMPORTS:
             line, column = locate(text, o.value)
             result.findings.append(Finding(

@@ -138,6 +138,15 @@ def parse_document(data: bytes | str, limits: Limits = DEFAULT_LIMITS, *,
     return _YamlWalker(raw, limits).parse()
 
 
+NUL_MESSAGE = ("a string holds the NUL character (U+0000), which text cannot contain (and "
+               "PostgreSQL cannot store): remove it")
+
+
+def _nul(pos: Position, pointer: str) -> Finding:
+    """Return the finding of a string holding U+0000."""
+    return _fail("parse.encoding", NUL_MESSAGE, *pos, path=pointer)
+
+
 def _too_large(limits: Limits) -> Finding:
     return _fail("parse.too-large", f"the file is larger than the limit of "
                  f"{_size(limits.max_bytes)}: a project sheet is a few kilobytes, remove what "
@@ -323,6 +332,8 @@ class _YamlWalker:
                                 "parse.syntax", "a key must be a plain name, not a list or a "
                                 "mapping", *pos, path=frame[1]))
                         key = event.value
+                        if "\x00" in key:
+                            raise _Stop(_nul(pos, frame[1]))
                         if key == "<<" and event.implicit[0]:
                             raise _Stop(self._alias(event, "the merge key `<<`"))
                         pointer = frame[1] + "/" + escape(key)
@@ -382,6 +393,8 @@ class _YamlWalker:
 
     def _scalar(self, event: Any, pointer: str, pos: Position) -> Any:
         value: str = event.value
+        if "\x00" in value:  # written as the escape "\0" (the byte itself is refused earlier)
+            raise _Stop(_nul(pos, pointer))
         if not event.implicit[0]:  # quoted or block scalar: always a string
             return value
         if value in _NULLS:
@@ -579,6 +592,8 @@ class _JsonParser:
             raise self.fail("a \\u escape in a string is a lone surrogate, not a Unicode "
                             "character: write the character itself", index, "parse.encoding",
                             pointer)
+        if "\x00" in value:
+            raise self.fail(NUL_MESSAGE, index, "parse.encoding", pointer)
         return value, end
 
     def object(self, index: int, pointer: str, depth: int) -> tuple[dict[str, Any], int]:
