@@ -89,8 +89,10 @@ def import_(folders: tuple[Path, ...], author: str) -> None:
             from None
     services = _services(import_shipped=False)
     result = services.store.import_records(records, author=author)
+    from registry.catalogue.records import PLURALS
+
     for kind in records:
-        click.echo(f"{kind}s: {result.created[kind]} created, {result.updated[kind]} updated, "
+        click.echo(f"{PLURALS[kind]}: {result.created[kind]} created, {result.updated[kind]} updated, "
                    f"{result.unchanged[kind]} unchanged")
 
 

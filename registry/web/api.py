@@ -20,7 +20,7 @@ from registry.catalogue.snapshot import Catalogue
 from registry.services import Services
 from registry.storage.store import digest
 from registry.web.errors import ApiError
-from registry.web.http import cached_json, dumps, json_response
+from registry.web.http import body_etag, cached_json, dumps, json_response
 from registry.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -40,7 +40,7 @@ def _list(kind: str, plural: str) -> Response:
             raise ApiError(400, f"{name} is given more than once: separate several values "
                            "with commas in one parameter", detail={"parameter": name})
 
-    def compute() -> bytes:
+    def compute() -> tuple[str, bytes]:
         try:
             filters = parse_filters(kind, args, catalogue)
             page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
@@ -50,11 +50,13 @@ def _list(kind: str, plural: str) -> Response:
                 detail["allowed"] = exc.allowed
             raise ApiError(400, exc.message, detail=detail) from None
         items = select(kind, filters, catalogue)
-        return dumps({"total": len(items), "page": page, "per_page": per_page,
+        body = dumps({"total": len(items), "page": page, "per_page": per_page,
                       plural: paginate(items, page, per_page)})
+        return body_etag(body), body
 
     # Identical queries between two catalogue revisions share one serialised answer.
-    return cached_json(svc.snapshots.memo((kind, "list", tuple(sorted(args.items()))), compute))
+    etag, body = svc.snapshots.memo((kind, "list", tuple(sorted(args.items()))), compute)
+    return cached_json(body, etag)
 
 
 def _record_tag(catalogue: Catalogue, kind: str, record_id: str, revision: int) -> str:

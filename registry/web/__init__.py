@@ -1,0 +1,1 @@
+"""The web layer: blueprints for the JSON API and the HTML pages (thin over the core)."""
