@@ -721,9 +721,10 @@ def report(result: Mapping[str, Any]) -> str:
     lines.append("CPU us/req: CPU time the server's processes spent per answered request.")
     if disturbed:
         lines.append(f"WARNING: in {disturbed} of {measurements} measurements other work "
-                     f"took more than {BUSY_LIMIT:.0%} of the machine's CPU time: their "
-                     "requests/s and latencies understate both servers. Run again on a "
-                     "quiet machine (or with a larger --retry-budget).")
+                     f"took more than {BUSY_LIMIT:.0%} of the machine's CPU time, which "
+                     "skews the ratio (the registry slows down; Datasette, one process "
+                     "whose threads contend for the GIL, may even speed up). Run again "
+                     "on a quiet machine, or with a larger --retry-budget.")
     lines.append("")
     for entry in result["queries"]:
         p99 = entry["registry"]["median"]["p99_ms"]
