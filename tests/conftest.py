@@ -84,3 +84,22 @@ def read_client(read_app):
 def catalogue() -> Catalogue:
     """Return the shipped catalogue, read straight from the YAML files."""
     return load_catalogue(shipped_root())
+
+
+@pytest.fixture
+def run(database_url, tmp_path, monkeypatch):
+    """Return a function running the `registry` command on a database of its own."""
+    from click.testing import CliRunner
+
+    from registry.cli import main
+    from registry.storage import Store
+
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path / "instance"))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    yield invoke
+    Store(database_url).engine.dispose()

@@ -6,25 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from registry.catalogue.files import shipped_root
 from registry.cli import main
 from registry.storage import Store
-
-
-@pytest.fixture
-def run(database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
-    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    Store(database_url).engine.dispose()
 
 
 def copy_catalogue(target: Path) -> Path:

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from rdflib import RDF, URIRef
 
-from registry.cli import main
 from registry.linked_data.iris import DEFAULT_BASE
-from registry.storage import Store
 from tests.linked_data.conftest import EXAMPLES
 from tests.linked_data.helpers import read_graph
-
-
-@pytest.fixture
-def run(database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
-    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    Store(database_url).engine.dispose()
 
 
 @pytest.mark.parametrize(("fmt", "reader"), [("turtle", "turtle"), ("jsonld", "json-ld"),

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
-
 from registry.catalogue.publiccode import map_publiccode, read_publiccode, slug
 from registry.catalogue.records import validate_record
-from registry.cli import main
 from registry.storage import Store
 from tests.linked_data.conftest import ROOT
 
@@ -61,19 +57,6 @@ def test_unmappable_files_give_findings(catalogue):
 def test_slug():
     assert slug("Signalen Frontend 2!") == "signalen-frontend-2"
     assert slug("X") == "x-component"
-
-
-@pytest.fixture
-def run(database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
-    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    Store(database_url).engine.dispose()
 
 
 def test_the_command_stores_a_revision(run, database_url):

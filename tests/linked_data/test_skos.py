@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph
 import pytest
-from click.testing import CliRunner
 
 from registry.catalogue.records import validate_record
-from registry.cli import main
 from registry.linked_data.rdf_input import format_for, parse_rdf
 from registry.linked_data.skos import check_and_map
 from registry.storage import Store
@@ -120,19 +118,6 @@ def test_reimport_deprecates_what_left_the_file_and_keeps_ids():
 
 
 # --- the command ---------------------------------------------------------------------
-
-@pytest.fixture
-def run(database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
-    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    Store(database_url).engine.dispose()
-
 
 def test_vocab_import_stores_revisions_and_exits_by_outcome(run, database_url):
     good, v2 = str(SKOS_DATA / "good.ttl"), str(SKOS_DATA / "good-v2.ttl")
