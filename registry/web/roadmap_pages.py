@@ -37,6 +37,7 @@ from registry.web.pages import (
     page_as_of,
     services,
 )
+from registry.web.reuse import opportunities
 from registry.web.terms import meaning, term
 
 bp = Blueprint("roadmap", __name__)
@@ -126,8 +127,10 @@ def project(project_id: str) -> Response:
         abort(404)
     catalogue = svc.snapshots.get()
     view = project_view(roadmap.projects[project_id], catalogue, as_of)
+    own = [o for o in opportunities() if project_id in o["projects"]]
     return _page("project.html", v=view, p=view["project"], catalogue=catalogue,
-                 revisions=svc.store.revisions("project", project_id), as_of=as_of)
+                 revisions=svc.store.revisions("project", project_id), as_of=as_of,
+                 opportunities=own)
 
 
 @dataclass(frozen=True)

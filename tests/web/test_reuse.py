@@ -88,3 +88,11 @@ def test_cli_on_a_folder_without_a_database(tmp_path):
     as_csv = CliRunner().invoke(main, ["reuse", "--roadmap", str(EXAMPLES), "--format",
                                        "csv"])
     assert as_csv.output.splitlines()[0] == "type,score,projects,organisations,link,explanation"
+
+
+def test_each_project_page_lists_its_own_opportunities(roadmap_client):
+    html = roadmap_client.get("/projects/smart-waste-containers").get_data(as_text=True)
+    section = html.split('id="h-opportunities"')[1].split("</section>")[0]
+    assert "fixmystreet" in section  # the planted reuse of FixMyStreet
+    found = roadmap_client.get("/api/reuse?project=smart-waste-containers").get_json()
+    assert section.count("<tr>") == len(found["opportunities"]) + 1  # header row
