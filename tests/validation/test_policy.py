@@ -13,30 +13,10 @@ from hypothesis import strategies as st
 from registry.catalogue.snapshot import Catalogue
 from registry.validation.findings import ERROR, WARNING, Finding
 from registry.validation.policy import applicable_capabilities, check
+from tests.validation.spec_table import STANDARDS
 
 BEFORE_ANY_UNTIL = date(2026, 6, 1)
 
-STANDARDS = [  # the spec's table: id, status, applies_to, replaced_by
-    ("ngsi-ld", "mandatory", ["context-data-management"], None),
-    ("smart-data-models", "recommended", ["context-data-management", "sensor-data-ingestion"],
-     None),
-    ("dcat-ap", "mandatory", ["open-data-publication"], None),
-    ("dcat-ap-2", "deprecated", [], "dcat-ap"),
-    ("wcag-2-1", "mandatory", ["web-user-interface", "mobile-app"], None),
-    ("wcag-2-0", "deprecated", [], "wcag-2-1"),
-    ("wcag-2-2", "candidate", ["web-user-interface", "mobile-app"], None),
-    ("openapi-3", "recommended", ["public-api"], None),
-    ("oauth-2", "recommended", ["public-api"], None),
-    ("oidc", "recommended", ["identity-authentication"], None),
-    ("saml-2", "candidate", ["identity-authentication"], None),
-    ("iso-27001", "recommended", ["personal-data-processing"], None),
-    ("gtfs", "recommended", ["public-transport-data"], None),
-    ("netex", "candidate", ["public-transport-data"], None),
-    ("inspire", "mandatory", ["geospatial-data-publication"], None),
-    ("ogc-api-features", "recommended", ["geospatial-data-publication"], None),
-    ("en-16931", "mandatory", ["e-invoicing"], None),
-    ("sensorthings", "candidate", ["sensor-data-ingestion"], None),
-]
 
 COMPONENTS = [  # the spec's table, plus a retired and two pilot components
     ("fidus", "active", ["data-exchange"]),
