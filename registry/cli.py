@@ -464,17 +464,17 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
     from registry.catalogue.files import load_catalogue, shipped_root
     from registry.services import reuse_thresholds
     from registry.validation.batch import expand_paths
-    from registry.validation.parse import parse_document
-    from registry.validation.pipeline import read_limited, validate_file
+    from registry.validation.pipeline import read_limited, validate_and_load
 
     settings = settings_module.load()
     if roadmap_dir is not None:
         catalogue = load_catalogue(shipped_root())
         sheets = []
         for path in expand_paths([str(roadmap_dir)]):
-            report = validate_file(Path(path), catalogue, as_of=datetime.date.today())
+            report, sheet = validate_and_load(read_limited(Path(path)), catalogue,
+                                              as_of=datetime.date.today(), path=path)
             if report.valid:
-                sheets.append(parse_document(read_limited(Path(path))).value)
+                sheets.append(sheet)
             else:
                 click.echo(f"skipped {path}: {report.errors} error(s); see "
                            f"`registry validate {path}`", err=True)

@@ -16,7 +16,7 @@ from registry.storage.tokens import Identity
 from registry.validation import linked_data, policy
 from registry.validation.batch import expand_paths
 from registry.validation.findings import FileReport
-from registry.validation.pipeline import validate_file
+from registry.validation.pipeline import read_limited, unreadable, validate_and_load
 
 
 class Forbidden(Exception):
@@ -126,15 +126,18 @@ def import_projects(folder: Path, store: Store, catalogue: Catalogue, as_of: dat
     import orjson
 
     from registry.storage import NotFound
-    from registry.validation.parse import parse_document
 
     outcomes = []
     for path in expand_paths([str(folder)]):
-        report = validate_file(Path(path), catalogue, as_of=as_of)
+        try:
+            data = read_limited(Path(path))
+        except OSError as exc:
+            outcomes.append(ImportOutcome(path, unreadable(path, exc), "refused"))
+            continue
+        report, sheet = validate_and_load(data, catalogue, as_of=as_of, path=path)
         if not report.valid:
             outcomes.append(ImportOutcome(path, report, "refused"))
             continue
-        sheet = parse_document(Path(path).read_bytes()).value
         sheet = orjson.loads(orjson.dumps(sheet))  # plain JSON data, as the API stores it
         try:
             current = store.get("project", sheet["id"])

@@ -67,14 +67,23 @@ def validate_data(obj: Any, catalogue: Catalogue, as_of: datetime.date,
                                        key_positions=key_positions, sources=sources))
 
 
+def validate_and_load(data: bytes | str, catalogue: Catalogue, *, as_of: datetime.date,
+                      path: str = "-", limits: Limits = DEFAULT_LIMITS
+                      ) -> tuple[FileReport, Any]:
+    """Parse and validate one sheet; return the report and the parsed data (None when
+    it could not be parsed), so that callers storing the sheet parse it only once."""
+    parsed = parse_document(data, limits, filename=None if path == "-" else path)
+    if parsed.findings:
+        return FileReport(path, list(parsed.findings)), None
+    report = validate_data(parsed.value, catalogue, as_of, parsed.positions, path=path,
+                           key_positions=parsed.key_positions, sources=parsed.sources)
+    return report, parsed.value
+
+
 def validate_bytes(data: bytes | str, catalogue: Catalogue, *, as_of: datetime.date,
                    path: str = "-", limits: Limits = DEFAULT_LIMITS) -> FileReport:
     """Parse and validate the text of one sheet; `path` names it in the report."""
-    parsed = parse_document(data, limits, filename=None if path == "-" else path)
-    if parsed.findings:
-        return FileReport(path, list(parsed.findings))
-    return validate_data(parsed.value, catalogue, as_of, parsed.positions, path=path,
-                         key_positions=parsed.key_positions, sources=parsed.sources)
+    return validate_and_load(data, catalogue, as_of=as_of, path=path, limits=limits)[0]
 
 
 def read_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:

@@ -25,7 +25,7 @@ from registry.services import Services
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.findings import single_report_dict
 from registry.validation.parse import Limits
-from registry.validation.pipeline import validate_bytes
+from registry.validation.pipeline import validate_and_load
 from registry.web.auth import identity
 from registry.web.errors import ApiError
 from registry.web.http import cached_json, dumps, json_response, parse_as_of
@@ -67,19 +67,17 @@ def put_project(project_id: str) -> Response:
         current = None
     owner = (current.data.get("owner") or {}).get("organisation") if current else None
     if current is not None and not who.can_write_project(owner):
-        raise ApiError(403, f"a {who.role} token of {_orgs(who)} may not write a project owned by {owner}",
-                       code="forbidden")
+        raise ApiError(403, f"a {who.role} token of {_orgs(who)} may not write a project "
+                       f"owned by {owner}", code="forbidden")
     data, _fmt = read_body()
     catalogue = svc.snapshots.get()
     limit = svc.settings["MAX_UPLOAD_BYTES"]
-    report = validate_bytes(data, catalogue, as_of=as_of(), path=f"projects/{project_id}",
-                            limits=Limits(max_bytes=limit))
+    report, sheet = validate_and_load(data, catalogue, as_of=as_of(),
+                                      path=f"projects/{project_id}",
+                                      limits=Limits(max_bytes=limit))
     if not report.valid:
         raise ApiError(422, f"the sheet has {report.errors} error(s): nothing was stored",
                        code="invalid", detail=single_report_dict(report))
-    from registry.validation.parse import parse_document
-
-    sheet = parse_document(data, Limits(max_bytes=limit)).value
     if sheet.get("id") != project_id:
         raise ApiError(422, f"the sheet's id ({sheet.get('id')!r}) differs from the id in "
                        f"the URL ({project_id!r}): a project's id never changes",
