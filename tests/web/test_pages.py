@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape as html_escape
+
+from tests.web.pagecheck import assert_plain_page, parse
 
 PAGES = ["/", "/standards", "/standards/ngsi-ld", "/principles", "/principles/openness",
          "/components", "/components/fidus", "/vocabularies", "/vocabularies/capabilities",
@@ -14,39 +15,9 @@ PAGES = ["/", "/standards", "/standards/ngsi-ld", "/principles", "/principles/op
          "/vocabularies/organisations/paradigm", "/vocabularies/standard-categories/metadata"]
 
 
-class Links(HTMLParser):
-    """Collect hrefs, ids and tags of a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-        self.tags: list[str] = []
-        self.html_lang: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        attributes = dict(attrs)
-        if tag == "a" and attributes.get("href"):
-            self.hrefs.append(attributes["href"] or "")
-        if tag == "html":
-            self.html_lang = attributes.get("lang")
-
-
-def parse(html: str) -> Links:
-    parser = Links()
-    parser.feed(html)
-    return parser
-
-
 @pytest.mark.parametrize("url", PAGES)
 def test_pages_render_without_script_and_with_one_h1(read_client, url):
-    response = read_client.get(url)
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    page = parse(response.get_data(as_text=True))
-    assert "script" not in page.tags
-    assert page.tags.count("h1") == 1
-    assert page.tags.count("main") == 1
+    page = assert_plain_page(read_client.get(url))
     assert page.html_lang == "en"
 
 
