@@ -8,7 +8,7 @@ random unicode, deep nesting, extra keys, written as YAML or JSON; and with raw 
 mutations of its text (flips, cuts, splices, YAML syntax inserted: anchors, tags, merge
 keys, documents, directives, BOMs, invalid UTF-8). The property: `validate_bytes` returns
 a FileReport, never raises, never reports an internal error, every finding's code is one
-the spec lists (`/work/shared/spec/project-sheet.md`, "Finding codes"), its report is
+the spec lists (`docs/project-sheet.md`, "Finding codes"), its report is
 JSON, and it answers within a second.
 """
 
