@@ -13,7 +13,7 @@ import click
 import orjson
 
 from registry import config as settings_module
-from registry.validation.findings import Finding
+from registry.documents.findings import Finding
 
 FORMATS = ("text", "json")
 
@@ -462,9 +462,10 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
 
     from registry.analysis.reuse import find_opportunities
     from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.documents.reading import read_limited
     from registry.services import reuse_thresholds
     from registry.validation.batch import expand_paths
-    from registry.validation.pipeline import read_limited, validate_and_load
+    from registry.validation.pipeline import validate_and_load
 
     settings = settings_module.load()
     if roadmap_dir is not None:

@@ -11,12 +11,13 @@ from typing import Any
 from registry.analysis.compliance import project_compliance
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import FileReport
+from registry.documents.reading import read_limited, unreadable
 from registry.storage.store import Store, digest
 from registry.storage.tokens import Identity
 from registry.validation import linked_data, policy
 from registry.validation.batch import expand_paths
-from registry.validation.findings import FileReport
-from registry.validation.pipeline import read_limited, unreadable, validate_and_load
+from registry.validation.pipeline import validate_and_load
 
 
 class Forbidden(Exception):

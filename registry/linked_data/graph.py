@@ -11,6 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import ERROR, WARNING, Finding
 from registry.linked_data.context import (
     SCHEMA_DIR,
     resolve_path,
@@ -36,7 +37,6 @@ from registry.linked_data.iris import (
     status_iri,
     vocabulary_namespace,
 )
-from registry.validation.findings import ERROR, WARNING, Finding
 
 ADMS_NS = Namespace(ADMS)
 XSD_NS = Namespace(XSD)

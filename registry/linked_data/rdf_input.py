@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.validation.findings import ERROR, WARNING, Finding
+from registry.documents.findings import ERROR, WARNING, Finding
 
 FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples")
 SUFFIXES = {".ttl": "turtle", ".turtle": "turtle", ".rdf": "rdfxml", ".xml": "rdfxml",

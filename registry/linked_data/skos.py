@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.documents.findings import ERROR, WARNING, Finding
 from registry.linked_data.rdf_input import ParsedRdf, Term, describe_at
-from registry.validation.findings import ERROR, WARNING, Finding
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -12,6 +12,8 @@ from flask import Blueprint, Response, current_app, request
 from registry.analysis.compliance import STATES, compliance_matrix, lapsing
 from registry.analysis.compliance import summary as compliance_summary
 from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.documents.findings import single_report_dict
+from registry.documents.parse import Limits
 from registry.projects import (
     FILTERS,
     Forbidden,
@@ -23,8 +25,6 @@ from registry.projects import (
 )
 from registry.services import Services
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
-from registry.validation.findings import single_report_dict
-from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_and_load
 from registry.web.auth import identity
 from registry.web.errors import ApiError

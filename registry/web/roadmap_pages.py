@@ -26,8 +26,8 @@ from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue, localized
+from registry.documents.findings import FileReport
 from registry.projects import project_view, select_projects
-from registry.validation.findings import FileReport
 from registry.web.i18n import gettext as _
 from registry.web.pages import (
     _page,
