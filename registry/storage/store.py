@@ -176,6 +176,8 @@ class Store:
         self.url = url
         self.timeouts = timeouts or Timeouts()
         self.engine = engine or make_engine(url, self.timeouts)
+        # Set when a request found the file damaged: /health then reports it.
+        self.damaged: str | None = None
 
     # -- schema -----------------------------------------------------------------
 
