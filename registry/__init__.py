@@ -81,6 +81,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reuse_bp)
     app.register_blueprint(dashboard_bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
+    from registry.body_limit import BodyLimit
+
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings["MAX_UPLOAD_BYTES"])  # type: ignore[method-assign]
     if settings["RESPONSE_CACHE_MB"] > 0:
         from registry.response_cache import ResponseCache
 
