@@ -171,11 +171,11 @@ EXAMPLE = "mobility-data-hub"
 
 
 def _example_sheet() -> dict[str, Any]:
+    import json
+
     import yaml
 
     from tests.conftest import ROOT
-
-    import json
 
     sheet = yaml.safe_load((ROOT / "examples" / f"{EXAMPLE}.yaml").read_text("utf-8"))
     return json.loads(json.dumps(sheet, default=str))  # dates as the ISO text of YAML
