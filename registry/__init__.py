@@ -65,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             raise
     services.prepare()
     app.extensions["registry"] = services
+    from registry.storage.health import Readiness
+
+    app.extensions["readiness"] = Readiness(services.store, settings["HEALTH_TIMEOUT"])
     security.init_app(app)
 
     errors.init_app(app)

@@ -53,7 +53,14 @@ def _answer(status: int, message: str, code: str | None = None,
     # The message is the API's (English); the page says so with lang="en" on it.
     from registry.web.pages import current_lang
 
-    html = render_template("error.html", status=status, message=message, message_lang="en")
+    try:
+        html = render_template("error.html", status=status, message=message,
+                               message_lang="en")
+    except Exception:  # noqa: BLE001 - the page's context needs the store that failed
+        from markupsafe import escape
+
+        html = (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}'
+                f'</title><main><h1>{status}</h1><p>{escape(message)}</p></main></html>')
     response = Response(html, status=status, headers=headers or {}, mimetype="text/html")
     response.headers["Content-Language"] = current_lang()
     return response
@@ -82,5 +89,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
+        from registry.storage.trouble import classify
+
+        store = app.extensions["registry"].store
+        trouble = classify(error, store.timeouts)
+        if trouble is not None:
+            # Contention or an unreachable database: the client may try again later.
+            app.logger.warning("database trouble on %s %s: %s", request.method,
+                               request.path, error)
+            if trouble.code == "database-damaged":
+                store.damaged = trouble.detail
+            return _answer(503, trouble.message, trouble.code,
+                           headers={"Retry-After": str(trouble.retry_after)})
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         return _answer(500, "the registry failed to answer this request; it was logged")

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from flask import Response, current_app, request
 
+AS_OF_RANGE = (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
@@ -31,6 +32,17 @@ def etag_matches(header: str | None, etag: str) -> bool:
         return True
     bare = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def strong_etag_matches(header: str | None, etag: str) -> bool:
+    """Return True when an If-Match header names exactly this strong entity tag.
+
+    For writes: `*` and weak `W/` tags never match, so a write always proves it was
+    based on the current revision.
+    """
+    if not header or etag.startswith("W/"):
+        return False
+    return any(tag.strip() == etag for tag in header.split(","))
 
 
 def cached_json(body: bytes, etag: str | None = None, status: int = 200,
@@ -60,7 +72,14 @@ def parse_as_of(raw: str | None) -> datetime.date:
     try:
         if not ISO_DATE.fullmatch(raw):  # fromisoformat also takes 20260101 and 2026-W01-1
             raise ValueError(raw)
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
                        detail={"parameter": "as_of"}) from None
+    if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+        # Lapsing windows and timelines add years to it: near the calendar's ends that
+        # would overflow the date type.
+        raise ApiError(400, f"as_of={raw!r} is out of range: from "
+                       f"{AS_OF_RANGE[0].isoformat()} to {AS_OF_RANGE[1].isoformat()}",
+                       detail={"parameter": "as_of"})
+    return day

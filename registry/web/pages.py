@@ -120,8 +120,14 @@ def page_as_of() -> datetime.date:
     raw = request.args.get("as_of")
     if not raw:
         return datetime.date.today()
+    from registry.web.http import AS_OF_RANGE
+
     try:
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
+        # Near the calendar's ends, lapsing windows and timelines would overflow.
+        if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+            raise ValueError(raw)
+        return day
     except ValueError:
         abort(error_page(400, _("as_of=%(value)s is not a date: write it as YYYY-MM-DD",
                                 value=repr(raw))))

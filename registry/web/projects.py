@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -12,6 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from registry.analysis.compliance import STATES, compliance_matrix, lapsing
 from registry.analysis.compliance import summary as compliance_summary
 from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.csv_cells import safe_row
 from registry.documents.findings import single_report_dict
 from registry.documents.parse import Limits
 from registry.projects import (
@@ -162,18 +165,46 @@ def project_revisions(project_id: str) -> Response:
     _check_params(())
     _project(project_id)
     revisions = services().store.revisions("project", project_id)
-    return json_response({"revisions": [
-        {"revision": r["revision"], "action": r["action"], "author": r["author"],
+    shown = _author_shown()
+    response = json_response({"revisions": [
+        {"revision": r["revision"], "action": r["action"], "author": shown(r["author"]),
          "message": r["message"], "created_at": r["created_at"].isoformat()}
         for r in revisions]})
+    response.vary.add("Authorization")
+    return response
+
+
+def _author_shown() -> Callable[[str], str]:
+    """Return how authors are shown: in full to the Office, else without role and token.
+
+    A revision's author is recorded as "Name (role, token id)"; which token wrote is the
+    audit's business, not the public's.
+    """
+    if request.headers.get("Authorization"):
+        from registry.web.auth import identity
+
+        if identity().can_read_audit():
+            return lambda author: author
+    return public_author
+
+
+def public_author(author: str) -> str:
+    """Return an author as the public sees it: the name, without role and token id."""
+    return _ACTOR.sub("", author)
+
+
+_ACTOR = re.compile(r" \((?:lead|architect|office|admin), token [0-9a-f]+\)\Z")
+MAX_REVISION = 2**31 - 1  # the column's range: larger numbers name no revision
 
 
 def _revision(project_id: str, number: int) -> dict[str, Any]:
-    for r in services().store.revisions("project", project_id):
-        if r["revision"] == number:
-            return r
-    raise ApiError(404, f"project {project_id!r} has no revision {number}",
-                   detail={"id": project_id, "revision": number})
+    if 1 <= number <= MAX_REVISION:
+        for r in services().store.revisions("project", project_id):
+            if r["revision"] == number:
+                return r
+    shown = number if -MAX_REVISION <= number <= MAX_REVISION else "so large"
+    raise ApiError(404, f"project {project_id!r} has no revision {shown}",
+                   detail={"id": project_id, "revision": str(number)[:20]})
 
 
 @bp.get("/api/projects/<project_id>/revisions/<int:number>")
@@ -182,7 +213,7 @@ def project_revision(project_id: str, number: int) -> Response:
     _check_params(())
     _project(project_id)
     r = _revision(project_id, number)
-    return json_response({"revision": number, "author": r["author"],
+    return json_response({"revision": number, "author": public_author(r["author"]),
                           "created_at": r["created_at"].isoformat(), "project": r["data"]})
 
 
@@ -256,14 +287,10 @@ def compliance_csv() -> Response:
     writer.writerow(["project", "standard", "status", "state", "applies", "capability",
                      "until", "note"])
     for c in cells:
-        writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
-                         c.capability or "", c.until or "", _csv_safe(c.note or "")])
+        # Every cell, not only the note: ids and capabilities come from sheets too.
+        writer.writerow(safe_row([c.project, c.standard, c.status, c.state, c.applies,
+                                  c.capability or "", c.until or "", c.note or ""]))
     return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @bp.get("/api/compliance/lapsing")
