@@ -77,7 +77,15 @@ def classify(error: BaseException, timeouts: Timeouts | None = None) -> Trouble 
     if "malformed" in text or "not a database" in text or "disk i/o error" in text:
         return Trouble("database-damaged", "the database file is damaged; the operators "
                        "were told (see /health)", 60, str(original))
-    if isinstance(error, sa_exc.OperationalError) or error.connection_invalidated:
+    unreachable = (
+        error.connection_invalidated
+        or (state or "").startswith("08")  # PostgreSQL: connection exceptions
+        or state in ("57P01", "57P02")  # the server shut down / crashed
+        # psycopg: no connection at all (refused, timed out) carries no SQLSTATE
+        or (state is None and type(original).__module__.startswith("psycopg")
+            and isinstance(error, sa_exc.OperationalError))
+        or "unable to open database file" in text)
+    if unreachable:
         return Trouble("database-unavailable", "the database did not answer; try again "
                        "shortly", retry)
-    return None
+    return None  # a bug or a broken schema: a 500, logged
