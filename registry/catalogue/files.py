@@ -41,8 +41,8 @@ def read_records(roots: Iterable[Path], *, check_links: bool = True
     With `check_links=False` broken links between records are let through (for
     `registry lint`, which reports them as dead links).
     """
-    from registry.validation.parse import Limits, parse_document
-    from registry.validation.pipeline import read_limited
+    from registry.documents.parse import Limits, parse_document
+    from registry.documents.reading import read_limited
 
     records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     seen: dict[tuple[str, str], Path] = {}
@@ -91,7 +91,7 @@ def read_records(roots: Iterable[Path], *, check_links: bool = True
 
 def _position(positions: Mapping[str, tuple[int, int]], pointer: str
               ) -> tuple[int | None, int | None]:
-    from registry.validation.findings import locate
+    from registry.documents.findings import locate
 
     return locate(positions, pointer)
 
