@@ -58,8 +58,12 @@ def serve(host: str, port: int, debug: bool) -> None:
     gunicorn instead:  gunicorn -w 4 'registry:create_app()'
     """
     from registry import create_app
+    from registry.storage.store import SchemaTooNew
 
-    app = create_app()
+    try:
+        app = create_app()
+    except SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from None
     if debug and app.config["REGISTRY"]["PRODUCTION"]:
         raise click.UsageError("--debug is refused in production mode (REGISTRY_PRODUCTION)")
     click.echo(f"Serving the registry on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
