@@ -96,7 +96,7 @@ def _decoder(column_type: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def _row_line(row: Mapping[str, Any]) -> bytes:
+def _row_line(row: Mapping[Any, Any]) -> bytes:
     return orjson.dumps({str(key): _encode(value) for key, value in row.items()}) + b"\n"
 
 
@@ -142,6 +142,16 @@ def backup(store: Store, path: Path, progress: Progress | None = None) -> dict[s
     interrupted backup never leaves a truncated file under the name asked for.
     """
     partial = path.with_name(path.name + ".partial")
+    try:
+        manifest = _write(store, partial, progress)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, path)
+    return manifest
+
+
+def _write(store: Store, partial: Path, progress: Progress | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="registry-backup-") as scratch, \
             _snapshot(store) as connection:
         try:
@@ -149,6 +159,9 @@ def backup(store: Store, path: Path, progress: Progress | None = None) -> dict[s
         except SchemaTooNew as exc:
             raise BackupError(str(exc)) from None
         head = store.script().get_current_head()
+        if revision is None:
+            raise BackupError("the database holds no registry (it has no schema): "
+                              "nothing to back up")
         if revision != head:
             raise BackupError(f"the database is at schema revision {revision}, behind this "
                               f"registry's {head}: run `registry db upgrade` first")
@@ -159,7 +172,7 @@ def backup(store: Store, path: Path, progress: Progress | None = None) -> dict[s
         total, done = sum(counts.values()), 0
         if progress:
             progress(0, total)
-        entries = []
+        entries: list[dict[str, Any]] = []
         for table in tables:
             member = f"tables/{table.name}.jsonl"
             digest, size, rows = hashlib.sha256(), 0, 0
@@ -194,7 +207,6 @@ def backup(store: Store, path: Path, progress: Progress | None = None) -> dict[s
                     _add(archive, entry["member"], handle, entry["bytes"])
         if progress:
             progress(total, total)
-    os.replace(partial, path)
     return manifest
 
 

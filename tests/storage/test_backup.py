@@ -382,3 +382,13 @@ def test_progress_is_reported_to_the_end(database_url: str, tmp_path: Path) -> N
         store.engine.dispose()
     assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] > 0
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_backup_of_nothing_or_to_nowhere_is_a_clear_error(database_url: str,
+                                                          tmp_path: Path) -> None:
+    result = cli(database_url, tmp_path, "backup", str(tmp_path / "x.tar.gz"))
+    assert result.exit_code == 1 and "nothing to back up" in result.output, result.output
+    make_app(database_url, tmp_path).extensions["registry"].store.engine.dispose()
+    result = cli(database_url, tmp_path, "backup", str(tmp_path / "no" / "such" / "x.tar.gz"))
+    assert result.exit_code == 1 and "no backup written" in result.output, result.output
+    assert "Traceback" not in result.output
