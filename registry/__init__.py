@@ -27,12 +27,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         linked,
+        notices,
         pages,
         projects,
         security,
         validate,
     )
     from registry.web.dashboard import bp as dashboard_bp
+    from registry.web.measurements import bp as measurements_bp
     from registry.web.reuse import bp as reuse_bp
     from registry.web.roadmap_pages import bp as roadmap_bp
 
@@ -63,9 +65,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)
+    notices.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(measurements_bp)
     app.register_blueprint(validate.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(roadmap_bp)
