@@ -40,13 +40,14 @@ NEEDS_NETWORK = {
     "fundedBy_uri_wrong_italian_pa2": "Italian IPA code registry",
 }
 # The REASON part of a name (longest first wins), to find the KEY a file is about.
-REASONS = sorted("""wrong_type invalid missing empty nil too_long too_short
+_REASON_WORDS = """wrong_type invalid missing empty nil too_long too_short
 too_short_grapheme_clusters invalid_bcp47 bad_url_array bad_url_string invalid_country
 invalid_iso_3166_1_alpha_2 invalid_scope wrong_case invalid_type datetime
 missing_with_type_community missing_with_type_internal missing_with_type_contract
 when_type_is_community when_type_is_internal when_type_is_none wrong_uri unknown_alias
 invalid_language yaml11_yes yaml11_no yaml11_on yaml11_off absolute_path file_scheme
-file_scheme2 file_scheme3 unsupported_extension""".split(), key=len, reverse=True)
+file_scheme2 file_scheme3 unsupported_extension"""
+REASONS = sorted(_REASON_WORDS.split(), key=len, reverse=True)
 # Files named for what they show rather than for a key: the code that must say it.
 NOT_A_KEY = {"file_encoding": "parse.encoding", "invalid_yaml": "parse.syntax",
              "unknown_field": "publiccode.unknown-key", "mostly_empty": "publiccode.required",
