@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         linked,
+        notices,
         pages,
         projects,
         security,
@@ -63,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)
+    notices.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(projects.bp)

@@ -296,6 +296,32 @@ def projects_import(folder: Path, as_of: Any, author: str) -> None:
         sys.exit(1)
 
 
+@projects.command("remove")
+@click.option("--examples", is_flag=True,
+              help="Remove the example projects loaded on first start (those not edited "
+                   "since).")
+@click.option("--author", default="registry projects remove", show_default=True,
+              help="Name recorded as the author of the deletions.")
+def projects_remove(examples: bool, author: str) -> None:
+    """Remove the example roadmap: `registry projects remove --examples`.
+
+    Every example project whose current revision is still the loaded one is deleted in
+    one transaction; each deletion is a revision and an audit event. A project edited
+    since it was loaded has been adopted and is kept.
+    """
+    from registry.projects import remove_examples
+
+    if not examples:
+        raise click.UsageError("say what to remove: --examples")
+    services = _services(import_shipped=False)
+    removed = remove_examples(services.store, author)
+    services.roadmap.invalidate()
+    if removed:
+        click.echo(f"removed {len(removed)} example project(s): {', '.join(removed)}")
+    else:
+        click.echo("no example project to remove")
+
+
 @main.group()
 def vocab() -> None:
     """Import published SKOS vocabularies into the catalogue."""

@@ -152,3 +152,38 @@ def import_projects(folder: Path, store: Store, catalogue: Catalogue, as_of: dat
                   create_only=current is None, message=f"imported from {path}")
         outcomes.append(ImportOutcome(path, report, "updated" if current else "created"))
     return outcomes
+
+
+# The author of the example projects' revisions: a project is an example while its
+# current revision is the one the loader stored (an edited example has been adopted).
+EXAMPLES_AUTHOR = "registry (example roadmap)"
+# The examples are written to be valid as of this date (see examples/README.md); the
+# loader judges them then, so a first start in a later year still shows the roadmap
+# (its pages report what has lapsed since).
+EXAMPLES_AS_OF = datetime.date(2026, 11, 26)
+
+
+def examples_dir() -> Path:
+    """Return the folder of the shipped example roadmap."""
+    from registry.paths import data_root
+
+    return data_root() / "examples"
+
+
+def load_examples(store: Store, catalogue: Catalogue) -> list[ImportOutcome]:
+    """Store the example roadmap's sheets, marked as examples by their author."""
+    folder = examples_dir()
+    if not folder.is_dir():
+        return []
+    return import_projects(folder, store, catalogue, EXAMPLES_AS_OF, EXAMPLES_AUTHOR)
+
+
+def is_example(project: Any) -> bool:
+    """Return True for a project (stored record or roadmap project) loaded as an example."""
+    return bool(project.updated_by == EXAMPLES_AUTHOR)
+
+
+def remove_examples(store: Store, author: str) -> list[str]:
+    """Delete every project that is still an example, in one transaction; return their ids."""
+    return store.delete_where("project", lambda record: not is_example(record),
+                              author=author, message="example project removed")

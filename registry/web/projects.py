@@ -98,7 +98,7 @@ def put_project(project_id: str) -> Response:
     svc.roadmap.invalidate()
     return json_response({"project": stored.data, "revision": stored.revision,
                           "validation": single_report_dict(report)},
-                         201 if stored.revision == 1 else 200,
+                         201 if current is None else 200,
                          {"ETag": record_etag(stored),
                           "Location": f"/api/projects/{project_id}"})
 
