@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import FileReport
 from registry.documents.reading import read_limited, unreadable
+from registry.measurements import kpi_ids
 from registry.storage.store import Store, digest
 from registry.storage.tokens import Identity
 from registry.validation import linked_data, policy
@@ -63,11 +64,20 @@ def stored_findings(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: datet
     return FileReport(f"projects/{sheet.get('id')}", findings)
 
 
-def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date
-                 ) -> dict[str, Any]:
-    """Return a project with its current validation and compliance."""
+def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date,
+                 measured: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Return a project with its current validation, compliance and KPI measurements.
+
+    `measured` are the reported values ({kpi, date, value, ...}); only those of the
+    KPIs the sheet lists now are shown, oldest first.
+    """
     report = stored_findings(project.sheet, catalogue, as_of)
+    by_kpi: dict[str, list[dict[str, Any]]] = {kid: [] for kid in kpi_ids(project.sheet)}
+    for m in measured:
+        if m["kpi"] in by_kpi:
+            by_kpi[m["kpi"]].append({k: v for k, v in m.items() if k != "kpi"})
     return {
+        "measurements": by_kpi,
         "project": project.sheet,
         "revision": project.revision,
         "updated_at": project.updated_at.isoformat(),

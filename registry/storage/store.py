@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.storage.tables import audit_events, catalogue_state, records, revisions
+from registry.storage.trouble import Timeouts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CATALOGUE_KINDS = tuple(KINDS)
@@ -104,8 +105,15 @@ def default_url(instance_path: str | Path) -> str:
     return f"sqlite:///{Path(instance_path) / 'registry.sqlite'}"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    Every wait on the database is bounded by `timeouts`: SQLite's busy timeout,
+    PostgreSQL's lock_timeout, statement_timeout and connect_timeout, and the time a
+    request waits for a pooled connection.
+    """
+    timeouts = timeouts or Timeouts()
+    busy_ms = max(1, int(timeouts.busy * 1000))
     if url.startswith("sqlite"):
         # Each thread and process opens its own connection: SQLite connections are cheap
         # and WAL lets readers run beside the one writer.
@@ -120,7 +128,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -140,16 +148,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # what a cold roadmap snapshot of thousands of projects mostly spends its time on.
         set_json_loads(orjson.loads)
         set_json_dumps(lambda obj: orjson.dumps(obj).decode())
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
-                         json_deserializer=orjson.loads, **kwargs)
+    postgresql = url.startswith("postgresql")
+    if postgresql:
+        kwargs["connect_args"] = {"connect_timeout": max(1, round(timeouts.connect)),
+                                  **kwargs.get("connect_args", {})}
+    kwargs.setdefault("pool_timeout", timeouts.connect)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+                           json_deserializer=orjson.loads, **kwargs)
+    if postgresql:
+        statement_ms = max(1, int(timeouts.statement * 1000))
+
+        @event.listens_for(engine, "connect")
+        def _limits(dbapi_connection: Any, _record: Any) -> None:
+            # Session settings, outside any transaction (a rollback would undo them);
+            # not connection options, which would replace the URL's own `options`.
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {busy_ms}")
+                cursor.execute(f"SET statement_timeout = {statement_ms}")
+            dbapi_connection.autocommit = autocommit
+
+    return engine
 
 
 class Store:
     """Records, their revisions and the audit trail in one SQL database."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None,
+                 timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = engine or make_engine(url, self.timeouts)
 
     # -- schema -----------------------------------------------------------------
 
@@ -195,6 +225,22 @@ class Store:
                        if head else set())
             return [rev.revision for rev in reversed(list(script.walk_revisions()))
                     if rev.revision not in applied]
+
+    def integrity_problems(self, limit: int = 5) -> list[str]:
+        """Return what SQLite's quick check finds wrong with the file (PostgreSQL: none).
+
+        A damaged page would otherwise surface as a failure of whichever request
+        happens to read it; the registry refuses to start on such a file instead.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return []
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.exec_driver_sql(f"PRAGMA quick_check({int(limit)})").all()
+        except Exception as exc:  # noqa: BLE001 - a file SQLite cannot even read is damaged
+            return [str(getattr(exc, "orig", exc))]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Connection]:
