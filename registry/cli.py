@@ -13,7 +13,6 @@ import click
 import orjson
 
 from registry import config as settings_module
-from registry.documents.findings import Finding
 
 FORMATS = ("text", "json")
 
@@ -482,65 +481,71 @@ def components() -> None:
               help="Id of the component (default: made from the name).")
 @click.option("--owner", metavar="ORGANISATION",
               help="Owner organisation (a concept id of the organisations vocabulary); "
-                   "default: the one whose label is legal.repoOwner.")
+                   "default: the one named by organisation.name or legal.repoOwner.")
+@click.option("--update", is_flag=True,
+              help="Allow changing an existing component (only one imported from the same "
+                   "publiccode.yml url, unless --force); what the file lacks is kept.")
+@click.option("--force", is_flag=True,
+              help="With --update: change the component even if it was curated by hand or "
+                   "imported from another url.")
 @click.option("--author", default="registry components import-publiccode",
               show_default=True, help="Name recorded as the author of the revision.")
-@click.option("--dry-run", is_flag=True, help="Map and report; store nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check, map and show the field-by-field difference; store nothing.")
 def components_import_publiccode(file: Path, record_id: str | None, owner: str | None,
-                                 author: str, dry_run: bool) -> None:
-    """Map the publiccode.yml FILE to a component and store it as a new revision.
+                                 update: bool, force: bool, author: str,
+                                 dry_run: bool) -> None:
+    """Check the publiccode.yml FILE against its standard, map it to a component, store it.
 
-    Prints what was mapped from which field and every field that could not be mapped
-    (capabilities and standards usually need a curator). The record is checked against
-    the component schema and the catalogue before it is stored.
+    The file is checked first against the version of the standard it declares (required
+    keys, types, enumerations, SPDX licence, URLs, e-mails, language tags, dates, unknown
+    keys), each problem a FILE:LINE:COLUMN finding. Then it prints what was mapped from
+    which field and every field that could not be mapped. Creating a component needs no
+    flag; an existing one is changed only with --update (see --force), keeping what the
+    file does not carry.
 
-    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 the file could
-    not be mapped to a valid component, 2 bad usage.
+    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 refused (the file,
+    the component, or the replacement of an existing one), 2 bad usage.
     """
-    from registry.catalogue.files import check_change
-    from registry.catalogue.publiccode import map_publiccode, read_publiccode
-    from registry.storage.store import NotFound, digest
+    from registry.catalogue.publiccode_import import import_publiccode
+    from registry.catalogue.publiccode_standard import NOT_CHECKED
     from registry.validation.report import text_line
 
+    if force and not update:
+        raise click.UsageError("--force only makes sense with --update")
     services = _services()
     catalogue = services.snapshots.get()
     if owner is not None and owner not in catalogue.concepts.get("organisations", {}):
         raise click.BadParameter(f"unknown organisation {owner!r}; see "
                                  "/vocabularies/organisations", param_hint="--owner")
-    mapping = map_publiccode(read_publiccode(file.read_bytes(),
-                                             services.settings["IMPORT_MAX_BYTES"]),
-                             catalogue, record_id=record_id, owner=owner)
+    max_bytes = services.settings["IMPORT_MAX_BYTES"]
+    if file.stat().st_size > max_bytes:
+        click.echo(f"{file}:0:0: error parse.too-large / the file is larger than the limit of "
+                   f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
+        sys.exit(1)
+    outcome = import_publiccode(file.read_bytes(), store=services.store, catalogue=catalogue,
+                                record_id=record_id, owner=owner, update=update, force=force,
+                                dry_run=dry_run, author=author, file_name=file.name,
+                                max_bytes=max_bytes)
+    mapping = outcome.mapping
     for target, source in mapping.mapped:
         click.echo(f"mapped      {target} <- {source}")
     for what in mapping.not_mapped:
         click.echo(f"not mapped  {what}")
-    findings = list(mapping.findings)
-    if mapping.record is not None:
-        findings += [Finding("error", "schema", e.path, e.message)
-                     for e in check_change("component", mapping.record, catalogue)]
-    for item in findings:
+    for item in sorted(mapping.findings, key=lambda f: f.sort_key()):
         click.echo(text_line(str(file), item))
-    if mapping.record is None or any(f.severity == "error" for f in findings):
-        click.echo("the component was not stored", err=True)
+    click.echo(f"note: {NOT_CHECKED}")
+    if outcome.record is not None and (dry_run or outcome.action == "refused"):
+        for line in outcome.changes:
+            click.echo(f"change      {line}")
+    name = outcome.record["id"] if outcome.record else "?"
+    if outcome.action == "refused":
+        click.echo(f"component {name}: not stored: {outcome.reason}", err=True)
         sys.exit(1)
-    record = mapping.record
-    if dry_run:
-        sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
-        return
-    try:
-        current = services.store.get("component", record["id"])
-    except NotFound:
-        current = None
-    if current is not None and current.digest == digest(record):
-        click.echo(f"component {record['id']}: unchanged", err=True)
-        return
-    stored = services.store.put("component", record["id"], record, author=author,
-                                if_match=current.revision if current else None,
-                                create_only=current is None,
-                                message=f"imported from {file.name} (publiccode.yml)")
-    services.snapshots.invalidate()
-    click.echo(f"component {record['id']}: {'updated' if current else 'created'} "
-               f"(revision {stored.revision})", err=True)
+    if outcome.action != "checked":
+        services.snapshots.invalidate()
+    click.echo(f"component {name}: {outcome.action}"
+               + (f" (revision {outcome.revision})" if outcome.revision else ""), err=True)
 
 
 @main.command()
