@@ -507,7 +507,7 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
     Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 refused (the file,
     the component, or the replacement of an existing one), 2 bad usage.
     """
-    from registry.catalogue.publiccode_import import import_publiccode
+    from registry.catalogue.publiccode_import import ImportOptions, import_publiccode
     from registry.catalogue.publiccode_standard import NOT_CHECKED
     from registry.validation.report import text_line
 
@@ -523,10 +523,11 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
         click.echo(f"{file}:0:0: error parse.too-large / the file is larger than the limit of "
                    f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
         sys.exit(1)
-    outcome = import_publiccode(file.read_bytes(), store=services.store, catalogue=catalogue,
-                                record_id=record_id, owner=owner, update=update, force=force,
-                                dry_run=dry_run, author=author, file_name=file.name,
-                                max_bytes=max_bytes)
+    options = ImportOptions(record_id=record_id, owner=owner, update=update, force=force,
+                            dry_run=dry_run, author=author, file_name=file.name,
+                            max_bytes=max_bytes)
+    outcome = import_publiccode(file.read_bytes(), options, store=services.store,
+                                catalogue=catalogue)
     mapping = outcome.mapping
     for target, source in mapping.mapped:
         click.echo(f"mapped      {target} <- {source}")
