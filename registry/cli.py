@@ -661,7 +661,7 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
     Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 refused (the file,
     the component, or the replacement of an existing one), 2 bad usage.
     """
-    from registry.catalogue.publiccode_import import import_publiccode
+    from registry.catalogue.publiccode_import import ImportOptions, import_publiccode
     from registry.catalogue.publiccode_standard import NOT_CHECKED
     from registry.validation.report import text_line
 
@@ -677,10 +677,11 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
         click.echo(f"{file}:0:0: error parse.too-large / the file is larger than the limit of "
                    f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
         sys.exit(1)
-    outcome = import_publiccode(file.read_bytes(), store=services.store, catalogue=catalogue,
-                                record_id=record_id, owner=owner, update=update, force=force,
-                                dry_run=dry_run, author=author, file_name=file.name,
-                                max_bytes=max_bytes)
+    options = ImportOptions(record_id=record_id, owner=owner, update=update, force=force,
+                            dry_run=dry_run, author=author, file_name=file.name,
+                            max_bytes=max_bytes)
+    outcome = import_publiccode(file.read_bytes(), options, store=services.store,
+                                catalogue=catalogue)
     mapping = outcome.mapping
     for target, source in mapping.mapped:
         click.echo(f"mapped      {target} <- {source}")
@@ -692,13 +693,13 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
     if outcome.record is not None and (dry_run or outcome.action == "refused"):
         for line in outcome.changes:
             click.echo(f"change      {line}")
-    name = outcome.record["id"] if outcome.record else "?"
+    name = f"component {outcome.record['id']}" if outcome.record else str(file)
     if outcome.action == "refused":
-        click.echo(f"component {name}: not stored: {outcome.reason}", err=True)
+        click.echo(f"{name}: not stored: {outcome.reason}", err=True)
         sys.exit(1)
     if outcome.action != "checked":
         services.snapshots.invalidate()
-    click.echo(f"component {name}: {outcome.action}"
+    click.echo(f"{name}: {outcome.action}"
                + (f" (revision {outcome.revision})" if outcome.revision else ""), err=True)
 
 
