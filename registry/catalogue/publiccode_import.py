@@ -136,7 +136,9 @@ def import_publiccode(data: bytes, options: ImportOptions, *, store: Any,
                              owner=options.owner,
                              stored_owner=current.data.get("owner") if current else None)
     if mapping.record is None:
-        return PubliccodeOutcome(mapping, "refused", "the file could not be mapped")
+        return PubliccodeOutcome(mapping, "refused", "the file could not be mapped" if
+                                 mapping.mapped else "the file does not follow the "
+                                 "publiccode.yml standard (see the findings)")
     record = mapping.record if current is None else merge(mapping.record, current.data,
                                                           mapping.languages)
     for error in check_change("component", record, catalogue):

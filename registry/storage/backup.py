@@ -188,9 +188,9 @@ def _write(store: Store, partial: Path, progress: Progress | None) -> dict[str, 
                     if progress and rows % BATCH == 0:
                         progress(done + rows, total)
             done += rows
-            entries.append({"name": table.name, "member": member, "rows": rows,
+            entries.append({"name": str(table.name), "member": member, "rows": rows,
                             "bytes": size, "sha256": digest.hexdigest(),
-                            "columns": [{"name": c.name, "type": str(c.type)}
+                            "columns": [{"name": str(c.name), "type": str(c.type)}
                                         for c in table.columns]})
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION,

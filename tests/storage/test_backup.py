@@ -67,6 +67,13 @@ def fill(app) -> dict[str, str]:
                             headers={**office, "If-Match": current.headers["ETag"],
                                      "X-Change-Message": f"edit {n}"})
         assert answer.status_code == 200, answer.get_json()
+    # KPI measurements: a value and its replacement (two rows of kpi_measurements).
+    url = "/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30"
+    created = client.put(url, json={"value": 7, "note": "first batch"}, headers=office)
+    assert created.status_code == 201, created.get_json()
+    replaced = client.put(url, json={"value": 8},
+                          headers={**office, "If-Match": created.headers["ETag"]})
+    assert replaced.status_code == 200, replaced.get_json()
     # A curated standard.
     current = client.get("/api/standards/gtfs")
     standard = {**current.get_json()["standard"], "status": "mandatory",
@@ -98,6 +105,7 @@ def answers(app, secrets: dict[str, str]) -> dict[str, object]:
         read(f"/api/projects/{item['id']}?as_of={AS_OF}")
         read(f"/api/projects/{item['id']}/revisions")
     read("/api/audit?limit=1000", Authorization=f"Bearer {secrets['office']}")
+    read("/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30")
     store = app.extensions["registry"].store
     out["deleted history"] = store.revisions("project", "ev-charging-map")
     return out
