@@ -34,9 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         validate,
     )
     from registry.web.dashboard import bp as dashboard_bp
+    from registry.web.feeds import bp as feeds_bp
     from registry.web.measurements import bp as measurements_bp
     from registry.web.reuse import bp as reuse_bp
     from registry.web.roadmap_pages import bp as roadmap_bp
+    from registry.web.statements import bp as statements_bp
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -83,6 +85,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(reuse_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(statements_bp)
+    app.register_blueprint(feeds_bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
     from registry.body_limit import BodyLimit
 

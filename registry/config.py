@@ -92,6 +92,28 @@ SETTINGS: tuple[Setting, ...] = (
             "Name of the publisher in the DCAT-AP description (/dcat.ttl)."),
     Setting("DCAT_LICENCE", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
             "Licence of the published data: an IRI of the EU licence authority table."),
+    # Who runs this registry, as the legal notice, privacy notice and accessibility
+    # statement name them: a deployment sets its own.
+    Setting("OPERATOR_NAME", "Smart City Office, Brussels-Capital Region",
+            "Public body that runs the registry (legal notice, privacy notice, "
+            "accessibility statement)."),
+    Setting("OPERATOR_ADDRESS", "",
+            "Postal address of the operator, shown in the legal notice (empty: not shown)."),
+    Setting("OPERATOR_ID", "",
+            "Enterprise number of the operator (BCE/KBO), shown in the legal notice "
+            "(empty: not shown)."),
+    Setting("CONTACT_EMAIL", "smartcity@example.brussels",
+            "General contact address of the registry (legal notice, footer pages)."),
+    Setting("ACCESSIBILITY_EMAIL", "accessibility@example.brussels",
+            "Where visitors report accessibility problems or ask for content in another "
+            "form (accessibility statement)."),
+    Setting("PRIVACY_EMAIL", "dpo@example.brussels",
+            "Contact of the data protection officer (privacy notice)."),
+    Setting("ACCESSIBILITY_REVIEWED", "2026-12-06",
+            "Date (YYYY-MM-DD) the accessibility statement was prepared or last reviewed."),
+    Setting("ACCESSIBILITY_ENFORCEMENT_URL", "https://www.ombudsman.brussels",
+            "Body to turn to when an accessibility request gets no satisfactory answer "
+            "(enforcement procedure of Directive (EU) 2016/2102)."),
 )
 
 def _reuse_settings() -> tuple[Setting, ...]:
