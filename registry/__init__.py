@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         validate,
     )
     from registry.web.dashboard import bp as dashboard_bp
+    from registry.web.feeds import bp as feeds_bp
     from registry.web.measurements import bp as measurements_bp
     from registry.web.reuse import bp as reuse_bp
     from registry.web.roadmap_pages import bp as roadmap_bp
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reuse_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(statements_bp)
+    app.register_blueprint(feeds_bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
     if settings["RESPONSE_CACHE_MB"] > 0:
         from registry.response_cache import ResponseCache

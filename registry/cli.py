@@ -12,8 +12,6 @@ from typing import Any
 import click
 import orjson
 
-from registry.documents.findings import Finding
-
 FORMATS = ("text", "json")
 
 
@@ -283,6 +281,58 @@ def validate(paths: tuple[str, ...], fmt: str, as_of: Any, catalogue_dir: Path |
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
+@main.command("lint")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="text: one line per finding and a summary; json: "
+              "the report as JSON.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Judge reviews due as of this date (default: today).")
+@click.option("--catalogue", "catalogue_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Lint the YAML catalogue of this folder instead of the store.")
+@click.option("--shipped", is_flag=True,
+              help="Lint the catalogue shipped with this registry instead of the store.")
+def lint_cmd(fmt: str, as_of: Any, catalogue_dir: Path | None, shipped: bool) -> None:
+    """Check the catalogue itself: reviews due, contradictions, dead links.
+
+    Lists records not reviewed for 12 months, descriptions that contradict the status
+    (a candidate described as recommended or mandatory), mandatory standards whose
+    principle or legal basis requires a standard that is not mandatory, and links to
+    records that do not exist:
+
+        registry lint --shipped
+        registry lint --format json --as-of 2027-12-01
+
+    Exit codes: 0 no contradiction (reviews due allowed), 1 at least one contradiction
+    or dead link, 2 bad usage (unreadable catalogue).
+    """
+    import datetime
+
+    from registry.catalogue.files import CatalogueLoadError, load_catalogue, shipped_root
+    from registry.catalogue.lint import lint, render_text
+
+    date = as_of.date() if as_of else datetime.date.today()
+    if shipped and catalogue_dir is None:
+        catalogue_dir = shipped_root()
+    if catalogue_dir is not None:
+        try:
+            catalogue: Any = load_catalogue(catalogue_dir, check_links=False)
+        except CatalogueLoadError as exc:
+            for error in exc.errors[:20]:
+                click.echo(str(error), err=True)
+            raise click.UsageError(f"the catalogue in {catalogue_dir} cannot be read "
+                                   f"({len(exc.errors)} problem(s))") from None
+    else:
+        catalogue = _services().snapshots.get()
+    report = lint(catalogue, date)
+    if fmt == "json":
+        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for line in render_text(report):
+            click.echo(line)
+    sys.exit(report.exit_code)
+
+
 @main.group()
 def db() -> None:
     """Manage the database schema."""
@@ -296,9 +346,111 @@ def upgrade() -> None:
     settings = _settings().load()
     services = Services.from_settings(settings, _settings().instance_path(settings))
     click.get_current_context().call_on_close(services.store.engine.dispose)
-    pending = services.store.pending_migrations()
-    services.store.migrate()
+    from registry.storage.store import SchemaTooNew
+
+    try:
+        pending = services.store.pending_migrations()
+        services.store.migrate()
+    except SchemaTooNew as exc:
+        raise click.ClickException(f"{exc}. Nothing was changed.") from None
     click.echo(f"applied {len(pending)} migration(s)" if pending else "already up to date")
+
+
+def _bare_store() -> Any:
+    """Open the store without migrating or importing anything (backup and restore)."""
+    from registry.services import Services
+
+    settings = _settings().load()
+    services = Services.from_settings(settings, _settings().instance_path(settings))
+    click.get_current_context().call_on_close(services.store.engine.dispose)
+    return services.store
+
+
+class _Bar:
+    """A progress bar on standard error, shown for long work on a terminal only."""
+
+    def __init__(self, label: str) -> None:
+        self.bar = click.progressbar(length=1, label=label, file=sys.stderr,
+                                     hidden=not sys.stderr.isatty())
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.length = max(total, 1)
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self) -> _Bar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+
+def _summary(manifest: dict[str, Any]) -> str:
+    return ", ".join(f"{t['name']} {t['rows']:,}" for t in manifest["tables"])
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_cmd(file: Path, force: bool) -> None:
+    """Write a consistent snapshot of everything stored to FILE (e.g. registry.backup.tar.gz).
+
+    Records with every revision, the audit trail, token hashes, the catalogue state and
+    every other table, read in one transaction: safe while the server runs. FILE is a
+    gzip-compressed tar of JSON lines with a manifest (format version, schema revision,
+    row counts, SHA-256 of each member). `registry restore FILE` loads it into an empty
+    database of either engine.
+
+    Exit codes: 0 written, 1 the backup could not be taken (nothing is left at FILE).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from registry.storage.backup import BackupError, backup
+
+    if file.exists() and not force:
+        raise click.ClickException(f"{file} exists: give --force to replace it")
+    store = _bare_store()
+    try:
+        with _Bar("Backing up") as bar:
+            manifest = backup(store, file, progress=bar)
+    except BackupError as exc:
+        raise click.ClickException(f"no backup written: {exc}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise click.ClickException(f"no backup written: {exc}") from None
+    click.echo(f"wrote {file} ({file.stat().st_size:,} bytes, schema revision "
+               f"{manifest['schema_revision']}): {_summary(manifest)}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_cmd(file: Path) -> None:
+    """Load the backup FILE into the empty database of REGISTRY_DATABASE_URL.
+
+    The whole archive is checked first (format version, every member's SHA-256, row
+    counts); a corrupt or truncated archive, one of a newer format or schema, or a
+    database that already holds data is refused and nothing is written. Everything is
+    loaded in one transaction, sequences are moved past the restored ids, and the
+    schema is upgraded to this registry's migrations. Moving between engines is a
+    backup on one and a restore on the other.
+
+    Exit codes: 0 restored, 1 refused (nothing was written).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from registry.storage.backup import RestoreRefused, restore
+
+    store = _bare_store()
+    try:
+        with _Bar("Restoring") as bar:
+            manifest = restore(store, file, progress=bar)
+    except RestoreRefused as exc:
+        raise click.ClickException(f"{exc}; nothing was written") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise click.ClickException(f"restore failed, nothing was written: {exc}") from None
+    click.echo(f"restored {file} into {store.engine.url.render_as_string()} (taken "
+               f"{manifest['created_at']} from {manifest['engine']}): {_summary(manifest)}")
 
 
 @main.group()
@@ -488,65 +640,72 @@ def components() -> None:
               help="Id of the component (default: made from the name).")
 @click.option("--owner", metavar="ORGANISATION",
               help="Owner organisation (a concept id of the organisations vocabulary); "
-                   "default: the one whose label is legal.repoOwner.")
+                   "default: the one named by organisation.name or legal.repoOwner.")
+@click.option("--update", is_flag=True,
+              help="Allow changing an existing component (only one imported from the same "
+                   "publiccode.yml url, unless --force); what the file lacks is kept.")
+@click.option("--force", is_flag=True,
+              help="With --update: change the component even if it was curated by hand or "
+                   "imported from another url.")
 @click.option("--author", default="registry components import-publiccode",
               show_default=True, help="Name recorded as the author of the revision.")
-@click.option("--dry-run", is_flag=True, help="Map and report; store nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check, map and show the field-by-field difference; store nothing.")
 def components_import_publiccode(file: Path, record_id: str | None, owner: str | None,
-                                 author: str, dry_run: bool) -> None:
-    """Map the publiccode.yml FILE to a component and store it as a new revision.
+                                 update: bool, force: bool, author: str,
+                                 dry_run: bool) -> None:
+    """Check the publiccode.yml FILE against its standard, map it to a component, store it.
 
-    Prints what was mapped from which field and every field that could not be mapped
-    (capabilities and standards usually need a curator). The record is checked against
-    the component schema and the catalogue before it is stored.
+    The file is checked first against the version of the standard it declares (required
+    keys, types, enumerations, SPDX licence, URLs, e-mails, language tags, dates, unknown
+    keys), each problem a FILE:LINE:COLUMN finding. Then it prints what was mapped from
+    which field and every field that could not be mapped. Creating a component needs no
+    flag; an existing one is changed only with --update (see --force), keeping what the
+    file does not carry.
 
-    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 the file could
-    not be mapped to a valid component, 2 bad usage.
+    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 refused (the file,
+    the component, or the replacement of an existing one), 2 bad usage.
     """
-    from registry.catalogue.files import check_change
-    from registry.catalogue.publiccode import map_publiccode, read_publiccode
-    from registry.storage.store import NotFound, digest
+    from registry.catalogue.publiccode_import import ImportOptions, import_publiccode
+    from registry.catalogue.publiccode_standard import NOT_CHECKED
     from registry.validation.report import text_line
 
+    if force and not update:
+        raise click.UsageError("--force only makes sense with --update")
     services = _services()
     catalogue = services.snapshots.get()
     if owner is not None and owner not in catalogue.concepts.get("organisations", {}):
         raise click.BadParameter(f"unknown organisation {owner!r}; see "
                                  "/vocabularies/organisations", param_hint="--owner")
-    mapping = map_publiccode(read_publiccode(file.read_bytes(),
-                                             services.settings["IMPORT_MAX_BYTES"]),
-                             catalogue, record_id=record_id, owner=owner)
+    max_bytes = services.settings["IMPORT_MAX_BYTES"]
+    if file.stat().st_size > max_bytes:
+        click.echo(f"{file}:0:0: error parse.too-large / the file is larger than the limit of "
+                   f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
+        sys.exit(1)
+    options = ImportOptions(record_id=record_id, owner=owner, update=update, force=force,
+                            dry_run=dry_run, author=author, file_name=file.name,
+                            max_bytes=max_bytes)
+    outcome = import_publiccode(file.read_bytes(), options, store=services.store,
+                                catalogue=catalogue)
+    mapping = outcome.mapping
     for target, source in mapping.mapped:
         click.echo(f"mapped      {target} <- {source}")
     for what in mapping.not_mapped:
         click.echo(f"not mapped  {what}")
-    findings = list(mapping.findings)
-    if mapping.record is not None:
-        findings += [Finding("error", "schema", e.path, e.message)
-                     for e in check_change("component", mapping.record, catalogue)]
-    for item in findings:
+    for item in sorted(mapping.findings, key=lambda f: f.sort_key()):
         click.echo(text_line(str(file), item))
-    if mapping.record is None or any(f.severity == "error" for f in findings):
-        click.echo("the component was not stored", err=True)
+    click.echo(f"note: {NOT_CHECKED}")
+    if outcome.record is not None and (dry_run or outcome.action == "refused"):
+        for line in outcome.changes:
+            click.echo(f"change      {line}")
+    name = f"component {outcome.record['id']}" if outcome.record else str(file)
+    if outcome.action == "refused":
+        click.echo(f"{name}: not stored: {outcome.reason}", err=True)
         sys.exit(1)
-    record = mapping.record
-    if dry_run:
-        sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
-        return
-    try:
-        current = services.store.get("component", record["id"])
-    except NotFound:
-        current = None
-    if current is not None and current.digest == digest(record):
-        click.echo(f"component {record['id']}: unchanged", err=True)
-        return
-    stored = services.store.put("component", record["id"], record, author=author,
-                                if_match=current.revision if current else None,
-                                create_only=current is None,
-                                message=f"imported from {file.name} (publiccode.yml)")
-    services.snapshots.invalidate()
-    click.echo(f"component {record['id']}: {'updated' if current else 'created'} "
-               f"(revision {stored.revision})", err=True)
+    if outcome.action != "checked":
+        services.snapshots.invalidate()
+    click.echo(f"{name}: {outcome.action}"
+               + (f" (revision {outcome.revision})" if outcome.revision else ""), err=True)
 
 
 @main.command()

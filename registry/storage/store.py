@@ -31,6 +31,10 @@ CATALOGUE_STATE = 1
 ROADMAP_STATE = 2
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer registry: this code does not know its schema."""
+
+
 class NotFound(Exception):
     """No record of that kind and id."""
 
@@ -185,13 +189,40 @@ class Store:
         config.attributes["connection"] = connection
         return config
 
+    def script(self) -> ScriptDirectory:
+        """Return the migrations this code knows (the Alembic script directory)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(config)
+
+    def schema_revision(self, connection: Connection | None = None) -> str | None:
+        """Return the database's migration revision (None for a database without one).
+
+        Raises SchemaTooNew when a newer registry migrated it: this code must not touch
+        a schema it does not know.
+        """
+        if connection is None:
+            with self.engine.connect() as own:
+                return self.schema_revision(own)
+        heads = MigrationContext.configure(connection).get_current_heads()
+        script = self.script()
+        for head in heads:
+            try:
+                script.get_revision(head)
+            except Exception:  # alembic raises several kinds for an unknown revision
+                raise SchemaTooNew(
+                    f"the database is at schema revision {head}, which this registry "
+                    f"(migrations up to {script.get_current_head()}) does not know: it was "
+                    "upgraded by a newer registry; run that version (or newer)") from None
+        return heads[0] if heads else None
+
     def pending_migrations(self) -> list[str]:
         """Return the migrations not yet applied to the database, oldest first."""
         with self.engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
-            script = ScriptDirectory.from_config(self._alembic(connection))
-            applied = {rev.revision for head in heads
-                       for rev in script.iterate_revisions(head, "base")}
+            head = self.schema_revision(connection)
+            script = self.script()
+            applied = ({rev.revision for rev in script.iterate_revisions(head, "base")}
+                       if head else set())
             return [rev.revision for rev in reversed(list(script.walk_revisions()))
                     if rev.revision not in applied]
 
@@ -218,14 +249,29 @@ class Store:
                 connection.begin():
             yield connection
 
-    def migrate(self) -> None:
-        """Apply every pending migration; concurrent callers (workers starting) take turns."""
+    def migrate(self, target: str = "head") -> None:
+        """Apply every pending migration; concurrent callers (workers starting) take turns.
+
+        Raises SchemaTooNew, changing nothing, on a database migrated by a newer registry.
+        """
         with self._migration_lock(), self.writing() as connection:
-            if connection.dialect.name == "postgresql":
-                # Held until the transaction ends: the second worker then finds the
-                # schema current instead of racing to create the same tables.
-                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
-            command.upgrade(self._alembic(connection), "head")
+            self.migrate_in(connection, target)
+
+    def migrate_in(self, connection: Connection, target: str = "head") -> None:
+        """Migrate up (or down) to `target` inside the caller's write transaction."""
+        if connection.dialect.name == "postgresql":
+            # Held until the transaction ends: the second worker then finds the
+            # schema current instead of racing to create the same tables.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
+        current = self.schema_revision(connection)
+        script = self.script()
+        wanted = script.get_revision(target)
+        below = {r.revision for r in script.iterate_revisions(wanted.revision, "base")} \
+            if wanted is not None else set()
+        if current is None or wanted is None or current in below:
+            command.upgrade(self._alembic(connection), target)
+        else:  # the database is past the target (a restore into a newer empty schema)
+            command.downgrade(self._alembic(connection), target)
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -330,7 +376,8 @@ class Store:
                 by_kind[kind].append(data)
         return Catalogue(standards=by_kind["standard"], principles=by_kind["principle"],
                          components=by_kind["component"],
-                         vocabularies=by_kind["vocabulary"], version=str(version))
+                         vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
+                         version=str(version))
 
     def export(self, kinds: Iterable[str] = CATALOGUE_KINDS) -> dict[str, list[dict[str, Any]]]:
         """Return the current data of every record of these kinds, by kind."""

@@ -8,6 +8,7 @@ Contacts and dates come from the settings, so a deployment states its own.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from babel.dates import format_date
 from flask import Blueprint, Response, current_app, request
@@ -20,7 +21,7 @@ bp = Blueprint("statements", __name__)
 STATEMENTS = {"accessibility": "/accessibility", "legal": "/legal-notice", "privacy": "/privacy"}
 
 
-def _settings_context() -> dict[str, object]:
+def _settings_context() -> dict[str, Any]:
     settings = current_app.config["REGISTRY"]
     lang = current_lang()
     try:
