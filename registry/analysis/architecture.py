@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from registry.analysis.charts import FONT, FONT_FAMILY, INK, OUTLINE, PAD, _num, _short, _x
+from registry.analysis.charts import FONT, FONT_FAMILY, INK, OUTLINE, PAD, coord, esc, shorten
 from registry.catalogue.query import LAYERS
 from registry.catalogue.snapshot import Catalogue, localized
 
@@ -125,17 +125,17 @@ def architecture_svg(groups: Mapping[str, list[CapabilityBlock]], *, title: str,
         body.append(f'<rect x="{x}" y="{y}" width="{CHIP_H}" height="{CHIP_H}" '
                     f'fill="{fill}" stroke="{OUTLINE}"/><text x="{x + 9}" y="{y + 13}" '
                     f'text-anchor="middle" font-weight="700" fill="#000000">{letter}</text>'
-                    f'<text x="{x + CHIP_H + 6}" y="{y + 13}" fill="{INK}">{_x(label)}</text>')
+                    f'<text x="{x + CHIP_H + 6}" y="{y + 13}" fill="{INK}">{esc(label)}</text>')
         x += CHIP_H + 24 + math.ceil(len(label) * 7.5)
     comp_label = words.get("component", "component")
-    body.append(f'<text x="{x}" y="{y + 13}" fill="{INK}">\u2699 = {_x(comp_label)}</text>')
+    body.append(f'<text x="{x}" y="{y + 13}" fill="{INK}">\u2699 = {esc(comp_label)}</text>')
     body.append("</g>")
     y += CHIP_H + 16
     for layer in LAYERS:
         blocks = groups.get(layer, [])
-        body.append(f'<g class="layer" data-layer="{_x(layer)}">')
+        body.append(f'<g class="layer" data-layer="{esc(layer)}">')
         body.append(f'<text x="{PAD}" y="{y + 16}" font-size="15" font-weight="700" '
-                    f'fill="{INK}">{_x(layer_labels.get(layer, layer))} '
+                    f'fill="{INK}">{esc(layer_labels.get(layer, layer))} '
                     f"({len(blocks)})</text>")
         band_top = y + 24
         row_y = band_top
@@ -156,7 +156,7 @@ def architecture_svg(groups: Mapping[str, list[CapabilityBlock]], *, title: str,
                 body.append(part)
             if not row:
                 body.append(f'<text x="{PAD}" y="{row_y + 14}" fill="{INK}">'
-                            f'{_x(words.get("none", "none"))}</text>')
+                            f'{esc(words.get("none", "none"))}</text>')
             row_y += row_h + GAP
         body.append("</g>")
         y = row_y + 8
@@ -164,14 +164,14 @@ def architecture_svg(groups: Mapping[str, list[CapabilityBlock]], *, title: str,
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     head = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" aria-labelledby="{_x(title_id)} {_x(desc_id)}" '
-        f'class="chart architecture-map" font-family="{_x(FONT_FAMILY)}" '
+        f'viewBox="0 0 {width} {height}" aria-labelledby="{esc(title_id)} {esc(desc_id)}" '
+        f'class="chart architecture-map" font-family="{esc(FONT_FAMILY)}" '
         f'font-size="{FONT}">',
-        f'<title id="{_x(title_id)}">{_x(title)}</title>',
-        f'<desc id="{_x(desc_id)}">{_x(description)}</desc>',
+        f'<title id="{esc(title_id)}">{esc(title)}</title>',
+        f'<desc id="{esc(desc_id)}">{esc(description)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
         f'<text x="{PAD}" y="{PAD + 16}" font-size="16" font-weight="700" fill="{INK}" '
-        f'aria-hidden="true">{_x(title)}</text>',
+        f'aria-hidden="true">{esc(title)}</text>',
     ]
     return "\n".join([*head, *body, "</svg>"])
 
@@ -180,16 +180,16 @@ def _block(block: CapabilityBlock, bx: int, by: int, inner: int,
            domain_labels: Mapping[str, str], words: Mapping[str, str],
            status_labels: Mapping[str, str], suffix: str) -> tuple[str, int]:
     """Return the SVG of one capability block (without its frame) and its height."""
-    out = [f'<g class="capability" data-capability="{_x(block.id)}">']
+    out = [f'<g class="capability" data-capability="{esc(block.id)}">']
     href = f"/vocabularies/capabilities/{block.id}{suffix}"
-    out.append(f'<a href="{_x(href)}"><text x="{bx + 8}" y="{by + 18}" font-weight="700" '
+    out.append(f'<a href="{esc(href)}"><text x="{bx + 8}" y="{by + 18}" font-weight="700" '
                f'font-size="13" fill="#0A4B9C" text-decoration="underline">'
-               f"{_x(_short(block.label, 38))}</text></a>")
+               f"{esc(shorten(block.label, 38))}</text></a>")
     y = by + 26
     if block.domains:
         text = ", ".join(domain_labels.get(d, d) for d in block.domains[:3])
         out.append(f'<text x="{bx + 8}" y="{y + 10}" font-size="11" fill="{INK}">'
-                   f"{_x(_short(words.get('domains', 'Domains') + ': ' + text, 44))}</text>")
+                   f"{esc(shorten(words.get('domains', 'Domains') + ': ' + text, 44))}</text>")
         y += 16
     chips = [(f"/standards/{sid}{suffix}", f"{STATUS_STYLE.get(status, ('', '?'))[1]} {label}")
              for sid, label, status in block.standards]
@@ -200,23 +200,23 @@ def _block(block: CapabilityBlock, bx: int, by: int, inner: int,
             status = statuses[chip_href]
             fill = STATUS_STYLE.get(status, ("#FFFFFF", "?"))[0]
             w = len(text) * CHAR + 10
-            out.append(f'<a href="{_x(chip_href)}" data-standard-status="{_x(status)}">'
-                       f"<title>{_x(text[2:])}: {_x(status_labels.get(status, status))}"
+            out.append(f'<a href="{esc(chip_href)}" data-standard-status="{esc(status)}">'
+                       f"<title>{esc(text[2:])}: {esc(status_labels.get(status, status))}"
                        f"</title>"
-                       f'<rect x="{_num(x)}" y="{y}" width="{_num(w)}" height="{CHIP_H}" '
+                       f'<rect x="{coord(x)}" y="{y}" width="{coord(w)}" height="{CHIP_H}" '
                        f'rx="3" fill="{fill}" stroke="{OUTLINE}"/>'
-                       f'<text x="{_num(x + 5)}" y="{y + 13}" font-size="11" '
-                       f'fill="#000000">{_x(text)}</text></a>')
+                       f'<text x="{coord(x + 5)}" y="{y + 13}" font-size="11" '
+                       f'fill="#000000">{esc(text)}</text></a>')
             x += w + 4
         y += CHIP_H + 4
     for cid, name in block.components:
-        out.append(f'<a href="/components/{_x(cid)}{_x(suffix)}">'
+        out.append(f'<a href="/components/{esc(cid)}{esc(suffix)}">'
                    f'<text x="{bx + 8}" y="{y + 12}" font-size="11" fill="#0A4B9C" '
-                   f'text-decoration="underline">\u2699 {_x(_short(name, 40))}</text></a>')
+                   f'text-decoration="underline">\u2699 {esc(shorten(name, 40))}</text></a>')
         y += 16
     if not block.standards and not block.components:
         out.append(f'<text x="{bx + 8}" y="{y + 12}" font-size="11" fill="{INK}">'
-                   f"{_x(words.get('empty', ''))}</text>")
+                   f"{esc(words.get('empty', ''))}</text>")
         y += 16
     out.append("</g>")
     return "".join(out), y - by + 8

@@ -1,1 +1,37 @@
-"""The web layer: blueprints for the JSON API and the HTML pages (thin over the core)."""
+"""The web layer: one module per resource, each serving its HTML pages and its JSON.
+
+`catalogue` (standards, principles, components, vocabularies: pages, reads, writes),
+`projects`, `compliance`, `roadmap` (the timeline), `dashboard` (the indicators),
+`architecture`, `reuse`, `validation` (and the schemas), `linked` (RDF, DCAT-AP,
+SPARQL) and `system` (health, the OpenAPI document, the audit trail); `openapi` builds
+the API's document. What they share is in `registry.web.shared`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Register the error handlers, the template helpers and every resource's blueprint."""
+    from registry.web import (
+        architecture,
+        catalogue,
+        compliance,
+        dashboard,
+        linked,
+        projects,
+        reuse,
+        roadmap,
+        system,
+        validation,
+    )
+    from registry.web.shared import errors, i18n, render
+
+    errors.init_app(app)
+    i18n.init_app(app)
+    render.init_app(app)
+    for module in (catalogue, projects, compliance, roadmap, dashboard, architecture, reuse,
+                   validation, system):
+        app.register_blueprint(module.bp)
+    linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL

@@ -33,8 +33,9 @@ from registry.linked_data.sparql import (
     QueryRequest,
     SparqlError,
 )
-from registry.web.errors import error_body
-from registry.web.http import cached_json, json_response
+from registry.web.shared.errors import error_body
+from registry.web.shared.http import cached_json, json_response
+from registry.web.shared.i18n import current_lang
 
 bp = Blueprint("linked", __name__)
 
@@ -292,8 +293,6 @@ def _page(status: int = 200, **context: Any) -> Response:
                            max_rows=settings["SPARQL_MAX_ROWS"], base=base,
                            formats=FORMAT_CHOICES, **context)
     response = Response(html, status=status, mimetype=HTML)
-    from registry.web.pages import current_lang
-
     response.headers["Content-Language"] = current_lang()
     return response
 

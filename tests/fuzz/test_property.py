@@ -33,7 +33,7 @@ from registry.validation.findings import ERROR, WARNING, FileReport, single_repo
 from registry.validation.parse import parse_document
 from registry.validation.pipeline import validate_bytes
 from registry.validation.structure import SCHEMA_PATH
-from registry.web.http import dumps
+from registry.web.shared.http import dumps
 from tests.validation.conftest import EXAMPLE_TEXT
 
 AS_OF = datetime.date(2026, 11, 26)

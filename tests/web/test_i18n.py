@@ -20,7 +20,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from registry.projects import import_projects
-from registry.web.i18n import TRANSLATIONS
+from registry.web.shared.i18n import TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "registry" / "web" / "templates"

@@ -14,7 +14,7 @@ import yaml
 from registry.analysis.compliance import STATES, Cell
 from registry.analysis.heatmap import OUTLINE, STYLES, heatmap_svg
 from registry.storage.tokens import create_token
-from registry.web import roadmap_pages
+from registry.web import compliance
 from tests.web.pagecheck import assert_plain_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,7 +174,7 @@ def test_the_compliance_page_summarises_and_links_the_data(web):
 
 
 def test_a_large_roadmap_is_drawn_a_page_of_projects_at_a_time(web, roadmap, monkeypatch):
-    monkeypatch.setattr(roadmap_pages, "HEATMAP_ROWS", 5)
+    monkeypatch.setattr(compliance, "HEATMAP_ROWS", 5)
     expected = api_cells(web)
     seen: set[tuple[str, str, str]] = set()
     pages = -(-len(roadmap) // 5)

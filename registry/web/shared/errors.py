@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from registry.web.http import json_response
+from registry.web.shared.http import json_response
+from registry.web.shared.i18n import current_lang
 
 CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
          406: "not-acceptable", 409: "conflict", 412: "precondition-failed",
@@ -51,8 +52,6 @@ def _answer(status: int, message: str, code: str | None = None,
     if wants_json():
         return json_response(error_body(status, message, code, detail), status, headers)
     # The message is the API's (English); the page says so with lang="en" on it.
-    from registry.web.pages import current_lang
-
     html = render_template("error.html", status=status, message=message, message_lang="en")
     response = Response(html, status=status, headers=headers or {}, mimetype="text/html")
     response.headers["Content-Language"] = current_lang()

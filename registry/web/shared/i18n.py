@@ -13,10 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
-from flask import Flask, has_request_context
+from flask import Flask, has_request_context, request
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 LANGUAGES = ("en", "fr", "nl")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}  # in their own tongue
+
+
+def current_lang() -> str:
+    """Return the page language: ?lang=, else Accept-Language, else English."""
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 @cache
@@ -42,8 +51,6 @@ def current() -> str:
     """Return the language of the current request (English outside a request)."""
     if not has_request_context():
         return "en"
-    from registry.web.pages import current_lang
-
     return current_lang()
 
 

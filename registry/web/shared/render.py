@@ -1,0 +1,100 @@
+"""HTML pages: rendering in the page language, the template helpers, the error page."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.numbers import format_decimal
+from flask import Flask, Response, abort, render_template, request
+from markupsafe import Markup
+
+from registry.analysis.compliance import STATES
+from registry.analysis.heatmap import STYLES
+from registry.catalogue.snapshot import localized
+from registry.web.shared.context import services
+from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
+from registry.web.shared.terms import language_name, layer_word, meaning, term
+
+
+def init_app(app: Flask) -> None:
+    """Register the template helpers."""
+    # Globals, not context: the macros of _macros.html, imported without context, use them.
+    app.jinja_env.globals.update(term=term, meaning=meaning, language_name=language_name)
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        lang = current_lang() if request else "en"
+
+        def t(text: Any) -> Markup:
+            """Show multilingual content in the page language, marking a fallback."""
+            value, used = localized(text, lang)
+            if used == lang or not value:
+                return Markup.escape(value)
+            marker = gettext("in %(language)s", language=language_name(used))
+            return Markup('<span lang="{}">{}</span> <small class="fallback">({})</small>'
+                          ).format(used, value, marker)
+
+        def lt(text: Any) -> str:
+            """Return multilingual content as plain text (a <title>, an attribute)."""
+            return localized(text, lang)[0]
+
+        def url_lang(code: str) -> str:
+            """Return this page's URL in another language, keeping every query argument."""
+            args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+            return request.path + "?" + urlencode([*args, ("lang", code)])
+
+        def concept_options(scheme: str) -> list[tuple[str, str]]:
+            concepts = services().snapshots.get().concepts.get(scheme, {})
+            pairs = [(c.id, localized(c.label, lang)[0]) for c in concepts.values()
+                     if not c.deprecated]
+            return sorted(pairs, key=lambda p: p[1].lower())
+
+        def number(value: Any) -> str:
+            """Return a number written the page language's way (1,800,000 / 1.800.000)."""
+            return format_decimal(value, locale=lang)
+
+        return {"lang": lang, "t": t, "lt": lt, "number": number, "langs": LANGUAGES,
+                "lang_names": LANGUAGE_NAMES, "url_lang": url_lang,
+                "concept_label": _concept_label(lang), "concept_options": concept_options,
+                "pairs": lambda values: [(v, term(v)) for v in values],
+                # the EIF layers' names, the compliance states and how they are drawn
+                "layer_word": layer_word, "state_styles": STYLES, "compliance_states": STATES}
+
+
+def _concept_label(lang: str) -> Any:
+    def label(scheme: str, concept_id: str) -> str:
+        concept = services().snapshots.get().concept(scheme, concept_id)
+        return localized(concept.label, lang)[0] if concept else concept_id
+    return label
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> Response:
+    """Render a page in the request's language."""
+    html = render_template(template, **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def error_page(status: int, message: str) -> Response:
+    """Return the HTML error page: a page's own 4xx, never the API's JSON body."""
+    # Not through render_page(): error.html reads `status`, the name of render_page()'s own parameter.
+    response = Response(render_template("error.html", status=status, message=message),
+                        status=status, mimetype="text/html")
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def page_as_of() -> datetime.date:
+    """Return the page's date: ?as_of=YYYY-MM-DD, else today; a bad date is a 400 page."""
+    raw = request.args.get("as_of")
+    if not raw:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        abort(error_page(400, gettext("as_of=%(value)s is not a date: write it as YYYY-MM-DD",
+                                      value=repr(raw))))
