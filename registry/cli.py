@@ -13,7 +13,7 @@ import click
 import orjson
 
 from registry import config as settings_module
-from registry.validation.findings import Finding
+from registry.documents.findings import Finding
 
 FORMATS = ("text", "json")
 
@@ -296,6 +296,74 @@ def projects_import(folder: Path, as_of: Any, author: str) -> None:
         sys.exit(1)
 
 
+@projects.command("remove")
+@click.option("--examples", is_flag=True,
+              help="Remove the example projects loaded on first start (those not edited "
+                   "since).")
+@click.option("--author", default="registry projects remove", show_default=True,
+              help="Name recorded as the author of the deletions.")
+def projects_remove(examples: bool, author: str) -> None:
+    """Remove the example roadmap: `registry projects remove --examples`.
+
+    Every example project whose current revision is still the loaded one is deleted in
+    one transaction; each deletion is a revision and an audit event. A project edited
+    since it was loaded has been adopted and is kept.
+    """
+    from registry.projects import remove_examples
+
+    if not examples:
+        raise click.UsageError("say what to remove: --examples")
+    services = _services(import_shipped=False)
+    removed = remove_examples(services.store, author)
+    services.roadmap.invalidate()
+    if removed:
+        click.echo(f"removed {len(removed)} example project(s): {', '.join(removed)}")
+    else:
+        click.echo("no example project to remove")
+
+
+@main.group()
+def measurements() -> None:
+    """Report the measured values of projects' KPIs."""
+
+
+@measurements.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--author", default="registry measurements import", show_default=True,
+              help="Name recorded as who reported the values.")
+def measurements_import(file: Path, author: str) -> None:
+    """Store the KPI values of a CSV FILE (columns project,kpi,date,value,note).
+
+    Every row is checked first (the project and its KPI exist, the date is not in the
+    future, the value is of the KPI's kind); a file with any problem stores nothing and
+    exits 1, naming each problem with its line. A value already reported for that
+    project, KPI and date is replaced as a new revision; an identical one is unchanged.
+    """
+    import datetime
+
+    from registry.measurements import read_csv
+    from registry.storage import measurements as stored
+
+    services = _services()
+    limit = services.settings["MAX_UPLOAD_BYTES"]
+    if file.stat().st_size > limit:
+        click.echo(f"{file}: {file.stat().st_size} bytes, over the limit of {limit} "
+                   "(REGISTRY_MAX_UPLOAD_BYTES): split the file", err=True)
+        sys.exit(1)
+    rows, problems = read_csv(file.read_bytes(), services.roadmap.get(),
+                              datetime.date.today())
+    for line, message in problems:
+        click.echo(f"{file}:{line}: {message}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s): nothing was stored", err=True)
+        sys.exit(1)
+    created, replaced, unchanged = stored.put_many(
+        services.store, ((r.project, r.kpi, r.day, r.value, r.note) for r in rows),
+        author=author, source=f"csv {file.name}")
+    click.echo(f"{len(rows)} value(s): {created} created, {replaced} replaced, "
+               f"{unchanged} unchanged")
+
+
 @main.group()
 def vocab() -> None:
     """Import published SKOS vocabularies into the catalogue."""
@@ -462,9 +530,10 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
 
     from registry.analysis.reuse import find_opportunities
     from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.documents.reading import read_limited
     from registry.services import reuse_thresholds
     from registry.validation.batch import expand_paths
-    from registry.validation.pipeline import read_limited, validate_and_load
+    from registry.validation.pipeline import validate_and_load
 
     settings = settings_module.load()
     if roadmap_dir is not None:

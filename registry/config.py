@@ -39,6 +39,10 @@ SETTINGS: tuple[Setting, ...] = (
             "run `registry db upgrade` once before starting the workers."),
     Setting("AUTO_IMPORT", True,
             "Import the shipped catalogue on start when the store holds no record."),
+    Setting("LOAD_EXAMPLES", True,
+            "With AUTO_IMPORT, also load the example roadmap (examples/) into an empty "
+            "store, marked as examples (`registry projects remove --examples` takes them "
+            "out); never in production mode."),
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024,
             "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
     Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),

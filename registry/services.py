@@ -48,6 +48,23 @@ class Services:
                 log.info("imported the shipped catalogue: %d records", result.changed)
             except Conflict:
                 log.info("another worker imported the shipped catalogue first")
+                return
+            if self.settings.get("LOAD_EXAMPLES") and not self.settings.get("PRODUCTION"):
+                self.load_examples()
+
+    def load_examples(self) -> int:
+        """Load the example roadmap (first start only); return how many were stored."""
+        from registry.projects import load_examples
+
+        try:
+            outcomes = load_examples(self.store, self.snapshots.get())
+        except Conflict:  # another worker is loading them at the same moment
+            return 0
+        self.roadmap.invalidate()
+        stored = sum(1 for o in outcomes if o.action in ("created", "updated"))
+        log.info("loaded the example roadmap: %d projects (remove them with "
+                 "`registry projects remove --examples`)", stored)
+        return stored
 
     def import_shipped(self) -> ImportResult:
         """Import the catalogue shipped in the repository."""

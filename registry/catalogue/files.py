@@ -38,8 +38,8 @@ def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
 
     All or nothing: raises CatalogueLoadError listing every problem of every file.
     """
-    from registry.validation.parse import Limits, parse_document
-    from registry.validation.pipeline import read_limited
+    from registry.documents.parse import Limits, parse_document
+    from registry.documents.reading import read_limited
 
     records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     seen: dict[tuple[str, str], Path] = {}
@@ -87,7 +87,7 @@ def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
 
 def _position(positions: Mapping[str, tuple[int, int]], pointer: str
               ) -> tuple[int | None, int | None]:
-    from registry.validation.findings import locate
+    from registry.documents.findings import locate
 
     return locate(positions, pointer)
 

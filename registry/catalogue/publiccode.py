@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.findings import ERROR, WARNING, Finding, locate
-from registry.validation.parse import Limits, ParseResult, parse_document
+from registry.documents.findings import ERROR, WARNING, Finding, locate
+from registry.documents.parse import Limits, ParseResult, parse_document
 
 LANGS = ("en", "fr", "nl")
 STATUS = {"stable": "active", "beta": "pilot", "development": "pilot", "concept": "pilot",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.validation.findings import ERROR, WARNING, Finding
+from registry.documents.findings import ERROR, WARNING, Finding
 
 FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples")
 SUFFIXES = {".ttl": "turtle", ".turtle": "turtle", ".rdf": "rdfxml", ".xml": "rdfxml",
@@ -94,6 +94,54 @@ def locate(text: str, iri: str) -> tuple[int | None, int | None]:
         if found:
             return position(text, found.start())
     return None, None
+
+
+_PREFIX = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+
+
+def _spellings(text: str, iri: str) -> list[re.Pattern[str]]:
+    """Return the ways an IRI can be written in the file: in full, or with a declared prefix."""
+    out = [re.compile(re.escape(f"<{iri}>")), re.compile(re.escape(f'"{iri}"'))]
+    for prefix, namespace in _PREFIX.findall(text[:200_000]):
+        if namespace and iri.startswith(namespace):
+            local = iri[len(namespace):]
+            if re.fullmatch(r"[\w.-]*", local) and not local.endswith("."):
+                out.append(re.compile(r"(?<![\w.:/#-])" + re.escape(f"{prefix}:{local}")
+                                      + r"(?![\w:-])"))
+    return out
+
+
+def _starts_statement(text: str, index: int) -> bool:
+    """Return True when what is written at `index` is a subject (or an `rdf:about`/`@id`)."""
+    i = index - 1
+    while True:
+        while i >= 0 and text[i] in " \t\r\n":
+            i -= 1
+        if i < 0:
+            return True
+        line_start = text.rfind("\n", 0, i + 1) + 1
+        if text[line_start:i + 1].lstrip().startswith("#"):
+            i = line_start - 1  # a comment line: look before it
+            continue
+        break
+    if text[i] == ".":
+        return True
+    head = text[max(0, i - 40):i + 1]
+    return head.endswith("rdf:about=") or re.search(r'"@id"\s*:$', head) is not None
+
+
+def describe_at(text: str, iri: str) -> tuple[int | None, int | None]:
+    """Return where a resource is described (where it is the subject), else first written.
+
+    A finding about a concept belongs where its statements are, not where another concept
+    first mentions it: in Turtle and N-Triples a description starts a statement (after a
+    `.` or at the start of the file); in RDF/XML it is `rdf:about`; in JSON-LD, `@id`.
+    """
+    for pattern in _spellings(text, iri):
+        for found in pattern.finditer(text):
+            if _starts_statement(text, found.start()):
+                return position(text, found.start())
+    return locate(text, iri)
 
 
 def _doctype(text: str) -> int | None:

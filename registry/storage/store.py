@@ -299,19 +299,22 @@ class Store:
         if current is None:
             if if_match is not None:
                 raise PreconditionFailed(None)
+            # A record created again after a delete continues its history: revision
+            # numbers (and so ETags) are never reused for different content.
+            first = self._last_revision(connection, kind, record_id) + 1
             try:
                 # A savepoint keeps a PostgreSQL transaction usable when a concurrent
                 # create of the same id wins the race.
                 with connection.begin_nested():
                     connection.execute(insert(records).values(
-                        kind=kind, id=record_id, data=data, revision=1, digest=new_digest,
-                        updated_at=now, updated_by=author))
+                        kind=kind, id=record_id, data=data, revision=first,
+                        digest=new_digest, updated_at=now, updated_by=author))
             except IntegrityError:
                 winner = self._get(connection, kind, record_id)
                 if winner is None:  # pragma: no cover - the row must exist now
                     raise
                 raise Conflict(winner) from None
-            stored = StoredRecord(kind, record_id, data, 1, new_digest, now, author)
+            stored = StoredRecord(kind, record_id, data, first, new_digest, now, author)
             self._history(connection, stored, action or "create", message)
             return stored
         if create_only:
@@ -333,12 +336,43 @@ class Store:
         self._history(connection, stored, action or "update", message)
         return stored
 
+    @staticmethod
+    def _last_revision(connection: Connection, kind: str, record_id: str) -> int:
+        return connection.execute(
+            select(func.max(revisions.c.revision))
+            .where(and_(revisions.c.kind == kind, revisions.c.record_id == record_id))
+        ).scalar() or 0
+
+    def delete_where(self, kind: str, keep: Any, *, author: str,
+                     message: str | None = None) -> list[str]:
+        """Delete, in one transaction, every record of a kind for which `keep` is false.
+
+        Each deletion is a revision (action delete, no data) and an audit event, so the
+        history stays whole and a record created again continues its revision numbers.
+        Returns the ids deleted.
+        """
+        deleted = []
+        with self.writing() as connection:
+            rows = connection.execute(
+                select(records).where(records.c.kind == kind).order_by(records.c.id))
+            for current in [StoredRecord(**row._mapping) for row in rows]:
+                if keep(current):
+                    continue
+                connection.execute(records.delete().where(and_(
+                    records.c.kind == kind, records.c.id == current.id,
+                    records.c.revision == current.revision)))
+                gone = StoredRecord(kind, current.id, {}, current.revision + 1, "", _now(),
+                                    author)
+                self._history(connection, gone, "delete", message, data=None)
+                deleted.append(current.id)
+        return deleted
+
     def _history(self, connection: Connection, stored: StoredRecord, action: str,
-                 message: str | None) -> None:
+                 message: str | None, data: Any = ...) -> None:
         connection.execute(insert(revisions).values(
             kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
-            data=stored.data, author=stored.updated_by, message=message,
-            created_at=stored.updated_at))
+            data=stored.data if data is ... else data, author=stored.updated_by,
+            message=message, created_at=stored.updated_at))
         connection.execute(insert(audit_events).values(
             at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
             kind=stored.kind, record_id=stored.id, revision=stored.revision,

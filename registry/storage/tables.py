@@ -6,7 +6,9 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     DateTime,
+    Float,
     Integer,
     MetaData,
     String,
@@ -78,4 +80,18 @@ tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Measured values of a project's KPIs. A replaced value is a new row with the next
+# revision, never an UPDATE: the history of what was reported stays readable.
+kpi_measurements = Table(
+    "kpi_measurements", metadata,
+    Column("project_id", String(100), primary_key=True),
+    Column("kpi_id", String(100), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
 )

@@ -13,9 +13,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from registry.documents.findings import ERROR, FileReport, Finding, Positions
+from registry.documents.parse import DEFAULT_LIMITS, Limits, parse_document
+from registry.documents.reading import read_limited, unreadable
 from registry.validation import structure
-from registry.validation.findings import ERROR, FileReport, Finding, Positions
-from registry.validation.parse import DEFAULT_LIMITS, Limits, parse_document
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -84,26 +85,6 @@ def validate_bytes(data: bytes | str, catalogue: Catalogue, *, as_of: datetime.d
                    path: str = "-", limits: Limits = DEFAULT_LIMITS) -> FileReport:
     """Parse and validate the text of one sheet; `path` names it in the report."""
     return validate_and_load(data, catalogue, as_of=as_of, path=path, limits=limits)[0]
-
-
-def read_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Return at most `limits.max_bytes + 1` bytes of a file: enough to tell it is too large."""
-    with path.open("rb") as handle:
-        return handle.read(limits.read_size)
-
-
-def unreadable(path: str, exc: OSError) -> FileReport:
-    """Return the report of a file that could not be read."""
-    if isinstance(exc, FileNotFoundError):
-        why = "there is no such file"
-    elif isinstance(exc, IsADirectoryError):
-        why = "it is a folder, not a file: give the files, or the folder to check all of them"
-    elif isinstance(exc, PermissionError):
-        why = "permission denied"
-    else:
-        why = exc.strerror or type(exc).__name__
-    return FileReport(path, [Finding(ERROR, "parse.unreadable", "",
-                                     f"the file cannot be read: {why}")])
 
 
 def validate_file(path: Path, catalogue: Catalogue, *, as_of: datetime.date,

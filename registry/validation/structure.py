@@ -22,8 +22,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.exceptions import best_match
 
+from registry.documents.findings import ERROR, WARNING, Finding, Positions, locate
 from registry.paths import schemas_dir
-from registry.validation.findings import ERROR, WARNING, Finding, Positions, locate
 
 SCHEMA_PATH = schemas_dir() / "project-sheet" / "v1.json"
 SCHEMA_ID = "https://registry.smartcity.brussels/schemas/project-sheet/v1.json"

@@ -1,8 +1,8 @@
 """The web layer: one module per resource, each serving its HTML pages and its JSON.
 
 `catalogue` (standards, principles, components, vocabularies: pages, reads, writes),
-`projects`, `compliance`, `roadmap` (the timeline), `dashboard` (the indicators),
-`architecture`, `reuse`, `validation` (and the schemas), `linked` (RDF, DCAT-AP,
+`projects`, `measurements` (a project's KPI values), `compliance`, `roadmap` (the
+timeline), `dashboard` (the indicators), `architecture`, `reuse`, `validation` (and the schemas), `linked` (RDF, DCAT-AP,
 SPARQL) and `system` (health, the OpenAPI document, the audit trail); `openapi` builds
 the API's document. What they share is in `registry.web.shared`.
 """
@@ -20,18 +20,20 @@ def register(app: Flask) -> None:
         compliance,
         dashboard,
         linked,
+        measurements,
         projects,
         reuse,
         roadmap,
         system,
         validation,
     )
-    from registry.web.shared import errors, i18n, render
+    from registry.web.shared import errors, i18n, notices, render
 
     errors.init_app(app)
     i18n.init_app(app)
     render.init_app(app)
-    for module in (catalogue, projects, compliance, roadmap, dashboard, architecture, reuse,
+    notices.init_app(app)
+    for module in (catalogue, projects, measurements, compliance, roadmap, dashboard, architecture, reuse,
                    validation, system):
         app.register_blueprint(module.bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL

@@ -7,6 +7,7 @@ project with its sheet, findings, compliance and revisions; the API stores sheet
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, abort, request
@@ -14,6 +15,8 @@ from flask import Blueprint, Response, abort, request
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.analysis.roadmap import Project
 from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.documents.findings import FileReport, single_report_dict
+from registry.documents.parse import Limits
 from registry.projects import (
     FILTERS,
     Forbidden,
@@ -23,15 +26,14 @@ from registry.projects import (
     select_projects,
     token_organisations,
 )
+from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
-from registry.validation.findings import FileReport, single_report_dict
-from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_and_load
 from registry.web.shared.auth import identity
 from registry.web.shared.context import services
 from registry.web.shared.derived import opportunities
 from registry.web.shared.errors import ApiError
-from registry.web.shared.http import cached_json, dumps, json_response
+from registry.web.shared.http import body_etag, cached_json, dumps, json_response
 from registry.web.shared.params import (
     as_of,
     check_params,
@@ -68,9 +70,9 @@ def projects() -> Response:
     valid = sum(1 for _, report in items if report.valid)
     pages = max(1, -(-len(items) // per_page))
     return render_page("projects.html", status=400 if error else 200, error=error,
-                items=paginate(items, page_number, per_page), total=len(items), valid=valid,
-                page=page_number, pages=pages, args=args, statuses=PROJECT_STATUSES,
-                as_of=date)
+                       items=paginate(items, page_number, per_page), total=len(items),
+                       valid=valid, page=page_number, pages=pages, args=args,
+                       statuses=PROJECT_STATUSES, as_of=date)
 
 
 @bp.get("/projects/<project_id>")
@@ -82,11 +84,16 @@ def project(project_id: str) -> Response:
     if project_id not in roadmap.projects:
         abort(404)
     catalogue = svc.snapshots.get()
-    view = project_view(roadmap.projects[project_id], catalogue, date)
+    measured = [{"kpi": m.kpi, **m.to_dict()}
+                for m in stored_measurements.of_projects(svc.store, [project_id])
+                if m.day <= date]
+    view = project_view(roadmap.projects[project_id], catalogue, date, measured)
     own = [o for o in opportunities() if project_id in o["projects"]]
+    kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
+            for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
     return render_page("project.html", v=view, p=view["project"], catalogue=catalogue,
-                revisions=svc.store.revisions("project", project_id), as_of=date,
-                opportunities=own)
+                       revisions=svc.store.revisions("project", project_id), as_of=date,
+                       opportunities=own, kpis=kpis)
 
 
 # --- the API ----------------------------------------------------------------------------
@@ -135,7 +142,7 @@ def put_project(project_id: str) -> Response:
     svc.roadmap.invalidate()
     return json_response({"project": stored.data, "revision": stored.revision,
                           "validation": single_report_dict(report)},
-                         201 if stored.revision == 1 else 200,
+                         201 if current is None else 200,
                          {"ETag": record_etag(stored),
                           "Location": f"/api/projects/{project_id}"})
 
@@ -182,8 +189,13 @@ def get_project(project_id: str) -> Response:
     project = _project(project_id)
     date = as_of()
     catalogue = svc.snapshots.get()
-    body = dumps(project_view(project, catalogue, date))
-    etag = f'"r{project.revision}-{project.digest[:12]}.c{catalogue.version}.{date}"'
+    measured = [{"kpi": m.kpi, **m.to_dict()}
+                for m in stored_measurements.of_projects(svc.store, [project_id])]
+    body = dumps(project_view(project, catalogue, date, measured))
+    # The record's part first (what If-Match is checked against), then what else the
+    # answer shows: catalogue revision, date and the reported KPI values.
+    etag = (f'"r{project.revision}-{project.digest[:12]}.c{catalogue.version}.{date}'
+            f'.m{body_etag(dumps(measured)).strip(chr(34))[:12]}"')
     return cached_json(body, etag)
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registry.documents.parse import parse_document
 from registry.validation import structure
-from registry.validation.parse import parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEETS = sorted([*ROOT.glob("examples/*.yaml"), *ROOT.glob("tests/data/**/*.yaml"),
