@@ -146,3 +146,21 @@ def test_the_readme_layout_names_every_folder_of_the_package_and_the_repository(
              if line.strip() and not line.startswith(" ")}
     for name in named - {"registry"}:
         assert (PACKAGE.parent / name).exists(), name
+
+
+def test_analysis_computes_and_draws_nothing():
+    """Drawing is registry/svg/'s: analysis/ writes no SVG and imports no drawing code."""
+    for name, path in MODULES.items():
+        if not name.startswith("registry.analysis"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "<svg" not in text and "</" not in text, path
+        for target, _names, line in _imports(name, path):
+            assert not target.startswith(("registry.svg", "registry.web")), (path, line)
+
+
+def test_drawing_is_kept_apart_from_the_web():
+    for name, path in MODULES.items():
+        if name.startswith("registry.svg"):
+            for target, _names, line in _imports(name, path):
+                assert not target.startswith(("registry.web", "flask")), (path, line)

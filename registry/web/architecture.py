@@ -7,11 +7,12 @@ from typing import Any
 from flask import Blueprint, Response
 from markupsafe import Markup
 
-from registry.analysis.architecture import architecture, architecture_svg
+from registry.analysis.architecture import architecture
 from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.query import LAYERS
 from registry.catalogue.query import STATUSES as STANDARD_STATUSES
 from registry.catalogue.snapshot import localized
+from registry.svg.architecture import architecture_svg
 from registry.web.shared.context import services
 from registry.web.shared.i18n import current_lang, gettext
 from registry.web.shared.render import render_page

@@ -22,12 +22,12 @@ from typing import Any
 from flask import Blueprint, Response, abort
 from markupsafe import Markup
 
-from registry.analysis.compliance import STATES, Cell
+from registry.analysis.compliance import STATES, Cell, columns_of
 from registry.analysis.compliance import lapsing as lapsing_declarations
-from registry.analysis.heatmap import columns_of, heatmap_svg
 from registry.analysis.roadmap import Roadmap
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
+from registry.svg.heatmap import heatmap_svg
 from registry.web.shared.context import services
 from registry.web.shared.derived import compliance_cells
 from registry.web.shared.errors import ApiError

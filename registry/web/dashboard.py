@@ -1,7 +1,7 @@
 """The Office's dashboard: the indicators as charts, each followed by its table, and as JSON.
 
 Thin: the numbers come from `registry.analysis.indicators`, the pictures from
-`registry.analysis.charts`; this module picks the snapshots, translates the UI words
+`registry.svg.charts`; this module picks the snapshots, translates the UI words
 the pictures draw (the core takes them as strings) and memoises per stored version, as
 the other roadmap pages do.
 """
@@ -14,13 +14,13 @@ from typing import Any
 from flask import Blueprint, Response, request
 from markupsafe import Markup
 
-from registry.analysis import charts
 from registry.analysis.compliance import STATES
-from registry.analysis.heatmap import STYLES
 from registry.analysis.indicators import Revision, indicators
 from registry.catalogue.snapshot import localized
 from registry.projects import stored_findings
 from registry.storage import measurements as stored_measurements
+from registry.svg import charts
+from registry.svg.style import STYLES
 from registry.web.shared.context import services
 from registry.web.shared.derived import compliance_cells, opportunities
 from registry.web.shared.errors import ApiError

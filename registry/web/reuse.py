@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
-from registry.analysis.network import TYPE_STYLE, network_svg
+from registry.analysis.network import network
 from registry.catalogue.snapshot import localized
+from registry.svg.network import network_svg
+from registry.svg.style import TYPE_STYLE
 from registry.web.shared.context import services
 from registry.web.shared.derived import opportunities
 from registry.web.shared.errors import ApiError
@@ -95,7 +97,7 @@ def page() -> Response:
                                    "dash pattern per type. The list below the picture "
                                    "says the same.")})
     svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
-        roadmap.sheets(), catalogue.components, opportunities(), labels=labels,
+        network(roadmap.sheets(), catalogue.components, opportunities()), labels=labels,
         title=_("Projects, capabilities and components of the roadmap"), words=words,
         link_query=f"?lang={lang}"))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}

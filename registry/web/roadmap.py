@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 from markupsafe import Markup
 
-from registry.analysis import charts
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
+from registry.svg import charts
 from registry.web.shared.context import services
 from registry.web.shared.i18n import current_lang, gettext
 from registry.web.shared.labels import project_title

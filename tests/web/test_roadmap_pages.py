@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from registry.analysis.compliance import STATES, Cell
-from registry.analysis.heatmap import OUTLINE, STYLES, heatmap_svg
 from registry.storage.tokens import create_token
+from registry.svg.heatmap import heatmap_svg
+from registry.svg.style import OUTLINE, STYLES
 from registry.web import compliance
 from tests.web.pagecheck import assert_plain_page
 

@@ -11,8 +11,8 @@ from flask import Flask, Response, abort, render_template, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES
-from registry.analysis.heatmap import STYLES
 from registry.catalogue.snapshot import localized
+from registry.svg.style import STYLES
 from registry.web.shared.context import services
 from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
 from registry.web.shared.terms import language_name, layer_word, meaning, term

@@ -18,78 +18,29 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from html import escape
-from typing import Protocol
 
-
-class StateCell(Protocol):
-    """What the heatmap reads of a compliance cell."""
-
-    @property
-    def project(self) -> str: ...
-
-    @property
-    def standard(self) -> str: ...
-
-    @property
-    def state(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class StateStyle:
-    """How one state is drawn: fill colour, glyph and the glyph's ink."""
-
-    fill: str
-    glyph: str
-    ink: str
-    meaning: str
-
-
-# Okabe-Ito colours; the ink of each glyph has at least 4.5:1 contrast with its fill.
-STYLES: dict[str, StateStyle] = {
-    "complies": StateStyle("#009E73", "\u2713", "#000000", "the project complies"),
-    "partial": StateStyle("#56B4E9", "~", "#000000", "complies partially"),
-    "planned": StateStyle("#0072B2", "\u2192", "#FFFFFF", "compliance planned"),
-    "explain": StateStyle("#F0E442", "E", "#000000", "not complying, explained"),
-    "expired": StateStyle("#CC79A7", "!", "#000000", "explanation or plan expired"),
-    "missing": StateStyle("#D55E00", "\u00d7", "#000000", "applies but not declared"),
-}
-UNKNOWN = StateStyle("#FFFFFF", "?", "#000000", "unknown state")
+from registry.analysis.compliance import StateCell, columns_of
+from registry.svg.style import (
+    CHAR,
+    FONT,
+    FONT_FAMILY,
+    INK,
+    OUTLINE,
+    PAD,
+    STRIPE,
+    STYLES,
+    TITLE_FONT,
+    UNKNOWN,
+    StateStyle,
+)
+from registry.svg.text import esc, shorten
 
 CELL = 20  # px, side of a cell: room for a 12 px glyph
-FONT = 12  # px, labels
-TITLE_FONT = 16
-CHAR = 7.0  # px, the average advance of a 12 px sans-serif character (a safe estimate)
 ROW_LABEL_CHARS = 36  # longer project labels are shortened with an ellipsis
 COLUMN_LABEL_CHARS = 24
 ANGLE = 45  # degrees: rotated column labels fit over 20 px columns
-PAD = 8
 TITLE_HEIGHT = 24
 LEGEND_ROW = 24
-OUTLINE = "#4A4A4A"
-STRIPE = "#F3F5F8"
-INK = "#1B1B1B"
-FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', sans-serif"
-
-
-def _x(text: str) -> str:
-    """Escape text for XML content and attribute values."""
-    return escape(text, quote=True)
-
-
-def _short(text: str, limit: int) -> str:
-    """Shorten a label to `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-def columns_of(cells: Iterable[StateCell], projects: Sequence[str],
-               standards: Sequence[str] = ()) -> list[str]:
-    """Return the standards that appear in a cell of these projects, in the given order."""
-    rows = set(projects)
-    present = {c.standard for c in cells if c.project in rows}
-    ordered = [s for s in dict.fromkeys(standards) if s in present]
-    return ordered + sorted(present - set(ordered))
 
 
 def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
@@ -119,8 +70,8 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
             if c.project in row_index and c.standard in column_index}
     counts = Counter(grid.values())
 
-    row_text = [_short(project_labels.get(p) or p, ROW_LABEL_CHARS) for p in rows]
-    column_text = [_short(standard_labels.get(s) or s, COLUMN_LABEL_CHARS) for s in columns]
+    row_text = [shorten(project_labels.get(p) or p, ROW_LABEL_CHARS) for p in rows]
+    column_text = [shorten(standard_labels.get(s) or s, COLUMN_LABEL_CHARS) for s in columns]
     sin = math.sin(math.radians(ANGLE))
     longest_column = max((len(t) for t in column_text), default=0) * CHAR
     left = PAD + math.ceil(max((len(t) for t in row_text), default=0) * CHAR) + PAD
@@ -149,14 +100,14 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{_x(title_id)} {_x(desc_id)}" class="heatmap" '
-        f'font-family="{_x(FONT_FAMILY)}" font-size="{FONT}">',
-        f'<title id="{_x(title_id)}">{_x(title)}</title>',
-        f'<desc id="{_x(desc_id)}">{_x(description)}</desc>',
+        f'aria-labelledby="{esc(title_id)} {esc(desc_id)}" class="heatmap" '
+        f'font-family="{esc(FONT_FAMILY)}" font-size="{FONT}">',
+        f'<title id="{esc(title_id)}">{esc(title)}</title>',
+        f'<desc id="{esc(desc_id)}">{esc(description)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
         f'<text x="{PAD}" y="{PAD + 16}" font-size="{TITLE_FONT}" font-weight="700" '
         f'fill="{INK}">'
-        f"{_x(title)}</text>",
+        f"{esc(title)}</text>",
     ]
     out.append('<g class="legend">')
     for k, state in enumerate(states):
@@ -164,12 +115,12 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
         x = PAD + (k % per_line) * item_width
         y = legend_top + (k // per_line) * LEGEND_ROW
         out.append(
-            f'<g class="legend-item" data-state="{_x(state)}"><title>{_x(names.get(state, state))}: '
-            f"{_x(means.get(state, style.meaning))}</title>"
+            f'<g class="legend-item" data-state="{esc(state)}"><title>{esc(names.get(state, state))}: '
+            f"{esc(means.get(state, style.meaning))}</title>"
             f'<rect class="legend-swatch" x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
             f'fill="{style.fill}" stroke="{OUTLINE}" stroke-width="1"/>'
             f'{_glyph(style, x, y)}'
-            f'<text x="{x + CELL + 6}" y="{y + 15}" fill="{INK}">{_x(legend_texts[k])}</text>'
+            f'<text x="{x + CELL + 6}" y="{y + 15}" fill="{INK}">{esc(legend_texts[k])}</text>'
             "</g>")
     out.append("</g>")
 
@@ -178,7 +129,7 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
         x = left + j * CELL + CELL // 2
         y = grid_top - PAD // 2
         out.append(f'<text x="{x}" y="{y}" transform="rotate(-{ANGLE} {x} {y})" '
-                   f'fill="{INK}"><title>{_x(columns[j])}</title>{_x(text)}</text>')
+                   f'fill="{INK}"><title>{esc(columns[j])}</title>{esc(text)}</text>')
     out.append("</g>")
     out.append('<g class="rows">')
     for i, text in enumerate(row_text):
@@ -188,7 +139,7 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
                        f'fill="{STRIPE}"/>')
         y = grid_top + i * CELL + 15
         out.append(f'<text x="{left - PAD}" y="{y}" text-anchor="end" fill="{INK}">'
-                   f"<title>{_x(rows[i])}</title>{_x(text)}</text>")
+                   f"<title>{esc(rows[i])}</title>{esc(text)}</text>")
     out.append("</g>")
 
     out.append('<g class="cells">')
@@ -200,15 +151,15 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
         label = f"{project_labels.get(project) or project} \u00d7 " \
                 f"{standard_labels.get(standard) or standard}: {names.get(state, state)}"
         out.append(
-            f'<g data-project="{_x(project)}" data-standard="{_x(standard)}" '
-            f'data-state="{_x(state)}"><title>{_x(label)}</title>'
+            f'<g data-project="{esc(project)}" data-standard="{esc(standard)}" '
+            f'data-state="{esc(state)}"><title>{esc(label)}</title>'
             f'<rect class="cell" x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
             f'fill="{style.fill}" stroke="{OUTLINE}" stroke-width="1"/>'
             f"{_glyph(style, x, y)}</g>")
     out.append("</g>")
     if not grid:
         out.append(f'<text x="{PAD}" y="{grid_top + 15}" fill="{INK}">'
-                   f"{_x(empty_text)}</text>")
+                   f"{esc(empty_text)}</text>")
     out.append("</svg>")
     return "\n".join(out)
 
@@ -216,4 +167,4 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
 def _glyph(style: StateStyle, x: int, y: int) -> str:
     """Return the glyph of a state centred in the cell at (x, y)."""
     return (f'<text x="{x + CELL // 2}" y="{y + 15}" text-anchor="middle" font-weight="700" '
-            f'fill="{style.ink}" aria-hidden="true">{_x(style.glyph)}</text>')
+            f'fill="{style.ink}" aria-hidden="true">{esc(style.glyph)}</text>')

@@ -1,6 +1,6 @@
 """Server-drawn SVG charts: bars, a stacked bar, lines and a Gantt timeline (no Flask).
 
-The same rules as the heatmap (`registry.analysis.heatmap`): every chart is an
+The rules of every picture (`registry.svg`): every chart is an
 `<svg role="img">` named by its `<title>` and `<desc>`, colours come from the Okabe-Ito
 palette (distinct with the common colour-vision deficiencies), and colour is never the
 only cue (WCAG 1.4.1): bars carry their value as a direct label, stacked segments carry a
@@ -19,40 +19,25 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 
-# Okabe-Ito, in the order single series take them; INK and OUTLINE as in heatmap.py.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-           "#000000")
-INK = "#1B1B1B"
-MUTED = "#4A4A4A"
-OUTLINE = "#4A4A4A"
-GRID = "#C8C8C8"
-STRIPE = "#F3F5F8"
-FONT = 12
-TITLE_FONT = 16
-CHAR = 7.0  # px, a safe estimate of a 12 px sans-serif character's advance
-PAD = 8
-FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', sans-serif"
-LABEL_CHARS = 36
+from registry.svg.style import (
+    CHAR,
+    FONT,
+    FONT_FAMILY,
+    GRID,
+    INK,
+    MUTED,
+    OUTLINE,
+    PAD,
+    PALETTE,
+    PROJECT_STATUS_FILLS,
+    STRIPE,
+    TITLE_FONT,
+)
+from registry.svg.text import coord, esc, shorten, title_width
+
 MARKERS = ("circle", "square", "triangle", "diamond")
 DASHES = ("", "6 4", "2 3", "8 3 2 3")
-
-
-def esc(text: object) -> str:
-    """Escape text for XML content and attribute values."""
-    return escape(str(text), quote=True)
-
-
-def shorten(text: str, limit: int = LABEL_CHARS) -> str:
-    """Shorten a label to `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-def coord(value: float) -> str:
-    """Format a coordinate compactly and deterministically."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def _open(width: float, height: float, title: str, description: str, id_prefix: str,
@@ -73,10 +58,6 @@ def _open(width: float, height: float, title: str, description: str, id_prefix: 
     ]
 
 
-def _title_width(title: str) -> int:
-    return PAD * 2 + math.ceil(len(title) * CHAR * TITLE_FONT / FONT)
-
-
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: str,
               legend: str, id_prefix: str = "bars", colour: str = PALETTE[0],
               value_format: Callable[[float], str] = lambda v: coord(v)) -> str:
@@ -87,7 +68,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: st
     values = [value_format(v) for _, v in rows]
     left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
     value_room = PAD + math.ceil(max((len(t) for t in values), default=1) * CHAR) + PAD
-    width = max(left + plot + value_room, _title_width(title),
+    width = max(left + plot + value_room, title_width(title),
                 PAD * 3 + 16 + math.ceil(len(legend) * CHAR))
     legend_top = PAD + 28
     top = legend_top + 24
@@ -140,7 +121,7 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
     plot = 640
     legend_texts = [f"{s.glyph} {s.label}: {fmt(s.value, total)}".strip() for s in segments]
     item = 24 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
-    width = max(PAD * 2 + plot, _title_width(title))
+    width = max(PAD * 2 + plot, title_width(title))
     per_line = max(1, min(len(segments) or 1, (width - 2 * PAD) // item))
     bar_top = PAD + 32
     bar_height = 32
@@ -221,7 +202,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     legend_texts = names
     item = 56 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
     left = PAD + math.ceil(len(y_format(y_max)) * CHAR) + PAD
-    width = max(left + plot_w + end_room, _title_width(title), PAD * 2 + item)
+    width = max(left + plot_w + end_room, title_width(title), PAD * 2 + item)
     per_line = max(1, (width - 2 * PAD) // item)
     legend_top = PAD + 28
     lines = math.ceil(len(series) / per_line) if series else 1
@@ -318,11 +299,7 @@ class GanttRow:
     phases: Sequence[tuple[str, date, date]] = field(default_factory=tuple)
 
 
-# Status colours (Okabe-Ito); the status is also written at the end of each bar.
-STATUS_FILLS: Mapping[str, str] = {
-    "proposed": "#F0E442", "selected": "#56B4E9", "in-progress": "#0072B2",
-    "delivered": "#009E73", "stopped": "#CC79A7",
-}
+STATUS_FILLS = PROJECT_STATUS_FILLS
 PHASE_FILLS = ("#4A4A4A", "#A0A0A0")
 
 
@@ -352,7 +329,7 @@ def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, descriptio
     status_room = PAD + math.ceil(max((len(r.status_label) for r in rows), default=0) * CHAR)
     legend_keys = [k for k in STATUS_FILLS if k in legend]
     item = 24 + math.ceil(max((len(legend[k]) for k in legend_keys), default=0) * CHAR) + 16
-    width = max(left + plot_w + status_room + PAD, _title_width(title))
+    width = max(left + plot_w + status_room + PAD, title_width(title))
     per_line = max(1, (width - 2 * PAD) // item)
     legend_top = PAD + 28
     legend_lines = math.ceil(len(legend_keys) / per_line) if legend_keys else 0
