@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 import pyoxigraph as ox
 
+from registry.errors import RegistryError
 from registry.linked_data.formats import JSONLD, NTRIPLES, TURTLE, prefixes
 from registry.linked_data.sheets import literal_text
 
@@ -64,16 +65,12 @@ GRAPH_FORMATS = {f.key: f.media_type for f in (TURTLE, JSONLD, NTRIPLES)}
 FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld"}
 
 
-class SparqlError(Exception):
-    """A query refused or failed: HTTP status, error code, message and detail."""
+class SparqlError(RegistryError):
+    """A query refused or failed (the registry's error, with its SPARQL error code)."""
 
     def __init__(self, status: int, code: str, message: str,
                  detail: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.detail = detail or {}
+        super().__init__(status, message, code=code, detail=detail or None)
 
     def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any]]:
         """Return the error as a picklable message of the worker protocol."""

@@ -1,4 +1,10 @@
-"""One error body for every API error, and HTML error pages for the rest."""
+"""The one error handler: every error answered as the error body (JSON) or an HTML page.
+
+Views raise `RegistryError` (`ApiError` is the same class, the name the web layer has
+always raised it under); werkzeug's HTTP errors (404, 405...) and unexpected exceptions
+go through the same answer. Which form: the API's paths always get JSON; elsewhere the
+client's Accept header decides, HTML by default.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +13,11 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from registry.errors import RegistryError
 from registry.web.shared.http import json_response
 from registry.web.shared.i18n import current_lang
 
-CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-         406: "not-acceptable", 409: "conflict", 412: "precondition-failed",
-         413: "too-large", 415: "unsupported-media-type", 422: "invalid",
-         428: "precondition-required", 429: "too-many-requests", 500: "internal-error",
-         503: "unavailable"}
-
-
-class ApiError(Exception):
-    """An error answered with the registry's error body."""
-
-    def __init__(self, status: int, message: str, *, code: str | None = None,
-                 detail: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code or CODES.get(status, "error")
-        self.detail = detail
-        self.headers = headers
-
-
-def error_body(status: int, message: str, code: str | None = None,
-               detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the error body: {"error": {status, code, message, detail}}."""
-    return {"error": {"status": status, "code": code or CODES.get(status, "error"),
-                      "message": message, "detail": detail}}
+ApiError = RegistryError
 
 
 def wants_json() -> bool:
@@ -46,24 +28,33 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def _answer(status: int, message: str, code: str | None = None,
-            detail: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None) -> Response | tuple[str, int]:
-    if wants_json():
-        return json_response(error_body(status, message, code, detail), status, headers)
-    # The message is the API's (English); the page says so with lang="en" on it.
-    html = render_template("error.html", status=status, message=message, message_lang="en")
-    response = Response(html, status=status, headers=headers or {}, mimetype="text/html")
+def json_error(error: RegistryError) -> Response:
+    """Return the error body of an error, with its status and headers."""
+    return json_response(error.body(), error.status, error.headers)
+
+
+def html_error(error: RegistryError) -> Response:
+    """Return the HTML error page of an error, in the page language."""
+    # An API message is English: the page marks it lang="en" when the page is not.
+    html = render_template("error.html", status=error.status, message=error.message,
+                           message_lang=error.lang)
+    response = Response(html, status=error.status, headers=error.headers or {},
+                        mimetype="text/html")
     response.headers["Content-Language"] = current_lang()
     return response
+
+
+def answer(error: RegistryError) -> Response:
+    """Answer an error as JSON or as an HTML page, whichever the request asks for."""
+    return json_error(error) if wants_json() else html_error(error)
 
 
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError) -> Any:
-        return _answer(error.status, error.message, error.code, error.detail, error.headers)
+    @app.errorhandler(RegistryError)
+    def _registry_error(error: RegistryError) -> Any:
+        return answer(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
@@ -76,10 +67,11 @@ def init_app(app: Flask) -> None:
         headers = {}
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        return _answer(status, messages.get(status, error.description or error.name),
-                       headers=headers)
+        return answer(RegistryError(status, messages.get(status, error.description
+                                                         or error.name), headers=headers))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return _answer(500, "the registry failed to answer this request; it was logged")
+        return answer(RegistryError(500, "the registry failed to answer this request; it "
+                                    "was logged"))

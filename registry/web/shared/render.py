@@ -1,4 +1,4 @@
-"""HTML pages: rendering in the page language, the template helpers, the error page."""
+"""HTML pages: rendering in the page language, the template helpers, pages' own errors."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
-from flask import Flask, Response, abort, render_template, request
+from flask import Flask, Response, render_template, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES
 from registry.catalogue.snapshot import localized
+from registry.errors import RegistryError
 from registry.svg.style import STYLES
 from registry.web.shared.context import services
 from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
+from registry.web.shared.params import parse_as_of
 from registry.web.shared.terms import language_name, layer_word, meaning, term
 
 
@@ -79,22 +81,20 @@ def render_page(template: str, status: int = 200, **context: Any) -> Response:
     return response
 
 
-def error_page(status: int, message: str) -> Response:
-    """Return the HTML error page: a page's own 4xx, never the API's JSON body."""
-    # Not through render_page(): error.html reads `status`, the name of render_page()'s own parameter.
-    response = Response(render_template("error.html", status=status, message=message),
-                        status=status, mimetype="text/html")
-    response.headers["Content-Language"] = current_lang()
-    return response
+def page_error(status: int, message: str) -> RegistryError:
+    """Return a page's own error, its message written in the page language."""
+    return RegistryError(status, message, lang=current_lang())
 
 
 def page_as_of() -> datetime.date:
-    """Return the page's date: ?as_of=YYYY-MM-DD, else today; a bad date is a 400 page."""
+    """Return the page's date: ?as_of=YYYY-MM-DD, else today; a bad date is a 400 page.
+
+    The same parser as the API's (`parse_as_of`), so pages and API accept the same dates;
+    only the message is the page's, in the page language.
+    """
     raw = request.args.get("as_of")
-    if not raw:
-        return datetime.date.today()
     try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        abort(error_page(400, gettext("as_of=%(value)s is not a date: write it as YYYY-MM-DD",
-                                      value=repr(raw))))
+        return parse_as_of(raw)
+    except RegistryError:
+        message = "as_of=%(value)s is not a date: write it as YYYY-MM-DD"
+        raise page_error(400, gettext(message, value=repr(raw))) from None
