@@ -72,7 +72,7 @@ class SparqlError(RegistryError):
                  detail: dict[str, Any] | None = None) -> None:
         super().__init__(status, message, code=code, detail=detail or None)
 
-    def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any]]:
+    def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any] | None]:
         """Return the error as a picklable message of the worker protocol."""
         return ("error", self.status, self.code, self.message, self.detail)
 

@@ -29,21 +29,19 @@ def current_lang() -> str:
 
 
 @cache
-def catalogue(lang: str) -> dict[Any, str]:
+def catalogue(lang: str) -> dict[Any, Any]:
     """Return msgid -> translation for a language (empty for English, the source)."""
     path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
     if lang == "en" or not path.is_file():
         return {}
     with path.open("rb") as handle:
         messages = read_po(handle, locale=lang)
-    out: dict[Any, str] = {}
+    out: dict[Any, Any] = {}
     for message in messages:
         if not message.id or not message.string or message.fuzzy:
             continue
-        if isinstance(message.id, tuple):  # plural forms: (singular, plural) -> forms
-            out[message.id] = message.string  # type: ignore[assignment]
-        else:
-            out[message.id] = message.string
+        # plural forms map (singular, plural) to their forms, other messages to a string
+        out[message.id] = message.string
     return out
 
 
