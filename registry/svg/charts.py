@@ -311,20 +311,68 @@ def _next_quarter(day: date) -> date:
     return date(day.year + 1, 1, 1) if day.month >= 10 else date(day.year, day.month + 3, 1)
 
 
+@dataclass(frozen=True)
+class _Timeline:
+    """Where the Gantt chart's parts go: sizes from the labels, the span and the legend."""
+
+    start: date  # the first quarter's first day
+    end: date  # the day after the last quarter
+    plot_w: int
+    left: int
+    width: int
+    height: int
+    legend_keys: list[str]
+    item: int  # one legend item's width
+    per_line: int
+    legend_top: int
+    axis_top: int
+    top: int
+    bottom: int
+
+    def x(self, day: date) -> float:
+        """Return the x of a day on the time axis."""
+        return self.left + self.plot_w * (day - self.start).days / max(1, (self.end - self.start).days)
+
+
+GANTT_ROW = 30
+
+
 def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, description: str,
                 today_label: str, legend: Mapping[str, str] | None = None,
                 id_prefix: str = "gantt") -> str:
     """Return a Gantt chart: one row per project with its phases, a quarter axis and today."""
     legend = legend or {}
+    labels = [shorten(r.label) for r in rows]
+    layout = _timeline(rows, labels, today, title, legend)
+    out = _open(layout.width, layout.height, title, description, id_prefix, "gantt")
+    out += _gantt_legend(layout, legend)
+    # Zebra stripes first, so that the quarter lines drawn next stay visible across them.
+    out.extend(f'<rect x="{PAD}" y="{layout.top + i * GANTT_ROW}" '
+               f'width="{coord(layout.width - 2 * PAD)}" '
+               f'height="{GANTT_ROW}" fill="{STRIPE}"/>' for i in range(1, len(rows), 2))
+    out += _quarter_axis(layout)
+    out += _gantt_rows(layout, rows, labels)
+    tx = layout.x(today)
+    out.append(f'<g class="today" data-date="{today.isoformat()}">'
+               f'<line x1="{coord(tx)}" y1="{layout.axis_top - 4}" x2="{coord(tx)}" '
+               f'y2="{layout.bottom}" stroke="#D55E00" stroke-width="2" stroke-dasharray="4 2"/>'
+               f'<text x="{coord(tx)}" y="{layout.axis_top - 8}" text-anchor="middle" '
+               f'font-weight="700" fill="{INK}">{esc(today_label)}</text></g>')
+    if not rows:
+        out.append(f'<text x="{PAD}" y="{layout.top + 18}" fill="{INK}">{esc(description)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _timeline(rows: Sequence[GanttRow], labels: Sequence[str], today: date, title: str,
+              legend: Mapping[str, str]) -> _Timeline:
+    """Return the layout: whole quarters around every row and today, labels, legend."""
     first = min([r.start for r in rows] + [today])
     last = max([r.end for r in rows] + [today])
     start = _quarter_start(first)
     end = _next_quarter(_quarter_start(last))
-    days = max(1, (end - start).days)
-    quarters = days / 91.3
+    quarters = max(1, (end - start).days) / 91.3
     plot_w = max(480, min(1400, math.ceil(quarters * 36)))
-    row_h = 30
-    labels = [shorten(r.label) for r in rows]
     left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
     status_room = PAD + math.ceil(max((len(r.status_label) for r in rows), default=0) * CHAR)
     legend_keys = [k for k in STATUS_FILLS if k in legend]
@@ -335,37 +383,41 @@ def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, descriptio
     legend_lines = math.ceil(len(legend_keys) / per_line) if legend_keys else 0
     axis_top = legend_top + legend_lines * 24 + 24  # room for the today label above
     top = axis_top + 36
-    bottom = top + max(1, len(rows)) * row_h
-    height = bottom + PAD
+    bottom = top + max(1, len(rows)) * GANTT_ROW
+    return _Timeline(start, end, plot_w, left, width, bottom + PAD, legend_keys, item,
+                     per_line, legend_top, axis_top, top, bottom)
 
-    def px(day: date) -> float:
-        return left + plot_w * (day - start).days / days
 
-    out = _open(width, height, title, description, id_prefix, "gantt")
-    out.append('<g class="legend" aria-hidden="true">')
-    for k, key in enumerate(legend_keys):
-        lx = PAD + (k % per_line) * item
-        ly = legend_top + (k // per_line) * 24
+def _gantt_legend(layout: _Timeline, legend: Mapping[str, str]) -> list[str]:
+    """Return the legend of the project statuses' colours."""
+    out = ['<g class="legend" aria-hidden="true">']
+    for k, key in enumerate(layout.legend_keys):
+        lx = PAD + (k % layout.per_line) * layout.item
+        ly = layout.legend_top + (k // layout.per_line) * 24
         out.append(f'<rect x="{lx}" y="{ly}" width="18" height="14" fill="{STATUS_FILLS[key]}" '
                    f'stroke="{OUTLINE}"/><text x="{lx + 24}" y="{ly + 12}" fill="{INK}">'
                    f"{esc(legend[key])}</text>")
     out.append("</g>")
-    # Zebra stripes first, so that the quarter lines drawn next stay visible across them.
-    out.extend(f'<rect x="{PAD}" y="{top + i * row_h}" width="{coord(width - 2 * PAD)}" '
-               f'height="{row_h}" fill="{STRIPE}"/>' for i in range(1, len(rows), 2))
-    out.append(f'<g class="axis" aria-hidden="true" data-start="{start.isoformat()}" '
-               f'data-end="{end.isoformat()}" data-left="{left}" data-width="{plot_w}">')
+    return out
+
+
+def _quarter_axis(layout: _Timeline) -> list[str]:
+    """Return the time axis: a line per quarter (darker at a year), Q1-Q4 and the years."""
+    start, end, axis_top = layout.start, layout.end, layout.axis_top
+    out = [f'<g class="axis" aria-hidden="true" data-start="{start.isoformat()}" '
+           f'data-end="{end.isoformat()}" data-left="{layout.left}" '
+           f'data-width="{layout.plot_w}">']
     quarter = start
     while quarter <= end:
-        x = px(quarter)
+        x = layout.x(quarter)
         is_year = quarter.month == 1
         out.append(f'<line class="{"year" if is_year else "quarter"}" '
                    f'data-date="{quarter.isoformat()}" x1="{coord(x)}" y1="{axis_top + 20}" '
-                   f'x2="{coord(x)}" y2="{bottom}" stroke="{OUTLINE if is_year else GRID}" '
-                   f'stroke-width="1"/>')
+                   f'x2="{coord(x)}" y2="{layout.bottom}" '
+                   f'stroke="{OUTLINE if is_year else GRID}" stroke-width="1"/>')
         if quarter < end:
             q = (quarter.month - 1) // 3 + 1
-            mid = px(min(_next_quarter(quarter), end))
+            mid = layout.x(min(_next_quarter(quarter), end))
             out.append(f'<text x="{coord((x + mid) / 2)}" y="{axis_top + 32}" '
                        f'text-anchor="middle" font-size="10" fill="{MUTED}">Q{q}</text>')
             if is_year or quarter == start:
@@ -373,10 +425,17 @@ def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, descriptio
                            f'fill="{INK}">{quarter.year}</text>')
         quarter = _next_quarter(quarter)
     out.append("</g>")
-    out.append('<g class="rows">')
+    return out
+
+
+def _gantt_rows(layout: _Timeline, rows: Sequence[GanttRow], labels: Sequence[str]
+                ) -> list[str]:
+    """Return one row per project: its label, its bar with the status, its phases."""
+    left = layout.left
+    out = ['<g class="rows">']
     for i, (row, text) in enumerate(zip(rows, labels, strict=True)):
-        y = top + i * row_h
-        x1, x2 = px(row.start), px(max(row.end, row.start))
+        y = layout.top + i * GANTT_ROW
+        x1, x2 = layout.x(row.start), layout.x(max(row.end, row.start))
         fill = STATUS_FILLS.get(row.status, "#FFFFFF")
         out.append(
             f'<g class="project" data-project="{esc(row.key)}" data-start="'
@@ -390,7 +449,7 @@ def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, descriptio
             f'<text x="{coord(x2 + 4)}" y="{y + 14}" font-size="11" fill="{INK}">'
             f"{esc(row.status_label)}</text>")
         for k, (name, p_start, p_end) in enumerate(row.phases):
-            p1, p2 = px(p_start), px(max(p_end, p_start))
+            p1, p2 = layout.x(p_start), layout.x(max(p_end, p_start))
             # Alternating dark and light phases, separated by a white gap, read without hue.
             out.append(f'<rect class="phase" x="{coord(p1)}" y="{y + 19}" '
                        f'width="{coord(max(1.0, p2 - p1 - 1))}" height="7" '
@@ -398,13 +457,4 @@ def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, descriptio
                        f"{p_start.isoformat()} \u2013 {p_end.isoformat()}</title></rect>")
         out.append("</g>")
     out.append("</g>")
-    tx = px(today)
-    out.append(f'<g class="today" data-date="{today.isoformat()}">'
-               f'<line x1="{coord(tx)}" y1="{axis_top - 4}" x2="{coord(tx)}" y2="{bottom}" '
-               f'stroke="#D55E00" stroke-width="2" stroke-dasharray="4 2"/>'
-               f'<text x="{coord(tx)}" y="{axis_top - 8}" text-anchor="middle" '
-               f'font-weight="700" fill="{INK}">{esc(today_label)}</text></g>')
-    if not rows:
-        out.append(f'<text x="{PAD}" y="{top + 18}" fill="{INK}">{esc(description)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return out
