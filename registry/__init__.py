@@ -37,6 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     services = Services.from_settings(settings, app.instance_path)
+    try:
+        services.check_integrity()  # a damaged file is refused, not served from
+    except Exception:
+        services.store.engine.dispose()
+        raise
     if settings["PRODUCTION"]:
         settings["AUTO_MIGRATE"] = False  # schema changes are a deliberate step there
         try:
@@ -49,4 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     register(app)
+    if settings["RESPONSE_CACHE_MB"] > 0:
+        from registry.response_cache import ResponseCache
+
+        app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
+            app.wsgi_app, services.generation, settings["RESPONSE_CACHE_MB"] * 1024 * 1024)
     return app

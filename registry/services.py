@@ -10,8 +10,13 @@ from typing import Any
 from registry.catalogue.files import read_records, shipped_root
 from registry.storage.snapshots import RoadmapCache, SnapshotCache
 from registry.storage.store import Conflict, ImportResult, Store, default_url
+from registry.storage.trouble import Timeouts
 
 log = logging.getLogger("registry")
+
+
+class DamagedStore(RuntimeError):
+    """The database failed its integrity check: the registry must not serve from it."""
 
 
 @dataclass
@@ -28,9 +33,26 @@ class Services:
         """Open the store that the settings name (SQLite in the instance folder by default)."""
         if not settings["DATABASE_URL"]:
             Path(instance_path).mkdir(parents=True, exist_ok=True)
-        store = Store(settings["DATABASE_URL"] or default_url(instance_path))
+        store = Store(settings["DATABASE_URL"] or default_url(instance_path),
+                      timeouts=Timeouts.from_settings(settings))
         ttl = settings["SNAPSHOT_TTL"]
         return cls(store, SnapshotCache(store, ttl), RoadmapCache(store, ttl), settings)
+
+    def generation(self) -> tuple[int, int]:
+        """Return the stored versions the current snapshots were built from.
+
+        What the response cache keys public answers on: every public read is derived
+        from these two snapshots (catalogue, roadmap).
+        """
+        return self.snapshots.version, self.roadmap.version
+
+    def check_integrity(self) -> None:
+        """Raise DamagedStore when the database file fails its quick check (SQLite)."""
+        problems = self.store.integrity_problems()
+        if problems:
+            raise DamagedStore(f"the database {self.store.engine.url.database} is damaged "
+                               f"({'; '.join(problems)}): restore it from a backup "
+                               "(or run `sqlite3 FILE .recover`) before starting")
 
     def prepare(self) -> None:
         """Bring the database schema up to date and load the shipped catalogue if empty."""

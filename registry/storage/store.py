@@ -23,11 +23,16 @@ from sqlalchemy.pool import NullPool
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.storage.tables import audit_events, catalogue_state, records, revisions
+from registry.storage.trouble import Timeouts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CATALOGUE_KINDS = tuple(KINDS)
 CATALOGUE_STATE = 1
 ROADMAP_STATE = 2
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer registry: this code does not know its schema."""
 
 
 class NotFound(Exception):
@@ -100,8 +105,15 @@ def default_url(instance_path: str | Path) -> str:
     return f"sqlite:///{Path(instance_path) / 'registry.sqlite'}"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    Every wait on the database is bounded by `timeouts`: SQLite's busy timeout,
+    PostgreSQL's lock_timeout, statement_timeout and connect_timeout, and the time a
+    request waits for a pooled connection.
+    """
+    timeouts = timeouts or Timeouts()
+    busy_ms = max(1, int(timeouts.busy * 1000))
     if url.startswith("sqlite"):
         # Each thread and process opens its own connection: SQLite connections are cheap
         # and WAL lets readers run beside the one writer.
@@ -116,7 +128,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -136,16 +148,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # what a cold roadmap snapshot of thousands of projects mostly spends its time on.
         set_json_loads(orjson.loads)
         set_json_dumps(lambda obj: orjson.dumps(obj).decode())
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
-                         json_deserializer=orjson.loads, **kwargs)
+    postgresql = url.startswith("postgresql")
+    if postgresql:
+        kwargs["connect_args"] = {"connect_timeout": max(1, round(timeouts.connect)),
+                                  **kwargs.get("connect_args", {})}
+    kwargs.setdefault("pool_timeout", timeouts.connect)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+                           json_deserializer=orjson.loads, **kwargs)
+    if postgresql:
+        statement_ms = max(1, int(timeouts.statement * 1000))
+
+        @event.listens_for(engine, "connect")
+        def _limits(dbapi_connection: Any, _record: Any) -> None:
+            # Session settings, outside any transaction (a rollback would undo them);
+            # not connection options, which would replace the URL's own `options`.
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {busy_ms}")
+                cursor.execute(f"SET statement_timeout = {statement_ms}")
+            dbapi_connection.autocommit = autocommit
+
+    return engine
 
 
 class Store:
     """Records, their revisions and the audit trail in one SQL database."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None,
+                 timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = engine or make_engine(url, self.timeouts)
 
     # -- schema -----------------------------------------------------------------
 
@@ -155,15 +189,58 @@ class Store:
         config.attributes["connection"] = connection
         return config
 
+    def script(self) -> ScriptDirectory:
+        """Return the migrations this code knows (the Alembic script directory)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(config)
+
+    def schema_revision(self, connection: Connection | None = None) -> str | None:
+        """Return the database's migration revision (None for a database without one).
+
+        Raises SchemaTooNew when a newer registry migrated it: this code must not touch
+        a schema it does not know.
+        """
+        if connection is None:
+            with self.engine.connect() as own:
+                return self.schema_revision(own)
+        heads = MigrationContext.configure(connection).get_current_heads()
+        script = self.script()
+        for head in heads:
+            try:
+                script.get_revision(head)
+            except Exception:  # alembic raises several kinds for an unknown revision
+                raise SchemaTooNew(
+                    f"the database is at schema revision {head}, which this registry "
+                    f"(migrations up to {script.get_current_head()}) does not know: it was "
+                    "upgraded by a newer registry; run that version (or newer)") from None
+        return heads[0] if heads else None
+
     def pending_migrations(self) -> list[str]:
         """Return the migrations not yet applied to the database, oldest first."""
         with self.engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
-            script = ScriptDirectory.from_config(self._alembic(connection))
-            applied = {rev.revision for head in heads
-                       for rev in script.iterate_revisions(head, "base")}
+            head = self.schema_revision(connection)
+            script = self.script()
+            applied = ({rev.revision for rev in script.iterate_revisions(head, "base")}
+                       if head else set())
             return [rev.revision for rev in reversed(list(script.walk_revisions()))
                     if rev.revision not in applied]
+
+    def integrity_problems(self, limit: int = 5) -> list[str]:
+        """Return what SQLite's quick check finds wrong with the file (PostgreSQL: none).
+
+        A damaged page would otherwise surface as a failure of whichever request
+        happens to read it; the registry refuses to start on such a file instead.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return []
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.exec_driver_sql(f"PRAGMA quick_check({int(limit)})").all()
+        except Exception as exc:  # noqa: BLE001 - a file SQLite cannot even read is damaged
+            return [str(getattr(exc, "orig", exc))]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -172,14 +249,29 @@ class Store:
                 connection.begin():
             yield connection
 
-    def migrate(self) -> None:
-        """Apply every pending migration; concurrent callers (workers starting) take turns."""
+    def migrate(self, target: str = "head") -> None:
+        """Apply every pending migration; concurrent callers (workers starting) take turns.
+
+        Raises SchemaTooNew, changing nothing, on a database migrated by a newer registry.
+        """
         with self._migration_lock(), self.writing() as connection:
-            if connection.dialect.name == "postgresql":
-                # Held until the transaction ends: the second worker then finds the
-                # schema current instead of racing to create the same tables.
-                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
-            command.upgrade(self._alembic(connection), "head")
+            self.migrate_in(connection, target)
+
+    def migrate_in(self, connection: Connection, target: str = "head") -> None:
+        """Migrate up (or down) to `target` inside the caller's write transaction."""
+        if connection.dialect.name == "postgresql":
+            # Held until the transaction ends: the second worker then finds the
+            # schema current instead of racing to create the same tables.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
+        current = self.schema_revision(connection)
+        script = self.script()
+        wanted = script.get_revision(target)
+        below = {r.revision for r in script.iterate_revisions(wanted.revision, "base")} \
+            if wanted is not None else set()
+        if current is None or wanted is None or current in below:
+            command.upgrade(self._alembic(connection), target)
+        else:  # the database is past the target (a restore into a newer empty schema)
+            command.downgrade(self._alembic(connection), target)
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:

@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
     Date,
-    DateTime,
     Float,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import DateTime as SQLDateTime
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
+
+
+class DateTime(TypeDecorator[datetime]):
+    """An instant, always read back in UTC with its zone, on every engine.
+
+    SQLite keeps no zone (it stores the UTC wall time) and PostgreSQL answers in the
+    session's zone: without this, the same stored instant would read as a naive value on
+    one and, say, +01:00 on the other, and the API's answers would differ between them.
+    """
+
+    impl = SQLDateTime(timezone=True)
+    cache_ok = True
+
+    def __init__(self, timezone: bool = True) -> None:  # the signature of DateTime
+        super().__init__()
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime):
+            return (value.replace(tzinfo=UTC) if value.tzinfo is None
+                    else value.astimezone(UTC))
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime):
+            return (value.replace(tzinfo=UTC) if value.tzinfo is None
+                    else value.astimezone(UTC))
+        return value
+
 
 # JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
 Document = JSON().with_variant(JSONB(), "postgresql")

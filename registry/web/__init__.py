@@ -3,7 +3,8 @@
 `catalogue` (standards, principles, components, vocabularies: pages, reads, writes),
 `projects`, `measurements` (a project's KPI values), `compliance`, `roadmap` (the
 timeline), `dashboard` (the indicators), `architecture`, `reuse`, `validation` (and the schemas), `linked` (RDF, DCAT-AP,
-SPARQL) and `system` (health, the OpenAPI document, the audit trail); `openapi` builds
+SPARQL), `feeds` (Atom feeds of changes), `statements` (accessibility, legal and
+privacy notices) and `system` (health, the OpenAPI document, the audit trail); `openapi` builds
 the API's document. What they share is in `registry.web.shared`.
 """
 
@@ -19,11 +20,13 @@ def register(app: Flask) -> None:
         catalogue,
         compliance,
         dashboard,
+        feeds,
         linked,
         measurements,
         projects,
         reuse,
         roadmap,
+        statements,
         system,
         validation,
     )
@@ -33,7 +36,7 @@ def register(app: Flask) -> None:
     i18n.init_app(app)
     render.init_app(app)
     notices.init_app(app)
-    for module in (catalogue, projects, measurements, compliance, roadmap, dashboard, architecture, reuse,
-                   validation, system):
+    for module in (catalogue, projects, measurements, compliance, roadmap, dashboard,
+                   architecture, reuse, validation, system, statements, feeds):
         app.register_blueprint(module.bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL

@@ -10,7 +10,7 @@ from registry.analysis.compliance import STATES
 from registry.catalogue.query import FILTERS, MAX_PAGE, PAGING, Filter
 from registry.catalogue.records import SCHEMA_DIR
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.structure import SCHEMA_PATH as SHEET_SCHEMA_PATH
+from registry.validation.schema import SCHEMA_PATH as SHEET_SCHEMA_PATH
 from registry.version import __version__
 
 

@@ -32,7 +32,7 @@ from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import ERROR, WARNING, FileReport, single_report_dict
 from registry.documents.parse import parse_document
 from registry.validation.pipeline import validate_bytes
-from registry.validation.structure import SCHEMA_PATH
+from registry.validation.schema import SCHEMA_PATH
 from registry.web.shared.http import dumps
 from tests.validation.conftest import EXAMPLE_TEXT
 
