@@ -276,6 +276,58 @@ def validate(paths: tuple[str, ...], fmt: str, as_of: Any, catalogue_dir: Path |
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
+@main.command("lint")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="text: one line per finding and a summary; json: "
+              "the report as JSON.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Judge reviews due as of this date (default: today).")
+@click.option("--catalogue", "catalogue_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Lint the YAML catalogue of this folder instead of the store.")
+@click.option("--shipped", is_flag=True,
+              help="Lint the catalogue shipped with this registry instead of the store.")
+def lint_cmd(fmt: str, as_of: Any, catalogue_dir: Path | None, shipped: bool) -> None:
+    """Check the catalogue itself: reviews due, contradictions, dead links.
+
+    Lists records not reviewed for 12 months, descriptions that contradict the status
+    (a candidate described as recommended or mandatory), mandatory standards whose
+    principle or legal basis requires a standard that is not mandatory, and links to
+    records that do not exist:
+
+        registry lint --shipped
+        registry lint --format json --as-of 2027-12-01
+
+    Exit codes: 0 no contradiction (reviews due allowed), 1 at least one contradiction
+    or dead link, 2 bad usage (unreadable catalogue).
+    """
+    import datetime
+
+    from registry.catalogue.files import CatalogueLoadError, load_catalogue, shipped_root
+    from registry.catalogue.lint import lint, render_text
+
+    date = as_of.date() if as_of else datetime.date.today()
+    if shipped and catalogue_dir is None:
+        catalogue_dir = shipped_root()
+    if catalogue_dir is not None:
+        try:
+            catalogue: Any = load_catalogue(catalogue_dir, check_links=False)
+        except CatalogueLoadError as exc:
+            for error in exc.errors[:20]:
+                click.echo(str(error), err=True)
+            raise click.UsageError(f"the catalogue in {catalogue_dir} cannot be read "
+                                   f"({len(exc.errors)} problem(s))") from None
+    else:
+        catalogue = _services().snapshots.get()
+    report = lint(catalogue, date)
+    if fmt == "json":
+        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for line in render_text(report):
+            click.echo(line)
+    sys.exit(report.exit_code)
+
+
 @main.group()
 def db() -> None:
     """Manage the database schema."""
@@ -609,7 +661,7 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
     Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 refused (the file,
     the component, or the replacement of an existing one), 2 bad usage.
     """
-    from registry.catalogue.publiccode_import import import_publiccode
+    from registry.catalogue.publiccode_import import ImportOptions, import_publiccode
     from registry.catalogue.publiccode_standard import NOT_CHECKED
     from registry.validation.report import text_line
 
@@ -625,10 +677,11 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
         click.echo(f"{file}:0:0: error parse.too-large / the file is larger than the limit of "
                    f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
         sys.exit(1)
-    outcome = import_publiccode(file.read_bytes(), store=services.store, catalogue=catalogue,
-                                record_id=record_id, owner=owner, update=update, force=force,
-                                dry_run=dry_run, author=author, file_name=file.name,
-                                max_bytes=max_bytes)
+    options = ImportOptions(record_id=record_id, owner=owner, update=update, force=force,
+                            dry_run=dry_run, author=author, file_name=file.name,
+                            max_bytes=max_bytes)
+    outcome = import_publiccode(file.read_bytes(), options, store=services.store,
+                                catalogue=catalogue)
     mapping = outcome.mapping
     for target, source in mapping.mapped:
         click.echo(f"mapped      {target} <- {source}")

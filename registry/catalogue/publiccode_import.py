@@ -97,63 +97,79 @@ def _imported_from(store: Any, record_id: str) -> str | None:
     return found.group(1) if found else None
 
 
-def import_publiccode(data: bytes, *, store: Any, catalogue: Any, record_id: str | None = None,
-                      owner: str | None = None, update: bool = False, force: bool = False,
-                      dry_run: bool = False, author: str = "registry components "
-                      "import-publiccode", file_name: str = "publiccode.yml",
-                      max_bytes: int = 20 * 1024 * 1024) -> PubliccodeOutcome:
-    """Check, map and store a publiccode.yml as a component (never a silent replacement)."""
-    from registry.catalogue.files import check_change
-    from registry.storage.store import NotFound, digest
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the caller asks of one import (the command's options)."""
 
-    parsed = read_publiccode(data, max_bytes)
+    record_id: str | None = None
+    owner: str | None = None
+    update: bool = False
+    force: bool = False
+    dry_run: bool = False
+    author: str = "registry components import-publiccode"
+    file_name: str = "publiccode.yml"
+    max_bytes: int = 20 * 1024 * 1024
+
+
+def _stored(store: Any, parsed: Any, record_id: str | None) -> Any:
+    """Return the stored record the file would write (by --id, else by its name), or None."""
+    from registry.storage.store import NotFound
+
     name = parsed.value.get("name") if not parsed.findings and isinstance(
         parsed.value, Mapping) else None
     wanted = record_id or (slug(name) if isinstance(name, str) and name.strip() else None)
     try:
-        current = store.get("component", wanted) if wanted else None
+        return store.get("component", wanted) if wanted else None
     except NotFound:
-        current = None
-    mapping = map_publiccode(parsed, catalogue, record_id=record_id, owner=owner,
+        return None
+
+
+def import_publiccode(data: bytes, options: ImportOptions, *, store: Any,
+                      catalogue: Any) -> PubliccodeOutcome:
+    """Check, map and store a publiccode.yml as a component (never a silent replacement)."""
+    from registry.catalogue.files import check_change
+    from registry.storage.store import digest
+
+    parsed = read_publiccode(data, options.max_bytes)
+    current = _stored(store, parsed, options.record_id)
+    mapping = map_publiccode(parsed, catalogue, record_id=options.record_id,
+                             owner=options.owner,
                              stored_owner=current.data.get("owner") if current else None)
     if mapping.record is None:
         return PubliccodeOutcome(mapping, "refused", "the file could not be mapped")
-    record = mapping.record
-    if current is not None:
-        record = merge(record, current.data, mapping.languages)
+    record = mapping.record if current is None else merge(mapping.record, current.data,
+                                                          mapping.languages)
     for error in check_change("component", record, catalogue):
         mapping.findings.append(Finding(ERROR, "schema", error.path, error.message))
-    changes = differences(current.data if current else None, record)
-    outcome = PubliccodeOutcome(mapping, "refused", changes=changes, record=record)
+    outcome = PubliccodeOutcome(mapping, "refused", record=record,
+                                changes=differences(current.data if current else None, record))
     if mapping.errors:
         outcome.reason = "the component is not valid"
         return outcome
     if current is not None:
-        refusal = _refusal(store, record["id"], mapping.source_url, update, force)
-        if refusal:
-            outcome.reason = refusal
+        outcome.reason = _refusal(store, record["id"], mapping.source_url, options) or ""
+        if outcome.reason:
             return outcome
         if current.digest == digest(record):
             outcome.action = "unchanged"
             return outcome
-    if dry_run:
+    if options.dry_run:
         outcome.action = "checked"
         return outcome
-    stored = store.put("component", record["id"], record, author=author,
+    stored = store.put("component", record["id"], record, author=options.author,
                        if_match=current.revision if current else None,
                        create_only=current is None,
-                       message=f"{MARK}{mapping.source_url} (file {file_name})")
-    outcome.action = "updated" if current else "created"
-    outcome.revision = stored.revision
+                       message=f"{MARK}{mapping.source_url} (file {options.file_name})")
+    outcome.action, outcome.revision = ("updated" if current else "created"), stored.revision
     return outcome
 
 
-def _refusal(store: Any, record_id: str, url: str | None, update: bool,
-             force: bool) -> str | None:
-    if not update:
+def _refusal(store: Any, record_id: str, url: str | None,
+             options: ImportOptions) -> str | None:
+    if not options.update:
         return (f"the component {record_id!r} already exists: give --update to change it "
                 "(what the file does not carry is kept), or --id to create another one")
-    if force:
+    if options.force:
         return None
     source = _imported_from(store, record_id)
     if source != url:

@@ -3,10 +3,18 @@
 `import_scheme` reads the triples of a file (see `rdf_input`), checks SKOS integrity
 and maps the scheme to a vocabulary record, merged with the stored one:
 
+- the schemes of the file are those declared and those only named by skos:inScheme,
+  skos:topConceptOf or skos:hasTopConcept (publishers often skip the declaration); with
+  several, the caller names one (all are listed otherwise);
 - findings, errors first, before anything is stored (the caller stores only a record
   without error): a concept without prefLabel, two prefLabels in one language on one
-  concept (S14), the same prefLabel on two concepts in one language, cycles of
-  broader/narrower, concepts in no scheme, broader/narrower pointing outside the scheme;
+  concept (S14), the same prefLabel on two concepts in one language (across every scheme
+  of the file), cycles of broader/narrower, concepts in no scheme, broader/narrower
+  pointing outside the scheme, and every property the vocabulary does not keep (once per
+  property: nothing is dropped silently). A finding points at the line where the concept
+  is described and quotes labels as written;
+- broader/narrower, skos:related and the mapping properties (exact, close, broad, narrow,
+  related match) are kept;
 - IRIs are kept: the scheme's in `source.iri` (and `exact_match`), each concept's in
   `iri` (the graph states it as skos:exactMatch); concept ids are re-used across
   imports by IRI, else taken from skos:notation, else from the IRI's last segment;
@@ -363,8 +371,8 @@ def check_and_map(parsed: ParsedRdf, scheme_id: str, *, existing: Mapping[str, A
     _other_resources(graph, schemes, result)
     if result.errors:
         return result
-    source = _Source(graph, scheme, members, labels, broader)
-    result.record = _record(source, scheme_id, existing, used or {}, file_name, fmt, result)
+    source = _Source(graph, scheme, members, labels, broader, file_name, fmt)
+    result.record = _record(source, scheme_id, existing, used or {}, result)
     return result
 
 
@@ -377,6 +385,8 @@ class _Source:
     members: list[str]
     labels: Mapping[str, dict[str, str]]
     broader: Mapping[str, set[str]]
+    file_name: str | None = None
+    fmt: str | None = None
 
 
 def _concept_ids(source: _Source, old_concepts: list[dict[str, Any]]) -> dict[str, str]:
@@ -480,8 +490,8 @@ def _merge(old_concepts: list[dict[str, Any]], new: dict[str, dict[str, Any]],
     return concepts
 
 
-def _scheme_record(source: _Source, scheme_id: str, existing: Mapping[str, Any] | None,
-                   file_name: str | None, fmt: str | None) -> dict[str, Any]:
+def _scheme_record(source: _Source, scheme_id: str,
+                   existing: Mapping[str, Any] | None) -> dict[str, Any]:
     graph, scheme = source.graph, source.scheme
     title = _first(_texts(graph, scheme, DCTERMS + "title", SKOS + "prefLabel",
                           RDFS + "label")) or dict((existing or {}).get("title") or {}) \
@@ -493,10 +503,10 @@ def _scheme_record(source: _Source, scheme_id: str, existing: Mapping[str, Any] 
     if URL.match(scheme):
         record["exact_match"] = scheme
     origin: dict[str, Any] = {"iri": scheme}
-    if file_name:
-        origin["file"] = file_name[-255:]
-    if fmt:
-        origin["format"] = fmt
+    if source.file_name:
+        origin["file"] = source.file_name[-255:]
+    if source.fmt:
+        origin["format"] = source.fmt
     version = [o.value for o in graph.objects(scheme, OWL + "versionInfo") if o.value.strip()]
     if version:
         origin["version"] = version[0][:200]
@@ -505,12 +515,12 @@ def _scheme_record(source: _Source, scheme_id: str, existing: Mapping[str, Any] 
 
 
 def _record(source: _Source, scheme_id: str, existing: Mapping[str, Any] | None,
-            used: Mapping[str, int], file_name: str | None, fmt: str | None,
-            result: ImportResult) -> dict[str, Any]:
+            used: Mapping[str, int], result: ImportResult) -> dict[str, Any]:
+    """Return the vocabulary record: the file's concepts merged into the stored ones."""
     old_concepts: list[dict[str, Any]] = [dict(c) for c in (existing or {}).get("concepts", [])]
     ids = _concept_ids(source, old_concepts)
     new = {ids[c]: _concept_item(source, c, ids) for c in source.members}
-    record = _scheme_record(source, scheme_id, existing, file_name, fmt)
+    record = _scheme_record(source, scheme_id, existing)
     record["concepts"] = _merge(old_concepts, new, used, result)
     return record
 

@@ -360,7 +360,8 @@ class Store:
                 by_kind[kind].append(data)
         return Catalogue(standards=by_kind["standard"], principles=by_kind["principle"],
                          components=by_kind["component"],
-                         vocabularies=by_kind["vocabulary"], version=str(version))
+                         vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
+                         version=str(version))
 
     def export(self, kinds: Iterable[str] = CATALOGUE_KINDS) -> dict[str, list[dict[str, Any]]]:
         """Return the current data of every record of these kinds, by kind."""
