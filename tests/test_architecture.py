@@ -164,3 +164,18 @@ def test_drawing_is_kept_apart_from_the_web():
         if name.startswith("registry.svg"):
             for target, _names, line in _imports(name, path):
                 assert not target.startswith(("registry.web", "flask")), (path, line)
+
+
+def test_no_test_module_imports_another_test_module():
+    """Tests share through tests/helpers.py and conftest fixtures, never test_*.py."""
+    tests = PACKAGE.parent / "tests"
+    offenders = []
+    for path in sorted(tests.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_"):
+                    offenders.append(f"{path.relative_to(tests.parent)}:{node.lineno}: {name}")
+    assert offenders == []

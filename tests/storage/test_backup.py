@@ -26,11 +26,11 @@ from registry.cli import main
 from registry.storage import Store
 from registry.storage.backup import backup, read_manifest, restore
 from registry.storage.tokens import create_token
-from tests.conftest import PG_URL, _database, make_app
+from tests.conftest import PG_URL, _database
+from tests.helpers import AS_OF, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-AS_OF = "2026-11-26"
 OTHER = "postgresql" if PG_URL else "sqlite"
 
 database = contextlib.contextmanager(_database)

@@ -20,8 +20,10 @@ from registry.storage import Store
 from registry.storage.backup import backup, restore
 from registry.storage.store import CATALOGUE_KINDS, CATALOGUE_STATE, ROADMAP_STATE, digest
 from registry.storage.tables import audit_events, catalogue_state, records, revisions
-from tests.conftest import _database, make_app
-from tests.storage.test_backup import OTHER
+from tests.conftest import PG_URL, _database
+from tests.helpers import make_app
+
+OTHER = "postgresql" if PG_URL else "sqlite"  # the engine a backup is restored into
 
 database = contextlib.contextmanager(_database)
 WRITERS = 3

@@ -16,11 +16,11 @@ from registry.storage.tokens import create_token
 from registry.svg.heatmap import heatmap_svg
 from registry.svg.style import OUTLINE, STYLES
 from registry.web import compliance
+from tests.helpers import AS_OF
 from tests.web.pagecheck import assert_plain_page
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-AS_OF = "2026-11-26"
 HOSTILE = "<script>alert(1)</script> project title"
 HOSTILE_FR = 'Projet "Ω" & <b>gras</b>'
 HOSTILE_ID = "hostile-title-project"
