@@ -50,12 +50,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _database(request.param, tmp_path)
 
 
+def _app_on(url: str, folder: Path) -> Iterator[Any]:
+    """Yield an app on a database, and close its connections afterwards."""
+    app = make_app(url, folder)
+    yield app
+    app.extensions["registry"].store.engine.dispose()
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path):
     """Yield an app of its own (writes allowed), on each backend."""
-    app = make_app(database_url, tmp_path)
-    yield app
-    app.extensions["registry"].store.engine.dispose()
+    yield from _app_on(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -69,9 +74,7 @@ def read_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """Yield an app shared by a module's read-only tests, on each backend."""
     folder = tmp_path_factory.mktemp("read")
     for url in _database(request.param, folder):
-        app = make_app(url, folder)
-        yield app
-        app.extensions["registry"].store.engine.dispose()
+        yield from _app_on(url, folder)
 
 
 @pytest.fixture

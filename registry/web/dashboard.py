@@ -85,23 +85,23 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
 
     projects = gettext("Projects")
     out: dict[str, str] = {}
-    out["status"] = charts.bar_chart(
-        [(term(s), n) for s, n in data["projects"]["by_status"].items()],
-        title=gettext("Projects by status"), legend=projects, id_prefix="chart-status",
-        description=gettext("Number of projects in each status; the table below gives the "
-                            "same numbers."))
-    out["domain"] = charts.bar_chart(
-        [(concept("domains", d), n) for d, n in data["projects"]["by_domain"].items()],
-        title=gettext("Projects by domain"), legend=projects, id_prefix="chart-domain",
-        colour=charts.PALETTE[2],
-        description=gettext("Number of projects in each domain (a project may have "
-                            "several); the table below gives the same numbers."))
-    out["owner"] = charts.bar_chart(
-        [(concept("organisations", o), n) for o, n in data["projects"]["by_owner"].items()],
-        title=gettext("Projects by owner"), legend=projects, id_prefix="chart-owner",
-        colour=charts.PALETTE[3],
-        description=gettext("Number of projects each organisation owns; the table below "
-                            "gives the same numbers."))
+    by = data["projects"]
+    for key, items, title, colour, description in (
+            ("status", [(term(s), n) for s, n in by["by_status"].items()],
+             gettext("Projects by status"), charts.PALETTE[0],
+             gettext("Number of projects in each status; the table below gives the same "
+                     "numbers.")),
+            ("domain", [(concept("domains", d), n) for d, n in by["by_domain"].items()],
+             gettext("Projects by domain"), charts.PALETTE[2],
+             gettext("Number of projects in each domain (a project may have several); the "
+                     "table below gives the same numbers.")),
+            ("owner", [(concept("organisations", o), n) for o, n in by["by_owner"].items()],
+             gettext("Projects by owner"), charts.PALETTE[3],
+             gettext("Number of projects each organisation owns; the table below gives "
+                     "the same numbers."))):
+        out[key] = charts.bar_chart(items, title=title, legend=projects,
+                                    id_prefix=f"chart-{key}", colour=colour,
+                                    description=description)
     m = data["mandatory_compliance"]
     out["compliance"] = charts.stacked_bar(
         [charts.Segment(s, term(s), m["by_state"][s], STYLES[s].fill,
