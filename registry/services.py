@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.catalogue.files import read_records, shipped_root
-from registry.storage.snapshots import RoadmapCache, SnapshotCache
+from registry.readmodel import ReadModel
+from registry.readmodel.views import CatalogueView, RoadmapView
 from registry.storage.store import Conflict, ImportResult, Store, default_url
 
 log = logging.getLogger("registry")
@@ -16,11 +17,12 @@ log = logging.getLogger("registry")
 
 @dataclass
 class Services:
-    """The store and its snapshot cache, shared by the web app and the CLI."""
+    """The store and its read model, shared by the web app and the CLI."""
 
     store: Store
-    snapshots: SnapshotCache
-    roadmap: RoadmapCache
+    readmodel: ReadModel
+    snapshots: CatalogueView
+    roadmap: RoadmapView
     settings: dict[str, Any]
 
     @classmethod
@@ -29,8 +31,8 @@ class Services:
         if not settings["DATABASE_URL"]:
             Path(instance_path).mkdir(parents=True, exist_ok=True)
         store = Store(settings["DATABASE_URL"] or default_url(instance_path))
-        ttl = settings["SNAPSHOT_TTL"]
-        return cls(store, SnapshotCache(store, ttl), RoadmapCache(store, ttl), settings)
+        model = ReadModel(store, ttl=settings["SNAPSHOT_TTL"])
+        return cls(store, model, CatalogueView(model), RoadmapView(model), settings)
 
     def prepare(self) -> None:
         """Bring the database schema up to date and load the shipped catalogue if empty."""
