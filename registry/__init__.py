@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from registry.services import Services
     from registry.web import (
         api,
+        consistency,
         curation,
         errors,
         i18n,
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     errors.init_app(app)
+    consistency.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)
     app.register_blueprint(api.bp)

@@ -32,8 +32,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BASE_IRI", None,
             "Base of every record's IRI; default: the server's own root URL."),
     Setting("SNAPSHOT_TTL", 1.0,
-            "Seconds a worker serves its catalogue snapshot before checking the store "
-            "for a newer catalogue revision (0 checks on every request)."),
+            "Seconds a worker serves its snapshot before asking the change feed for news "
+            "when it is not listening (SQLite, or PostgreSQL while LISTEN is down; 0 asks "
+            "on every request). On PostgreSQL workers learn of writes by LISTEN/NOTIFY."),
+    Setting("MIN_VERSION_WAIT", 2.0,
+            "Seconds a read carrying Registry-Min-Version may wait for this worker to "
+            "reach that version before it answers 503 with Retry-After."),
     Setting("AUTO_MIGRATE", True,
             "Apply pending database migrations on start; in production turn it off and "
             "run `registry db upgrade` once before starting the workers."),
@@ -42,7 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024,
             "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
     Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),
-    Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache read answers (Cache-Control)."),
+    Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache answers that only change with a "
+            "new release (the OpenAPI document); every other read is no-cache with an "
+            "ETag, since a write can change it at any moment."),
     Setting("SECRET_KEY", None, "Key that signs cookies and forms; required in production "
             "(32 or more random characters)."),
     Setting("PRODUCTION", False,

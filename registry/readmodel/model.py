@@ -74,6 +74,11 @@ class ReadModel:
             return self.catch_up()
         return snapshot
 
+    def newest_version(self) -> int:
+        """Return the version of the newest snapshot held (0 before the first)."""
+        snapshot = self._snapshot
+        return snapshot.version if snapshot is not None else 0
+
     def at_least(self, version: int, timeout: float) -> Snapshot:
         """Return a snapshot of at least `version`, waiting up to `timeout` s (else Behind)."""
         snapshot = self.latest()
