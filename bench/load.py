@@ -264,7 +264,7 @@ class Samples:
 
 def setup(port: int, tokens: Tokens) -> Workload:
     """Submit the example roadmap and read the catalogue the clients will use."""
-    from registry.validation.parse import parse_document
+    from registry.documents.parse import parse_document
 
     client = Client(port)
     projects: dict[str, dict[str, Any]] = {}

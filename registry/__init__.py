@@ -28,14 +28,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         linked,
+        notices,
         pages,
         projects,
         security,
         validate,
     )
     from registry.web.dashboard import bp as dashboard_bp
+    from registry.web.feeds import bp as feeds_bp
+    from registry.web.measurements import bp as measurements_bp
     from registry.web.reuse import bp as reuse_bp
     from registry.web.roadmap_pages import bp as roadmap_bp
+    from registry.web.statements import bp as statements_bp
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -50,6 +54,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     services = Services.from_settings(settings, app.instance_path)
+    try:
+        services.check_integrity()  # a damaged file is refused, not served from
+    except Exception:
+        services.store.engine.dispose()
+        raise
     if settings["PRODUCTION"]:
         settings["AUTO_MIGRATE"] = False  # schema changes are a deliberate step there
         try:
@@ -65,13 +74,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     consistency.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)
+    notices.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(measurements_bp)
     app.register_blueprint(validate.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(reuse_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(statements_bp)
+    app.register_blueprint(feeds_bp)
     linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
+    if settings["RESPONSE_CACHE_MB"] > 0:
+        from registry.response_cache import ResponseCache
+
+        app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
+            app.wsgi_app, services.generation, settings["RESPONSE_CACHE_MB"] * 1024 * 1024)
     return app

@@ -13,7 +13,6 @@ import click
 import orjson
 
 from registry import config as settings_module
-from registry.validation.findings import Finding
 
 FORMATS = ("text", "json")
 
@@ -51,17 +50,54 @@ def main() -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on.")
 @click.option("--debug", is_flag=True, help="Reload on code changes and show tracebacks.")
-def serve(host: str, port: int, debug: bool) -> None:
-    """Serve the registry with the development server.
+@click.option("--production", is_flag=True,
+              help="Serve with the production server (gunicorn, threaded workers that drop "
+                   "slow clients) in production mode (REGISTRY_PRODUCTION).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="With --production: worker processes (about one per core).")
+@click.option("--threads", default=32, show_default=True, type=click.IntRange(2, 256),
+              help="With --production: threads per worker (slow clients and SPARQL "
+                   "queries each hold one while they last).")
+@click.option("--header-timeout", default=10.0, show_default=True,
+              type=click.FloatRange(0.5, 300),
+              help="With --production: seconds a client has to send a request's headers.")
+@click.option("--body-timeout", default=30.0, show_default=True,
+              type=click.FloatRange(0.5, 600),
+              help="With --production: seconds a client has to send a request's body.")
+@click.option("--access-log", metavar="FILE",
+              help="With --production: write an access log line per request (- for "
+                   "standard output).")
+def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
+          header_timeout: float, body_timeout: float, access_log: str | None) -> None:
+    """Serve the registry: the development server, or with --production the production one.
 
-    Loads the shipped catalogue into an empty store first. In production run
-    gunicorn instead:  gunicorn -w 4 'registry:create_app()'
+    Loads the shipped catalogue into an empty store first (not in production, where
+    `registry db upgrade` and `registry import` come first). In production:
+
+        registry serve --production --host 0.0.0.0 --port 8000 --workers 2
     """
     from registry import create_app
 
-    app = create_app()
+    if production and debug:
+        raise click.UsageError("--debug and --production exclude each other")
+    if not production and (workers, threads, access_log) != (2, 32, None):
+        raise click.UsageError("--workers, --threads and --access-log go with --production")
+    try:
+        app = create_app({"PRODUCTION": True} if production else None)
+    except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
+        raise click.ClickException(str(exc)) from None
     if debug and app.config["REGISTRY"]["PRODUCTION"]:
         raise click.UsageError("--debug is refused in production mode (REGISTRY_PRODUCTION)")
+    if production:
+        from registry.serving import ServeOptions
+        from registry.serving import serve as serve_production
+
+        click.echo(f"Serving the registry on http://{host}:{port}/ with {workers} workers "
+                   f"of {threads} threads (Ctrl+C stops it)", err=True)
+        serve_production(app, ServeOptions(host=host, port=port, workers=workers,
+                                           threads=threads, header_timeout=header_timeout,
+                                           body_timeout=body_timeout, access_log=access_log))
+        return
     click.echo(f"Serving the registry on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     app.run(host=host, port=port, debug=debug, use_reloader=debug)
 
@@ -240,6 +276,58 @@ def validate(paths: tuple[str, ...], fmt: str, as_of: Any, catalogue_dir: Path |
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
+@main.command("lint")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="text: one line per finding and a summary; json: "
+              "the report as JSON.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Judge reviews due as of this date (default: today).")
+@click.option("--catalogue", "catalogue_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Lint the YAML catalogue of this folder instead of the store.")
+@click.option("--shipped", is_flag=True,
+              help="Lint the catalogue shipped with this registry instead of the store.")
+def lint_cmd(fmt: str, as_of: Any, catalogue_dir: Path | None, shipped: bool) -> None:
+    """Check the catalogue itself: reviews due, contradictions, dead links.
+
+    Lists records not reviewed for 12 months, descriptions that contradict the status
+    (a candidate described as recommended or mandatory), mandatory standards whose
+    principle or legal basis requires a standard that is not mandatory, and links to
+    records that do not exist:
+
+        registry lint --shipped
+        registry lint --format json --as-of 2027-12-01
+
+    Exit codes: 0 no contradiction (reviews due allowed), 1 at least one contradiction
+    or dead link, 2 bad usage (unreadable catalogue).
+    """
+    import datetime
+
+    from registry.catalogue.files import CatalogueLoadError, load_catalogue, shipped_root
+    from registry.catalogue.lint import lint, render_text
+
+    date = as_of.date() if as_of else datetime.date.today()
+    if shipped and catalogue_dir is None:
+        catalogue_dir = shipped_root()
+    if catalogue_dir is not None:
+        try:
+            catalogue: Any = load_catalogue(catalogue_dir, check_links=False)
+        except CatalogueLoadError as exc:
+            for error in exc.errors[:20]:
+                click.echo(str(error), err=True)
+            raise click.UsageError(f"the catalogue in {catalogue_dir} cannot be read "
+                                   f"({len(exc.errors)} problem(s))") from None
+    else:
+        catalogue = _services().snapshots.get()
+    report = lint(catalogue, date)
+    if fmt == "json":
+        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for line in render_text(report):
+            click.echo(line)
+    sys.exit(report.exit_code)
+
+
 @main.group()
 def db() -> None:
     """Manage the database schema."""
@@ -253,9 +341,111 @@ def upgrade() -> None:
     settings = settings_module.load()
     services = Services.from_settings(settings, settings_module.instance_path(settings))
     click.get_current_context().call_on_close(services.store.engine.dispose)
-    pending = services.store.pending_migrations()
-    services.store.migrate()
+    from registry.storage.store import SchemaTooNew
+
+    try:
+        pending = services.store.pending_migrations()
+        services.store.migrate()
+    except SchemaTooNew as exc:
+        raise click.ClickException(f"{exc}. Nothing was changed.") from None
     click.echo(f"applied {len(pending)} migration(s)" if pending else "already up to date")
+
+
+def _bare_store() -> Any:
+    """Open the store without migrating or importing anything (backup and restore)."""
+    from registry.services import Services
+
+    settings = settings_module.load()
+    services = Services.from_settings(settings, settings_module.instance_path(settings))
+    click.get_current_context().call_on_close(services.store.engine.dispose)
+    return services.store
+
+
+class _Bar:
+    """A progress bar on standard error, shown for long work on a terminal only."""
+
+    def __init__(self, label: str) -> None:
+        self.bar = click.progressbar(length=1, label=label, file=sys.stderr,
+                                     hidden=not sys.stderr.isatty())
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.length = max(total, 1)
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self) -> _Bar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+
+def _summary(manifest: dict[str, Any]) -> str:
+    return ", ".join(f"{t['name']} {t['rows']:,}" for t in manifest["tables"])
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_cmd(file: Path, force: bool) -> None:
+    """Write a consistent snapshot of everything stored to FILE (e.g. registry.backup.tar.gz).
+
+    Records with every revision, the audit trail, token hashes, the catalogue state and
+    every other table, read in one transaction: safe while the server runs. FILE is a
+    gzip-compressed tar of JSON lines with a manifest (format version, schema revision,
+    row counts, SHA-256 of each member). `registry restore FILE` loads it into an empty
+    database of either engine.
+
+    Exit codes: 0 written, 1 the backup could not be taken (nothing is left at FILE).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from registry.storage.backup import BackupError, backup
+
+    if file.exists() and not force:
+        raise click.ClickException(f"{file} exists: give --force to replace it")
+    store = _bare_store()
+    try:
+        with _Bar("Backing up") as bar:
+            manifest = backup(store, file, progress=bar)
+    except BackupError as exc:
+        raise click.ClickException(f"no backup written: {exc}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise click.ClickException(f"no backup written: {exc}") from None
+    click.echo(f"wrote {file} ({file.stat().st_size:,} bytes, schema revision "
+               f"{manifest['schema_revision']}): {_summary(manifest)}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_cmd(file: Path) -> None:
+    """Load the backup FILE into the empty database of REGISTRY_DATABASE_URL.
+
+    The whole archive is checked first (format version, every member's SHA-256, row
+    counts); a corrupt or truncated archive, one of a newer format or schema, or a
+    database that already holds data is refused and nothing is written. Everything is
+    loaded in one transaction, sequences are moved past the restored ids, and the
+    schema is upgraded to this registry's migrations. Moving between engines is a
+    backup on one and a restore on the other.
+
+    Exit codes: 0 restored, 1 refused (nothing was written).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from registry.storage.backup import RestoreRefused, restore
+
+    store = _bare_store()
+    try:
+        with _Bar("Restoring") as bar:
+            manifest = restore(store, file, progress=bar)
+    except RestoreRefused as exc:
+        raise click.ClickException(f"{exc}; nothing was written") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise click.ClickException(f"restore failed, nothing was written: {exc}") from None
+    click.echo(f"restored {file} into {store.engine.url.render_as_string()} (taken "
+               f"{manifest['created_at']} from {manifest['engine']}): {_summary(manifest)}")
 
 
 @main.group()
@@ -294,6 +484,74 @@ def projects_import(folder: Path, as_of: Any, author: str) -> None:
                f"{refused} refused", err=True)
     if refused:
         sys.exit(1)
+
+
+@projects.command("remove")
+@click.option("--examples", is_flag=True,
+              help="Remove the example projects loaded on first start (those not edited "
+                   "since).")
+@click.option("--author", default="registry projects remove", show_default=True,
+              help="Name recorded as the author of the deletions.")
+def projects_remove(examples: bool, author: str) -> None:
+    """Remove the example roadmap: `registry projects remove --examples`.
+
+    Every example project whose current revision is still the loaded one is deleted in
+    one transaction; each deletion is a revision and an audit event. A project edited
+    since it was loaded has been adopted and is kept.
+    """
+    from registry.projects import remove_examples
+
+    if not examples:
+        raise click.UsageError("say what to remove: --examples")
+    services = _services(import_shipped=False)
+    removed = remove_examples(services.store, author)
+    services.roadmap.invalidate()
+    if removed:
+        click.echo(f"removed {len(removed)} example project(s): {', '.join(removed)}")
+    else:
+        click.echo("no example project to remove")
+
+
+@main.group()
+def measurements() -> None:
+    """Report the measured values of projects' KPIs."""
+
+
+@measurements.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--author", default="registry measurements import", show_default=True,
+              help="Name recorded as who reported the values.")
+def measurements_import(file: Path, author: str) -> None:
+    """Store the KPI values of a CSV FILE (columns project,kpi,date,value,note).
+
+    Every row is checked first (the project and its KPI exist, the date is not in the
+    future, the value is of the KPI's kind); a file with any problem stores nothing and
+    exits 1, naming each problem with its line. A value already reported for that
+    project, KPI and date is replaced as a new revision; an identical one is unchanged.
+    """
+    import datetime
+
+    from registry.measurements import read_csv
+    from registry.storage import measurements as stored
+
+    services = _services()
+    limit = services.settings["MAX_UPLOAD_BYTES"]
+    if file.stat().st_size > limit:
+        click.echo(f"{file}: {file.stat().st_size} bytes, over the limit of {limit} "
+                   "(REGISTRY_MAX_UPLOAD_BYTES): split the file", err=True)
+        sys.exit(1)
+    rows, problems = read_csv(file.read_bytes(), services.roadmap.get(),
+                              datetime.date.today())
+    for line, message in problems:
+        click.echo(f"{file}:{line}: {message}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s): nothing was stored", err=True)
+        sys.exit(1)
+    created, replaced, unchanged = stored.put_many(
+        services.store, ((r.project, r.kpi, r.day, r.value, r.note) for r in rows),
+        author=author, source=f"csv {file.name}")
+    click.echo(f"{len(rows)} value(s): {created} created, {replaced} replaced, "
+               f"{unchanged} unchanged")
 
 
 @main.group()
@@ -377,65 +635,72 @@ def components() -> None:
               help="Id of the component (default: made from the name).")
 @click.option("--owner", metavar="ORGANISATION",
               help="Owner organisation (a concept id of the organisations vocabulary); "
-                   "default: the one whose label is legal.repoOwner.")
+                   "default: the one named by organisation.name or legal.repoOwner.")
+@click.option("--update", is_flag=True,
+              help="Allow changing an existing component (only one imported from the same "
+                   "publiccode.yml url, unless --force); what the file lacks is kept.")
+@click.option("--force", is_flag=True,
+              help="With --update: change the component even if it was curated by hand or "
+                   "imported from another url.")
 @click.option("--author", default="registry components import-publiccode",
               show_default=True, help="Name recorded as the author of the revision.")
-@click.option("--dry-run", is_flag=True, help="Map and report; store nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check, map and show the field-by-field difference; store nothing.")
 def components_import_publiccode(file: Path, record_id: str | None, owner: str | None,
-                                 author: str, dry_run: bool) -> None:
-    """Map the publiccode.yml FILE to a component and store it as a new revision.
+                                 update: bool, force: bool, author: str,
+                                 dry_run: bool) -> None:
+    """Check the publiccode.yml FILE against its standard, map it to a component, store it.
 
-    Prints what was mapped from which field and every field that could not be mapped
-    (capabilities and standards usually need a curator). The record is checked against
-    the component schema and the catalogue before it is stored.
+    The file is checked first against the version of the standard it declares (required
+    keys, types, enumerations, SPDX licence, URLs, e-mails, language tags, dates, unknown
+    keys), each problem a FILE:LINE:COLUMN finding. Then it prints what was mapped from
+    which field and every field that could not be mapped. Creating a component needs no
+    flag; an existing one is changed only with --update (see --force), keeping what the
+    file does not carry.
 
-    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 the file could
-    not be mapped to a valid component, 2 bad usage.
+    Exit codes: 0 stored (or unchanged, or checked with --dry-run), 1 refused (the file,
+    the component, or the replacement of an existing one), 2 bad usage.
     """
-    from registry.catalogue.files import check_change
-    from registry.catalogue.publiccode import map_publiccode, read_publiccode
-    from registry.storage.store import NotFound, digest
+    from registry.catalogue.publiccode_import import ImportOptions, import_publiccode
+    from registry.catalogue.publiccode_standard import NOT_CHECKED
     from registry.validation.report import text_line
 
+    if force and not update:
+        raise click.UsageError("--force only makes sense with --update")
     services = _services()
     catalogue = services.snapshots.get()
     if owner is not None and owner not in catalogue.concepts.get("organisations", {}):
         raise click.BadParameter(f"unknown organisation {owner!r}; see "
                                  "/vocabularies/organisations", param_hint="--owner")
-    mapping = map_publiccode(read_publiccode(file.read_bytes(),
-                                             services.settings["IMPORT_MAX_BYTES"]),
-                             catalogue, record_id=record_id, owner=owner)
+    max_bytes = services.settings["IMPORT_MAX_BYTES"]
+    if file.stat().st_size > max_bytes:
+        click.echo(f"{file}:0:0: error parse.too-large / the file is larger than the limit of "
+                   f"{max_bytes:,} bytes (REGISTRY_IMPORT_MAX_BYTES)", err=True)
+        sys.exit(1)
+    options = ImportOptions(record_id=record_id, owner=owner, update=update, force=force,
+                            dry_run=dry_run, author=author, file_name=file.name,
+                            max_bytes=max_bytes)
+    outcome = import_publiccode(file.read_bytes(), options, store=services.store,
+                                catalogue=catalogue)
+    mapping = outcome.mapping
     for target, source in mapping.mapped:
         click.echo(f"mapped      {target} <- {source}")
     for what in mapping.not_mapped:
         click.echo(f"not mapped  {what}")
-    findings = list(mapping.findings)
-    if mapping.record is not None:
-        findings += [Finding("error", "schema", e.path, e.message)
-                     for e in check_change("component", mapping.record, catalogue)]
-    for item in findings:
+    for item in sorted(mapping.findings, key=lambda f: f.sort_key()):
         click.echo(text_line(str(file), item))
-    if mapping.record is None or any(f.severity == "error" for f in findings):
-        click.echo("the component was not stored", err=True)
+    click.echo(f"note: {NOT_CHECKED}")
+    if outcome.record is not None and (dry_run or outcome.action == "refused"):
+        for line in outcome.changes:
+            click.echo(f"change      {line}")
+    name = outcome.record["id"] if outcome.record else "?"
+    if outcome.action == "refused":
+        click.echo(f"component {name}: not stored: {outcome.reason}", err=True)
         sys.exit(1)
-    record = mapping.record
-    if dry_run:
-        sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
-        return
-    try:
-        current = services.store.get("component", record["id"])
-    except NotFound:
-        current = None
-    if current is not None and current.digest == digest(record):
-        click.echo(f"component {record['id']}: unchanged", err=True)
-        return
-    stored = services.store.put("component", record["id"], record, author=author,
-                                if_match=current.revision if current else None,
-                                create_only=current is None,
-                                message=f"imported from {file.name} (publiccode.yml)")
-    services.snapshots.invalidate()
-    click.echo(f"component {record['id']}: {'updated' if current else 'created'} "
-               f"(revision {stored.revision})", err=True)
+    if outcome.action != "checked":
+        services.snapshots.invalidate()
+    click.echo(f"component {name}: {outcome.action}"
+               + (f" (revision {outcome.revision})" if outcome.revision else ""), err=True)
 
 
 @main.command()
@@ -462,9 +727,11 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
 
     from registry.analysis.reuse import find_opportunities
     from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.csv_cells import safe_row
+    from registry.documents.reading import read_limited
     from registry.services import reuse_thresholds
     from registry.validation.batch import expand_paths
-    from registry.validation.pipeline import read_limited, validate_and_load
+    from registry.validation.pipeline import validate_and_load
 
     settings = settings_module.load()
     if roadmap_dir is not None:
@@ -495,8 +762,9 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
         for o in found:
             link = ";".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
                             for k, v in o["link"].items())
-            writer.writerow([o["type"], o["score"], " ".join(o["projects"]),
-                             " ".join(o["organisations"]), link, o["explanation"]])
+            writer.writerow(safe_row([o["type"], o["score"], " ".join(o["projects"]),
+                                      " ".join(o["organisations"]), link,
+                                      o["explanation"]]))
         click.echo(out.getvalue(), nl=False)
     else:
         for o in found:

@@ -30,7 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL of the store; default: SQLite file registry.sqlite in the "
             "instance folder. PostgreSQL: postgresql+psycopg://user@host/db."),
     Setting("BASE_IRI", None,
-            "Base of every record's IRI; default: the server's own root URL."),
+            "Base of every record's IRI; required in production. Without it (development "
+            "only) the request's root URL is the base and such answers are not cached."),
     Setting("SNAPSHOT_TTL", 1.0,
             "Seconds a worker serves its snapshot before asking the change feed for news "
             "when it is not listening (SQLite, or PostgreSQL while LISTEN is down; 0 asks "
@@ -38,14 +39,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MIN_VERSION_WAIT", 2.0,
             "Seconds a read carrying Registry-Min-Version may wait for this worker to "
             "reach that version before it answers 503 with Retry-After."),
+    Setting("DB_BUSY_TIMEOUT", 5.0,
+            "Seconds a write waits for a lock held by another writer (SQLite busy timeout, "
+            "PostgreSQL lock_timeout) before the answer is 503 with Retry-After."),
+    Setting("DB_STATEMENT_TIMEOUT", 15.0,
+            "Seconds a PostgreSQL statement may run (statement_timeout) before the answer "
+            "is 503 with Retry-After."),
+    Setting("DB_CONNECT_TIMEOUT", 5.0,
+            "Seconds to wait for a new PostgreSQL connection, and for a free pooled one."),
+    Setting("HEALTH_TIMEOUT", 2.0,
+            "Seconds /health waits for the database to answer a read before it answers "
+            "503 (not ready)."),
     Setting("AUTO_MIGRATE", True,
             "Apply pending database migrations on start; in production turn it off and "
             "run `registry db upgrade` once before starting the workers."),
     Setting("AUTO_IMPORT", True,
             "Import the shipped catalogue on start when the store holds no record."),
+    Setting("LOAD_EXAMPLES", True,
+            "With AUTO_IMPORT, also load the example roadmap (examples/) into an empty "
+            "store, marked as examples (`registry projects remove --examples` takes them "
+            "out); never in production mode."),
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024,
             "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
     Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),
+    Setting("RESPONSE_CACHE_MB", 64,
+            "MiB of public answers each web process keeps and serves again until the "
+            "catalogue or roadmap changes (0: off)."),
     Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache answers that only change with a "
             "new release (the OpenAPI document); every other read is no-cache with an "
             "ETag, since a write can change it at any moment."),
@@ -66,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
             "marked with the header X-Result-Truncated."),
     Setting("SPARQL_WORKERS", 2,
             "SPARQL worker processes per web process (each holds the derived graph)."),
+    Setting("SPARQL_QUEUE", 4,
+            "SPARQL queries that may wait for a busy worker, per web process; past that "
+            "a query is answered 503 with Retry-After at once."),
     Setting("SPARQL_MAX_MEMORY_MB", 0,
             "Address-space limit of each SPARQL worker in MiB (0: none); a query that "
             "needs more stops its worker alone."),
@@ -76,6 +98,28 @@ SETTINGS: tuple[Setting, ...] = (
             "Name of the publisher in the DCAT-AP description (/dcat.ttl)."),
     Setting("DCAT_LICENCE", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
             "Licence of the published data: an IRI of the EU licence authority table."),
+    # Who runs this registry, as the legal notice, privacy notice and accessibility
+    # statement name them: a deployment sets its own.
+    Setting("OPERATOR_NAME", "Smart City Office, Brussels-Capital Region",
+            "Public body that runs the registry (legal notice, privacy notice, "
+            "accessibility statement)."),
+    Setting("OPERATOR_ADDRESS", "",
+            "Postal address of the operator, shown in the legal notice (empty: not shown)."),
+    Setting("OPERATOR_ID", "",
+            "Enterprise number of the operator (BCE/KBO), shown in the legal notice "
+            "(empty: not shown)."),
+    Setting("CONTACT_EMAIL", "smartcity@example.brussels",
+            "General contact address of the registry (legal notice, footer pages)."),
+    Setting("ACCESSIBILITY_EMAIL", "accessibility@example.brussels",
+            "Where visitors report accessibility problems or ask for content in another "
+            "form (accessibility statement)."),
+    Setting("PRIVACY_EMAIL", "dpo@example.brussels",
+            "Contact of the data protection officer (privacy notice)."),
+    Setting("ACCESSIBILITY_REVIEWED", "2026-12-06",
+            "Date (YYYY-MM-DD) the accessibility statement was prepared or last reviewed."),
+    Setting("ACCESSIBILITY_ENFORCEMENT_URL", "https://www.ombudsman.brussels",
+            "Body to turn to when an accessibility request gets no satisfactory answer "
+            "(enforcement procedure of Directive (EU) 2016/2102)."),
 )
 
 def _reuse_settings() -> tuple[Setting, ...]:

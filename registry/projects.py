@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,12 +11,14 @@ from typing import Any
 from registry.analysis.compliance import project_compliance
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import FileReport
+from registry.documents.reading import read_limited, unreadable
+from registry.measurements import kpi_ids
 from registry.storage.store import Store, digest
 from registry.storage.tokens import Identity
 from registry.validation import linked_data, policy
 from registry.validation.batch import expand_paths
-from registry.validation.findings import FileReport
-from registry.validation.pipeline import read_limited, unreadable, validate_and_load
+from registry.validation.pipeline import validate_and_load
 
 
 class Forbidden(Exception):
@@ -62,11 +64,20 @@ def stored_findings(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: datet
     return FileReport(f"projects/{sheet.get('id')}", findings)
 
 
-def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date
-                 ) -> dict[str, Any]:
-    """Return a project with its current validation and compliance."""
+def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date,
+                 measured: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Return a project with its current validation, compliance and KPI measurements.
+
+    `measured` are the reported values ({kpi, date, value, ...}); only those of the
+    KPIs the sheet lists now are shown, oldest first.
+    """
     report = stored_findings(project.sheet, catalogue, as_of)
+    by_kpi: dict[str, list[dict[str, Any]]] = {kid: [] for kid in kpi_ids(project.sheet)}
+    for m in measured:
+        if m["kpi"] in by_kpi:
+            by_kpi[m["kpi"]].append({k: v for k, v in m.items() if k != "kpi"})
     return {
+        "measurements": by_kpi,
         "project": project.sheet,
         "revision": project.revision,
         "updated_at": project.updated_at.isoformat(),
@@ -151,3 +162,38 @@ def import_projects(folder: Path, store: Store, catalogue: Catalogue, as_of: dat
                   create_only=current is None, message=f"imported from {path}")
         outcomes.append(ImportOutcome(path, report, "updated" if current else "created"))
     return outcomes
+
+
+# The author of the example projects' revisions: a project is an example while its
+# current revision is the one the loader stored (an edited example has been adopted).
+EXAMPLES_AUTHOR = "registry (example roadmap)"
+# The examples are written to be valid as of this date (see examples/README.md); the
+# loader judges them then, so a first start in a later year still shows the roadmap
+# (its pages report what has lapsed since).
+EXAMPLES_AS_OF = datetime.date(2026, 11, 26)
+
+
+def examples_dir() -> Path:
+    """Return the folder of the shipped example roadmap."""
+    from registry.paths import data_root
+
+    return data_root() / "examples"
+
+
+def load_examples(store: Store, catalogue: Catalogue) -> list[ImportOutcome]:
+    """Store the example roadmap's sheets, marked as examples by their author."""
+    folder = examples_dir()
+    if not folder.is_dir():
+        return []
+    return import_projects(folder, store, catalogue, EXAMPLES_AS_OF, EXAMPLES_AUTHOR)
+
+
+def is_example(project: Any) -> bool:
+    """Return True for a project (stored record or roadmap project) loaded as an example."""
+    return bool(project.updated_by == EXAMPLES_AUTHOR)
+
+
+def remove_examples(store: Store, author: str) -> list[str]:
+    """Delete every project that is still an example, in one transaction; return their ids."""
+    return store.delete_where("project", lambda record: not is_example(record),
+                              author=author, message="example project removed")

@@ -11,8 +11,13 @@ from registry.catalogue.files import read_records, shipped_root
 from registry.readmodel import ReadModel
 from registry.readmodel.views import CatalogueView, RoadmapView
 from registry.storage.store import Conflict, ImportResult, Store, default_url
+from registry.storage.trouble import Timeouts
 
 log = logging.getLogger("registry")
+
+
+class DamagedStore(RuntimeError):
+    """The database failed its integrity check: the registry must not serve from it."""
 
 
 @dataclass
@@ -30,9 +35,30 @@ class Services:
         """Open the store that the settings name (SQLite in the instance folder by default)."""
         if not settings["DATABASE_URL"]:
             Path(instance_path).mkdir(parents=True, exist_ok=True)
-        store = Store(settings["DATABASE_URL"] or default_url(instance_path))
+        store = Store(settings["DATABASE_URL"] or default_url(instance_path),
+                      timeouts=Timeouts.from_settings(settings))
         model = ReadModel(store, ttl=settings["SNAPSHOT_TTL"])
         return cls(store, model, CatalogueView(model), RoadmapView(model), settings)
+
+    def generation(self) -> tuple[object, ...]:
+        """Return the stored versions the current snapshots were built from.
+
+        What the response cache keys public answers on: every public read is derived
+        from these two snapshots (catalogue, roadmap).
+        """
+        try:
+            version = self.readmodel.current().version
+        except Exception:  # the database fails: the app answers (500/503), never the cache
+            return (object(),)
+        return version, version
+
+    def check_integrity(self) -> None:
+        """Raise DamagedStore when the database file fails its quick check (SQLite)."""
+        problems = self.store.integrity_problems()
+        if problems:
+            raise DamagedStore(f"the database {self.store.engine.url.database} is damaged "
+                               f"({'; '.join(problems)}): restore it from a backup "
+                               "(or run `sqlite3 FILE .recover`) before starting")
 
     def prepare(self) -> None:
         """Bring the database schema up to date and load the shipped catalogue if empty."""
@@ -50,6 +76,23 @@ class Services:
                 log.info("imported the shipped catalogue: %d records", result.changed)
             except Conflict:
                 log.info("another worker imported the shipped catalogue first")
+                return
+            if self.settings.get("LOAD_EXAMPLES") and not self.settings.get("PRODUCTION"):
+                self.load_examples()
+
+    def load_examples(self) -> int:
+        """Load the example roadmap (first start only); return how many were stored."""
+        from registry.projects import load_examples
+
+        try:
+            outcomes = load_examples(self.store, self.snapshots.get())
+        except Conflict:  # another worker is loading them at the same moment
+            return 0
+        self.roadmap.invalidate()
+        stored = sum(1 for o in outcomes if o.action in ("created", "updated"))
+        log.info("loaded the example roadmap: %d projects (remove them with "
+                 "`registry projects remove --examples`)", stored)
+        return stored
 
     def import_shipped(self) -> ImportResult:
         """Import the catalogue shipped in the repository."""

@@ -8,9 +8,10 @@ Choices, documented because they change the numbers:
 - *Explained* groups `partial`, `planned` and `explain`: the project has said what it
   does about the standard; *expired* is such a declaration whose `until` is past;
   *missing* is an applicable mandatory standard not declared at all.
-- KPIs: a sheet gives `baseline`, `target` and `due`, not a measured value, so progress
-  is only computed where a sheet carries a numeric `current`; otherwise the KPI is shown
-  as baseline -> target with its due date and no invented progress.
+- KPIs: a sheet gives `baseline`, `target` and `due`; measured values are reported apart
+  (`registry.measurements`). Progress is computed from the latest value reported on or
+  before `as_of`; a KPI without one is shown as baseline -> target with its due date and
+  no invented progress.
 - Trend: for each month end (the last point is `as_of`), each project's revision valid
   then (the latest one created on or before that day; a deleted record counts as absent)
   is replayed against the *current* catalogue, with that day as the date for expiry. So
@@ -79,16 +80,26 @@ def _number(value: Any) -> float | None:
         else None
 
 
-def project_kpis(roadmap: Roadmap, as_of: date) -> list[dict[str, Any]]:
-    """Return every project's KPIs with baseline, target, due and progress where measurable."""
+def project_kpis(roadmap: Roadmap, as_of: date,
+                 measured: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Return every project's KPIs with baseline, target, due and progress where measurable.
+
+    `measured` maps (project, KPI) to its reported values ({date, value, note}, oldest
+    first); the latest one dated on or before `as_of` is the KPI's current value.
+    """
     out: list[dict[str, Any]] = []
+    measured = measured or {}
     for project in roadmap.projects.values():
         items = project.sheet.get("kpis")
         for kpi in items if isinstance(items, list) else []:
             if not isinstance(kpi, Mapping):
                 continue
             baseline, target = _number(kpi.get("baseline")), _number(kpi.get("target"))
-            current = _number(kpi.get("current"))
+            values = [m for m in measured.get((project.id, str(kpi.get("id"))), ())
+                      if str(m["date"]) <= as_of.isoformat()]
+            latest = values[-1] if values else None
+            current = _number(latest["value"]) if latest else None
             progress = None
             if current is not None and target is not None:
                 start = baseline if baseline is not None else 0.0
@@ -105,8 +116,10 @@ def project_kpis(roadmap: Roadmap, as_of: date) -> list[dict[str, Any]]:
             out.append({"project": project.id, "id": kpi.get("id"),
                         "name": kpi.get("name") if isinstance(kpi.get("name"), Mapping) else {},
                         "unit": kpi.get("unit"), "baseline": baseline, "target": target,
-                        "current": current, "progress": progress, "due": due_text,
-                        "days_left": days_left})
+                        "current": current,
+                        "current_date": str(latest["date"]) if latest else None,
+                        "progress": progress, "due": due_text,
+                        "days_left": days_left, "measurements": list(values)})
     return out
 
 
@@ -179,7 +192,9 @@ def compliance_trend(history: Mapping[str, Sequence[Revision]], catalogue: Catal
 def indicators(roadmap: Roadmap, catalogue: Catalogue, as_of: date, *,
                cells: Sequence[Cell], valid: Mapping[str, bool],
                opportunities: Iterable[Mapping[str, Any]],
-               history: Mapping[str, Sequence[Revision]]) -> dict[str, Any]:
+               history: Mapping[str, Sequence[Revision]],
+               measured: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]] | None = None
+               ) -> dict[str, Any]:
     """Return every indicator of the dashboard as JSON data.
 
     `cells` is the compliance matrix as of `as_of`, `valid` says per project whether its
@@ -240,7 +255,7 @@ def indicators(roadmap: Roadmap, catalogue: Catalogue, as_of: date, *,
         "opportunities": {"total": sum(opportunity_types.values()),
                           "by_type": {t: opportunity_types.get(t, 0)
                                       for t in OPPORTUNITY_TYPES}},
-        "kpis": project_kpis(roadmap, as_of),
+        "kpis": project_kpis(roadmap, as_of, measured),
         "trend": {"method": TREND_METHOD,
                   "points": compliance_trend(history, catalogue, as_of)},
     }

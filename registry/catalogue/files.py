@@ -33,13 +33,16 @@ def record_files(root: Path) -> Iterable[tuple[str, Path]]:
                     yield kind, path
 
 
-def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
+def read_records(roots: Iterable[Path], *, check_links: bool = True
+                 ) -> dict[str, list[dict[str, Any]]]:
     """Read and check every record under the given catalogue folders.
 
     All or nothing: raises CatalogueLoadError listing every problem of every file.
+    With `check_links=False` broken links between records are let through (for
+    `registry lint`, which reports them as dead links).
     """
-    from registry.validation.parse import Limits, parse_document
-    from registry.validation.pipeline import read_limited
+    from registry.documents.parse import Limits, parse_document
+    from registry.documents.reading import read_limited
 
     records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     seen: dict[tuple[str, str], Path] = {}
@@ -78,8 +81,9 @@ def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
     if not found and not errors:
         errors.append(RecordError(", ".join(map(str, roots)), "",
                                   "holds no catalogue record: expected standards/*.yaml "
-                                  "and reference_arch/{principles,components,vocabularies}/"))
-    errors.extend(cross_check(records))
+                                  "and reference_arch/{principles,components,vocabularies,legal}/"))
+    if check_links:
+        errors.extend(cross_check(records))
     if errors:
         raise CatalogueLoadError(errors)
     return records
@@ -87,7 +91,7 @@ def read_records(roots: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
 
 def _position(positions: Mapping[str, tuple[int, int]], pointer: str
               ) -> tuple[int | None, int | None]:
-    from registry.validation.findings import locate
+    from registry.documents.findings import locate
 
     return locate(positions, pointer)
 
@@ -120,6 +124,13 @@ def cross_check(records: Mapping[str, list[Mapping[str, Any]]]) -> list[RecordEr
         check("standard", rec, "principles", "principle")
         check("standard", rec, "category", "", "standard-categories")
         check("standard", rec, "replaced_by", "standard")
+        check("standard", rec, "mandated_by", "legal")
+    for rec in records.get("principle", []):
+        check("principle", rec, "mandated_by", "legal")
+        check("principle", rec, "requires", "standard")
+    for rec in records.get("legal", []):
+        check("legal", rec, "amends", "legal")
+        check("legal", rec, "requires", "standard")
     for rec in records.get("component", []):
         check("component", rec, "provides", "", "capabilities")
         check("component", rec, "implements", "standard")
@@ -127,12 +138,13 @@ def cross_check(records: Mapping[str, list[Mapping[str, Any]]]) -> list[RecordEr
     return errors
 
 
-def load_catalogue(*roots: Path, version: str = "files") -> Catalogue:
+def load_catalogue(*roots: Path, version: str = "files", check_links: bool = True
+                   ) -> Catalogue:
     """Build a catalogue snapshot straight from YAML folders (no database)."""
-    records = read_records(roots)
+    records = read_records(roots, check_links=check_links)
     return Catalogue(standards=records["standard"], principles=records["principle"],
                      components=records["component"], vocabularies=records["vocabulary"],
-                     version=version)
+                     legal=records["legal"], version=version)
 
 
 def shipped_root() -> Path:

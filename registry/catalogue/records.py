@@ -20,10 +20,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "principle": ("principle.schema.json", "reference_arch/principles"),
     "component": ("component.schema.json", "reference_arch/components"),
     "vocabulary": ("vocabulary.schema.json", "reference_arch/vocabularies"),
+    "legal": ("legal.schema.json", "reference_arch/legal"),
 }
 
 PLURALS = {"standard": "standards", "principle": "principles", "component": "components",
-           "vocabulary": "vocabularies"}
+           "vocabulary": "vocabularies", "legal": "legal acts"}
 
 
 @dataclass(frozen=True)

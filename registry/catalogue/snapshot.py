@@ -50,6 +50,7 @@ class Catalogue:
         components: Iterable[Record] = (),
         vocabularies: Iterable[Record] = (),
         version: str = "0",
+        legal: Iterable[Record] = (),
     ) -> None:
         self.version = version
         self.standards: Mapping[str, Record] = MappingProxyType(
@@ -60,6 +61,8 @@ class Catalogue:
             {r["id"]: r for r in sorted(components, key=lambda r: r["id"])})
         self.vocabularies: Mapping[str, Record] = MappingProxyType(
             {r["id"]: r for r in sorted(vocabularies, key=lambda r: r["id"])})
+        self.legal: Mapping[str, Record] = MappingProxyType(
+            {r["id"]: r for r in sorted(legal, key=_legal_order)})
         self.concepts: Mapping[str, Mapping[str, Concept]] = MappingProxyType(
             {scheme: _concepts(scheme, vocab) for scheme, vocab in self.vocabularies.items()})
 
@@ -75,6 +78,11 @@ class Catalogue:
             (s, c["id"]) for c in self.components.values() for s in c.get("implements", ()))
         self.components_by_owner = _index(
             (c["owner"], c["id"]) for c in self.components.values())
+        # Legal act -> the standards and principles it mandates or motivates.
+        self.standards_by_legal = _index(
+            (a, s["id"]) for s in self.standards.values() for a in s.get("mandated_by", ()))
+        self.principles_by_legal = _index(
+            (a, p["id"]) for p in self.principles.values() for a in p.get("mandated_by", ()))
         self.replacing = _index(
             (s["replaced_by"], s["id"]) for s in self.standards.values() if s.get("replaced_by"))
         # Lower-cased titles in every language, for the `q` full-text filter.
@@ -85,17 +93,20 @@ class Catalogue:
                for k, r in self.principles.items()},
             **{f"component:{k}": _haystack(r, "name", "description")
                for k, r in self.components.items()},
+            **{f"legal:{k}": _haystack(r, "title", "short_title", "description")
+               for k, r in self.legal.items()},
         })
 
     def __repr__(self) -> str:
         return (f"<Catalogue v{self.version}: {len(self.standards)} standards, "
                 f"{len(self.principles)} principles, {len(self.components)} components, "
-                f"{len(self.vocabularies)} vocabularies>")
+                f"{len(self.vocabularies)} vocabularies, {len(self.legal)} legal acts>")
 
     @property
     def is_empty(self) -> bool:
         """Return True when the catalogue holds no record at all."""
-        return not (self.standards or self.principles or self.components or self.vocabularies)
+        return not (self.standards or self.principles or self.components or self.vocabularies
+                    or self.legal)
 
     def concept(self, scheme: str, concept_id: str) -> Concept | None:
         """Return a concept of a scheme, or None."""
@@ -111,11 +122,18 @@ class Catalogue:
         return {
             "standard": self.standards, "principle": self.principles,
             "component": self.components, "vocabulary": self.vocabularies,
+            "legal": self.legal,
         }[kind]
 
 
 def _principle_order(record: Record) -> tuple[int, int, str]:
     return (0 if record.get("source") == "eif" else 1, record.get("number", 99), record["id"])
+
+
+def _legal_order(record: Record) -> tuple[int, str, str]:
+    # EU acts first, then federal, then regional; oldest first within each level.
+    level = {"EU": 0, "BE": 1, "BE-BRU": 2}.get(record.get("jurisdiction", ""), 3)
+    return (level, record.get("adopted", ""), record["id"])
 
 
 def _haystack(record: Record, *fields: str) -> str:

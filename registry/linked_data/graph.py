@@ -11,6 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import ERROR, WARNING, Finding
 from registry.linked_data.context import (
     SCHEMA_DIR,
     resolve_path,
@@ -36,11 +37,14 @@ from registry.linked_data.iris import (
     status_iri,
     vocabulary_namespace,
 )
-from registry.validation.findings import ERROR, WARNING, Finding
 
 ADMS_NS = Namespace(ADMS)
 XSD_NS = Namespace(XSD)
 RDFS_NS = Namespace(RDFS)
+# Links an imported concept keeps as published (see linked_data/skos.py), by record field.
+IMPORTED_LINKS = (("close_match", SKOS.closeMatch), ("broad_match", SKOS.broadMatch),
+                  ("narrow_match", SKOS.narrowMatch), ("related_match", SKOS.relatedMatch),
+                  ("related_iris", SKOS.related))
 
 
 def _bind(graph: Graph, base: str) -> None:
@@ -73,8 +77,8 @@ def vocabularies_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
         source = record.get("source")
         if isinstance(source, Mapping) and isinstance(source.get("iri"), str):
             graph.add((scheme, DCTERMS.source, URIRef(source["iri"])))
-        published = {c.get("id"): c.get("iri") for c in record.get("concepts", ())
-                     if isinstance(c, Mapping)}
+        stored = {c.get("id"): c for c in record.get("concepts", ()) if isinstance(c, Mapping)}
+        published = {key: c.get("iri") for key, c in stored.items()}
         for concept in catalogue.concepts.get(scheme_id, {}).values():
             node = URIRef(concept_iri(base, scheme_id, concept.id))
             graph.add((node, RDF.type, SKOS.Concept))
@@ -94,6 +98,12 @@ def vocabularies_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
                 graph.add((node, SKOS.narrower, URIRef(concept_iri(base, scheme_id, other))))
             for iri in concept.exact_match:
                 graph.add((node, SKOS.exactMatch, URIRef(iri)))
+            raw = stored.get(concept.id, {})
+            for name, predicate in IMPORTED_LINKS:
+                for iri in raw.get(name, ()):
+                    graph.add((node, predicate, URIRef(iri)))
+            for other in raw.get("related", ()):
+                graph.add((node, SKOS.related, URIRef(concept_iri(base, scheme_id, other))))
             published_iri = published.get(concept.id)
             if isinstance(published_iri, str):
                 # An imported concept keeps the IRI it has in the published scheme.

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.validation.findings import ERROR, WARNING, Finding
+from registry.documents.findings import ERROR, WARNING, Finding
 
 FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples")
 SUFFIXES = {".ttl": "turtle", ".turtle": "turtle", ".rdf": "rdfxml", ".xml": "rdfxml",
@@ -96,6 +96,54 @@ def locate(text: str, iri: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+_PREFIX = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+
+
+def _spellings(text: str, iri: str) -> list[re.Pattern[str]]:
+    """Return the ways an IRI can be written in the file: in full, or with a declared prefix."""
+    out = [re.compile(re.escape(f"<{iri}>")), re.compile(re.escape(f'"{iri}"'))]
+    for prefix, namespace in _PREFIX.findall(text[:200_000]):
+        if namespace and iri.startswith(namespace):
+            local = iri[len(namespace):]
+            if re.fullmatch(r"[\w.-]*", local) and not local.endswith("."):
+                out.append(re.compile(r"(?<![\w.:/#-])" + re.escape(f"{prefix}:{local}")
+                                      + r"(?![\w:-])"))
+    return out
+
+
+def _starts_statement(text: str, index: int) -> bool:
+    """Return True when what is written at `index` is a subject (or an `rdf:about`/`@id`)."""
+    i = index - 1
+    while True:
+        while i >= 0 and text[i] in " \t\r\n":
+            i -= 1
+        if i < 0:
+            return True
+        line_start = text.rfind("\n", 0, i + 1) + 1
+        if text[line_start:i + 1].lstrip().startswith("#"):
+            i = line_start - 1  # a comment line: look before it
+            continue
+        break
+    if text[i] == ".":
+        return True
+    head = text[max(0, i - 40):i + 1]
+    return head.endswith("rdf:about=") or re.search(r'"@id"\s*:$', head) is not None
+
+
+def describe_at(text: str, iri: str) -> tuple[int | None, int | None]:
+    """Return where a resource is described (where it is the subject), else first written.
+
+    A finding about a concept belongs where its statements are, not where another concept
+    first mentions it: in Turtle and N-Triples a description starts a statement (after a
+    `.` or at the start of the file); in RDF/XML it is `rdf:about`; in JSON-LD, `@id`.
+    """
+    for pattern in _spellings(text, iri):
+        for found in pattern.finditer(text):
+            if _starts_statement(text, found.start()):
+                return position(text, found.start())
+    return locate(text, iri)
+
+
 def _doctype(text: str) -> int | None:
     """Return the index of a DOCTYPE in an XML prolog (or of any ENTITY declaration)."""
     entity = text.find("<!ENTITY")
@@ -156,54 +204,50 @@ def _term(term: Any) -> Term:
     return Term("literal", str(term))
 
 
-def parse_rdf(data: bytes, fmt: str, *, max_bytes: int,
-              max_triples: int = MAX_TRIPLES) -> ParsedRdf:
-    """Parse RDF bytes of a format with the limits and refusals of this module."""
-    import pyoxigraph as ox
+def _jsonld_refusals(text: str) -> list[Finding]:
+    """Return why a JSON-LD text is refused before parsing (bad JSON, remote contexts)."""
+    try:
+        tree = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [_fail("rdf.syntax", f"the file is not valid JSON: {exc.msg}", exc.lineno,
+                      exc.colno)]
+    except RecursionError:
+        return [_fail("rdf.too-deep", "the JSON is nested too deeply")]
+    found: list[Finding] = []
+    for keyword, value in _remote_contexts(tree):
+        if keyword == "depth":
+            return [_fail("rdf.too-deep", "the JSON-LD is nested more than 64 levels deep")]
+        index = text.find(json.dumps(value))
+        line, column = position(text, index) if index >= 0 else (None, None)
+        found.append(_fail(
+            "rdf.remote-context", f"the JSON-LD names a remote {keyword} ({value}): "
+            "remote documents are never fetched; put the context inline", line, column))
+    return found
 
-    if len(data) > max_bytes:
-        return ParsedRdf(findings=[_fail("rdf.too-large", f"the file is larger than the "
-                                         f"limit of {max_bytes:,} bytes")])
-    text = data.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    result = ParsedRdf(text=text)
+
+def _refusals(text: str, fmt: str) -> list[Finding]:
+    """Return why a file is refused before the parser sees it (XML entities, remote JSON-LD)."""
     if fmt == "rdfxml":
         index = _doctype(text)
         if index is not None:
-            result.findings.append(_fail(
-                "rdf.doctype", "the RDF/XML file has a DOCTYPE or an entity declaration: "
-                "refused before parsing (XML entities can expand without bound or read "
-                "local files); remove the DOCTYPE", *position(text, index)))
-            return result
+            return [_fail("rdf.doctype", "the RDF/XML file has a DOCTYPE or an entity "
+                          "declaration: refused before parsing (XML entities can expand "
+                          "without bound or read local files); remove the DOCTYPE",
+                          *position(text, index))]
     if fmt == "jsonld":
-        try:
-            tree = json.loads(text)
-        except json.JSONDecodeError as exc:
-            result.findings.append(_fail("rdf.syntax", f"the file is not valid JSON: "
-                                         f"{exc.msg}", exc.lineno, exc.colno))
-            return result
-        except RecursionError:
-            result.findings.append(_fail("rdf.too-deep", "the JSON is nested too deeply"))
-            return result
-        for keyword, value in _remote_contexts(tree):
-            if keyword == "depth":
-                result.findings.append(_fail("rdf.too-deep", "the JSON-LD is nested more "
-                                             "than 64 levels deep"))
-                return result
-            index = text.find(json.dumps(value))
-            line, column = position(text, index) if index >= 0 else (None, None)
-            result.findings.append(_fail(
-                "rdf.remote-context", f"the JSON-LD names a remote {keyword} ({value}): "
-                "remote documents are never fetched; put the context inline", line, column))
-        if result.findings:
-            return result
+        return _jsonld_refusals(text)
+    return []
+
+
+def _read_triples(data: bytes, fmt: str, max_triples: int, result: ParsedRdf) -> None:
+    import pyoxigraph as ox
+
     try:
         for quad in ox.parse(data, format=_OX_FORMATS[fmt]()):
             if len(result.triples) >= max_triples:
                 result.findings.append(_fail("rdf.too-many-triples", f"the file holds more "
                                              f"than {max_triples:,} triples"))
-                return result
+                return
             result.triples.append((_term(quad.subject), _term(quad.predicate),
                                    _term(quad.object)))
     except (SyntaxError, ValueError, OSError) as exc:
@@ -211,20 +255,40 @@ def parse_rdf(data: bytes, fmt: str, *, max_bytes: int,
         result.findings.append(_fail("rdf.syntax", f"the file is not valid "
                                      f"{_LABELS[fmt]}: {message}", *_syntax_position(message)))
         result.triples = []
-        return result
+
+
+def _scan_triples(result: ParsedRdf) -> None:
+    """Report NUL characters in literals and owl:imports (never followed)."""
     for s, p, o in result.triples:
         if o.kind == "literal" and "\x00" in o.value:
             # A literal with U+0000 is valid RDF, but no text a registry record can hold
             # (PostgreSQL refuses it): refused here, before anything is stored.
-            line, column = locate(text, s.value)
+            line, column = describe_at(result.text, s.value)
             result.findings.append(_fail(
                 "rdf.syntax", f"a literal of <{s.value}> holds the NUL character (U+0000), "
                 "which text cannot contain: remove it", line, column))
         if p.value == OWL_IMPORTS:
-            line, column = locate(text, o.value)
+            line, column = locate(result.text, o.value)
             result.findings.append(Finding(
                 WARNING, "rdf.owl-imports", s.key, f"owl:imports <{o.value}> is not followed: "
                 "only this file is read", line, column))
+
+
+def parse_rdf(data: bytes, fmt: str, *, max_bytes: int,
+              max_triples: int = MAX_TRIPLES) -> ParsedRdf:
+    """Parse RDF bytes of a format with the limits and refusals of this module."""
+    if len(data) > max_bytes:
+        return ParsedRdf(findings=[_fail("rdf.too-large", f"the file is larger than the "
+                                         f"limit of {max_bytes:,} bytes")])
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    result = ParsedRdf(text=text, findings=_refusals(text, fmt))
+    if result.findings:
+        return result
+    _read_triples(data, fmt, max_triples, result)
+    if result.ok:
+        _scan_triples(result)
     return result
 
 

@@ -31,7 +31,8 @@ class LinkedData:
         self.pool = SparqlPool(size=int(settings.get("SPARQL_WORKERS", 2)),
                                timeout=float(settings.get("SPARQL_TIMEOUT", 10.0)),
                                max_rows=int(settings.get("SPARQL_MAX_ROWS", 10_000)),
-                               memory_mb=int(settings.get("SPARQL_MAX_MEMORY_MB", 0)))
+                               memory_mb=int(settings.get("SPARQL_MAX_MEMORY_MB", 0)),
+                               waiting=int(settings.get("SPARQL_QUEUE", 4)))
         self.max_graphs = max_graphs
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()

@@ -3,10 +3,18 @@
 `import_scheme` reads the triples of a file (see `rdf_input`), checks SKOS integrity
 and maps the scheme to a vocabulary record, merged with the stored one:
 
+- the schemes of the file are those declared and those only named by skos:inScheme,
+  skos:topConceptOf or skos:hasTopConcept (publishers often skip the declaration); with
+  several, the caller names one (all are listed otherwise);
 - findings, errors first, before anything is stored (the caller stores only a record
   without error): a concept without prefLabel, two prefLabels in one language on one
-  concept (S14), the same prefLabel on two concepts in one language, cycles of
-  broader/narrower, concepts in no scheme, broader/narrower pointing outside the scheme;
+  concept (S14), the same prefLabel on two concepts in one language (across every scheme
+  of the file), cycles of broader/narrower, concepts in no scheme, broader/narrower
+  pointing outside the scheme, and every property the vocabulary does not keep (once per
+  property: nothing is dropped silently). A finding points at the line where the concept
+  is described and quotes labels as written;
+- broader/narrower, skos:related and the mapping properties (exact, close, broad, narrow,
+  related match) are kept;
 - IRIs are kept: the scheme's in `source.iri` (and `exact_match`), each concept's in
   `iri` (the graph states it as skos:exactMatch); concept ids are re-used across
   imports by IRI, else taken from skos:notation, else from the IRI's last segment;
@@ -23,8 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.linked_data.rdf_input import ParsedRdf, Term, locate
-from registry.validation.findings import ERROR, WARNING, Finding
+from registry.documents.findings import ERROR, WARNING, Finding
+from registry.linked_data.rdf_input import ParsedRdf, Term, describe_at
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -35,7 +43,20 @@ CONCEPT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}\Z")
 URL = re.compile(r"https?://\S+\Z")
 LANGUAGE = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")
 NO_LANGUAGE = "und"
+# The catalogue schema's `iri` (common.schema.json): what a kept link may be.
+IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+\Z')
 MAX_CONCEPTS = 50_000
+# SKOS mapping properties kept on a concept, and the record field each goes to.
+MATCHES = {"exactMatch": "exact_match", "closeMatch": "close_match",
+           "broadMatch": "broad_match", "narrowMatch": "narrow_match",
+           "relatedMatch": "related_match"}
+# What the import keeps of a concept and of the scheme; any other property is reported.
+CONCEPT_KEPT = {RDF_TYPE, *(SKOS + p for p in (
+    "prefLabel", "altLabel", "definition", "notation", "broader", "narrower", "related",
+    "inScheme", "topConceptOf", *MATCHES)), OWL + "deprecated", DCTERMS + "isReplacedBy"}
+SCHEME_KEPT = {RDF_TYPE, SKOS + "hasTopConcept", SKOS + "prefLabel", SKOS + "definition",
+               DCTERMS + "title", DCTERMS + "description", RDFS + "label", RDFS + "comment",
+               OWL + "versionInfo"}
 
 
 @dataclass
@@ -78,7 +99,7 @@ class _Graph:
                                                 self.objects(s, RDF_TYPE))]
 
     def where(self, subject: str) -> tuple[int | None, int | None]:
-        return locate(self.text, subject) if not subject.startswith("_:") else (None, None)
+        return describe_at(self.text, subject) if not subject.startswith("_:") else (None, None)
 
 
 def _finding(graph: _Graph, severity: str, code: str, subject: str, message: str,
@@ -144,74 +165,69 @@ def _cycles(members: Iterable[str], broader: Mapping[str, set[str]]) -> list[lis
     return found
 
 
-def _choose_scheme(graph: _Graph, scheme_iri: str | None, result: ImportResult) -> str | None:
-    schemes = graph.typed(SKOS + "ConceptScheme")
+def _schemes(graph: _Graph) -> list[str]:
+    """Return every concept scheme of the file: declared, or only referred to.
+
+    Publishers often declare no `skos:ConceptScheme` and let `skos:inScheme` or
+    `skos:topConceptOf` name it (BELGIF's EIF3 file does): such a scheme exists all the same.
+    """
+    found = dict.fromkeys(graph.typed(SKOS + "ConceptScheme"))
+    for subject in graph.subjects:
+        if graph.iris(subject, SKOS + "hasTopConcept"):
+            found.setdefault(subject)
+        for predicate in ("inScheme", "topConceptOf"):
+            for scheme in graph.iris(subject, SKOS + predicate):
+                found.setdefault(scheme)
+    return list(found)
+
+
+def _choose_scheme(graph: _Graph, schemes: list[str], scheme_iri: str | None,
+                   result: ImportResult) -> str | None:
+    listed = ", ".join(f"<{s}>" for s in schemes) or "none"
     if scheme_iri is not None:
         if scheme_iri not in schemes:
             result.findings.append(Finding(ERROR, "skos.no-such-scheme", scheme_iri,
                                            f"the file has no concept scheme <{scheme_iri}>; "
-                                           f"it has {', '.join(schemes) or 'none'}"))
+                                           f"it has {listed}"))
             return None
         return scheme_iri
     if not schemes:
-        result.findings.append(Finding(ERROR, "skos.no-scheme", "", "the file has no "
-                                       "skos:ConceptScheme: nothing to import"))
+        result.findings.append(Finding(ERROR, "skos.no-scheme", "", "the file has no concept "
+                                       "scheme (no skos:ConceptScheme, skos:inScheme or "
+                                       "skos:topConceptOf): nothing to import"))
         return None
     if len(schemes) > 1:
         result.findings.append(Finding(ERROR, "skos.several-schemes", "", f"the file has "
-                                       f"{len(schemes)} concept schemes "
-                                       f"({', '.join(schemes[:5])}): choose one with "
-                                       "--scheme-iri"))
+                                       f"{len(schemes)} concept schemes ({listed}): choose "
+                                       "one with --scheme-iri"))
         return None
     return schemes[0]
 
 
-def check_and_map(parsed: ParsedRdf, scheme_id: str, *, existing: Mapping[str, Any] | None,
-                  used: Mapping[str, int] | None = None, scheme_iri: str | None = None,
-                  file_name: str | None = None, fmt: str | None = None) -> ImportResult:
-    """Check a parsed SKOS file and return the vocabulary record it makes (merged)."""
-    result = ImportResult(findings=list(parsed.findings))
-    if not parsed.ok:
-        return result
-    graph = _Graph(parsed)
-    scheme = _choose_scheme(graph, scheme_iri, result)
-    if scheme is None:
-        return result
-
-    # Members of the scheme: inScheme / topConceptOf it, or one of its top concepts.
-    members: list[str] = []
-    member_set: set[str] = set()
+def _members_of(graph: _Graph, scheme: str) -> list[str]:
+    """Return the concepts of a scheme: inScheme or topConceptOf it, or its top concepts."""
     top = set(graph.iris(scheme, SKOS + "hasTopConcept"))
-    for subject in graph.subjects:
-        schemes = set(graph.iris(subject, SKOS + "inScheme")) | set(
-            graph.iris(subject, SKOS + "topConceptOf"))
-        if scheme in schemes or subject in top:
-            members.append(subject)
-            member_set.add(subject)
-    in_any_scheme = {s for s in graph.subjects
-                     if graph.iris(s, SKOS + "inScheme") or graph.iris(s, SKOS + "topConceptOf")}
-    for schemes_top in (graph.iris(s, SKOS + "hasTopConcept")
-                        for s in graph.typed(SKOS + "ConceptScheme")):
-        in_any_scheme.update(schemes_top)
+    return [s for s in graph.subjects
+            if s in top or scheme in graph.iris(s, SKOS + "inScheme")
+            or scheme in graph.iris(s, SKOS + "topConceptOf")]
+
+
+def _outside_schemes(graph: _Graph, schemes: list[str], result: ImportResult) -> None:
+    in_any: set[str] = set()
+    for scheme in schemes:
+        in_any.update(_members_of(graph, scheme))
     for concept in graph.typed(SKOS + "Concept"):
-        if concept not in in_any_scheme:
+        if concept not in in_any:
             result.findings.append(_finding(
                 graph, WARNING, "skos.outside-scheme", concept,
                 f"the concept <{concept}> is in no concept scheme (no skos:inScheme): it "
                 "is not imported"))
-    if not members:
-        result.findings.append(_finding(graph, ERROR, "skos.no-concepts", scheme,
-                                        f"the scheme <{scheme}> has no concept"))
-        return result
-    if len(members) > MAX_CONCEPTS:
-        result.findings.append(_finding(graph, ERROR, "skos.too-many-concepts", scheme,
-                                        f"the scheme has {len(members):,} concepts, more "
-                                        f"than the limit of {MAX_CONCEPTS:,}"))
-        return result
 
-    # Labels: missing, two in one language, one shared by two concepts.
+
+def _check_labels(graph: _Graph, members: list[str],
+                  result: ImportResult) -> dict[str, dict[str, str]]:
+    """Check the prefLabels of the scheme's concepts and return the first per language."""
     labels: dict[str, dict[str, str]] = {}
-    by_label: dict[tuple[str, str], list[str]] = defaultdict(list)
     for concept in members:
         texts = _texts(graph, concept, SKOS + "prefLabel")
         if not texts:
@@ -229,18 +245,41 @@ def check_and_map(parsed: ParsedRdf, scheme_id: str, *, existing: Mapping[str, A
                     graph, WARNING, "skos.label-without-language", concept,
                     f"the concept <{concept}> has a prefLabel without language tag "
                     f"({values[0]!r}): stored as {NO_LANGUAGE!r}"))
-            by_label[(lang, values[0].strip().casefold())].append(concept)
         labels[concept] = _first(texts)
-    for (lang, text), concepts in sorted(by_label.items()):
-        if len(concepts) > 1:
-            for concept in concepts[1:]:
-                result.findings.append(_finding(
-                    graph, WARNING, "skos.ambiguous-preflabel", concept,
-                    f"the concepts <{concepts[0]}> and <{concept}> have the same prefLabel "
-                    f"{text!r} in {lang!r}: readers cannot tell them apart"))
+    return labels
 
-    # Hierarchy: broader plus the inverse of narrower, inside the scheme only.
+
+def _ambiguous_labels(graph: _Graph, schemes: list[str], result: ImportResult) -> None:
+    """Warn about one prefLabel on two concepts, across every scheme of the file."""
+    scheme_of: dict[str, str] = {}
+    for scheme in schemes:
+        for concept in _members_of(graph, scheme):
+            scheme_of.setdefault(concept, scheme)
+    by_label: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for concept in scheme_of:
+        for lang, values in _texts(graph, concept, SKOS + "prefLabel").items():
+            by_label[(lang, values[0].strip().casefold())].append((concept, values[0]))
+    # One finding per pair of concepts, naming every language they share a label in.
+    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (lang, _), concepts in sorted(by_label.items()):
+        first, first_label = concepts[0]
+        for concept, label in concepts[1:]:
+            same = repr(label) if label == first_label else f"{first_label!r} / {label!r}"
+            pairs[(first, concept)].append(f"{same} in {lang!r}")
+    for (first, concept), shared in pairs.items():
+        where = "" if scheme_of[first] == scheme_of[concept] else \
+            f" (schemes <{scheme_of[first]}> and <{scheme_of[concept]}>)"
+        result.findings.append(_finding(
+            graph, WARNING, "skos.ambiguous-preflabel", concept,
+            f"the concepts <{first}> and <{concept}>{where} have the same prefLabel: "
+            f"{', '.join(shared)}: readers cannot tell them apart"))
+
+
+def _hierarchy(graph: _Graph, scheme: str, members: list[str],
+               result: ImportResult) -> dict[str, set[str]]:
+    """Return broader (plus the inverse of narrower) inside the scheme; report the rest."""
     broader: dict[str, set[str]] = defaultdict(set)
+    member_set = set(members)
     described = set(graph.subjects)
     for concept in members:
         for predicate, inverse in ((SKOS + "broader", False), (SKOS + "narrower", True)):
@@ -260,19 +299,98 @@ def check_and_map(parsed: ParsedRdf, scheme_id: str, *, existing: Mapping[str, A
         loop = " → ".join(f"<{c}>" for c in [*cycle, cycle[0]])
         result.findings.append(_finding(graph, ERROR, "skos.broader-cycle", cycle[0],
                                         f"skos:broader goes round in a cycle: {loop}"))
+    return broader
+
+
+def _short(iri: str) -> str:
+    for prefix, name in ((SKOS, "skos"), (DCTERMS, "dcterms"), (RDFS, "rdfs"), (OWL, "owl")):
+        if iri.startswith(prefix):
+            return f"{name}:{iri[len(prefix):]}"
+    return f"<{iri}>"
+
+
+def _other_resources(graph: _Graph, schemes: list[str], result: ImportResult) -> None:
+    """Report, once, the resources of the file that belong to no scheme (not imported)."""
+    known = set(schemes) | set(graph.typed(SKOS + "Concept"))
+    for scheme in schemes:
+        known.update(_members_of(graph, scheme))
+    others = [s for s in graph.subjects if s not in known]
+    if others:
+        result.findings.append(_finding(
+            graph, WARNING, "skos.not-imported", others[0],
+            f"{len(others)} resource(s) of the file are neither a concept scheme nor a "
+            f"concept (first <{others[0]}>): not imported"))
+
+
+def _not_imported(graph: _Graph, scheme: str, members: list[str],
+                  result: ImportResult) -> None:
+    """Report, once per property, what the file says that the vocabulary does not keep."""
+    for subjects, kept, what in ((members, CONCEPT_KEPT, "concept"),
+                                 ([scheme], SCHEME_KEPT, "scheme")):
+        counts: dict[str, list[str]] = {}
+        for subject in subjects:
+            for predicate in graph.out.get(subject, {}):
+                if predicate not in kept:
+                    counts.setdefault(predicate, []).append(subject)
+        for predicate, where in counts.items():
+            many = f"on {len(where)} concepts" if what == "concept" and len(where) > 1 \
+                else f"on <{where[0]}>"
+            result.findings.append(_finding(
+                graph, WARNING, "skos.not-imported", where[0],
+                f"{_short(predicate)} ({many}) is not imported: the registry's "
+                f"vocabularies do not keep it"))
+
+
+def check_and_map(parsed: ParsedRdf, scheme_id: str, *, existing: Mapping[str, Any] | None,
+                  used: Mapping[str, int] | None = None, scheme_iri: str | None = None,
+                  file_name: str | None = None, fmt: str | None = None) -> ImportResult:
+    """Check a parsed SKOS file and return the vocabulary record it makes (merged)."""
+    result = ImportResult(findings=list(parsed.findings))
+    if not parsed.ok:
+        return result
+    graph = _Graph(parsed)
+    schemes = _schemes(graph)
+    scheme = _choose_scheme(graph, schemes, scheme_iri, result)
+    if scheme is None:
+        return result
+    members = _members_of(graph, scheme)
+    _outside_schemes(graph, schemes, result)
+    if not members:
+        result.findings.append(_finding(graph, ERROR, "skos.no-concepts", scheme,
+                                        f"the scheme <{scheme}> has no concept"))
+        return result
+    if len(members) > MAX_CONCEPTS:
+        result.findings.append(_finding(graph, ERROR, "skos.too-many-concepts", scheme,
+                                        f"the scheme has {len(members):,} concepts, more "
+                                        f"than the limit of {MAX_CONCEPTS:,}"))
+        return result
+    labels = _check_labels(graph, members, result)
+    _ambiguous_labels(graph, schemes, result)
+    broader = _hierarchy(graph, scheme, members, result)
+    _not_imported(graph, scheme, members, result)
+    _other_resources(graph, schemes, result)
     if result.errors:
         return result
-
-    result.record = _record(graph, scheme, scheme_id, members, labels, broader, existing,
-                            used or {}, file_name, fmt, result)
+    source = _Source(graph, scheme, members, labels, broader, file_name, fmt)
+    result.record = _record(source, scheme_id, existing, used or {}, result)
     return result
 
 
-def _record(graph: _Graph, scheme: str, scheme_id: str, members: list[str],
-            labels: Mapping[str, dict[str, str]], broader: Mapping[str, set[str]],
-            existing: Mapping[str, Any] | None, used: Mapping[str, int],
-            file_name: str | None, fmt: str | None, result: ImportResult) -> dict[str, Any]:
-    old_concepts: list[dict[str, Any]] = [dict(c) for c in (existing or {}).get("concepts", [])]
+@dataclass
+class _Source:
+    """What the file says about the scheme being imported, once checked."""
+
+    graph: _Graph
+    scheme: str
+    members: list[str]
+    labels: Mapping[str, dict[str, str]]
+    broader: Mapping[str, set[str]]
+    file_name: str | None = None
+    fmt: str | None = None
+
+
+def _concept_ids(source: _Source, old_concepts: list[dict[str, Any]]) -> dict[str, str]:
+    """Return the registry id of each concept: kept by IRI, else notation, else IRI."""
     by_iri: dict[str, dict[str, Any]] = {}
     for stored in old_concepts:
         for iri in [stored.get("iri"), *stored.get("exact_match", ())]:
@@ -280,12 +398,12 @@ def _record(graph: _Graph, scheme: str, scheme_id: str, members: list[str],
                 by_iri.setdefault(iri, stored)
     taken = {c["id"] for c in old_concepts}
     ids: dict[str, str] = {}
-    for concept in sorted(members):
+    for concept in sorted(source.members):
         old = by_iri.get(concept)
         if old is not None:
             ids[concept] = old["id"]
             continue
-        notations = [o.value for o in graph.objects(concept, SKOS + "notation")
+        notations = [o.value for o in source.graph.objects(concept, SKOS + "notation")
                      if o.kind == "literal" and CONCEPT_ID.match(o.value)]
         candidate = notations[0] if notations else _slug(concept)
         old_same_id = next((c for c in old_concepts if c["id"] == candidate), None)
@@ -298,34 +416,56 @@ def _record(graph: _Graph, scheme: str, scheme_id: str, members: list[str],
             unique = f"{candidate[:76]}-{n}"
         ids[concept] = unique
         taken.add(unique)
+    return ids
 
-    new: dict[str, dict[str, Any]] = {}
-    for concept in members:
-        item: dict[str, Any] = {"id": ids[concept]}
-        if not concept.startswith("_:"):
-            item["iri"] = concept
-        item["label"] = labels[concept]
-        alt = _texts(graph, concept, SKOS + "altLabel")
-        if alt:
-            item["alt_labels"] = {lang: sorted(values) for lang, values in sorted(alt.items())}
-        definition = _first(_texts(graph, concept, SKOS + "definition"))
-        if definition:
-            item["definition"] = definition
-        parents = sorted(ids[b] for b in broader.get(concept, ()))
-        if parents:
-            item["broader"] = parents
-        matches = sorted({m for m in graph.iris(concept, SKOS + "exactMatch") if URL.match(m)})
+
+def _links(source: _Source, concept: str, ids: Mapping[str, str]) -> dict[str, Any]:
+    """Return the concept's links: broader, related, and the mapping properties."""
+    graph = source.graph
+    item: dict[str, Any] = {}
+    parents = sorted(ids[b] for b in source.broader.get(concept, ()))
+    if parents:
+        item["broader"] = parents
+    related = graph.iris(concept, SKOS + "related")
+    inside = sorted({ids[r] for r in related if r in ids})
+    if inside:
+        item["related"] = inside
+    outside = sorted({r for r in related if r not in ids and IRI.match(r)})
+    if outside:
+        item["related_iris"] = outside  # concepts of another scheme, by their IRI
+    for predicate, name in MATCHES.items():
+        matches = sorted({m for m in graph.iris(concept, SKOS + predicate) if IRI.match(m)})
         if matches:
-            item["exact_match"] = matches
-        if any(o.kind == "literal" and o.value.lower() in ("true", "1")
-               for o in graph.objects(concept, OWL + "deprecated")):
-            item["deprecated"] = True
-            replacement = [ids[r] for r in graph.iris(concept, DCTERMS + "isReplacedBy")
-                           if r in ids]
-            if replacement:
-                item["replaced_by"] = replacement[0]
-        new[item["id"]] = item
+            item[name] = matches
+    return item
 
+
+def _concept_item(source: _Source, concept: str, ids: Mapping[str, str]) -> dict[str, Any]:
+    graph = source.graph
+    item: dict[str, Any] = {"id": ids[concept]}
+    if not concept.startswith("_:"):
+        item["iri"] = concept
+    item["label"] = source.labels[concept]
+    alt = _texts(graph, concept, SKOS + "altLabel")
+    if alt:
+        item["alt_labels"] = {lang: sorted(values) for lang, values in sorted(alt.items())}
+    definition = _first(_texts(graph, concept, SKOS + "definition"))
+    if definition:
+        item["definition"] = definition
+    item.update(_links(source, concept, ids))
+    if any(o.kind == "literal" and o.value.lower() in ("true", "1")
+           for o in graph.objects(concept, OWL + "deprecated")):
+        item["deprecated"] = True
+        replacement = [ids[r] for r in graph.iris(concept, DCTERMS + "isReplacedBy")
+                       if r in ids]
+        if replacement:
+            item["replaced_by"] = replacement[0]
+    return item
+
+
+def _merge(old_concepts: list[dict[str, Any]], new: dict[str, dict[str, Any]],
+           used: Mapping[str, int], result: ImportResult) -> list[dict[str, Any]]:
+    """Return the stored concepts updated by the file's; those gone stay, deprecated."""
     concepts: list[dict[str, Any]] = []
     for old in old_concepts:
         found = new.pop(old["id"], None)
@@ -347,7 +487,12 @@ def _record(graph: _Graph, scheme: str, scheme_id: str, members: list[str],
     for item in sorted(new.values(), key=lambda c: c["id"]):
         result.added.append(item["id"])
         concepts.append(item)
+    return concepts
 
+
+def _scheme_record(source: _Source, scheme_id: str,
+                   existing: Mapping[str, Any] | None) -> dict[str, Any]:
+    graph, scheme = source.graph, source.scheme
     title = _first(_texts(graph, scheme, DCTERMS + "title", SKOS + "prefLabel",
                           RDFS + "label")) or dict((existing or {}).get("title") or {}) \
         or {"en": scheme_id}
@@ -357,16 +502,26 @@ def _record(graph: _Graph, scheme: str, scheme_id: str, members: list[str],
     record: dict[str, Any] = {"id": scheme_id, "title": title, "description": description}
     if URL.match(scheme):
         record["exact_match"] = scheme
-    source: dict[str, Any] = {"iri": scheme}
-    if file_name:
-        source["file"] = file_name[-255:]
-    if fmt:
-        source["format"] = fmt
+    origin: dict[str, Any] = {"iri": scheme}
+    if source.file_name:
+        origin["file"] = source.file_name[-255:]
+    if source.fmt:
+        origin["format"] = source.fmt
     version = [o.value for o in graph.objects(scheme, OWL + "versionInfo") if o.value.strip()]
     if version:
-        source["version"] = version[0][:200]
-    record["source"] = source
-    record["concepts"] = concepts
+        origin["version"] = version[0][:200]
+    record["source"] = origin
+    return record
+
+
+def _record(source: _Source, scheme_id: str, existing: Mapping[str, Any] | None,
+            used: Mapping[str, int], result: ImportResult) -> dict[str, Any]:
+    """Return the vocabulary record: the file's concepts merged into the stored ones."""
+    old_concepts: list[dict[str, Any]] = [dict(c) for c in (existing or {}).get("concepts", [])]
+    ids = _concept_ids(source, old_concepts)
+    new = {ids[c]: _concept_item(source, c, ids) for c in source.members}
+    record = _scheme_record(source, scheme_id, existing)
+    record["concepts"] = _merge(old_concepts, new, used, result)
     return record
 
 

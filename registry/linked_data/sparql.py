@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 import pyoxigraph as ox
 
+from registry.csv_cells import safe_cell, safe_row
 from registry.linked_data.formats import JSONLD, NTRIPLES, TURTLE, prefixes
 from registry.linked_data.sheets import literal_text
 
@@ -68,12 +69,14 @@ class SparqlError(Exception):
     """A query refused or failed: HTTP status, error code, message and detail."""
 
     def __init__(self, status: int, code: str, message: str,
-                 detail: dict[str, Any] | None = None) -> None:
+                 detail: dict[str, Any] | None = None, retry_after: int | None = None
+                 ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.detail = detail or {}
+        self.retry_after = retry_after  # seconds, for a Retry-After header (503s)
 
     def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any]]:
         """Return the error as a picklable message of the worker protocol."""
@@ -274,9 +277,11 @@ def write_solutions(variables: list[str], rows: list[Any], fmt: str) -> bytes:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(variables)
+        writer.writerow(safe_row(variables))
         for row in rows:
-            writer.writerow(["" if row[v] is None else _term_plain(row[v]) for v in variables])
+            # Literals come from project sheets: never a formula when opened (CSV injection).
+            writer.writerow([safe_cell(None if row[v] is None else _term_plain(row[v]))
+                             for v in variables])
         return buffer.getvalue().encode("utf-8")
     lines = ["\t".join(f"?{v}" for v in variables)]
     lines += ["\t".join("" if row[v] is None else _term_nt(row[v]) for v in variables)
@@ -407,11 +412,19 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+WORKER_NICENESS = 10  # CPU weight ~10% of a web process's: slow queries yield to reads
+
+
 def worker_main(conn: Any, memory_mb: int = 0) -> None:
     """Serve requests from the web process over a pipe until it closes."""
+    import os
     import sys
 
     _limit_memory(memory_mb)
+    # A runaway query must not take the CPU from /health and cheap reads: on a busy
+    # machine the kernel gives the web processes first call.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICENESS)
     # pyparsing needs ~20 frames per level of nesting; a worker may go deeper than a
     # web process would dare (a stack overflow here only costs this worker).
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
@@ -509,14 +522,21 @@ def _stop_all(workers: list[_Worker]) -> None:
 
 
 class SparqlPool:
-    """A few worker processes answering queries, each killed and replaced on timeout."""
+    """A few worker processes answering queries, each killed and replaced on timeout.
+
+    At most `size` queries run at once and at most `waiting` more wait for a worker (for
+    at most `timeout` seconds); a query beyond both is refused at once (503, busy, with
+    Retry-After), so slow queries never hold more web threads than size + queue.
+    """
 
     def __init__(self, size: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
-                 memory_mb: int = 0) -> None:
+                 memory_mb: int = 0, waiting: int = 4) -> None:
         self.size = max(1, size)
         self.timeout = timeout
         self.max_rows = max_rows
         self.memory_mb = memory_mb
+        self.waiting = max(0, waiting)
+        self._admitted = threading.BoundedSemaphore(self.size + self.waiting)
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
@@ -537,7 +557,8 @@ class SparqlPool:
             return self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise SparqlError(503, "busy", f"every SPARQL worker is busy (more than "
-                              f"{self.timeout:g} s): try again shortly") from None
+                              f"{self.timeout:g} s): try again shortly",
+                              retry_after=max(1, round(self.timeout))) from None
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         if healthy and worker.alive:
@@ -570,6 +591,17 @@ class SparqlPool:
         """Answer a query over a derived graph, or raise SparqlError (QueryTimeout)."""
         request = QueryRequest(request.text, request.result_format, request.graph_format,
                                min(request.max_rows, self.max_rows))
+        if not self._admitted.acquire(blocking=False):
+            raise SparqlError(503, "busy", f"{self.size} SPARQL queries are running and "
+                              f"{self.waiting} waiting: try again shortly",
+                              {"running": self.size, "waiting": self.waiting},
+                              retry_after=max(1, round(self.timeout)))
+        try:
+            return self._run(graph, request)
+        finally:
+            self._admitted.release()
+
+    def _run(self, graph: Any, request: QueryRequest) -> Answer:
         worker = self._acquire()
         healthy = False
         try:

@@ -18,8 +18,8 @@ from registry.analysis.compliance import Cell, project_compliance
 from registry.analysis.indicators import EXPLAINED, LAPSING_DAYS, TREND_MONTHS
 from registry.analysis.roadmap import Project
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import FileReport
 from registry.projects import stored_findings
-from registry.validation.findings import FileReport
 
 # A revision of a project as the monthly trend needs it: when it was written and the
 # applicable mandatory cells of its sheet without expiry (state, until), or None when

@@ -67,11 +67,22 @@ class ReadModel:
         snapshot = self._snapshot
         if snapshot is None or snapshot.day != self._today.today():
             return self.catch_up()
-        if self._stale.is_set():
-            return self.catch_up()
         listening = self._listener is not None and self._listener.connected.is_set()
-        if not listening and time.monotonic() - self._checked >= self.ttl:
-            return self.catch_up()
+        # Listening, the notification says when to read the feed; a TTL of 0 still
+        # reads it on every request (tests, and those who want no delay at all).
+        interval = self.ttl if not listening or self.ttl == 0 else float("inf")
+        if self._stale.is_set() or time.monotonic() - self._checked >= interval:
+            try:
+                return self.catch_up()
+            except Exception:
+                # The feed cannot be read (database down): keep answering the state
+                # already held, which is still a state this worker may answer (reads
+                # stay monotonic); what needs the database fails on its own, and the
+                # next read tries the feed again.
+                log.warning("cannot read the change feed; answering version %d",
+                            snapshot.version, exc_info=True)
+                self._stale.set()
+                return snapshot
         return snapshot
 
     def newest_version(self) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.storage.tables import audit_events, catalogue_state, records, revisions
+from registry.storage.trouble import Timeouts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CATALOGUE_KINDS = tuple(KINDS)
@@ -32,6 +33,10 @@ ROADMAP_STATE = 2
 # the advisory lock that makes revisions commit in the order of their sequence numbers.
 CHANGE_CHANNEL = "registry_changes"
 FEED_LOCK = 7301955
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer registry: this code does not know its schema."""
 
 
 class NotFound(Exception):
@@ -113,13 +118,35 @@ def _json_text(data: Any) -> str:
     return orjson.dumps(data).decode()
 
 
+def feed_order(connection: Connection) -> None:
+    """Call before numbering a revision: revisions then commit in `seq` order.
+
+    The change feed is read as "revisions after seq N": a revision must never become
+    visible after one with a higher seq, or a reader that moved past it would miss it.
+    On PostgreSQL sequence numbers are handed out in the order writers take this lock,
+    which they hold until commit (SQLite has a single writer already). NOTIFY is
+    delivered at commit; an empty payload is sent once per transaction however many
+    revisions it wrote.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
+
+
 def default_url(instance_path: str | Path) -> str:
     """Return the SQLite URL of the default store in the instance folder."""
     return f"sqlite:///{Path(instance_path) / 'registry.sqlite'}"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    Every wait on the database is bounded by `timeouts`: SQLite's busy timeout,
+    PostgreSQL's lock_timeout, statement_timeout and connect_timeout, and the time a
+    request waits for a pooled connection.
+    """
+    timeouts = timeouts or Timeouts()
+    busy_ms = max(1, int(timeouts.busy * 1000))
     if url.startswith("sqlite"):
         # Each thread and process opens its own connection: SQLite connections are cheap
         # and WAL lets readers run beside the one writer.
@@ -134,7 +161,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -154,16 +181,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # what a cold roadmap snapshot of thousands of projects mostly spends its time on.
         set_json_loads(orjson.loads)
         set_json_dumps(lambda obj: orjson.dumps(obj).decode())
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
-                         json_deserializer=orjson.loads, **kwargs)
+    postgresql = url.startswith("postgresql")
+    if postgresql:
+        kwargs["connect_args"] = {"connect_timeout": max(1, round(timeouts.connect)),
+                                  **kwargs.get("connect_args", {})}
+    kwargs.setdefault("pool_timeout", timeouts.connect)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+                           json_deserializer=orjson.loads, **kwargs)
+    if postgresql:
+        statement_ms = max(1, int(timeouts.statement * 1000))
+
+        @event.listens_for(engine, "connect")
+        def _limits(dbapi_connection: Any, _record: Any) -> None:
+            # Session settings, outside any transaction (a rollback would undo them);
+            # not connection options, which would replace the URL's own `options`.
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {busy_ms}")
+                cursor.execute(f"SET statement_timeout = {statement_ms}")
+            dbapi_connection.autocommit = autocommit
+
+    return engine
 
 
 class Store:
     """Records, their revisions and the audit trail in one SQL database."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None,
+                 timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = engine or make_engine(url, self.timeouts)
 
     # -- schema -----------------------------------------------------------------
 
@@ -173,15 +222,58 @@ class Store:
         config.attributes["connection"] = connection
         return config
 
+    def script(self) -> ScriptDirectory:
+        """Return the migrations this code knows (the Alembic script directory)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(config)
+
+    def schema_revision(self, connection: Connection | None = None) -> str | None:
+        """Return the database's migration revision (None for a database without one).
+
+        Raises SchemaTooNew when a newer registry migrated it: this code must not touch
+        a schema it does not know.
+        """
+        if connection is None:
+            with self.engine.connect() as own:
+                return self.schema_revision(own)
+        heads = MigrationContext.configure(connection).get_current_heads()
+        script = self.script()
+        for head in heads:
+            try:
+                script.get_revision(head)
+            except Exception:  # alembic raises several kinds for an unknown revision
+                raise SchemaTooNew(
+                    f"the database is at schema revision {head}, which this registry "
+                    f"(migrations up to {script.get_current_head()}) does not know: it was "
+                    "upgraded by a newer registry; run that version (or newer)") from None
+        return heads[0] if heads else None
+
     def pending_migrations(self) -> list[str]:
         """Return the migrations not yet applied to the database, oldest first."""
         with self.engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
-            script = ScriptDirectory.from_config(self._alembic(connection))
-            applied = {rev.revision for head in heads
-                       for rev in script.iterate_revisions(head, "base")}
+            head = self.schema_revision(connection)
+            script = self.script()
+            applied = ({rev.revision for rev in script.iterate_revisions(head, "base")}
+                       if head else set())
             return [rev.revision for rev in reversed(list(script.walk_revisions()))
                     if rev.revision not in applied]
+
+    def integrity_problems(self, limit: int = 5) -> list[str]:
+        """Return what SQLite's quick check finds wrong with the file (PostgreSQL: none).
+
+        A damaged page would otherwise surface as a failure of whichever request
+        happens to read it; the registry refuses to start on such a file instead.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return []
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.exec_driver_sql(f"PRAGMA quick_check({int(limit)})").all()
+        except Exception as exc:  # noqa: BLE001 - a file SQLite cannot even read is damaged
+            return [str(getattr(exc, "orig", exc))]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -190,14 +282,29 @@ class Store:
                 connection.begin():
             yield connection
 
-    def migrate(self) -> None:
-        """Apply every pending migration; concurrent callers (workers starting) take turns."""
+    def migrate(self, target: str = "head") -> None:
+        """Apply every pending migration; concurrent callers (workers starting) take turns.
+
+        Raises SchemaTooNew, changing nothing, on a database migrated by a newer registry.
+        """
         with self._migration_lock(), self.writing() as connection:
-            if connection.dialect.name == "postgresql":
-                # Held until the transaction ends: the second worker then finds the
-                # schema current instead of racing to create the same tables.
-                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
-            command.upgrade(self._alembic(connection), "head")
+            self.migrate_in(connection, target)
+
+    def migrate_in(self, connection: Connection, target: str = "head") -> None:
+        """Migrate up (or down) to `target` inside the caller's write transaction."""
+        if connection.dialect.name == "postgresql":
+            # Held until the transaction ends: the second worker then finds the
+            # schema current instead of racing to create the same tables.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
+        current = self.schema_revision(connection)
+        script = self.script()
+        wanted = script.get_revision(target)
+        below = {r.revision for r in script.iterate_revisions(wanted.revision, "base")} \
+            if wanted is not None else set()
+        if current is None or wanted is None or current in below:
+            command.upgrade(self._alembic(connection), target)
+        else:  # the database is past the target (a restore into a newer empty schema)
+            command.downgrade(self._alembic(connection), target)
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -334,7 +441,8 @@ class Store:
                 by_kind[kind].append(data)
         return Catalogue(standards=by_kind["standard"], principles=by_kind["principle"],
                          components=by_kind["component"],
-                         vocabularies=by_kind["vocabulary"], version=str(version))
+                         vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
+                         version=str(version))
 
     def export(self, kinds: Iterable[str] = CATALOGUE_KINDS) -> dict[str, list[dict[str, Any]]]:
         """Return the current data of every record of these kinds, by kind."""
@@ -365,19 +473,22 @@ class Store:
         if current is None:
             if if_match is not None:
                 raise PreconditionFailed(None)
+            # A record created again after a delete continues its history: revision
+            # numbers (and so ETags) are never reused for different content.
+            first = self._last_revision(connection, kind, record_id) + 1
             try:
                 # A savepoint keeps a PostgreSQL transaction usable when a concurrent
                 # create of the same id wins the race.
                 with connection.begin_nested():
                     connection.execute(insert(records).values(
-                        kind=kind, id=record_id, data=data, revision=1, digest=new_digest,
-                        updated_at=now, updated_by=author))
+                        kind=kind, id=record_id, data=data, revision=first,
+                        digest=new_digest, updated_at=now, updated_by=author))
             except IntegrityError:
                 winner = self._get(connection, kind, record_id)
                 if winner is None:  # pragma: no cover - the row must exist now
                     raise
                 raise Conflict(winner) from None
-            stored = StoredRecord(kind, record_id, data, 1, new_digest, now, author)
+            stored = StoredRecord(kind, record_id, data, first, new_digest, now, author)
             self._history(connection, stored, action or "create", message)
             return stored
         if create_only:
@@ -399,21 +510,44 @@ class Store:
         self._history(connection, stored, action or "update", message)
         return stored
 
+    @staticmethod
+    def _last_revision(connection: Connection, kind: str, record_id: str) -> int:
+        return connection.execute(
+            select(func.max(revisions.c.revision))
+            .where(and_(revisions.c.kind == kind, revisions.c.record_id == record_id))
+        ).scalar() or 0
+
+    def delete_where(self, kind: str, keep: Any, *, author: str,
+                     message: str | None = None) -> list[str]:
+        """Delete, in one transaction, every record of a kind for which `keep` is false.
+
+        Each deletion is a revision (action delete, no data) and an audit event, so the
+        history stays whole and a record created again continues its revision numbers.
+        Returns the ids deleted.
+        """
+        deleted = []
+        with self.writing() as connection:
+            rows = connection.execute(
+                select(records).where(records.c.kind == kind).order_by(records.c.id))
+            for current in [StoredRecord(**row._mapping) for row in rows]:
+                if keep(current):
+                    continue
+                connection.execute(records.delete().where(and_(
+                    records.c.kind == kind, records.c.id == current.id,
+                    records.c.revision == current.revision)))
+                gone = StoredRecord(kind, current.id, {}, current.revision + 1, "", _now(),
+                                    author)
+                self._history(connection, gone, "delete", message, data=None)
+                deleted.append(current.id)
+        return deleted
+
     def _history(self, connection: Connection, stored: StoredRecord, action: str,
-                 message: str | None) -> None:
-        if connection.dialect.name == "postgresql":
-            # The change feed is read as "revisions after seq N": a revision must never
-            # become visible after one with a higher seq, or a reader that moved past it
-            # would miss it. Sequence numbers are handed out in the order writers take
-            # this lock, which they hold until commit, so commits follow seq order.
-            # (SQLite has a single writer already.) NOTIFY is delivered at commit; an
-            # empty payload is sent once per transaction however many records it wrote.
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
-            connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
+                 message: str | None, data: Any = ...) -> None:
+        feed_order(connection)
         connection.execute(insert(revisions).values(
             kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
-            data=stored.data, author=stored.updated_by, message=message,
-            created_at=stored.updated_at))
+            data=stored.data if data is ... else data, author=stored.updated_by,
+            message=message, created_at=stored.updated_at))
         connection.execute(insert(audit_events).values(
             at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
             kind=stored.kind, record_id=stored.id, revision=stored.revision,

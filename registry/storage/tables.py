@@ -2,21 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
+    Date,
+    Float,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import DateTime as SQLDateTime
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
+
+
+class DateTime(TypeDecorator[datetime]):
+    """An instant, always read back in UTC with its zone, on every engine.
+
+    SQLite keeps no zone (it stores the UTC wall time) and PostgreSQL answers in the
+    session's zone: without this, the same stored instant would read as a naive value on
+    one and, say, +01:00 on the other, and the API's answers would differ between them.
+    """
+
+    impl = SQLDateTime(timezone=True)
+    cache_ok = True
+
+    def __init__(self, timezone: bool = True) -> None:  # the signature of DateTime
+        super().__init__()
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime):
+            return (value.replace(tzinfo=UTC) if value.tzinfo is None
+                    else value.astimezone(UTC))
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime):
+            return (value.replace(tzinfo=UTC) if value.tzinfo is None
+                    else value.astimezone(UTC))
+        return value
+
 
 # JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
 Document = JSON().with_variant(JSONB(), "postgresql")
@@ -78,4 +112,18 @@ tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Measured values of a project's KPIs. A replaced value is a new row with the next
+# revision, never an UPDATE: the history of what was reported stays readable.
+kpi_measurements = Table(
+    "kpi_measurements", metadata,
+    Column("project_id", String(100), primary_key=True),
+    Column("kpi_id", String(100), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import re
@@ -11,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 
 from registry.storage.store import Store
-from registry.storage.tables import tokens
+from registry.storage.tables import audit_events, tokens
 
 PREFIX = "rgt_"
 SHAPE = re.compile(re.escape(PREFIX) + r"[0-9a-f]{8}_[A-Za-z0-9_-]+", re.ASCII)
@@ -64,8 +66,26 @@ def _as_aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def default_actor() -> str:
+    """Return who runs a token command here: the operating-system user."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return "command line"
+
+
+def _audit(connection: Connection, *, actor: str, action: str, token_id: str,
+           at: datetime, detail: dict[str, Any]) -> None:
+    # Tokens are who may write: creating or revoking one is audited like a write, in
+    # the same transaction, so the trail never misses a token that exists.
+    connection.execute(insert(audit_events).values(
+        at=at, actor=actor[:200], action=action, kind="token", record_id=token_id,
+        revision=None, detail=detail))
+
+
 def create_token(store: Store, *, role: str, organisations: list[str], name: str,
-                 expires_days: int | None = None) -> tuple[str, dict[str, Any]]:
+                 expires_days: int | None = None, actor: str | None = None
+                 ) -> tuple[str, dict[str, Any]]:
     """Create a token; return the secret (shown once) and its stored description."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
@@ -74,12 +94,17 @@ def create_token(store: Store, *, role: str, organisations: list[str], name: str
     token_id = secrets.token_hex(4)
     secret = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     now = datetime.now(UTC)
+    expires_at = now + timedelta(days=expires_days) if expires_days else None
     row = {"id": token_id, "hash": _hash(secret), "name": name, "role": role,
            "organisations": list(organisations), "created_at": now,
-           "expires_at": now + timedelta(days=expires_days) if expires_days else None,
+           "expires_at": expires_at,
            "revoked_at": None}
     with store.writing() as connection:
         connection.execute(insert(tokens).values(**row))
+        _audit(connection, actor=actor or default_actor(), action="token.create",
+               token_id=token_id, at=now,
+               detail={"name": name, "role": role, "organisations": list(organisations),
+                       "expires_at": expires_at.isoformat() if expires_at else None})
     return secret, {k: v for k, v in row.items() if k != "hash"}
 
 
@@ -90,13 +115,18 @@ def list_tokens(store: Store) -> list[dict[str, Any]]:
         return [{k: v for k, v in row._mapping.items() if k != "hash"} for row in rows]
 
 
-def revoke_token(store: Store, token_id: str) -> bool:
+def revoke_token(store: Store, token_id: str, actor: str | None = None) -> bool:
     """Revoke a token by id; return False when there is no such active token."""
+    now = datetime.now(UTC)
     with store.writing() as connection:
         result = connection.execute(
             update(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC)))
-        return result.rowcount == 1
+            .values(revoked_at=now))
+        if result.rowcount != 1:
+            return False
+        _audit(connection, actor=actor or default_actor(), action="token.revoke",
+               token_id=token_id, at=now, detail={})
+        return True
 
 
 def authenticate(store: Store, secret: str) -> Identity:

@@ -1,6 +1,6 @@
 """Project-sheet validation: parse with limits, structure, linked data, policy; reporters."""
 
-from registry.validation.findings import (
+from registry.documents.findings import (
     ERROR,
     WARNING,
     FileReport,
@@ -12,7 +12,7 @@ from registry.validation.findings import (
     single_report_dict,
     summary,
 )
-from registry.validation.parse import Limits, ParseResult, parse_document
+from registry.documents.parse import Limits, ParseResult, parse_document
 from registry.validation.pipeline import check_data, validate_bytes, validate_data, validate_file
 
 __all__ = [

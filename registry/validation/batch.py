@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.findings import ERROR, FileReport, Finding
-from registry.validation.parse import DEFAULT_LIMITS, Limits
-from registry.validation.pipeline import check_data, unreadable, validate_bytes, validate_file
-from registry.validation.structure import SHEET_FORMAT
+from registry.documents.findings import ERROR, FileReport, Finding
+from registry.documents.parse import DEFAULT_LIMITS, Limits
+from registry.documents.reading import unreadable
+from registry.validation.pipeline import check_data, validate_bytes, validate_file
+from registry.validation.schema import SHEET_FORMAT
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # Below this many files, starting worker processes costs more than it saves.

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import ERROR, WARNING, Finding, Positions, finding
 from registry.linked_data.context import Field, resolve_path, values_at
 from registry.linked_data.iris import (
     ADMS,
@@ -35,7 +36,6 @@ from registry.linked_data.iris import (
     status_iri,
     vocabulary_namespace,
 )
-from registry.validation.findings import ERROR, WARNING, Finding, Positions, finding
 
 if TYPE_CHECKING:
     from rdflib import Graph

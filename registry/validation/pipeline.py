@@ -2,41 +2,26 @@
 
 Parse findings are reported alone (there is no data to check). Otherwise every layer
 runs, even when an earlier one found errors, so that a sheet's author sees every
-problem at once; each layer skips only the values whose type is wrong.
+problem at once; each layer skips only the values whose type is wrong. The stages are
+imported by name: a stage that cannot be imported (renamed, deleted, broken) makes the
+import of the pipeline fail; it is never skipped in silence.
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from registry.validation import structure
-from registry.validation.findings import ERROR, FileReport, Finding, Positions
-from registry.validation.parse import DEFAULT_LIMITS, Limits, parse_document
+from registry.documents.findings import ERROR, FileReport, Finding, Positions
+from registry.documents.parse import DEFAULT_LIMITS, Limits, parse_document
+from registry.documents.reading import read_limited, unreadable
+from registry.validation import linked_data, policy, structure
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from registry.catalogue.snapshot import Catalogue
-
-_LAYERS: dict[str, ModuleType | None] = {}
-
-
-def _layer(name: str) -> ModuleType | None:
-    """Return a validation layer's module, or None while it is not written yet."""
-    if name not in _LAYERS:
-        module = f"registry.validation.{name}"
-        try:
-            _LAYERS[name] = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # the layer exists but one of its imports is missing
-                raise
-            _LAYERS[name] = None
-    return _LAYERS[name]
-
 
 def check_data(sheet: Any, catalogue: Catalogue, as_of: datetime.date,
                positions: Positions | None = None, *,
@@ -49,12 +34,8 @@ def check_data(sheet: Any, catalogue: Catalogue, as_of: datetime.date,
                         "{\"sheet\": \"project-sheet/v1\", ...}")]
     findings = list(structure.check(sheet, positions, key_positions=key_positions,
                                     sources=sources))
-    linked_data = _layer("linked_data")
-    if linked_data is not None:
-        findings.extend(linked_data.check(sheet, catalogue, positions))
-    policy = _layer("policy")
-    if policy is not None:
-        findings.extend(policy.check(sheet, catalogue, positions, as_of))
+    findings.extend(linked_data.check(sheet, catalogue, positions))
+    findings.extend(policy.check(sheet, catalogue, positions, as_of))
     return findings
 
 
@@ -84,26 +65,6 @@ def validate_bytes(data: bytes | str, catalogue: Catalogue, *, as_of: datetime.d
                    path: str = "-", limits: Limits = DEFAULT_LIMITS) -> FileReport:
     """Parse and validate the text of one sheet; `path` names it in the report."""
     return validate_and_load(data, catalogue, as_of=as_of, path=path, limits=limits)[0]
-
-
-def read_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Return at most `limits.max_bytes + 1` bytes of a file: enough to tell it is too large."""
-    with path.open("rb") as handle:
-        return handle.read(limits.read_size)
-
-
-def unreadable(path: str, exc: OSError) -> FileReport:
-    """Return the report of a file that could not be read."""
-    if isinstance(exc, FileNotFoundError):
-        why = "there is no such file"
-    elif isinstance(exc, IsADirectoryError):
-        why = "it is a folder, not a file: give the files, or the folder to check all of them"
-    elif isinstance(exc, PermissionError):
-        why = "permission denied"
-    else:
-        why = exc.strerror or type(exc).__name__
-    return FileReport(path, [Finding(ERROR, "parse.unreadable", "",
-                                     f"the file cannot be read: {why}")])
 
 
 def validate_file(path: Path, catalogue: Catalogue, *, as_of: datetime.date,

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.findings import ERROR, WARNING, Finding, Positions, finding
+from registry.documents.findings import ERROR, WARNING, Finding, Positions, finding
 
 OPEN_DATA_CAPABILITY = "open-data-publication"
 PERSONAL_DATA_CAPABILITY = "personal-data-processing"

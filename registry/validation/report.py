@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import orjson
 
-from registry.validation.findings import ERROR, FileReport, Finding, report_dict, summary
+from registry.documents.findings import ERROR, FileReport, Finding, report_dict, summary
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

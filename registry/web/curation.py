@@ -57,7 +57,7 @@ def save(kind: str, record_id: str, data: Any, who: Identity,
         raise ApiError(412, "someone else changed this record at the same moment: read it "
                        "again and redo your change", headers=headers) from None
     svc.snapshots.invalidate()
-    status = 201 if stored.revision == 1 else 200
+    status = 201 if current is None else 200
     headers = {"ETag": record_etag(stored), "Location": f"/api/{kind}s/{record_id}"}
     if kind == "vocabulary":
         headers["Location"] = f"/api/vocabularies/{record_id}"

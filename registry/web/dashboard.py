@@ -26,6 +26,7 @@ from registry.catalogue.query import LAYERS
 from registry.catalogue.query import STATUSES as STANDARD_STATUSES
 from registry.catalogue.snapshot import localized
 from registry.projects import stored_findings
+from registry.storage import measurements as stored_measurements
 from registry.web.errors import ApiError
 from registry.web.http import cached_json, dumps, parse_as_of
 from registry.web.i18n import gettext
@@ -79,8 +80,13 @@ def compute_indicators(as_of: datetime.date) -> dict[str, Any]:
         history = {pid: [Revision(r["created_at"], r["data"])
                          for r in svc.store.revisions("project", pid)]
                    for pid in roadmap.projects}
+        measured: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for m in stored_measurements.of_projects(svc.store):
+            measured.setdefault((m.project, m.kpi), []).append(
+                {"date": m.day.isoformat(), "value": m.value, "note": m.note})
         return indicators(roadmap, catalogue, as_of, cells=compliance_cells(as_of)[0],
-                          valid=valid, opportunities=opportunities(), history=history)
+                          valid=valid, opportunities=opportunities(), history=history,
+                          measured=measured)
 
     return svc.roadmap.memo(("indicators", svc.snapshots.version, as_of), build)
 

@@ -11,7 +11,7 @@ from registry.analysis.compliance import STATES
 from registry.catalogue.query import FILTERS, MAX_PAGE, PAGING, Filter
 from registry.catalogue.records import SCHEMA_DIR
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.structure import SCHEMA_PATH as SHEET_SCHEMA_PATH
+from registry.validation.schema import SCHEMA_PATH as SHEET_SCHEMA_PATH
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -401,7 +401,21 @@ PROJECT_SCHEMAS: dict[str, Any] = {
                                       "properties": {"valid": {"type": "boolean"},
                                                      "findings": {"type": "array",
                                                                   "items": FINDING}}},
-                       "compliance": {"type": "array", "items": CELL}}},
+                       "compliance": {"type": "array", "items": CELL},
+                       "measurements": {"type": "object", "description": "reported "
+                                        "values per KPI id of the sheet, oldest first",
+                                        "additionalProperties": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/"
+                                                              "Measurement"}}}}},
+    "Measurement": {
+        "type": "object", "required": ["date", "value", "revision"],
+        "properties": {"project": {"type": "string"}, "kpi": {"type": "string"},
+                       "date": {"type": "string", "format": "date"},
+                       "value": {"type": "number"}, "note": {"type": ["string", "null"]},
+                       "revision": {"type": "integer", "minimum": 1},
+                       "recorded_at": {"type": "string"},
+                       "recorded_by": {"type": "string"}}},
     "ComplianceCell": CELL,
     "Compliance": {
         "type": "object", "required": ["as_of", "summary", "cells"],
@@ -417,6 +431,31 @@ def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
 
 AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD); default "
                      "today", format="date"), **EMPTY}
+
+
+def _measurement_paths(project_id: dict[str, Any]) -> dict[str, Any]:
+    """Describe reporting a KPI's value for a day (registry.web.measurements)."""
+    params = [project_id, _id_param("kpi_id", "the KPI's id in the project's sheet"),
+              {"name": "date", "in": "path", "required": True,
+               "description": "the day the value was measured (YYYY-MM-DD, not in the "
+                              "future)", "schema": {"type": "string", "format": "date"}}]
+    body = {"type": "object", "required": ["value"], "additionalProperties": False,
+            "properties": {"value": {"type": "number", "description": "of the KPI's "
+                                     "kind: a count is a whole number >= 0, a % lies "
+                                     "from 0 to 100"},
+                           "note": {"type": ["string", "null"], "maxLength": 2000}}}
+    put = _write("Report a KPI value", body, _ref("Measurement"), params=params,
+                 tag="projects")
+    put["description"] = ("The project's lead (a token of its owner organisation) or the "
+                          "Office reports a value. Creating needs no precondition; "
+                          "replacing a reported value needs If-Match with its ETag (428 "
+                          "without, 412 when stale). A KPI the sheet does not have, or a "
+                          "value of the wrong kind, is 422. Every write is audited and "
+                          "earlier values are kept as revisions.")
+    put["responses"]["400"] = ERRORS["400"]
+    put["responses"]["404"] = ERRORS["404"]
+    return {**_read("Get a KPI value", _ref("Measurement"), params=params,
+                    errors=("400", "404", "422"), tag="projects"), "put": put}
 
 
 def _project_paths() -> dict[str, Any]:
@@ -452,6 +491,8 @@ def _project_paths() -> dict[str, Any]:
             **_read("Get a project", _ref("ProjectDetail"), params=[project_id, AS_OF],
                     tag="projects"),
             "put": put},
+        "/api/projects/{project_id}/kpis/{kpi_id}/measurements/{date}":
+            _measurement_paths(project_id),
         "/api/projects/{project_id}/revisions": _read(
             "List a project's revisions", {"type": "object", "required": ["revisions"],
                                           "properties": {"revisions": {"type": "array"}}},
@@ -674,7 +715,12 @@ def _indicators_schema() -> dict[str, Any]:
                 "project": {"type": "string"}, "id": {"type": "string"},
                 "name": {"type": "object"}, "unit": {"type": "string"},
                 "baseline": {"type": ["number", "null"]}, "target": {"type": ["number", "null"]},
-                "current": {"type": ["number", "null"]}, "progress": share,
+                "current": {"type": ["number", "null"]},
+                "current_date": {"type": ["string", "null"], "format": "date"},
+                "measurements": {"type": "array", "items": {"type": "object", "properties": {
+                    "date": {"type": "string"}, "value": {"type": "number"},
+                    "note": {"type": ["string", "null"]}}}},
+                "progress": share,
                 "due": {"type": ["string", "null"]},
                 "days_left": {"type": ["integer", "null"]}}}},
             "trend": {"type": "object", "properties": {

@@ -12,6 +12,8 @@ from flask import Blueprint, Response, current_app, request
 from registry.analysis.compliance import STATES, compliance_matrix, lapsing
 from registry.analysis.compliance import summary as compliance_summary
 from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.documents.findings import single_report_dict
+from registry.documents.parse import Limits
 from registry.projects import (
     FILTERS,
     Forbidden,
@@ -22,13 +24,12 @@ from registry.projects import (
     select_projects,
 )
 from registry.services import Services
+from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
-from registry.validation.findings import single_report_dict
-from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_and_load
 from registry.web.auth import identity
 from registry.web.errors import ApiError
-from registry.web.http import cached_json, dumps, json_response, parse_as_of
+from registry.web.http import body_etag, cached_json, dumps, json_response, parse_as_of
 from registry.web.writes import preconditions, read_body, record_etag
 
 bp = Blueprint("projects", __name__)
@@ -98,7 +99,7 @@ def put_project(project_id: str) -> Response:
     svc.roadmap.invalidate()
     return json_response({"project": stored.data, "revision": stored.revision,
                           "validation": single_report_dict(report)},
-                         201 if stored.revision == 1 else 200,
+                         201 if current is None else 200,
                          {"ETag": record_etag(stored),
                           "Location": f"/api/projects/{project_id}"})
 
@@ -145,8 +146,13 @@ def get_project(project_id: str) -> Response:
     project = _project(project_id)
     date = as_of()
     catalogue = svc.snapshots.get()
-    body = dumps(project_view(project, catalogue, date))
-    etag = f'"r{project.revision}-{project.digest[:12]}.c{catalogue.version}.{date}"'
+    measured = [{"kpi": m.kpi, **m.to_dict()}
+                for m in stored_measurements.of_projects(svc.store, [project_id])]
+    body = dumps(project_view(project, catalogue, date, measured))
+    # The record's part first (what If-Match is checked against), then what else the
+    # answer shows: catalogue revision, date and the reported KPI values.
+    etag = (f'"r{project.revision}-{project.digest[:12]}.c{catalogue.version}.{date}'
+            f'.m{body_etag(dumps(measured)).strip(chr(34))[:12]}"')
     return cached_json(body, etag)
 
 

@@ -26,8 +26,9 @@ from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue, localized
+from registry.documents.findings import FileReport
 from registry.projects import project_view, select_projects
-from registry.validation.findings import FileReport
+from registry.storage import measurements as stored_measurements
 from registry.web.i18n import gettext as _
 from registry.web.pages import (
     _page,
@@ -126,11 +127,16 @@ def project(project_id: str) -> Response:
     if project_id not in roadmap.projects:
         abort(404)
     catalogue = svc.snapshots.get()
-    view = project_view(roadmap.projects[project_id], catalogue, as_of)
+    measured = [{"kpi": m.kpi, **m.to_dict()}
+                for m in stored_measurements.of_projects(svc.store, [project_id])
+                if m.day <= as_of]
+    view = project_view(roadmap.projects[project_id], catalogue, as_of, measured)
     own = [o for o in opportunities() if project_id in o["projects"]]
+    kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
+            for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
     return _page("project.html", v=view, p=view["project"], catalogue=catalogue,
                  revisions=svc.store.revisions("project", project_id), as_of=as_of,
-                 opportunities=own)
+                 opportunities=own, kpis=kpis)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from registry.documents.findings import FileReport, Finding, single_report_dict
+from registry.documents.parse import Limits
 from registry.paths import schemas_dir
-from registry.validation.findings import FileReport, Finding, single_report_dict
-from registry.validation.parse import Limits
 from registry.validation.pipeline import validate_bytes
 from registry.web.errors import ApiError
 from registry.web.http import cached_json, json_response, parse_as_of

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import current_app, request
 
+from registry.documents.parse import Limits, ParseResult, parse_document
 from registry.storage.store import StoredRecord
-from registry.validation.parse import Limits, ParseResult, parse_document
 from registry.web.errors import ApiError
 from registry.web.http import etag_matches
 

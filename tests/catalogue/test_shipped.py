@@ -82,3 +82,79 @@ def test_principles_are_in_togaf_form_in_three_languages(catalogue):
 def test_file_names_match_ids():
     records = read_records([shipped_root()])
     assert sum(len(v) for v in records.values()) > 90
+
+
+# Capabilities that no active component of the catalogue provides, kept on purpose: no
+# real Brussels or federal building block offers them to other projects today (the
+# regional context broker, for one, is still to be built). A new provider, or a new
+# capability without one, changes this list deliberately.
+INTENDED_GAPS = {
+    "algorithmic-transparency", "context-data-management", "data-analytics",
+    "ev-charging-data", "marketplace-transactions", "mobile-app", "personal-data-consent",
+    "personal-data-processing", "public-api", "records-preservation",
+    "secure-communication", "sensor-data-ingestion", "shared-mobility-data",
+    "traffic-forecasting", "web-user-interface",
+}
+
+
+def test_capabilities_without_a_provider_are_the_intended_gaps(catalogue):
+    active = {cid for cid, c in catalogue.components.items() if c["status"] == "active"}
+    gaps = {cid for cid, concept in catalogue.concepts["capabilities"].items()
+            if not concept.deprecated
+            and not set(catalogue.components_by_capability.get(cid, ())) & active}
+    assert gaps == INTENDED_GAPS
+
+
+def test_the_issue_capability_links_hold(catalogue):
+    provides = {cid: set(c["provides"]) for cid, c in catalogue.components.items()}
+    assert {"identity-authentication", "electronic-signature"} <= provides["itsme"]
+    assert "e-invoicing" in provides["mercurius"]
+    assert "geospatial-data-publication" in provides["geoportal"]
+    assert "data-exchange" in provides["federal-service-bus"]
+    assert "public-transport-data" in provides["stib-open-data"]
+
+
+def test_every_record_is_sourced_trilingual_and_reviewed():
+    records = read_records([shipped_root()])
+    text_fields = {"standard": ("title", "description"), "principle": ("name", "statement"),
+                   "component": ("name", "description", "reuse_conditions"),
+                   "legal": ("title", "description"), "vocabulary": ("title", "description")}
+    for kind, items in records.items():
+        for record in items:
+            where = (kind, record["id"])
+            assert record["sources"] and all(s["url"].startswith(("http://", "https://"))
+                                             for s in record["sources"]), where
+            assert record["reviewed"] >= "2026-11-01", where
+            for field in text_fields[kind]:
+                assert all(record[field][lang].strip() for lang in LANGS), (where, field)
+
+
+def test_legal_acts_have_their_dates_jurisdiction_and_identifier(catalogue):
+    assert {a["jurisdiction"] for a in catalogue.legal.values()} == {"EU", "BE", "BE-BRU"}
+    for act in catalogue.legal.values():
+        assert act["adopted"] <= act.get("applies_from", act["adopted"]), act["id"]
+        if act["jurisdiction"] == "EU":
+            assert act["eli"].startswith("http://data.europa.eu/eli/"), act["id"]
+    # Every act is used: it mandates or motivates a standard or a principle, or amends one.
+    used = set(catalogue.standards_by_legal) | set(catalogue.principles_by_legal)
+    used |= {a for act in catalogue.legal.values() for a in act.get("amends", ())}
+    amending = {act["id"] for act in catalogue.legal.values() if act.get("amends")}
+    assert set(catalogue.legal) - used - amending == set()
+
+
+def test_eif_principle_names_follow_the_official_translations(catalogue):
+    # Annex 2 of COM(2017) 134 in its French and Dutch versions on EUR-Lex.
+    names = {pid: p["name"] for pid, p in catalogue.principles.items()}
+    assert names["subsidiarity-proportionality"]["nl"] == "Subsidiariteit en evenredigheid"
+    assert names["technological-neutrality"]["nl"] == \
+        "Technologische neutraliteit en gegevensportabiliteit"
+    assert names["inclusion-accessibility"]["nl"] == "Inclusiviteit en toegankelijkheid"
+    assert names["security-privacy"]["nl"] == "Veiligheid en privacy"
+    assert names["preservation-of-information"]["nl"] == "Behoud van informatie"
+    assert names["effectiveness-efficiency"]["nl"] == \
+        "Beoordelen van doeltreffendheid en efficiëntie"
+    assert names["reusability"]["fr"] == "Possibilité de réutilisation"
+    assert names["user-centricity"]["fr"] == "Approche centrée sur l'utilisateur"
+    # once-only is not one of the strategy's five conditions: it comes from the ordinance.
+    once = catalogue.principles["once-only"]
+    assert "number" not in once and "brussels-once-only-ordinance" in once["mandated_by"]

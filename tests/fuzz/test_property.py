@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.findings import ERROR, WARNING, FileReport, single_report_dict
-from registry.validation.parse import parse_document
+from registry.documents.findings import ERROR, WARNING, FileReport, single_report_dict
+from registry.documents.parse import parse_document
 from registry.validation.pipeline import validate_bytes
-from registry.validation.structure import SCHEMA_PATH
+from registry.validation.schema import SCHEMA_PATH
 from registry.web.http import dumps
 from tests.validation.conftest import EXAMPLE_TEXT
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from registry.validation.parse import parse_document
+from registry.documents.parse import parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SKOS_DATA = ROOT / "tests" / "data" / "skos"

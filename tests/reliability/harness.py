@@ -365,7 +365,7 @@ def etag_revision(etag: str) -> int:
 
 def example_sheet(project_id: str) -> dict[str, Any]:
     """Return an example sheet as the registry reads it (dates stay strings)."""
-    from registry.validation.parse import parse_document
+    from registry.documents.parse import parse_document
 
     parsed = parse_document((EXAMPLES / f"{project_id}.yaml").read_bytes())
     assert not parsed.findings, parsed.findings

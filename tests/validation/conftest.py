@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.parse import parse_document
+from registry.documents.parse import parse_document
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLE_PATH = DATA / "valid" / "spec-example.yaml"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.parse import Limits
 from registry.validation.batch import (
     PARALLEL_THRESHOLD,
     NoSuchFile,
     expand_paths,
     validate_paths,
 )
-from registry.validation.parse import Limits
 from tests.validation.conftest import EXAMPLE_TEXT, tiny_catalogue
 
 AS_OF = datetime.date(2026, 1, 15)
@@ -47,7 +47,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def _example_data() -> dict:
-    from registry.validation.parse import parse_document
+    from registry.documents.parse import parse_document
 
     return parse_document(EXAMPLE_TEXT).value
 

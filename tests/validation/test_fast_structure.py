@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.validation import structure
-from registry.validation.parse import parse_document
+from registry.documents.parse import parse_document
+from registry.validation import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEETS = sorted([*ROOT.glob("examples/*.yaml"), *ROOT.glob("tests/data/**/*.yaml"),
@@ -23,7 +23,7 @@ def parsed(path: Path):
 
 
 def full_valid(sheet) -> bool:
-    return not list(structure.validator().iter_errors(sheet))
+    return not list(schema.validator().iter_errors(sheet))
 
 
 # Files the parse layer refuses never reach the structure layer.
@@ -37,7 +37,7 @@ def test_the_corpus_has_valid_and_invalid_sheets():
 
 @pytest.mark.parametrize("path, sheet", PARSED, ids=[p.name for p, _ in PARSED])
 def test_same_verdict_on_every_test_sheet(path, sheet):
-    assert structure.fast_valid(sheet) == full_valid(sheet)
+    assert schema.fast_valid(sheet) == full_valid(sheet)
 
 
 BASE = parse_document((ROOT / "examples" / "mobility-data-hub.yaml").read_bytes()).value
@@ -73,5 +73,5 @@ def test_fast_pass_never_accepts_what_jsonschema_rejects(changes):
             node[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue
-    if structure.fast_valid(sheet):
+    if schema.fast_valid(sheet):
         assert full_valid(sheet)

@@ -19,6 +19,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import ERROR, WARNING, Finding
 from registry.linked_data import context as ld_context
 from registry.linked_data.context import clean_sheet, sheet_context, sheet_to_graph
 from registry.linked_data.graph import (
@@ -36,7 +37,6 @@ from registry.linked_data.iris import (
     standard_iri,
     status_iri,
 )
-from registry.validation.findings import ERROR, WARNING, Finding
 from registry.validation.linked_data import check, derive_rules, rule_table
 from tests.validation.spec_table import STANDARDS
 

@@ -14,8 +14,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.validation.parse import Limits, parse_document
-from registry.validation.pipeline import read_limited, validate_file
+from registry.documents.parse import Limits, parse_document
+from registry.documents.reading import read_limited
+from registry.validation.pipeline import validate_file
 from tests.validation.conftest import EXAMPLE_TEXT, tiny_catalogue
 
 

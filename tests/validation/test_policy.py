@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.catalogue.snapshot import Catalogue
-from registry.validation.findings import ERROR, WARNING, Finding
+from registry.documents.findings import ERROR, WARNING, Finding
 from registry.validation.policy import applicable_capabilities, check
 from tests.validation.spec_table import STANDARDS
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from registry.validation.findings import FileReport, Finding
+from registry.documents.findings import FileReport, Finding
 from registry.validation.report import (
     FORMATS,
     RULES,

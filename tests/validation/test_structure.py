@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
+from registry.documents.findings import Finding
+from registry.documents.parse import parse_document
 from registry.validation import structure
-from registry.validation.findings import Finding
-from registry.validation.parse import parse_document
 from tests.validation.conftest import EXAMPLE_TEXT
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "project-sheet" / "v1.json"

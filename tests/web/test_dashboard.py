@@ -299,7 +299,7 @@ def test_dashboard_tables_hold_the_same_numbers_as_the_api_and_charts(web, indic
     assert list(trend) == [p["month"] for p in d["trend"]["points"]]
     assert [int(v[2]) for v in trend.values()] == [p["complies"] for p in d["trend"]["points"]]
     assert len(page.tables["t-kpis"]) == len(d["kpis"])
-    assert "no current value reported" in html
+    assert "none reported" in html
     assert 'href="/api/indicators?as_of=2026-11-26"' in html
 
 

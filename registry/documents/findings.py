@@ -1,4 +1,10 @@
-"""The one findings model shared by every validation layer and every reporter."""
+"""The one findings model shared by every validation layer and every reporter.
+
+A finding's `message` is English, as the API and the reports give it. Where a message
+was built from a template (a plain string with `{name}` placeholders, marked with
+`M_()`), the finding also keeps the template and its parameters, so that a page can show
+it in another language; they are not part of the finding's JSON.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,15 @@ WARNING = "warning"
 Positions = Mapping[str, tuple[int, int]]
 
 
+def M_(template: str) -> str:
+    """Mark a finding's message template for extraction into translation catalogues.
+
+    It returns the template unchanged: messages are rendered in English here, and
+    translated (if ever) where they are shown.
+    """
+    return template
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in a sheet, located by JSON Pointer (and line/column in the source)."""
@@ -24,6 +39,11 @@ class Finding:
     line: int | None = None
     column: int | None = None
     hint: str | None = None
+    # The untranslated template of `message` (and of `hint`) and their parameters, when
+    # the message was built from one; never compared, never serialised.
+    template: str | None = field(default=None, compare=False, repr=False)
+    hint_template: str | None = field(default=None, compare=False, repr=False)
+    params: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as the spec's JSON object (key order fixed)."""

@@ -1,0 +1,81 @@
+"""What a parser returns: the value with its positions, or the findings that refused it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.documents.findings import ERROR, Finding
+
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """The outcome of parsing one document: value and positions, or parse findings."""
+
+    value: Any
+    positions: dict[str, Position]
+    findings: list[Finding]
+    format: str
+    # Position of the key of each mapping entry (the value's is in `positions`): an
+    # unknown field is best shown at its name.
+    key_positions: dict[str, Position] = field(default_factory=dict)
+    # Source text of plain YAML scalars that were read as something else than a string
+    # (`NO` -> false, `1.10` -> 1.1), so that messages can quote what the author wrote.
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the document parsed into a mapping without findings."""
+        return not self.findings
+
+
+class Stop(Exception):
+    """Abort the walk with one finding."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def fail(code: str, message: str, line: int | None = None, column: int | None = None,
+         path: str = "", hint: str | None = None) -> Finding:
+    """Return an error finding of the parse stage."""
+    return Finding(ERROR, code, path, message, line, column, hint)
+
+
+def escape(key: str) -> str:
+    """Return a key escaped as one JSON Pointer reference token."""
+    if "~" in key or "/" in key:
+        return key.replace("~", "~0").replace("/", "~1")
+    return key
+
+
+NUL_MESSAGE = ("a string holds the NUL character (U+0000), which text cannot contain (and "
+               "PostgreSQL cannot store): remove it")
+
+
+def nul_finding(pos: Position, pointer: str) -> Finding:
+    """Return the finding of a string holding U+0000."""
+    return fail("parse.encoding", NUL_MESSAGE, *pos, path=pointer)
+
+
+def refused(fmt: str, finding: Finding) -> ParseResult:
+    """Return the result of a document refused with one finding."""
+    return ParseResult(None, {}, [finding], fmt)
+
+
+def kind_of(value: Any) -> str:
+    """Return what a parsed value is, in words, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"

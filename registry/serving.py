@@ -1,0 +1,217 @@
+"""The production server: gunicorn with threaded workers that drop slow clients.
+
+`registry serve --production` runs this. Why this shape (measured, see bench/README):
+
+* Threads, not one process per request: a worker's threads wait on slow SPARQL
+  queries (answered by separate worker processes, see linked_data.sparql) and on slow
+  clients while other threads answer /health and cheap reads. gunicorn's sync workers
+  block whole processes on either, which is how eight slow queries or ten slowloris
+  connections took /health down.
+* A deadline on reading each request: its request line and headers must arrive within
+  `header_timeout` seconds of the first byte, its body within `body_timeout` seconds of
+  the headers, and a response must be taken by the client within `send_timeout`
+  seconds. A slowloris client trickling one byte at a time is dropped at the deadline,
+  whatever its pace; a thread is never held longer than these bounds.
+* The app is loaded once in the master (preload): a configuration that must not serve
+  (production without a base IRI, a damaged database...) stops the command with its
+  message before any worker starts; workers then share its memory.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import NoMoreData
+from gunicorn.workers.gthread import ThreadWorker
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How the production server runs."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 32
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    send_timeout: float = 30.0
+    keepalive: float = 5.0
+    access_log: str | None = None
+
+    @property
+    def bind(self) -> str:
+        """Return gunicorn's bind address."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+class DeadlineSocket:
+    """A client socket whose reads and writes give up at a deadline.
+
+    Every recv waits at most until `deadline` (a time.monotonic() value), however
+    little each call receives: a per-call timeout alone would let a client that sends
+    a byte a second keep the thread forever.
+    """
+
+    def __init__(self, sock: socket.socket, send_timeout: float) -> None:
+        self._sock = sock
+        self.deadline: float | None = None
+        self.quiet = True  # at the deadline: close quietly (headers) or raise (body)
+        self.send_timeout = send_timeout
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def fileno(self) -> int:
+        """Return the file descriptor (for selectors)."""
+        return self._sock.fileno()
+
+    def recv(self, size: int, *flags: int) -> bytes:
+        """Receive, waiting at most until the deadline."""
+        if self.deadline is None:
+            return self._sock.recv(size, *flags)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self._expired()
+        self._sock.settimeout(remaining)
+        try:
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            self._expired()
+            raise  # not reached
+        finally:
+            self._sock.settimeout(None)
+
+    def _expired(self) -> None:
+        if self.quiet:
+            # gunicorn closes the connection and logs a premature disconnection (debug).
+            raise NoMoreData(b"")
+        raise TimeoutError("the request body did not arrive in time")
+
+    def sendall(self, data: Any, *flags: int) -> None:
+        """Send everything, or give up after send_timeout (a client that reads nothing)."""
+        self._sock.settimeout(self.send_timeout)
+        try:
+            self._sock.sendall(data, *flags)
+        finally:
+            self._sock.settimeout(None)
+
+    def send(self, data: Any, *flags: int) -> int:
+        """Send some bytes, waiting at most send_timeout."""
+        self._sock.settimeout(self.send_timeout)
+        try:
+            return self._sock.send(data, *flags)
+        finally:
+            self._sock.settimeout(None)
+
+
+class GuardedThreadWorker(ThreadWorker):
+    """gunicorn's threaded worker with read and write deadlines on every request."""
+
+    def accept(self, listener: Any) -> None:
+        """Accept a connection; its socket gets deadlines."""
+        original = listener.accept
+
+        class _Wrapping:
+            def __init__(self, worker: GuardedThreadWorker) -> None:
+                self.worker = worker
+
+            def accept(self) -> tuple[Any, Any]:
+                client, address = original()
+                return DeadlineSocket(client, self.worker.cfg.registry_send_timeout), address
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(listener, name)
+
+        super().accept(_Wrapping(self))
+
+    def handle(self, conn: Any) -> Any:
+        """Read and answer one request, with the header deadline from now."""
+        sock = conn.sock
+        if isinstance(sock, DeadlineSocket):
+            # Counted from when a thread takes the connection: the first byte may take
+            # gunicorn's own data timeout, the rest of the headers this long.
+            sock.deadline = time.monotonic() + self.cfg.registry_header_timeout
+            sock.quiet = True
+        try:
+            return super().handle(conn)
+        finally:
+            if isinstance(sock, DeadlineSocket):
+                sock.deadline = None
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        """Answer a request whose headers arrived; its body gets its own deadline."""
+        sock = conn.sock
+        if isinstance(sock, DeadlineSocket):
+            sock.deadline = time.monotonic() + self.cfg.registry_body_timeout
+            sock.quiet = False
+        return super().handle_request(req, conn)
+
+
+class ProductionServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn, configured from ServeOptions, serving an app built once in the master."""
+
+    def __init__(self, app: Any, options: ServeOptions) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Set gunicorn's settings."""
+        o = self.options
+        settings = {
+            "bind": [o.bind],
+            "workers": o.workers,
+            "worker_class": "registry.serving.GuardedThreadWorker",
+            "threads": o.threads,
+            "keepalive": max(1, round(o.keepalive)),
+            # Heartbeat: a worker whose main loop stalls this long is replaced.
+            "timeout": 60,
+            "graceful_timeout": 30,
+            "preload_app": True,
+            "limit_request_line": 8190,
+            "limit_request_fields": 100,
+            "limit_request_field_size": 8190,
+            "accesslog": o.access_log,
+            "proc_name": "registry",
+            "post_fork": _post_fork,
+            "control_socket_disable": True,  # no shared socket in $HOME to steer it by
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+        # Read by GuardedThreadWorker (gunicorn's config has no such settings).
+        self.cfg.registry_header_timeout = o.header_timeout
+        self.cfg.registry_body_timeout = o.body_timeout
+        self.cfg.registry_send_timeout = o.send_timeout
+
+    def load(self) -> Any:
+        """Return the WSGI app (already built)."""
+        return self.application
+
+
+SWITCH_INTERVAL = 0.0005  # seconds; Python's default of 5 ms shows in every tail latency
+
+
+def _post_fork(_server: Any, worker: Any) -> None:
+    import sys
+
+    # A worker's main thread (the poller) and its request threads hand the GIL to each
+    # other on every request: a short switch interval keeps a ready answer from
+    # waiting behind another thread's computation.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    # Database connections opened by the master while it built the app must not be
+    # shared with the workers: each worker opens its own.
+    app = worker.app.application if hasattr(worker.app, "application") else None
+    services = getattr(app, "extensions", {}).get("registry") if app is not None else None
+    if services is not None:
+        services.store.engine.dispose(close=False)
+
+
+def serve(app: Any, options: ServeOptions) -> None:
+    """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
+    ProductionServer(app, options).run()

@@ -1,0 +1,139 @@
+"""A backup taken while writers keep writing restores a whole, consistent registry.
+
+Writer threads create and update projects (each write one transaction: record, revision,
+audit event, roadmap counter) for the whole time a backup runs. The restored database
+(into the other engine when PostgreSQL is configured) must hold a state the source held
+at one instant: every record with all its revisions, the last one equal to the record,
+one audit event per revision, and change counters equal to the revisions they count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import select
+
+from registry.storage import Store
+from registry.storage.backup import backup, restore
+from registry.storage.store import CATALOGUE_KINDS, CATALOGUE_STATE, ROADMAP_STATE, digest
+from registry.storage.tables import audit_events, catalogue_state, records, revisions
+from tests.conftest import _database, make_app
+from tests.storage.test_backup import OTHER
+
+database = contextlib.contextmanager(_database)
+WRITERS = 3
+PREFILLED = 1000
+
+
+def sheet(writer: int, n: int, version: int) -> dict:
+    return {"id": f"load-{writer}-{n}", "title": {"en": f"Load {writer}/{n} v{version}"},
+            "status": "proposed", "owner": {"organisation": "paradigm"},
+            "version": version, "padding": "x" * 200}
+
+
+class Writers:
+    """Threads writing projects until stopped; `done` counts committed writes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.done = 0
+        self.errors: list[BaseException] = []
+        self.threads = [threading.Thread(target=self.run, args=(w,)) for w in range(WRITERS)]
+
+    def run(self, writer: int) -> None:
+        store = Store(self.url)
+        try:
+            n = 0
+            while not self.stop.is_set():
+                stored = store.put("project", f"load-{writer}-{n}", sheet(writer, n, 1),
+                                   author=f"writer {writer}", create_only=True)
+                store.put("project", stored.id, sheet(writer, n, 2), author=f"writer {writer}",
+                          if_match=stored.revision, message="second version")
+                n += 1
+                with self.lock:
+                    self.done += 2
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            self.errors.append(exc)
+        finally:
+            store.engine.dispose()
+
+    def __enter__(self) -> Writers:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+
+
+def check_consistent(store: Store) -> dict[str, int]:
+    """Assert the database holds one instant's state; return its counts."""
+    with store.engine.connect() as connection:
+        current = {(r.kind, r.id): r for r in connection.execute(select(records))}
+        history: dict[tuple[str, str], list] = {}
+        for r in connection.execute(select(revisions).order_by(revisions.c.seq)):
+            history.setdefault((r.kind, r.record_id), []).append(r)
+        events = Counter((e.kind, e.record_id, e.revision)
+                         for e in connection.execute(select(audit_events)))
+        state = dict(connection.execute(select(catalogue_state.c.id,
+                                               catalogue_state.c.version)).all())
+    assert current.keys() <= history.keys()
+    for key, record in current.items():
+        numbers = [r.revision for r in history[key]]
+        assert numbers == list(range(1, record.revision + 1)), (key, numbers)
+        assert history[key][-1].data == record.data, key
+        assert digest(record.data) == record.digest, key
+    revision_keys = Counter((r.kind, r.record_id, r.revision)
+                            for rows in history.values() for r in rows)
+    assert events == revision_keys  # one audit event per revision, no more, no fewer
+    catalogue_writes = sum(len(rows) for (kind, _), rows in history.items()
+                           if kind in CATALOGUE_KINDS)
+    roadmap_writes = sum(len(rows) for (kind, _), rows in history.items()
+                         if kind not in CATALOGUE_KINDS)
+    assert state[CATALOGUE_STATE] == catalogue_writes
+    assert state[ROADMAP_STATE] == roadmap_writes
+    return {"records": len(current), "revisions": sum(revision_keys.values())}
+
+
+def test_a_backup_under_write_load_restores_consistent(database_url: str,
+                                                       tmp_path: Path) -> None:
+    make_app(database_url, tmp_path).extensions["registry"].store.engine.dispose()
+    store = Store(database_url)
+    target_folder = tmp_path / "target"
+    target_folder.mkdir()
+    try:
+        # Enough rows that the backup takes a while (the writers run all along).
+        store.import_records({"project": [sheet(9, n, 1) for n in range(PREFILLED)]},
+                             author="prefill")
+        archive = tmp_path / "load.tar.gz"
+        with Writers(database_url) as writers:
+            while writers.done < 20 and not writers.errors:
+                threading.Event().wait(0.01)
+            started = writers.done
+            backup(store, archive)
+            ended = writers.done
+        assert not writers.errors, writers.errors
+        assert ended > started, "no write landed while the backup ran"
+
+        source_counts = check_consistent(store)  # the source itself, after the load
+        with database(OTHER, target_folder) as url:
+            target = Store(url)
+            try:
+                restore(target, archive)
+                restored = check_consistent(target)
+            finally:
+                target.engine.dispose()
+        # The snapshot is one instant between the start and the end of the backup (a
+        # writer counts its writes just after committing them: allow two in flight each).
+        base = source_counts["revisions"] - writers.done
+        assert base + started <= restored["revisions"] <= base + ended + 2 * WRITERS
+        assert restored["records"] >= PREFILLED
+    finally:
+        store.engine.dispose()
