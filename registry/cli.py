@@ -693,13 +693,13 @@ def components_import_publiccode(file: Path, record_id: str | None, owner: str |
     if outcome.record is not None and (dry_run or outcome.action == "refused"):
         for line in outcome.changes:
             click.echo(f"change      {line}")
-    name = outcome.record["id"] if outcome.record else "?"
+    name = f"component {outcome.record['id']}" if outcome.record else str(file)
     if outcome.action == "refused":
-        click.echo(f"component {name}: not stored: {outcome.reason}", err=True)
+        click.echo(f"{name}: not stored: {outcome.reason}", err=True)
         sys.exit(1)
     if outcome.action != "checked":
         services.snapshots.invalidate()
-    click.echo(f"component {name}: {outcome.action}"
+    click.echo(f"{name}: {outcome.action}"
                + (f" (revision {outcome.revision})" if outcome.revision else ""), err=True)
 
 

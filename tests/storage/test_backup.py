@@ -67,6 +67,13 @@ def fill(app) -> dict[str, str]:
                             headers={**office, "If-Match": current.headers["ETag"],
                                      "X-Change-Message": f"edit {n}"})
         assert answer.status_code == 200, answer.get_json()
+    # KPI measurements: a value and its replacement (two rows of kpi_measurements).
+    url = "/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30"
+    created = client.put(url, json={"value": 7, "note": "first batch"}, headers=office)
+    assert created.status_code == 201, created.get_json()
+    replaced = client.put(url, json={"value": 8},
+                          headers={**office, "If-Match": created.headers["ETag"]})
+    assert replaced.status_code == 200, replaced.get_json()
     # A curated standard.
     current = client.get("/api/standards/gtfs")
     standard = {**current.get_json()["standard"], "status": "mandatory",
@@ -80,8 +87,11 @@ def fill(app) -> dict[str, str]:
     return secrets
 
 
-def answers(app, secrets: dict[str, str]) -> dict[str, object]:
-    """Return every answer that must survive a move, with its ETag."""
+def answers(app, secrets: dict[str, str], filled: bool = True) -> dict[str, object]:
+    """Return every answer that must survive a move, with its ETag.
+
+    `filled`: the registry was filled by `fill` (a measurement, a deleted project).
+    """
     client = app.test_client()
     out: dict[str, object] = {}
 
@@ -98,8 +108,10 @@ def answers(app, secrets: dict[str, str]) -> dict[str, object]:
         read(f"/api/projects/{item['id']}?as_of={AS_OF}")
         read(f"/api/projects/{item['id']}/revisions")
     read("/api/audit?limit=1000", Authorization=f"Bearer {secrets['office']}")
-    store = app.extensions["registry"].store
-    out["deleted history"] = store.revisions("project", "ev-charging-map")
+    if filled:
+        read("/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30")
+        store = app.extensions["registry"].store
+        out["deleted history"] = store.revisions("project", "ev-charging-map")
     return out
 
 
@@ -392,3 +404,67 @@ def test_backup_of_nothing_or_to_nowhere_is_a_clear_error(database_url: str,
     result = cli(database_url, tmp_path, "backup", str(tmp_path / "no" / "such" / "x.tar.gz"))
     assert result.exit_code == 1 and "no backup written" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def hostile(tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
+    path = tmp_path / "hostile.tar.gz"
+    with tarfile.open(path, "w:gz") as writing:
+        for info, data in members:
+            writing.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def member(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE,
+           link: str = "") -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size = kind, link, len(data)
+    return info, data if kind == tarfile.REGTYPE else None
+
+
+def test_hostile_archives_are_refused_without_touching_disk_or_memory(
+        archive: Path, empty: str, tmp_path: Path) -> None:
+    manifest = read_manifest(archive)
+    text = orjson.dumps(manifest)
+    outside = tmp_path.parent / "escaped.jsonl"
+    cases = {
+        "a member outside the archive": [member("manifest.json", text),
+                                         member("../escaped.jsonl", b"{}\n")],
+        "a link instead of a file": [member("manifest.json", text),
+                                     member(manifest["tables"][0]["member"],
+                                            kind=tarfile.SYMTYPE, link="/etc/passwd")],
+        "a manifest that is a link": [member("manifest.json", kind=tarfile.SYMTYPE,
+                                             link="/etc/passwd")],
+        "a manifest that is not JSON": [member("manifest.json", b"{" * 10)],
+        "another format": [member("manifest.json", b'{"format": "pg_dump"}')],
+    }
+    expected = {
+        "a member outside the archive": "unexpected archive member ../escaped.jsonl",
+        "a link instead of a file": "is not a regular file",
+        "a manifest that is a link": "is not a regular file",
+        "a manifest that is not JSON": "manifest.json is not JSON",
+        "another format": "not a registry backup",
+    }
+    for name, members in cases.items():
+        refused(empty, hostile(tmp_path, members), tmp_path, expected[name])
+    assert not outside.exists()
+
+
+def test_an_endless_row_is_refused_with_bounded_memory(archive: Path, empty: str,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.storage import backup as module
+
+    monkeypatch.setattr(module, "MAX_LINE", 1 << 20)  # the same check, at a test's size
+    manifest = read_manifest(archive)
+    first = manifest["tables"][0]
+    endless = b"x" * (3 << 20)
+    first.update(rows=1, bytes=len(endless))
+    path = hostile(tmp_path, [member("manifest.json", orjson.dumps(manifest)),
+                              member(first["member"], endless)])
+    target = Store(empty)
+    try:
+        with pytest.raises(module.RestoreRefused, match="row longer than 1 MiB"):
+            restore(target, path)
+    finally:
+        target.engine.dispose()
+    assert tables_of(empty) == []
