@@ -33,7 +33,7 @@ DEFAULT_LICENCE = EU + "licence/CC_BY_4_0"
 
 # Authority-table values and their English labels (the labels the tables publish).
 THEMES = {"GOVE": "Government and public sector", "TECH": "Science and technology",
-          "REGI": "Regions and cities"}
+          "REGI": "Regions and cities", "JUST": "Justice, legal system and public safety"}
 LANGUAGES = {"ENG": "English", "FRA": "French", "NLD": "Dutch"}
 LICENCE_TYPE = ("http://purl.org/adms/licencetype/Attribution", "Attribution")
 
@@ -125,6 +125,17 @@ def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
                    "moeten hergebruiken, met de capaciteiten die ze bieden en de standaarden "
                    "die ze implementeren."},
             ("TECH", "GOVE"), "components", "api/components", ("building blocks", "reuse")),
+        DatasetInfo(
+            "legal",
+            {"en": "Legal acts", "fr": "Actes juridiques", "nl": "Rechtshandelingen"},
+            {"en": "The legal layer of the open architecture: EU, federal and Brussels acts "
+                   "that mandate or motivate standards and principles (ELI).",
+             "fr": "La couche juridique de l'architecture ouverte : actes européens, "
+                   "fédéraux et bruxellois qui imposent ou motivent normes et principes (ELI).",
+             "nl": "De juridische laag van de open architectuur: Europese, federale en "
+                   "Brusselse rechtshandelingen die standaarden en principes opleggen of "
+                   "motiveren (ELI)."},
+            ("JUST", "GOVE"), "legal", "api/legal", ("legislation", "ELI")),
     ]
     for scheme_id, record in catalogue.vocabularies.items():
         title = dict(record.get("title") or {}) or {"en": scheme_id}

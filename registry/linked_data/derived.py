@@ -27,6 +27,7 @@ from registry.linked_data.iris import (
     XSD,
     component_iri,
     concept_iri,
+    legal_iri,
     principle_iri,
     project_iri,
     scheme_iri,
@@ -131,7 +132,7 @@ class DerivedGraph:
             return self._describe([scheme_iri(self.base, record_id)] + [
                 concept_iri(self.base, record_id, c) for c in concepts])
         records = {"standard": catalogue.standards, "principle": catalogue.principles,
-                   "component": catalogue.components}[kind]
+                   "component": catalogue.components, "legal": catalogue.legal}[kind]
         if record_id not in records:
             return None
         return self._describe([_record_iri(kind, self.base, record_id)])
@@ -159,7 +160,7 @@ class DerivedGraph:
 
 def _record_iri(kind: str, base: str, record_id: str) -> str:
     return {"standard": standard_iri, "principle": principle_iri,
-            "component": component_iri}[kind](base, record_id)
+            "component": component_iri, "legal": legal_iri}[kind](base, record_id)
 
 
 def _project_extra(base: str, project: Any) -> str:

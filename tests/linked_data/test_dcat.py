@@ -62,7 +62,7 @@ def test_every_dataset_has_a_distribution_per_format_and_the_api(catalogue, expo
     assert (catalog, RDF.type, DCAT.Catalog) in export
     infos = datasets(catalogue)
     keys = {i.key for i in infos}
-    assert {"standards", "principles", "components", "roadmap"} <= keys
+    assert {"standards", "principles", "components", "legal", "roadmap"} <= keys
     assert {f"vocabulary-{s}" for s in catalogue.vocabularies} <= keys
     for info in infos:
         node = URIRef(f"{BASE}dcat#{info.key}")
@@ -71,11 +71,11 @@ def test_every_dataset_has_a_distribution_per_format_and_the_api(catalogue, expo
                    for d in export.objects(node, DCAT.distribution)}
         assert formats == {"RDF_TURTLE", "JSON_LD", "RDF_N_TRIPLES", "JSON"}, info.key
         assert set(export.objects(node, DCAT.theme)) <= {
-            URIRef(EU + "data-theme/" + code) for code in ("GOVE", "TECH", "REGI")}
+            URIRef(EU + "data-theme/" + code) for code in ("GOVE", "TECH", "REGI", "JUST")}
         assert set(export.objects(node, DCTERMS.language)) == {
             URIRef(EU + "language/" + code) for code in ("ENG", "FRA", "NLD")}
     downloads = {str(u) for u in export.objects(None, DCAT.downloadURL)}
-    assert {BASE + "standards.ttl", BASE + "vocabularies/capabilities.jsonld",
+    assert {BASE + "standards.ttl", BASE + "legal.ttl", BASE + "vocabularies/capabilities.jsonld",
             BASE + "projects.nt", BASE + "catalogue.ttl"} <= downloads
     services = set(export.objects(catalog, DCAT.service))
     assert {export.value(s, DCAT.endpointURL) for s in services} == {

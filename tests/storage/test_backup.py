@@ -468,3 +468,72 @@ def test_an_endless_row_is_refused_with_bounded_memory(archive: Path, empty: str
     finally:
         target.engine.dispose()
     assert tables_of(empty) == []
+
+
+def test_an_archive_of_an_earlier_schema_restores_and_is_upgraded(archive: Path, empty: str,
+                                                                  tmp_path: Path) -> None:
+    """An archive an older registry wrote (at an earlier migration) loads and upgrades.
+
+    Made from a current archive by keeping what existed at the migration before the
+    latest: its tables and their columns.
+    """
+    script = Store("sqlite://").script()
+    head = script.get_revision(script.get_current_head())
+    earlier = head.down_revision
+    if earlier is None:
+        pytest.skip("there is a single migration")
+    old = Store("sqlite://")
+    try:
+        with old.writing() as connection:
+            old.migrate_in(connection, earlier)
+            shape = {name: {c["name"] for c in inspect(connection).get_columns(name)}
+                     for name in inspect(connection).get_table_names()
+                     if name != "alembic_version"}
+    finally:
+        old.engine.dispose()
+    manifest = read_manifest(archive)
+    with tarfile.open(archive, "r:gz") as reading:
+        members = {i.name: reading.extractfile(i).read()  # type: ignore[union-attr]
+                   for i in reading}
+    import hashlib
+
+    tables = []
+    for entry in manifest["tables"]:
+        if entry["name"] not in shape:
+            continue
+        rows = [orjson.loads(line) for line in members[entry["member"]].splitlines()]
+        body = b"".join(orjson.dumps({k: v for k, v in row.items()
+                                      if k in shape[entry["name"]]}) + b"\n" for row in rows)
+        members[entry["member"]] = body
+        tables.append({**entry, "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest(),
+                       "columns": [c for c in entry["columns"]
+                                   if c["name"] in shape[entry["name"]]]})
+    manifest.update(schema_revision=earlier, tables=tables)
+    members["manifest.json"] = orjson.dumps(manifest)
+    older = tmp_path / "older.tar.gz"
+    with tarfile.open(older, "w:gz") as writing:
+        for name in ["manifest.json", *(t["member"] for t in tables)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(members[name])
+            writing.addfile(info, io.BytesIO(members[name]))
+
+    # Into an empty database, and into one already migrated to the latest schema (which
+    # restore takes back to the archive's migration, inside the same transaction).
+    for migrated in (False, True):
+        folder = tmp_path / f"older-{migrated}"
+        folder.mkdir()
+        with database(OTHER, folder) as url:
+            if migrated:
+                assert cli(url, folder, "db", "upgrade").exit_code == 0
+            result = cli(url, folder, "restore", str(older))
+            assert result.exit_code == 0, result.output
+            store = Store(url)
+            try:
+                assert store.pending_migrations() == []
+                counts = {t["name"]: t["rows"] for t in tables}
+                with store.engine.connect() as connection:
+                    assert connection.exec_driver_sql(
+                        "SELECT count(*) FROM records").scalar() == counts["records"]
+                assert len(store.audit(100000)) == counts["audit_events"]
+            finally:
+                store.engine.dispose()
