@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Name of the publisher in the DCAT-AP description (/dcat.ttl)."),
     Setting("DCAT_LICENCE", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
             "Licence of the published data: an IRI of the EU licence authority table."),
+    Setting("DCAT_PUBLISHER_IRI", "",
+            "IRI of the publisher in the EU corporate-bodies authority table, where it has "
+            "one (empty: the publisher is described in /dcat.ttl itself)."),
+    Setting("DCAT_PUBLISHER_TYPE", "RegionalAuthority",
+            "Type of the publisher: a code of the ADMS publisher-type table "
+            "(http://purl.org/adms/publishertype/)."),
     # Who runs this registry, as the legal notice, privacy notice and accessibility
     # statement name them: a deployment sets its own.
     Setting("OPERATOR_NAME", "Smart City Office, Brussels-Capital Region",

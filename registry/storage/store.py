@@ -420,6 +420,22 @@ class Store:
                 .order_by(revisions.c.revision))
             return [dict(row._mapping) for row in rows]
 
+    def revision_spans(self, per_record: Iterable[str] = ("vocabulary",)
+                       ) -> tuple[dict[str, tuple[datetime, datetime]],
+                                  dict[tuple[str, str], tuple[datetime, datetime]]]:
+        """Return when records were first and last revised: per kind, and per record of
+        the kinds in `per_record` (deletions count: they change what is published)."""
+        first, last = func.min(revisions.c.created_at), func.max(revisions.c.created_at)
+        with self.engine.connect() as connection:
+            by_kind = {row.kind: (_aware(row[1]), _aware(row[2])) for row in connection.execute(
+                select(revisions.c.kind, first, last).group_by(revisions.c.kind))}
+            by_record = {(row.kind, row.record_id): (_aware(row[2]), _aware(row[3]))
+                         for row in connection.execute(
+                             select(revisions.c.kind, revisions.c.record_id, first, last)
+                             .where(revisions.c.kind.in_(list(per_record)))
+                             .group_by(revisions.c.kind, revisions.c.record_id))}
+        return by_kind, by_record
+
     def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         """Return the latest audit events, newest first."""
         with self.engine.connect() as connection:
@@ -578,3 +594,8 @@ class Store:
                     else:
                         updated[kind] += 1
         return ImportResult(created, updated, unchanged)
+
+
+def _aware(value: datetime) -> datetime:
+    """Return a stored time as an aware UTC datetime (SQLite gives them back naive)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
