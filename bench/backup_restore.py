@@ -52,7 +52,7 @@ def fill(url: str, folder: Path, projects: int) -> None:
     store = services.store
     rng = random.Random(SEED)
     catalogue = services.snapshots.get()
-    status_of = {s["id"]: s["status"] for s in catalogue.standards}
+    status_of = {sid: r["status"] for sid, r in catalogue.standards.items()}
     bases = example_sheets()
     sheets = [synthetic_sheet(bases[n % len(bases)], n, rng, status_of)
               for n in range(projects)]

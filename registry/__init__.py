@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import logging
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from registry import config as settings_module
 from registry.version import __version__ as __version__
 
 if TYPE_CHECKING:  # Flask is imported only by the web app: the CLI's validate starts faster
     from flask import Flask
 
-log = logging.getLogger("registry")
-
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
+    # Imported here, not with the package: `registry validate` imports `registry` too and
+    # should pay only for what it uses.
+    import secrets
+
     from flask import Flask
 
+    from registry import config as settings_module
     from registry.services import Services
     from registry.web import register
     from registry.web.shared import security

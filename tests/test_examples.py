@@ -12,6 +12,7 @@ import pytest
 from registry.projects import EXAMPLES_AUTHOR
 from registry.storage.tokens import create_token
 from tests.helpers import make_app
+from tests.web.pagecheck import assert_plain_page
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 NOTICE = "example projects: made-up data"
@@ -35,8 +36,12 @@ def test_a_first_start_shows_the_example_roadmap_marked_as_examples(first_run):
     store = first_run.extensions["registry"].store
     assert {r.updated_by for r in store.all("project")} == {EXAMPLES_AUTHOR}
     for page in ("/dashboard", "/projects", "/standards", "/compliance", "/reuse"):
-        html = client.get(page).get_data(as_text=True)
+        answer = client.get(page)
+        assert_plain_page(answer)
+        html = answer.get_data(as_text=True)
         assert NOTICE in html and "registry projects remove --examples" in html, page
+        # Inside the main landmark, where a screen reader's "skip to content" lands.
+        assert html.index('<main id="main"') < html.index(NOTICE) < html.index("</main>")
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "Mobility Data Hub" in dashboard or "mobility-data-hub" in dashboard
     french = client.get("/projects?lang=fr").get_data(as_text=True)

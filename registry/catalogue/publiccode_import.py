@@ -6,7 +6,8 @@
   one imported from another repository, is someone else's work).
 - An update keeps what the file does not carry: texts in the languages the file lacks,
   `level`, `implements`, the capabilities it `provides` (the file's matching categories
-  are added), and the reuse conditions a curator wrote.
+  are added), and the reuse conditions a curator wrote (those the registry wrote from the
+  licence follow the file's licence).
 - A dry run reports the field-by-field difference and the decision, and stores nothing.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from registry.catalogue.publiccode import (
     LANGS,
+    REUSE,
     PubliccodeMapping,
     map_publiccode,
     read_publiccode,
@@ -53,9 +55,17 @@ def merge(record: dict[str, Any], stored: Mapping[str, Any],
     for key in ("owner", "status", "licence", "contact", "url"):
         merged[key] = record[key]
     merged["provides"] = sorted(set(stored.get("provides") or ()) | set(record["provides"]))
-    if "reuse_conditions" not in stored:
-        merged["reuse_conditions"] = record["reuse_conditions"]
+    if _written_by_us(stored.get("reuse_conditions")):
+        merged["reuse_conditions"] = record["reuse_conditions"]  # follows the new licence
     return merged
+
+
+def _written_by_us(texts: Any) -> bool:
+    """Return True for reuse conditions the registry wrote from a licence (not a curator)."""
+    if not isinstance(texts, Mapping):
+        return True
+    return all(isinstance(texts.get(lang), str)
+               and texts[lang].startswith(REUSE[lang].split("{licence}")[0]) for lang in LANGS)
 
 
 def differences(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
@@ -136,7 +146,9 @@ def import_publiccode(data: bytes, options: ImportOptions, *, store: Any,
                              owner=options.owner,
                              stored_owner=current.data.get("owner") if current else None)
     if mapping.record is None:
-        return PubliccodeOutcome(mapping, "refused", "the file could not be mapped")
+        return PubliccodeOutcome(mapping, "refused", "the file could not be mapped" if
+                                 mapping.mapped else "the file does not follow the "
+                                 "publiccode.yml standard (see the findings)")
     record = mapping.record if current is None else merge(mapping.record, current.data,
                                                           mapping.languages)
     for error in check_change("component", record, catalogue):

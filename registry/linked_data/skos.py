@@ -309,6 +309,30 @@ def _short(iri: str) -> str:
     return f"<{iri}>"
 
 
+def _dropped_values(graph: _Graph, members: list[str], result: ImportResult) -> None:
+    """Report values of kept properties that the vocabulary cannot hold, once per kind."""
+    extra_definitions: list[str] = []
+    not_links: dict[str, list[str]] = defaultdict(list)
+    for concept in members:
+        if any(len(v) > 1 for v in _texts(graph, concept, SKOS + "definition").values()):
+            extra_definitions.append(concept)
+        for predicate in ("broader", "narrower", "related", *MATCHES):
+            for o in graph.objects(concept, SKOS + predicate):
+                if o.kind == "literal" or (o.kind == "iri" and not IRI.match(o.value)) or \
+                        (o.kind == "bnode" and predicate not in ("broader", "narrower")):
+                    not_links[predicate].append(concept)
+    if extra_definitions:
+        result.findings.append(_finding(
+            graph, WARNING, "skos.not-imported", extra_definitions[0],
+            f"{len(extra_definitions)} concept(s) have several skos:definition in one "
+            f"language (first <{extra_definitions[0]}>): only the first is imported"))
+    for predicate, concepts in not_links.items():
+        result.findings.append(_finding(
+            graph, WARNING, "skos.not-imported", concepts[0],
+            f"skos:{predicate} values that are not IRIs (on {len(concepts)} concept(s), first "
+            f"<{concepts[0]}>) are not imported"))
+
+
 def _other_resources(graph: _Graph, schemes: list[str], result: ImportResult) -> None:
     """Report, once, the resources of the file that belong to no scheme (not imported)."""
     known = set(schemes) | set(graph.typed(SKOS + "Concept"))
@@ -369,6 +393,7 @@ def check_and_map(parsed: ParsedRdf, scheme_id: str, *, existing: Mapping[str, A
     broader = _hierarchy(graph, scheme, members, result)
     _not_imported(graph, scheme, members, result)
     _other_resources(graph, schemes, result)
+    _dropped_values(graph, members, result)
     if result.errors:
         return result
     source = _Source(graph, scheme, members, labels, broader, file_name, fmt)

@@ -30,9 +30,10 @@ def register(app: Flask) -> None:
         system,
         validation,
     )
-    from registry.web.shared import errors, i18n, notices, render
+    from registry.web.shared import consistency, errors, i18n, notices, render
 
     errors.init_app(app)
+    consistency.init_app(app)  # a read-model snapshot pinned per request
     i18n.init_app(app)
     render.init_app(app)
     notices.init_app(app)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.documents.findings import FileReport, Finding, single_report_dict
@@ -105,17 +107,42 @@ def catalogue_schema(name: str) -> Response:
 
 
 def annotate(text: str, findings: list[Finding]) -> dict[str, Any]:
-    """Return the source lines with the findings that point at each, for the page."""
+    """Return the source lines with the findings that point at each, for the page.
+
+    Findings are numbered in report order (the summary links to `#f-N`); one past the
+    last line (a YAML error at the end of the file) is shown on the last line.
+    """
     lines = text.splitlines() or [""]
-    by_line: dict[int, list[Finding]] = {}
+    by_line: dict[int, list[tuple[int, Finding]]] = {}
     unplaced = []
-    for f in findings:
-        if f.line and 1 <= f.line <= len(lines):
-            by_line.setdefault(f.line, []).append(f)
+    for number, f in enumerate(findings, 1):
+        line = min(f.line, len(lines)) if f.line and f.line >= 1 else None
+        if line:
+            by_line.setdefault(line, []).append((number, f))
         else:
-            unplaced.append(f)
+            unplaced.append((number, f))
     return {"lines": [(n, line, by_line.get(n, [])) for n, line in enumerate(lines, 1)],
-            "unplaced": unplaced}
+            "unplaced": unplaced,
+            "numbered": list(enumerate(findings, 1))}
+
+
+SHEET_ID = re.compile(r"^id:\s*['\"]?([a-z0-9][a-z0-9-]{1,62}[a-z0-9])['\"]?\s*$", re.M)
+
+
+@bp.app_template_filter("code_spans")
+def code_spans(text: object) -> Markup:
+    """Return a message with its `backticked` parts as <code> (the rest escaped)."""
+    escaped = str(Markup.escape("" if text is None else text))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
+@bp.get("/project-sheet-template.yaml")
+def template() -> Response:
+    """Serve a valid project sheet to start from, commented in English, French and Dutch."""
+    text = (SCHEMAS / "project-sheet" / "template.yaml").read_text(encoding="utf-8")
+    # Point the editor's schema line at this registry rather than at an example host.
+    text = text.replace("https://registry.example.brussels/", request.url_root, 1)
+    return cached_json(text.encode("utf-8"), mimetype="application/yaml")
 
 
 @bp.route("/validate", methods=["GET", "POST"])
@@ -153,10 +180,14 @@ def page() -> Response | tuple[str, int]:
             else:
                 report = _validate(data, name, as_of)
                 source = data[: _limit()].decode("utf-8", "replace")
+                found = SHEET_ID.search(source)
                 context.update(report=report, name=name,
                                text=source if upload is None or not upload.filename else "",
                                annotated=annotate(source, report.findings),
-                               as_of=as_of.isoformat())
+                               as_of=as_of.isoformat(),
+                               sheet_id=found.group(1) if found else None,
+                               root=request.url_root.rstrip("/"),
+                               contact=current_app.config["REGISTRY"]["CONTACT_EMAIL"])
     html = render_template("validate.html", **context)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Language"] = current_lang()

@@ -114,6 +114,12 @@ def test_the_issue_capability_links_hold(catalogue):
     assert "public-transport-data" in provides["stib-open-data"]
 
 
+def test_counts_of_the_second_edition(catalogue):
+    assert len(catalogue.standards) >= 75
+    assert len(catalogue.components) >= 30
+    assert len(catalogue.legal) >= 15
+
+
 def test_every_record_is_sourced_trilingual_and_reviewed():
     records = read_records([shipped_root()])
     text_fields = {"standard": ("title", "description"), "principle": ("name", "statement"),

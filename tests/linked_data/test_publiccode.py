@@ -100,3 +100,19 @@ def test_the_command_stores_a_revision(run, database_url):
     assert bad_owner.exit_code == 2
     force_alone = run("components", "import-publiccode", path, "--force")
     assert force_alone.exit_code == 2
+
+
+def test_the_command_refuses_a_file_the_standard_refuses(run, database_url):
+    path = DATA / "parser-go" / "v0" / "invalid" / "no-network" / "landingURL_invalid.yml"
+    result = run("components", "import-publiccode", str(path), "--owner", "sprb-gob")
+    assert result.exit_code == 1
+    assert f"{path}:8:13: error publiccode.url /landingURL landingURL:" in result.output
+    assert "not stored: the file does not follow the publiccode.yml standard" in result.output
+    assert "mapped      " not in result.output  # nothing is mapped from a refused file
+    licence = DATA / "parser-go" / "v0" / "invalid" / "legal_license_invalid.yml"
+    refused = run("components", "import-publiccode", str(licence), "--owner", "sprb-gob")
+    assert refused.exit_code == 1 and "error publiccode.licence /legal/license" in \
+        refused.output
+    store = Store(database_url)
+    assert "medusa" not in {r.id for r in store.all("component")}  # the file's name
+    store.engine.dispose()

@@ -64,3 +64,19 @@ def test_another_id_creates_a_new_component_beside_the_curated_one(run, database
     new, history = stored(database_url, "fixmystreet-platform")
     assert "imported from publiccode.yml url https://github.com/mysociety/fixmystreet" in \
         history[-1]["message"]
+
+
+def test_an_update_from_the_same_file_follows_it(run, database_url, tmp_path):
+    first = tmp_path / "publiccode.yml"
+    text = (DATA / "signalen.yml").read_text(encoding="utf-8")
+    first.write_text(text, encoding="utf-8")
+    assert run("components", "import-publiccode", str(first)).exit_code == 0
+    first.write_text(text.replace("license: MPL-2.0", "license: EUPL-1.2"), encoding="utf-8")
+    dry = run("components", "import-publiccode", str(first), "--update", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "change      ~ licence: 'MPL-2.0' -> 'EUPL-1.2'" in dry.output
+    assert stored(database_url, "signalen")[0].data["licence"] == "MPL-2.0"  # dry run
+    updated = run("components", "import-publiccode", str(first), "--update")
+    assert updated.exit_code == 0 and "updated (revision 2)" in updated.output
+    record = stored(database_url, "signalen")[0].data
+    assert record["licence"] == "EUPL-1.2" and "EUPL-1.2" in record["reuse_conditions"]["nl"]

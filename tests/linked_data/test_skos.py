@@ -168,3 +168,15 @@ def test_reimport_never_loses_a_concept_that_projects_use(run, database_url, tmp
     assert concepts["mobility"]["iri"] == "http://example.org/d/mobility"
     assert not concepts["mobility"].get("deprecated")
     store.engine.dispose()
+
+
+def test_values_the_vocabulary_cannot_hold_are_reported_not_dropped():
+    result = check("dropped-values.ttl")
+    messages = [f.message for f in result.findings if f.code == "skos.not-imported"]
+    assert result.record is not None and len(messages) == 3, messages
+    assert any("several skos:definition" in m for m in messages)
+    assert any(m.startswith("skos:related values that are not IRIs") for m in messages)
+    assert any(m.startswith("skos:scopeNote (on <http://example.org/dropped/a>)")
+               for m in messages)
+    assert all(f.line == 5 for f in result.findings if f.code == "skos.not-imported")
+    assert result.record["concepts"][0]["definition"] == {"en": "one"}

@@ -133,3 +133,19 @@ def test_the_command_imports_one_scheme_of_eif3(run, database_url):
     store.engine.dispose()
     legal = next(c for c in concepts if c["iri"] == f"{EIF}level/legal")
     assert legal["related_iris"] == [f"{EIF}recommendation/legislation"]
+
+
+def test_the_kept_links_are_published_again(run, database_url, tmp_path):
+    themes = run("vocab", "import", str(BELGIF / "be-theme.nt"), "--scheme", "be-themes")
+    assert themes.exit_code == 0, themes.output
+    levels = run("vocab", "import", str(EIF3), "--scheme", "eif3-levels",
+                 "--scheme-iri", f"{EIF}level/")
+    assert levels.exit_code == 0, levels.output
+    out = tmp_path / "registry.nt"
+    assert run("export", "rdf", "--format", "nt", "--output", str(out)).exit_code == 0
+    graph = {tuple(t.value for t in (q.subject, q.predicate, q.object))
+             for q in pyoxigraph.parse(out.read_bytes(), format=pyoxigraph.RdfFormat.N_TRIPLES)}
+    related = {(s, o) for s, p, o in graph if p == SKOS + "related"}
+    assert any(o == f"{EIF}recommendation/legislation" for _, o in related)
+    broad = {o for _, p, o in graph if p == SKOS + "broadMatch"}
+    assert broad == {o for _, o in triples("be-theme.nt", SKOS + "broadMatch")}

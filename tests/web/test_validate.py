@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,59 @@ def test_hostile_text_on_the_page_is_escaped(read_client):
     page = read_client.post("/validate", data={"text": "<script>alert(1)</script>: x"})
     html = page.get_data(as_text=True)
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_the_template_is_served_valid_and_commented_in_three_languages(read_client, catalogue):
+    from registry.validation.pipeline import validate_bytes
+
+    response = read_client.get("/project-sheet-template.yaml")
+    assert response.status_code == 200 and response.mimetype == "application/yaml"
+    text = response.get_data(as_text=True)
+    assert text.startswith("# yaml-language-server: $schema=http://localhost/schemas/")
+    report = validate_bytes(response.get_data(), catalogue,
+                            as_of=datetime.date(2026, 12, 6), path="template.yaml")
+    assert report.valid and report.errors == 0, [f.to_dict() for f in report.findings]
+    comments = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    for words in ("Required fields", "Champs obligatoires", "Verplicht"):
+        assert words in comments
+
+
+def test_the_home_page_leads_to_validation_and_the_template(read_client):
+    html = read_client.get("/?lang=fr").get_data(as_text=True)
+    section = html.split('id="h-validate"')[1].split("</section>")[0]
+    assert "Validez votre fiche de projet" in section
+    assert 'href="/project-sheet-template.yaml"' in section
+    assert 'href="/validate?lang=fr"' in section
+
+
+def test_a_valid_and_an_invalid_result_look_different_and_say_what_next(read_client):
+    valid = read_client.post("/validate", data={"text": HUB.decode(), "as_of": AS_OF})
+    html = valid.get_data(as_text=True)
+    assert 'class="report report-valid"' in html and "✔" in html
+    assert "curl -X PUT http://localhost/api/projects/mobility-data-hub" in html
+    assert 'href="mailto:smartcity@example.brussels"' in html
+
+    broken = HUB.replace(b"status: proposed", b"status: dreaming").replace(
+        b"- id: ngsi-ld", b"- id: ngsi-ld-x")
+    invalid = read_client.post("/validate", data={"text": broken.decode(), "as_of": AS_OF})
+    html = invalid.get_data(as_text=True)
+    assert 'class="report report-invalid"' in html and "✖" in html and "curl" not in html
+    summary = html.split('id="h-summary"')[1].split("</ol>")[0]
+    # Every finding is in the summary, with a link to where it is shown.
+    links = re.findall(r'href="#(f-\d+)"', summary)
+    assert len(links) >= 2
+    for anchor in links:
+        assert f'id="{anchor}"' in html
+    # Code in messages is shown as code, never as raw backticks.
+    assert "`" not in html.split('id="h-report"')[1]
+
+
+def test_a_yaml_syntax_error_is_shown_on_its_line(read_client):
+    text = "sheet: project-sheet/v1\nid: x\n  title: [\n"
+    html = read_client.post("/validate", data={"text": text}).get_data(as_text=True)
+    row = html.split('id="L3"')[1].split("</tr>")[0]
+    assert "parse.syntax" in row
+    unclosed = "sheet: project-sheet/v1\ntitle: [a, b\n"
+    html = read_client.post("/validate", data={"text": unclosed}).get_data(as_text=True)
+    rows = html.split('<table class="source">')[1]
+    assert "parse.syntax" in rows  # placed in the source, even past the last line
