@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from babel.numbers import format_percent
 from flask import Blueprint, Response, request
 from markupsafe import Markup
 
@@ -102,7 +103,8 @@ def api_indicators() -> Response:
 
 
 def _pct(value: float | None) -> str:
-    return "\u2013" if value is None else f"{round(value * 100)} %"
+    # Babel writes a share the page language's way: "70%" in English, "70 %" in French.
+    return "\u2013" if value is None else format_percent(value, locale=current_lang())
 
 
 def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:

@@ -6,7 +6,8 @@ import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.numbers import format_decimal
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
@@ -81,11 +82,34 @@ def init_app(app: Flask) -> None:
                      if not c.deprecated]
             return sorted(pairs, key=lambda p: p[1].lower())
 
-        def number(value: Any) -> str:
+        def number(value: Any, decimals: int | None = None) -> str:
             """Return a number written the page language's way (1,800,000 / 1.800.000)."""
-            return format_decimal(value, locale=lang)
+            if decimals is None:
+                return format_decimal(value, locale=lang)
+            return format_decimal(value, format="#,##0." + "0" * decimals, locale=lang)
 
-        return {"lang": lang, "t": t, "lt": lt, "number": number, "langs": LANGS, "lang_names": LANG_NAMES,
+        def percent(value: Any) -> str:
+            """Return a share (0.7) as a percentage the page language's way (70 %)."""
+            return "\u2013" if value is None else format_percent(value, locale=lang)
+
+        def money(value: Any) -> str:
+            """Return an amount in euros the page language's way (1.800.000,00 €)."""
+            return format_currency(value, "EUR", format="¤#,##0", locale=lang,
+                                   currency_digits=False) if lang == "en" else \
+                format_currency(value, "EUR", format="#,##0 ¤", locale=lang,
+                                currency_digits=False)
+
+        def day(value: Any) -> str:
+            """Return a date (or ISO date text) the page language's way (6 déc. 2026)."""
+            try:
+                when = value if isinstance(value, datetime.date) else \
+                    datetime.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                return str(value)
+            return format_date(when, format="medium", locale=lang)
+
+        return {"lang": lang, "t": t, "lt": lt, "number": number, "percent": percent,
+                "money": money, "day": day, "langs": LANGS, "lang_names": LANG_NAMES,
                 "url_lang": url_lang, "concept_label": _concept_label(lang),
                 "concept_options": concept_options,
                 "pairs": lambda values: [(v, term(v)) for v in values]}
