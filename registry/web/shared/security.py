@@ -106,7 +106,7 @@ def init_app(app: Flask) -> None:
         # made: refused here, it can reach neither the database (PostgreSQL refuses
         # NUL in text) nor a response header (a Link header would carry it).
         if _CONTROL.search(request.path):
-            from registry.web.errors import ApiError
+            from registry.web.shared.errors import ApiError
 
             raise ApiError(400, "the path contains a control character (U+0000 to U+001F "
                            "or U+007F): no registry resource has one", code="bad-request")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import current_app, request
 
 from registry.storage.tokens import Identity, TokenError, authenticate
-from registry.web.errors import ApiError
+from registry.web.shared.errors import ApiError
 
 PREFIX_SHAPE = re.compile(r"rgt_[0-9a-f]{8}(?=_)", re.ASCII)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="registry"'}
