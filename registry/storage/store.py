@@ -278,10 +278,18 @@ class Store:
         return [] if found == ["ok"] else found
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """Open one write transaction (on SQLite, holding the write lock from the start)."""
+    def writing(self, bulk: bool = False) -> Iterator[Connection]:
+        """Open one write transaction (on SQLite, holding the write lock from the start).
+
+        `bulk` (imports, migrations: the command line and start-up, not a request) waits
+        for locks as long as it takes on PostgreSQL instead of giving up at the
+        request bounds of REGISTRY_DB_BUSY_TIMEOUT and REGISTRY_DB_STATEMENT_TIMEOUT.
+        """
         with self.engine.connect().execution_options(write=True) as connection, \
                 connection.begin():
+            if bulk and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             yield connection
 
     def migrate(self, target: str = "head") -> None:
@@ -289,7 +297,7 @@ class Store:
 
         Raises SchemaTooNew, changing nothing, on a database migrated by a newer registry.
         """
-        with self._migration_lock(), self.writing() as connection:
+        with self._migration_lock(), self.writing(bulk=True) as connection:
             self.migrate_in(connection, target)
 
     def migrate_in(self, connection: Connection, target: str = "head") -> None:
@@ -580,7 +588,7 @@ class Store:
         created: dict[str, int] = {}
         updated: dict[str, int] = {}
         unchanged: dict[str, int] = {}
-        with self.writing() as connection:
+        with self.writing(bulk=True) as connection:
             for kind, items in by_kind.items():
                 created[kind] = updated[kind] = unchanged[kind] = 0
                 for data in items:
