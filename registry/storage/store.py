@@ -129,7 +129,10 @@ def feed_order(connection: Connection) -> None:
     revisions it wrote.
     """
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        # Keyed by schema too: the feed is a schema's revisions table, and registries
+        # (or test runs) in other schemas of the same database must not queue behind it.
+        connection.exec_driver_sql(
+            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema()))")
         connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
 
 
@@ -305,7 +308,8 @@ class Store:
         if connection.dialect.name == "postgresql":
             # Held until the transaction ends: the second worker then finds the
             # schema current instead of racing to create the same tables.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
+            connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(7301954, hashtext(current_schema()))")
         current = self.schema_revision(connection)
         script = self.script()
         wanted = script.get_revision(target)
