@@ -16,6 +16,7 @@ from registry.catalogue.query import (
     parse_paging,
     select,
 )
+from registry.catalogue.records import api_path
 from registry.catalogue.snapshot import Catalogue
 from registry.services import Services
 from registry.storage.store import digest
@@ -71,7 +72,7 @@ def _detail(kind: str, record_id: str, build: Callable[..., dict[str, Any]]) -> 
     catalogue = svc.snapshots.get()
     if record_id not in catalogue.records(kind):
         raise ApiError(404, f"no {kind} with id {record_id!r}: list them at "
-                       f"/api/{kind}s", detail={"id": record_id})
+                       f"{api_path(kind)}", detail={"id": record_id})
 
     def compute() -> tuple[str, bytes]:
         revisions = svc.store.revisions(kind, record_id)
@@ -117,6 +118,18 @@ def components() -> Response:
 def component(record_id: str) -> Response:
     """Answer one component with its capabilities and standards."""
     return _detail("component", record_id, details.component_detail)
+
+
+@bp.get("/api/legal")
+def legal_acts() -> Response:
+    """List legal acts (EU, federal, Brussels), filtered and paginated."""
+    return _list("legal", "legal")
+
+
+@bp.get("/api/legal/<record_id>")
+def legal_act(record_id: str) -> Response:
+    """Answer one legal act with the standards and principles it mandates."""
+    return _detail("legal", record_id, details.legal_detail)
 
 
 @bp.get("/api/vocabularies")
@@ -187,4 +200,4 @@ def openapi() -> Response:
 
 def list_parameters() -> dict[str, list[str]]:
     """Return the query parameters of each list endpoint (for the OpenAPI document)."""
-    return {k: parameters(k) for k in ("standard", "principle", "component")}
+    return {k: parameters(k) for k in ("standard", "principle", "component", "legal")}

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from registry.catalogue.files import check_change
-from registry.catalogue.records import RecordError
+from registry.catalogue.records import RecordError, api_path
 from registry.services import Services
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.storage.tokens import Identity
@@ -58,7 +58,7 @@ def save(kind: str, record_id: str, data: Any, who: Identity,
                        "again and redo your change", headers=headers) from None
     svc.snapshots.invalidate()
     status = 201 if current is None else 200
-    headers = {"ETag": record_etag(stored), "Location": f"/api/{kind}s/{record_id}"}
+    headers = {"ETag": record_etag(stored), "Location": f"{api_path(kind)}/{record_id}"}
     if kind == "vocabulary":
         headers["Location"] = f"/api/vocabularies/{record_id}"
     return json_response({kind: stored.data, "revision": stored.revision}, status, headers)
@@ -92,6 +92,12 @@ def put_principle(record_id: str) -> Response:
 def put_component(record_id: str) -> Response:
     """Create or update a component."""
     return _put("component", record_id)
+
+
+@bp.put("/api/legal/<record_id>")
+def put_legal(record_id: str) -> Response:
+    """Create or update a legal act."""
+    return _put("legal", record_id)
 
 
 @bp.put("/api/vocabularies/<scheme>")

@@ -16,7 +16,9 @@ from registry.analysis.compliance import summary as compliance_summary
 from registry.catalogue import details
 from registry.catalogue.query import (
     COMPONENT_STATUSES,
+    JURISDICTIONS,
     LAYERS,
+    LEGAL_TYPES,
     SOURCES,
     STATUSES,
     QueryError,
@@ -251,6 +253,30 @@ def component(record_id: str) -> Response:
     """Show one component."""
     data = _detail("component", record_id, details.component_detail)
     return _page("component.html", d=data, c=data["component"])
+
+
+@bp.get("/legal")
+def legal_acts() -> Response:
+    """Show the legal acts of the EIF legal layer."""
+    return _listing("legal", "legal_acts.html", jurisdictions=JURISDICTIONS,
+                    types=LEGAL_TYPES)
+
+
+@bp.get("/legal/<record_id>")
+def legal_act(record_id: str) -> Response:
+    """Show one legal act and what it mandates."""
+    data = _detail("legal", record_id, details.legal_detail)
+    return _page("legal_act.html", d=data, a=data["legal"])
+
+
+@bp.get("/lint")
+def lint_page() -> Response:
+    """Show the catalogue's own health for architects: reviews due, contradictions."""
+    from registry.catalogue.lint import lint
+
+    as_of = page_as_of()
+    report = lint(services().snapshots.get(), as_of)
+    return _page("lint.html", report=report, as_of=as_of)
 
 
 @bp.get("/vocabularies")
