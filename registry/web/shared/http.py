@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import re
 from typing import Any
 
 import orjson
 from flask import Response, current_app, request
-
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def dumps(data: Any) -> bytes:
@@ -34,11 +30,20 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 def cached_json(body: bytes, etag: str | None = None, status: int = 200,
-                mimetype: str = "application/json") -> Response:
-    """Answer a read with ETag and Cache-Control, or 304 when the client's copy is current."""
+                mimetype: str = "application/json", *, fixed: bool = False) -> Response:
+    """Answer a read with ETag and Cache-Control, or 304 when the client's copy is current.
+
+    Any write may change a read at any moment, so clients revalidate every time
+    (`public, no-cache` with the ETag: a 304 costs no body); only `fixed` answers, which
+    change with a release alone, may be kept CACHE_MAX_AGE seconds.
+    """
     etag = etag or body_etag(body)
-    max_age = current_app.config["REGISTRY"]["CACHE_MAX_AGE"]
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if fixed:
+        max_age = current_app.config["REGISTRY"]["CACHE_MAX_AGE"]
+        cache_control = f"public, max-age={max_age}"
+    else:
+        cache_control = "public, no-cache"
+    headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag_matches(request.headers.get("If-None-Match"), etag):
         return Response(status=304, headers=headers)
     return Response(body, status=status, mimetype=mimetype, headers=headers)
@@ -50,17 +55,3 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(dumps(data), status=status, mimetype="application/json",
                     headers=headers or {})
 
-
-def parse_as_of(raw: str | None) -> datetime.date:
-    """Return the date of an `as_of` parameter (default today), or answer 400."""
-    from registry.web.errors import ApiError
-
-    if not raw:
-        return datetime.date.today()
-    try:
-        if not ISO_DATE.fullmatch(raw):  # fromisoformat also takes 20260101 and 2026-W01-1
-            raise ValueError(raw)
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
-                       detail={"parameter": "as_of"}) from None
