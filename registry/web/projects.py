@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from registry.analysis.compliance import STATES, compliance_matrix, lapsing
-from registry.analysis.compliance import summary as compliance_summary
+from registry.analysis.compliance import STATES, lapsing
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.documents.findings import single_report_dict
 from registry.documents.parse import Limits
@@ -21,15 +21,22 @@ from registry.projects import (
     authorise,
     project_summary,
     project_view,
-    select_projects,
 )
+from registry.readmodel import queries
 from registry.services import Services
 from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.pipeline import validate_and_load
 from registry.web.auth import identity
 from registry.web.errors import ApiError
-from registry.web.http import body_etag, cached_json, dumps, json_response, parse_as_of
+from registry.web.http import (
+    body_etag,
+    cached_json,
+    dumps,
+    etag_matches,
+    json_response,
+    parse_as_of,
+)
 from registry.web.writes import preconditions, read_body, record_etag
 
 bp = Blueprint("projects", __name__)
@@ -120,13 +127,13 @@ def list_projects() -> Response:
     filters = {k: v for k, v in args.items() if k in FILTERS and v}
 
     def compute() -> bytes:
-        catalogue = svc.snapshots.get()
-        items = [project_summary(p, r) for p, r in select_projects(
-            svc.roadmap.get(), catalogue, date, filters)]
+        # Findings are kept per project by the read model: a page costs its own rows.
+        items = queries.select_projects(svc.readmodel.current(), date, filters)
         return dumps({"total": len(items), "page": page, "per_page": per_page,
-                      "projects": paginate(items, page, per_page)})
+                      "projects": [project_summary(p, r)
+                                   for p, r in paginate(items, page, per_page)]})
 
-    key = ("projects", svc.snapshots.version, date, tuple(sorted(args.items())))
+    key = ("projects", date, tuple(sorted(args.items())))
     return cached_json(svc.roadmap.memo(key, compute))
 
 
@@ -219,46 +226,96 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     return []
 
 
-def _matrix() -> tuple[list[Any], dict[str, Any]]:
-    svc = services()
-    date = as_of()
-    catalogue = svc.snapshots.get()
+COMPLIANCE_FILTERS = ("project", "standard", "state")
 
-    def compute() -> tuple[list[Any], dict[str, Any]]:
-        cells = compliance_matrix(svc.roadmap.get().sheets(), catalogue, date)
-        return cells, compliance_summary(cells)
 
-    return svc.roadmap.memo(("compliance", svc.snapshots.version, date), compute)
+def _compliance_filters(args: dict[str, str]) -> dict[str, str]:
+    if args.get("state") and args["state"] not in STATES:
+        raise ApiError(400, f"state takes one of {', '.join(STATES)}",
+                       detail={"parameter": "state", "allowed": list(STATES)})
+    return {k: args[k] for k in COMPLIANCE_FILTERS if args.get(k)}
 
 
 @bp.get("/api/compliance")
 def compliance() -> Response:
-    """Answer every project's state for every standard that applies to it or it declares."""
-    args = _check_params(("as_of", "project", "standard", "state"))
-    if args.get("state") and args["state"] not in STATES:
-        raise ApiError(400, f"state takes one of {', '.join(STATES)}",
-                       detail={"parameter": "state", "allowed": list(STATES)})
-    cells, totals = _matrix()
-    rows = [c.to_dict() for c in cells
-            if all(args.get(k) in (None, getattr(c, k)) for k in ("project", "standard",
-                                                                  "state"))]
-    return cached_json(dumps({"as_of": as_of().isoformat(), "summary": totals,
-                              "cells": rows}))
+    """Answer a page of the projects' states for the standards that apply or are declared."""
+    svc = services()
+    args = _check_params(("as_of", *COMPLIANCE_FILTERS, "page", "per_page"))
+    filters = _compliance_filters(args)
+    try:
+        page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
+    except QueryError as exc:
+        raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
+    date = as_of()
+    snapshot = svc.readmodel.current()
+
+    def compute() -> bytes:
+        found = queries.compliance_page(snapshot, date, filters, page, per_page)
+        return dumps({"as_of": date.isoformat(), "summary": queries.summary(snapshot, date),
+                      "total": found.total, "page": page, "per_page": per_page,
+                      "cells": [c.to_dict() for c in found.items]})
+
+    key = ("api-compliance", date, tuple(sorted(args.items())))
+    return cached_json(snapshot.memo(key, compute))
+
+
+CSV_COLUMNS = ["project", "standard", "status", "state", "applies", "capability", "until",
+               "note"]
 
 
 @bp.get("/api/compliance.csv")
 def compliance_csv() -> Response:
-    """Answer the compliance cells as CSV (one row per project and standard)."""
-    _check_params(("as_of",))
-    cells, _ = _matrix()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["project", "standard", "status", "state", "applies", "capability",
-                     "until", "note"])
-    for c in cells:
-        writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
-                         c.capability or "", c.until or "", _csv_safe(c.note or "")])
-    return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    """Stream every cell of the matrix as CSV (one row per project and standard)."""
+    args = _check_params(("as_of", *COMPLIANCE_FILTERS))
+    filters = _compliance_filters(args)
+    date = as_of()
+    snapshot = services().readmodel.current()
+
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for index, c in enumerate(queries.iter_cells(snapshot, date, filters)):
+            writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
+                             c.capability or "", c.until or "", _csv_safe(c.note or "")])
+            if index % 1000 == 999:  # chunks of a thousand rows, not one answer in memory
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return _stream(rows(), "text/csv; charset=utf-8", snapshot.version, date)
+
+
+@bp.get("/api/compliance.jsonl")
+def compliance_jsonl() -> Response:
+    """Stream every cell of the matrix as JSON lines (one object per line)."""
+    args = _check_params(("as_of", *COMPLIANCE_FILTERS))
+    filters = _compliance_filters(args)
+    date = as_of()
+    snapshot = services().readmodel.current()
+
+    def lines() -> Iterator[bytes]:
+        chunk: list[bytes] = []
+        for cell in queries.iter_cells(snapshot, date, filters):
+            chunk.append(dumps(cell.to_dict()) + b"\n")
+            if len(chunk) == 1000:
+                yield b"".join(chunk)
+                chunk = []
+        yield b"".join(chunk)
+
+    return _stream(lines(), "application/jsonl", snapshot.version, date)
+
+
+def _stream(body: Iterator[Any], mimetype: str, version: int, date: datetime.date
+            ) -> Response:
+    # The snapshot is captured above: the stream reads one version even after the
+    # request context is gone. Its tag names that version, so a revalidation is cheap.
+    etag = f'"v{version}.{date.isoformat()}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("If-None-Match"), etag):
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype=mimetype, headers=headers)
 
 
 def _csv_safe(text: str) -> str:
