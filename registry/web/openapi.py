@@ -564,12 +564,16 @@ def _project_paths() -> dict[str, Any]:
                         "organisations": {"type": "array", "items": {"type": "string"}},
                         "link": {"type": "object"},
                         "score": {"type": "number", "minimum": 0, "maximum": 1},
-                        "explanation": {"type": "string"}}}}}},
+                        "explanation": {"type": "string"},
+                        "omitted": {"type": "integer", "minimum": 0, "description":
+                                    "how many projects of the group `projects` leaves out "
+                                    "(lists are cut at REGISTRY_REUSE_MAX_GROUP_SIZE)"}}}}}},
             params=[{**_q("type", "only this type", enum=[
                 "reuse", "pooling", "overlap", "data-sharing", "standard-divergence"]),
                      **EMPTY},
                     _q("organisation", "only opportunities involving this organisation"),
-                    _q("project", "only opportunities involving this project"),
+                    _q("project", "only opportunities involving this project, listed or "
+                       "among those a cut list leaves out"),
                     {"name": "min_score", "in": "query", "required": False, **EMPTY,
                      "schema": {"type": "number", "minimum": 0, "maximum": 1}}],
             errors=("400",), tag="reuse"),

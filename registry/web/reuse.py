@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -25,17 +26,40 @@ def services() -> Services:
     return current_app.extensions["registry"]
 
 
-def opportunities() -> list[dict[str, Any]]:
-    """Return every opportunity of the stored roadmap, computed once per revision."""
+@dataclass(frozen=True)
+class Found:
+    """The opportunities of one snapshot, and which ones each project is in."""
+
+    items: list[dict[str, Any]]
+    by_project: dict[str, list[int]]  # project -> positions in items, listed or not
+
+
+def found() -> Found:
+    """Return every opportunity of the stored roadmap, computed once per snapshot."""
     svc = services()
-    catalogue = svc.snapshots.get()
+    snapshot = svc.readmodel.current()
 
-    def compute() -> list[dict[str, Any]]:
-        found = find_opportunities(svc.roadmap.get().sheets(), catalogue,
-                                   reuse_thresholds(svc.settings))
-        return [o.to_dict() for o in found]
+    def compute() -> Found:
+        result = find_opportunities(snapshot.roadmap.sheets(), snapshot.catalogue,
+                                    reuse_thresholds(svc.settings))
+        by_project: dict[str, list[int]] = {}
+        for index, opportunity in enumerate(result):
+            for pid in opportunity.everyone:
+                by_project.setdefault(pid, []).append(index)
+        return Found([o.to_dict() for o in result], by_project)
 
-    return svc.roadmap.memo(("reuse", svc.snapshots.version), compute)
+    return snapshot.memo("reuse", compute)  # type: ignore[no-any-return]
+
+
+def opportunities() -> list[dict[str, Any]]:
+    """Return every opportunity of the stored roadmap, computed once per snapshot."""
+    return found().items
+
+
+def of_project(project_id: str) -> list[dict[str, Any]]:
+    """Return the opportunities a project is in, whether its group lists it or not."""
+    every = found()
+    return [every.items[i] for i in every.by_project.get(project_id, ())]
 
 
 def parse_filters(args: dict[str, str]) -> dict[str, Any]:
@@ -67,12 +91,17 @@ def parse_filters(args: dict[str, str]) -> dict[str, Any]:
     return filters
 
 
-def select(items: list[dict[str, Any]], filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the opportunities matching every filter."""
+def select(every: Found, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the opportunities matching every filter.
+
+    `project` reads the full membership: a project of a 3,000-member data-sharing group
+    finds that opportunity although its list is cut at max_group_size.
+    """
+    items = every.items if "project" not in filters else [
+        every.items[i] for i in every.by_project.get(filters["project"], ())]
     return [o for o in items
             if o["type"] == filters.get("type", o["type"])
             and ("organisation" not in filters or filters["organisation"] in o["organisations"])
-            and ("project" not in filters or filters["project"] in o["projects"])
             and o["score"] >= filters.get("min_score", 0.0)]
 
 
@@ -80,7 +109,7 @@ def select(items: list[dict[str, Any]], filters: dict[str, Any]) -> list[dict[st
 def api_reuse() -> Response:
     """List reuse, pooling, overlap, data-sharing and standard-divergence opportunities."""
     filters = parse_filters(request.args.to_dict())
-    return cached_json(dumps({"opportunities": select(opportunities(), filters)}))
+    return cached_json(dumps({"opportunities": select(found(), filters)}))
 
 
 @bp.get("/reuse")
@@ -94,7 +123,7 @@ def page() -> Response:
         error = None
     except ApiError as exc:
         filters, error = {}, exc.message
-    items = select(opportunities(), filters)
+    items = select(found(), filters)
     svc = services()
     catalogue = svc.snapshots.get()
     roadmap = svc.roadmap.get()

@@ -38,7 +38,7 @@ from registry.web.pages import (
     page_as_of,
     services,
 )
-from registry.web.reuse import opportunities
+from registry.web.reuse import of_project
 from registry.web.terms import meaning, term
 
 bp = Blueprint("roadmap", __name__)
@@ -131,7 +131,7 @@ def project(project_id: str) -> Response:
                 for m in stored_measurements.of_projects(svc.store, [project_id])
                 if m.day <= as_of]
     view = project_view(roadmap.projects[project_id], catalogue, as_of, measured)
-    own = [o for o in opportunities() if project_id in o["projects"]]
+    own = of_project(project_id)
     kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
             for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
     return _page("project.html", v=view, p=view["project"], catalogue=catalogue,
