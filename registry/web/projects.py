@@ -1,66 +1,102 @@
-"""The roadmap's API: submit project sheets, read them with validation and compliance."""
+"""The roadmap's projects: their pages, and the API to submit sheets and read them.
+
+The pages list the projects with filters, validity and finding counts, and show one
+project with its sheet, findings, compliance and revisions; the API stores sheets
+(validated first), answers them with validation and compliance, and their history.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, request
 
-from registry.analysis.compliance import STATES, lapsing
+from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
+from registry.analysis.roadmap import Project
 from registry.catalogue.query import QueryError, paginate, parse_paging
-from registry.documents.findings import single_report_dict
+from registry.documents.findings import FileReport, single_report_dict
 from registry.documents.parse import Limits
 from registry.projects import (
     FILTERS,
     Forbidden,
-    _orgs,
     authorise,
     project_summary,
     project_view,
+    token_organisations,
 )
 from registry.readmodel import queries
-from registry.services import Services
 from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.pipeline import validate_and_load
-from registry.web.auth import identity
-from registry.web.errors import ApiError
-from registry.web.http import (
-    body_etag,
-    cached_json,
-    dumps,
-    etag_matches,
-    json_response,
-    parse_as_of,
+from registry.web.shared.auth import identity
+from registry.web.shared.context import services
+from registry.web.shared.derived import of_project
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import body_etag, cached_json, dumps, json_response
+from registry.web.shared.params import (
+    as_of,
+    check_params,
+    page_args,
+    roadmap_filter_error,
 )
-from registry.web.writes import preconditions, read_body, record_etag
+from registry.web.shared.render import page_as_of, render_page
+from registry.web.shared.writes import preconditions, read_body, record_etag
 
 bp = Blueprint("projects", __name__)
+PER_PAGE = 25
 
 
-def services() -> Services:
-    """Return the registry's services of the current app."""
-    return current_app.extensions["registry"]
+# --- HTML pages -------------------------------------------------------------------------
+
+@bp.get("/projects")
+def projects() -> Response:
+    """Show the roadmap's projects with filters, validity and finding counts."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    args = page_args()
+    date = page_as_of()
+    filters: dict[str, str] = {k: args[k] for k in ("owner", "status", "domain") if k in args}
+    error = roadmap_filter_error(filters, catalogue)
+    try:
+        page_number, per_page = parse_paging(args, 500, default=PER_PAGE)
+    except QueryError as exc:
+        error, page_number, per_page = exc.message, 1, PER_PAGE
+    if error:
+        filters = {}
+    # Findings are kept per project by the read model: no sheet is validated here.
+    items: list[tuple[Project, FileReport]] = queries.select_projects(
+        svc.readmodel.current(), date, filters)
+    valid = sum(1 for _, report in items if report.valid)
+    pages = max(1, -(-len(items) // per_page))
+    return render_page("projects.html", status=400 if error else 200, error=error,
+                       items=paginate(items, page_number, per_page), total=len(items),
+                       valid=valid, page=page_number, pages=pages, args=args,
+                       statuses=PROJECT_STATUSES, as_of=date)
 
 
-def as_of() -> datetime.date:
-    """Return the date validation is relative to: ?as_of=YYYY-MM-DD, else today."""
-    return parse_as_of(request.args.get("as_of"))
+@bp.get("/projects/<project_id>")
+def project(project_id: str) -> Response:
+    """Show one project: its sheet, findings, compliance and revisions."""
+    svc = services()
+    date = page_as_of()
+    roadmap = svc.roadmap.get()
+    if project_id not in roadmap.projects:
+        abort(404)
+    catalogue = svc.snapshots.get()
+    measured = [{"kpi": m.kpi, **m.to_dict()}
+                for m in stored_measurements.of_projects(svc.store, [project_id])
+                if m.day <= date]
+    view = project_view(roadmap.projects[project_id], catalogue, date, measured)
+    own = of_project(project_id)
+    kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
+            for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
+    return render_page("project.html", v=view, p=view["project"], catalogue=catalogue,
+                       revisions=svc.store.revisions("project", project_id), as_of=date,
+                       opportunities=own, kpis=kpis)
 
 
-def _check_params(allowed: tuple[str, ...]) -> dict[str, str]:
-    args = request.args.to_dict()
-    for name in args:
-        if name not in allowed:
-            raise ApiError(400, f"unknown query parameter {name!r}; this resource accepts "
-                           f"{', '.join(allowed)}", detail={"parameter": name,
-                                                            "allowed": list(allowed)})
-    return args
-
+# --- the API ----------------------------------------------------------------------------
 
 @bp.put("/api/projects/<project_id>")
 def put_project(project_id: str) -> Response:
@@ -75,7 +111,7 @@ def put_project(project_id: str) -> Response:
         current = None
     owner = (current.data.get("owner") or {}).get("organisation") if current else None
     if current is not None and not who.can_write_project(owner):
-        raise ApiError(403, f"a {who.role} token of {_orgs(who)} may not write a project "
+        raise ApiError(403, f"a {who.role} token of {token_organisations(who)} may not write a project "
                        f"owned by {owner}", code="forbidden")
     data, _fmt = read_body()
     catalogue = svc.snapshots.get()
@@ -115,12 +151,12 @@ def put_project(project_id: str) -> Response:
 def list_projects() -> Response:
     """List projects (filters owner, status, domain, capability, standard, validity)."""
     svc = services()
-    args = _check_params((*FILTERS, "as_of", "page", "per_page"))
+    args = check_params((*FILTERS, "as_of", "page", "per_page"))
     if args.get("validity") not in (None, "valid", "invalid"):
         raise ApiError(400, "validity takes valid or invalid",
                        detail={"parameter": "validity", "allowed": ["valid", "invalid"]})
     try:
-        page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
+        page_number, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
     except QueryError as exc:
         raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
     date = as_of()
@@ -129,9 +165,9 @@ def list_projects() -> Response:
     def compute() -> bytes:
         # Findings are kept per project by the read model: a page costs its own rows.
         items = queries.select_projects(svc.readmodel.current(), date, filters)
-        return dumps({"total": len(items), "page": page, "per_page": per_page,
+        return dumps({"total": len(items), "page": page_number, "per_page": per_page,
                       "projects": [project_summary(p, r)
-                                   for p, r in paginate(items, page, per_page)]})
+                                   for p, r in paginate(items, page_number, per_page)]})
 
     key = ("projects", date, tuple(sorted(args.items())))
     return cached_json(svc.roadmap.memo(key, compute))
@@ -149,7 +185,7 @@ def _project(project_id: str) -> Any:
 def get_project(project_id: str) -> Response:
     """Answer a project: its sheet, current validation and compliance."""
     svc = services()
-    _check_params(("as_of",))
+    check_params(("as_of",))
     project = _project(project_id)
     date = as_of()
     catalogue = svc.snapshots.get()
@@ -166,7 +202,7 @@ def get_project(project_id: str) -> Response:
 @bp.get("/api/projects/<project_id>/revisions")
 def project_revisions(project_id: str) -> Response:
     """List a project's revisions: who, when, what message."""
-    _check_params(())
+    check_params(())
     _project(project_id)
     revisions = services().store.revisions("project", project_id)
     return json_response({"revisions": [
@@ -186,7 +222,7 @@ def _revision(project_id: str, number: int) -> dict[str, Any]:
 @bp.get("/api/projects/<project_id>/revisions/<int:number>")
 def project_revision(project_id: str, number: int) -> Response:
     """Answer the sheet of one revision of a project."""
-    _check_params(())
+    check_params(())
     _project(project_id)
     r = _revision(project_id, number)
     return json_response({"revision": number, "author": r["author"],
@@ -196,7 +232,7 @@ def project_revision(project_id: str, number: int) -> Response:
 @bp.get("/api/projects/<project_id>/diff")
 def project_diff(project_id: str) -> Response:
     """Answer what changed between two revisions (?from=N&to=M, default the last two)."""
-    args = _check_params(("from", "to"))
+    args = check_params(("from", "to"))
     project = _project(project_id)
     try:
         to = int(args.get("to", project.revision))
@@ -224,116 +260,3 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     if old != new:
         return [{"op": "replace", "path": path, "old": old, "new": new}]
     return []
-
-
-COMPLIANCE_FILTERS = ("project", "standard", "state")
-
-
-def _compliance_filters(args: dict[str, str]) -> dict[str, str]:
-    if args.get("state") and args["state"] not in STATES:
-        raise ApiError(400, f"state takes one of {', '.join(STATES)}",
-                       detail={"parameter": "state", "allowed": list(STATES)})
-    return {k: args[k] for k in COMPLIANCE_FILTERS if args.get(k)}
-
-
-@bp.get("/api/compliance")
-def compliance() -> Response:
-    """Answer a page of the projects' states for the standards that apply or are declared."""
-    svc = services()
-    args = _check_params(("as_of", *COMPLIANCE_FILTERS, "page", "per_page"))
-    filters = _compliance_filters(args)
-    try:
-        page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
-    except QueryError as exc:
-        raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
-    date = as_of()
-    snapshot = svc.readmodel.current()
-
-    def compute() -> bytes:
-        found = queries.compliance_page(snapshot, date, filters, page, per_page)
-        return dumps({"as_of": date.isoformat(), "summary": queries.summary(snapshot, date),
-                      "total": found.total, "page": page, "per_page": per_page,
-                      "cells": [c.to_dict() for c in found.items]})
-
-    key = ("api-compliance", date, tuple(sorted(args.items())))
-    return cached_json(snapshot.memo(key, compute))
-
-
-CSV_COLUMNS = ["project", "standard", "status", "state", "applies", "capability", "until",
-               "note"]
-
-
-@bp.get("/api/compliance.csv")
-def compliance_csv() -> Response:
-    """Stream every cell of the matrix as CSV (one row per project and standard)."""
-    args = _check_params(("as_of", *COMPLIANCE_FILTERS))
-    filters = _compliance_filters(args)
-    date = as_of()
-    snapshot = services().readmodel.current()
-
-    def rows() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for index, c in enumerate(queries.iter_cells(snapshot, date, filters)):
-            writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
-                             c.capability or "", c.until or "", _csv_safe(c.note or "")])
-            if index % 1000 == 999:  # chunks of a thousand rows, not one answer in memory
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    return _stream(rows(), "text/csv; charset=utf-8", snapshot.version, date)
-
-
-@bp.get("/api/compliance.jsonl")
-def compliance_jsonl() -> Response:
-    """Stream every cell of the matrix as JSON lines (one object per line)."""
-    args = _check_params(("as_of", *COMPLIANCE_FILTERS))
-    filters = _compliance_filters(args)
-    date = as_of()
-    snapshot = services().readmodel.current()
-
-    def lines() -> Iterator[bytes]:
-        chunk: list[bytes] = []
-        for cell in queries.iter_cells(snapshot, date, filters):
-            chunk.append(dumps(cell.to_dict()) + b"\n")
-            if len(chunk) == 1000:
-                yield b"".join(chunk)
-                chunk = []
-        yield b"".join(chunk)
-
-    return _stream(lines(), "application/jsonl", snapshot.version, date)
-
-
-def _stream(body: Iterator[Any], mimetype: str, version: int, date: datetime.date
-            ) -> Response:
-    # The snapshot is captured above: the stream reads one version even after the
-    # request context is gone. Its tag names that version, so a revalidation is cheap.
-    etag = f'"v{version}.{date.isoformat()}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag_matches(request.headers.get("If-None-Match"), etag):
-        return Response(status=304, headers=headers)
-    return Response(body, mimetype=mimetype, headers=headers)
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-@bp.get("/api/compliance/lapsing")
-def compliance_lapsing() -> Response:
-    """Answer the explanations and plans that lapse within ?days= (default 90)."""
-    args = _check_params(("as_of", "days"))
-    try:
-        days = int(args.get("days", "90"))
-    except ValueError:
-        days = -1
-    if not 0 <= days <= 3650:
-        raise ApiError(400, "days must be a whole number from 0 to 3650",
-                       detail={"parameter": "days"})
-    return json_response({"as_of": as_of().isoformat(), "days": days,
-                          "declarations": lapsing(services().roadmap.get().sheets(), as_of(),
-                                                  days)})

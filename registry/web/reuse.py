@@ -1,65 +1,26 @@
-"""Reuse and pooling for the Smart City Office: the API and the report page."""
+"""Reuse and pooling for the Smart City Office: the report page and the API."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
-from registry.analysis.network import TYPE_STYLE, network_svg
-from registry.analysis.reuse import find_opportunities
+from registry.analysis.network import network
 from registry.catalogue.snapshot import localized
-from registry.services import Services, reuse_thresholds
-from registry.web.errors import ApiError
-from registry.web.http import cached_json, dumps
-from registry.web.i18n import gettext as _
-from registry.web.terms import term
+from registry.svg.network import network_svg
+from registry.svg.style import TYPE_STYLE
+from registry.web.shared.context import services
+from registry.web.shared.derived import Found, found, opportunities
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import cached_json, dumps
+from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import gettext as _
+from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
 TYPES = tuple(TYPE_STYLE)
 PARAMS = ("type", "organisation", "project", "min_score")
-
-
-def services() -> Services:
-    """Return the registry's services of the current app."""
-    return current_app.extensions["registry"]
-
-
-@dataclass(frozen=True)
-class Found:
-    """The opportunities of one snapshot, and which ones each project is in."""
-
-    items: list[dict[str, Any]]
-    by_project: dict[str, list[int]]  # project -> positions in items, listed or not
-
-
-def found() -> Found:
-    """Return every opportunity of the stored roadmap, computed once per snapshot."""
-    svc = services()
-    snapshot = svc.readmodel.current()
-
-    def compute() -> Found:
-        result = find_opportunities(snapshot.roadmap.sheets(), snapshot.catalogue,
-                                    reuse_thresholds(svc.settings))
-        by_project: dict[str, list[int]] = {}
-        for index, opportunity in enumerate(result):
-            for pid in opportunity.everyone:
-                by_project.setdefault(pid, []).append(index)
-        return Found([o.to_dict() for o in result], by_project)
-
-    return snapshot.memo("reuse", compute)  # type: ignore[no-any-return]
-
-
-def opportunities() -> list[dict[str, Any]]:
-    """Return every opportunity of the stored roadmap, computed once per snapshot."""
-    return found().items
-
-
-def of_project(project_id: str) -> list[dict[str, Any]]:
-    """Return the opportunities a project is in, whether its group lists it or not."""
-    every = found()
-    return [every.items[i] for i in every.by_project.get(project_id, ())]
 
 
 def parse_filters(args: dict[str, str]) -> dict[str, Any]:
@@ -94,7 +55,7 @@ def parse_filters(args: dict[str, str]) -> dict[str, Any]:
 def select(every: Found, filters: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the opportunities matching every filter.
 
-    `project` reads the full membership: a project of a 3,000-member data-sharing group
+    `project` reads the whole membership: a project of a 3,000-member data-sharing group
     finds that opportunity although its list is cut at max_group_size.
     """
     items = every.items if "project" not in filters else [
@@ -115,8 +76,6 @@ def api_reuse() -> Response:
 @bp.get("/reuse")
 def page() -> Response:
     """Show the opportunities grouped by type and ranked, with the network picture."""
-    from registry.web.pages import current_lang
-
     lang = current_lang()
     try:
         filters = parse_filters({k: v for k, v in request.args.to_dict().items() if v})
@@ -143,7 +102,7 @@ def page() -> Response:
                                    "dash pattern per type. The list below the picture "
                                    "says the same.")})
     svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
-        roadmap.sheets(), catalogue.components, opportunities(), labels=labels,
+        network(roadmap.sheets(), catalogue.components, opportunities()), labels=labels,
         title=_("Projects, capabilities and components of the roadmap"), words=words,
         link_query=f"?lang={lang}"))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from registry.storage.tokens import create_token
+from tests.helpers import AS_OF
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AS_OF = "2026-11-26"
 HUB = (EXAMPLES / "mobility-data-hub.yaml").read_text(encoding="utf-8")
 
 
