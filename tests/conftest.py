@@ -5,16 +5,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.catalogue.snapshot import Catalogue
+from registry.storage.scratch import scratch_schema
 from tests.helpers import NetworkRefused, make_app
 
 # Tests start from an empty roadmap (their counts and assertions assume it), and so do the
@@ -31,17 +30,8 @@ def _database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / 'registry.sqlite'}"
         return
     # One schema per test keeps PostgreSQL tests isolated without a database per test.
-    schema = "t_" + uuid.uuid4().hex[:16]
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        separator = "&" if "?" in PG_URL else "?"
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
+    with scratch_schema(PG_URL, "t_") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

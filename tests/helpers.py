@@ -5,6 +5,7 @@ never from each other (tests/test_architecture.py checks it)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +40,22 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
+
+
+def bearer(store: Any, role: str, *orgs: str) -> dict[str, str]:
+    """Return the Authorization header of a new token of a role (for some organisations)."""
+    from registry.storage.tokens import create_token
+
+    secret, _ = create_token(store, role=role, organisations=list(orgs), name=f"{role} t")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Yield the path of every value of a JSON document, the document's own () first."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from json_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from json_paths(value, (*prefix, index))

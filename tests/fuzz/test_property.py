@@ -35,6 +35,7 @@ from registry.validation.pipeline import validate_bytes
 from registry.validation.schema import SCHEMA_PATH
 from registry.web.shared.http import dumps
 from tests.helpers import AS_OF_DATE as AS_OF
+from tests.helpers import json_paths
 from tests.validation.conftest import EXAMPLE_TEXT
 
 EXAMPLE: dict[str, Any] = parse_document(EXAMPLE_TEXT).value
@@ -134,17 +135,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(TEXT, inner, max_size=4), max_leaves=12)
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-PATHS = [p for p in _paths(EXAMPLE) if p]
+PATHS = [p for p in json_paths(EXAMPLE) if p]
 
 
 def _nest(value: Any, depth: int) -> Any:
