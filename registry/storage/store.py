@@ -129,7 +129,10 @@ def feed_order(connection: Connection) -> None:
     revisions it wrote.
     """
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        # Keyed by schema too: registries (or test runs) in other schemas of the same
+        # database have feeds of their own and must not wait for each other.
+        connection.exec_driver_sql(
+            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema()))")
         connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
 
 
