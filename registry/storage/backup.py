@@ -350,7 +350,7 @@ def _fresh_rows(store: Store, revision: str | None) -> dict[str, list[dict[str, 
     """Return what a fresh database at `revision` holds (the rows migrations seed)."""
     fresh = Store("sqlite://")
     try:
-        with fresh.writing() as connection:
+        with fresh.writing(bulk=True) as connection:
             if revision is not None:
                 fresh.migrate_in(connection, revision)
             return {name: [{str(k): _encode(v) for k, v in row.items()} for row in
@@ -396,7 +396,9 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
     loaded, sequences are moved past the loaded ids, and the schema is upgraded to this
     code's head. Any error rolls everything back.
     """
-    manifest = verify(path)
+    # Progress runs over two passes: checking every member, then loading the rows.
+    manifest = verify(path, progress=(lambda done, total: progress(done, 2 * total))
+                      if progress else None)
     revision = manifest["schema_revision"]
     script = store.script()
     try:
@@ -406,10 +408,11 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
             f"{path} was taken from a database at schema revision {revision}, which this "
             f"registry (migrations up to {script.get_current_head()}) does not know: "
             "restore it with the registry that wrote it (or a newer one)") from None
-    total, done = sum(t["rows"] for t in manifest["tables"]), 0
+    rows = sum(t["rows"] for t in manifest["tables"])
+    total, done = 2 * rows, rows
     if progress:
-        progress(0, total)
-    with store.writing() as connection:
+        progress(done, total)
+    with store.writing(bulk=True) as connection:
         try:
             current = store.schema_revision(connection)
         except SchemaTooNew as exc:

@@ -27,6 +27,7 @@ from registry.analysis.compliance import lapsing as lapsing_declarations
 from registry.analysis.roadmap import Roadmap
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
+from registry.csv_cells import safe_row
 from registry.readmodel import queries
 from registry.svg.heatmap import heatmap_svg
 from registry.web.shared.context import services
@@ -198,8 +199,9 @@ def api_compliance_csv() -> Response:
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for index, c in enumerate(queries.iter_cells(snapshot, date, filters)):
-            writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
-                             c.capability or "", c.until or "", _csv_safe(c.note or "")])
+            # Every cell, not only the note: ids and capabilities come from sheets too.
+            writer.writerow(safe_row([c.project, c.standard, c.status, c.state, c.applies,
+                                      c.capability or "", c.until or "", c.note or ""]))
             if index % 1000 == 999:  # chunks of a thousand rows, not one answer in memory
                 yield out.getvalue()
                 out.seek(0)
@@ -237,11 +239,6 @@ def _stream(body: Iterator[Any], mimetype: str, version: int, date: datetime.dat
     if etag_matches(request.headers.get("If-None-Match"), etag):
         return Response(status=304, headers=headers)
     return Response(body, mimetype=mimetype, headers=headers)
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @bp.get("/api/compliance/lapsing")
