@@ -19,10 +19,12 @@ from markupsafe import Markup
 from registry.analysis import charts
 from registry.analysis.architecture import architecture, architecture_svg
 from registry.analysis.compliance import STATES
+from registry.analysis.compliance import lapsing as lapsing_declarations
 from registry.analysis.heatmap import STYLES
-from registry.analysis.indicators import Revision, indicators
+from registry.analysis.indicators import LAPSING_DAYS, Revision, indicators
 from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
+from registry.analysis.todo import needs_action
 from registry.catalogue.query import LAYERS
 from registry.catalogue.query import STATUSES as STANDARD_STATUSES
 from registry.catalogue.snapshot import localized
@@ -199,9 +201,14 @@ def page() -> Response:
     roadmap = svc.roadmap.get()
     titles = {pid: _title(p, lang) for pid, p in roadmap.projects.items()}
     catalogue = svc.snapshots.get()
+    todo = svc.roadmap.memo(("needs-action", svc.snapshots.version, as_of), lambda: needs_action(
+        roadmap, compliance_cells(as_of)[0],
+        lapsing_declarations(roadmap.sheets(), as_of, LAPSING_DAYS), opportunities()))
     return _page("dashboard.html", d=data, svgs=svgs, as_of=as_of, titles=titles,
                  catalogue=catalogue, acronym=lambda sid: _acronym(catalogue, sid),
-                 pct=_pct, as_of_arg=request.args.get("as_of"))
+                 pct=_pct, as_of_arg=request.args.get("as_of"), todo=todo,
+                 organisation=lambda oid: concept_label(catalogue, "organisations", oid,
+                                                        lang))
 
 
 def _day(value: Any) -> datetime.date | None:
@@ -291,3 +298,9 @@ def architecture_map() -> Response:
     return _page("architecture.html", groups=groups, svg=Markup(svg), layers=LAYERS,
                  total=sum(len(b) for b in groups.values()),
                  opportunity_types=OPPORTUNITY_TYPES)
+
+
+def concept_label(catalogue: Any, scheme: str, concept_id: Any, lang: str) -> str:
+    """Return a concept's label in the page language, or its id."""
+    concept = catalogue.concept(scheme, concept_id) if isinstance(concept_id, str) else None
+    return localized(concept.label, lang)[0] if concept else str(concept_id or "")
