@@ -25,7 +25,7 @@ MIN_LABEL_PX = 12.0
 # Words that are English and neither French nor Dutch (no "in", "is", "was", "of", "die").
 ENGLISH = ["the", "and", "with", "which", "this", "that", "from", "have", "has", "are",
            "not", "for", "been", "would", "should", "their", "there", "what", "when",
-           "where", "your", "you", "into", "each", "only", "also", "must", "than", "will",
+           "where", "your", "you", "into", "each", "also", "must", "than", "will",
            "can", "does", "shows", "applies", "missing",
            "mandatory", "recommended", "deprecated", "explained", "complies", "valid",
            "invalid", "found", "needs", "builds", "reuse", "reuses", "sheet"]
@@ -40,23 +40,35 @@ SVG_LABELS = """() => [...document.querySelectorAll('svg text')].filter(t => {
           px: parseFloat(getComputedStyle(t).fontSize) * scale};
 })"""
 
-# A word laid out on two lines has two client rects.
+# A word laid out on two lines has two client rects. A line may end after the hyphen of
+# a compound word ("air-" / "quality"), as typography allows, but never inside one of its
+# parts, and never inside a date.
 BROKEN_WORDS = """() => {
   const out = [];
-  const cells = document.querySelectorAll('td, th');
-  for (const cell of cells) {
+  const lines = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start); range.setEnd(node, end);
+    return new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                              .map(r => Math.round(r.top))).size;
+  };
+  for (const cell of document.querySelectorAll('td, th')) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const text = node.textContent;
       const re = /\\S+/g;
       let m;
-      while ((m = re.exec(text)) !== null) {
-        if (m[0].length < 2) continue;
-        const range = document.createRange();
-        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
-        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
-                                                      .map(r => Math.round(r.top)));
-        if (tops.size > 1) out.push(m[0]);
+      while ((m = re.exec(node.textContent)) !== null) {
+        const word = m[0];
+        if (/\\d{4}-\\d{2}-\\d{2}/.test(word)) {
+          if (lines(node, m.index, m.index + word.length) > 1) out.push(word);
+          continue;
+        }
+        let offset = m.index;
+        for (const part of word.split(/(?<=-)/)) {
+          if (part.length > 1 && lines(node, offset, offset + part.length) > 1) {
+            out.push(word); break;
+          }
+          offset += part.length;
+        }
         if (out.length > 20) return out;
       }
     }
@@ -76,7 +88,10 @@ ENGLISH_TEXT = """(words) => {
     if (lang && lang.startsWith('en')) continue;
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const found = (node.textContent.toLowerCase().match(/[a-z]+/g) || [])
+    // Hyphenated tokens are names and ids (once-only-regional-forms, Once-Only).
+    const found = node.textContent.toLowerCase().split(/\\s+/)
+                    .filter(token => !token.includes('-'))
+                    .flatMap(token => token.match(/\\p{L}+/gu) || [])
                     .filter(w => english.has(w));
     if (found.length) out.push(node.textContent.trim().slice(0, 80) + '  [' + found + ']');
     if (out.length > 15) break;

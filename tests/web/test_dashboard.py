@@ -318,7 +318,8 @@ def test_roadmap_lists_every_project_with_its_phases(web):
     rows = [g.get("data-project") for g in gantt.iter(f"{SVG}g") if g.get("class") == "project"]
     assert rows == page.keys["t-timeline"]  # the same order as the picture
     hub = page.tables["t-timeline"]["mobility-data-hub"]
-    assert hub[2:4] == ["2026-03-01", "2027-12-31"]
+    assert hub[2:4] == ["Mar 1, 2026", "Dec 31, 2027"]  # Babel's English medium date
+    assert '<time datetime="2026-03-01">' in html
     assert "Pilot on two corridors: 2026-03-01 – 2026-12-31" in hub[4]
 
 
