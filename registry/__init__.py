@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import logging
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from registry import config as settings_module
 
 if TYPE_CHECKING:  # Flask is imported only by the web app: the CLI's validate starts faster
     from flask import Flask
 
 __version__ = "0.1.0"
-log = logging.getLogger("registry")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application: settings, storage, blueprints, error handlers."""
+    # Imported here, not with the package: `registry validate` imports `registry` too and
+    # should pay only for what it uses.
+    import secrets
+
     from flask import Flask
 
+    from registry import config as settings_module
     from registry.services import Services
     from registry.web import (
         api,
+        consistency,
         curation,
         errors,
         i18n,
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     errors.init_app(app)
+    consistency.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)
     notices.init_app(app)

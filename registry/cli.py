@@ -12,18 +12,23 @@ from typing import Any
 import click
 import orjson
 
-from registry import config as settings_module
-
 FORMATS = ("text", "json")
+
+
+def _settings() -> Any:
+    """Return the settings module, imported when a command needs it (`validate` does not)."""
+    from registry import config
+
+    return config
 
 
 def _services(import_shipped: bool = True) -> Any:
     from registry.services import Services
 
-    settings = settings_module.load()
+    settings = _settings().load()
     if not import_shipped:
         settings["AUTO_IMPORT"] = False
-    services = Services.from_settings(settings, settings_module.instance_path(settings))
+    services = Services.from_settings(settings, _settings().instance_path(settings))
     # Close pooled database connections when the command ends, not at interpreter exit.
     click.get_current_context().call_on_close(services.store.engine.dispose)
     try:
@@ -338,8 +343,8 @@ def upgrade() -> None:
     """Apply pending migrations (run once before starting production workers)."""
     from registry.services import Services
 
-    settings = settings_module.load()
-    services = Services.from_settings(settings, settings_module.instance_path(settings))
+    settings = _settings().load()
+    services = Services.from_settings(settings, _settings().instance_path(settings))
     click.get_current_context().call_on_close(services.store.engine.dispose)
     from registry.storage.store import SchemaTooNew
 
@@ -355,8 +360,8 @@ def _bare_store() -> Any:
     """Open the store without migrating or importing anything (backup and restore)."""
     from registry.services import Services
 
-    settings = settings_module.load()
-    services = Services.from_settings(settings, settings_module.instance_path(settings))
+    settings = _settings().load()
+    services = Services.from_settings(settings, _settings().instance_path(settings))
     click.get_current_context().call_on_close(services.store.engine.dispose)
     return services.store
 
@@ -733,7 +738,7 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
     from registry.validation.batch import expand_paths
     from registry.validation.pipeline import validate_and_load
 
-    settings = settings_module.load()
+    settings = _settings().load()
     if roadmap_dir is not None:
         catalogue = load_catalogue(shipped_root())
         sheets = []
@@ -836,8 +841,8 @@ def token_revoke(token_id: str) -> None:
 @main.command("settings")
 def settings_cmd() -> None:
     """List every setting, its environment variable, current value and meaning."""
-    values = settings_module.load()
-    for s in settings_module.SETTINGS:
+    values = _settings().load()
+    for s in _settings().SETTINGS:
         value = values[s.name]
         shown = "(set)" if s.name == "SECRET_KEY" and value else value
         click.echo(f"{s.env} = {shown!r}\n    {s.help}")

@@ -33,8 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Base of every record's IRI; required in production. Without it (development "
             "only) the request's root URL is the base and such answers are not cached."),
     Setting("SNAPSHOT_TTL", 1.0,
-            "Seconds a worker serves its catalogue snapshot before checking the store "
-            "for a newer catalogue revision (0 checks on every request)."),
+            "Seconds a worker serves its snapshot before asking the change feed for news "
+            "when it is not listening (SQLite, or PostgreSQL while LISTEN is down; 0 asks "
+            "on every request). On PostgreSQL workers learn of writes by LISTEN/NOTIFY."),
+    Setting("MIN_VERSION_WAIT", 2.0,
+            "Seconds a read carrying Registry-Min-Version may wait for this worker to "
+            "reach that version before it answers 503 with Retry-After."),
     Setting("DB_BUSY_TIMEOUT", 5.0,
             "Seconds a write waits for a lock held by another writer (SQLite busy timeout, "
             "PostgreSQL lock_timeout) before the answer is 503 with Retry-After."),
@@ -61,7 +65,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESPONSE_CACHE_MB", 64,
             "MiB of public answers each web process keeps and serves again until the "
             "catalogue or roadmap changes (0: off)."),
-    Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache read answers (Cache-Control)."),
+    Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache answers that only change with a "
+            "new release (the OpenAPI document); every other read is no-cache with an "
+            "ETag, since a write can change it at any moment."),
     Setting("SECRET_KEY", None, "Key that signs cookies and forms; required in production "
             "(32 or more random characters)."),
     Setting("PRODUCTION", False,
@@ -92,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Name of the publisher in the DCAT-AP description (/dcat.ttl)."),
     Setting("DCAT_LICENCE", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
             "Licence of the published data: an IRI of the EU licence authority table."),
+    Setting("DCAT_PUBLISHER_IRI", "",
+            "IRI of the publisher in the EU corporate-bodies authority table, where it has "
+            "one (empty: the publisher is described in /dcat.ttl itself)."),
+    Setting("DCAT_PUBLISHER_TYPE", "RegionalAuthority",
+            "Type of the publisher: a code of the ADMS publisher-type table "
+            "(http://purl.org/adms/publishertype/)."),
     # Who runs this registry, as the legal notice, privacy notice and accessibility
     # statement name them: a deployment sets its own.
     Setting("OPERATOR_NAME", "Smart City Office, Brussels-Capital Region",

@@ -10,7 +10,8 @@ it was built under. A write moves the version, and the next request misses: the 
 answers exactly what the app would, only without running Flask (a cached read costs
 a few microseconds instead of a few hundred).
 
-Requests with a Cookie or an Authorization header always reach the app.
+Requests with a Cookie, an Authorization or a Registry-Min-Version header always reach
+the app.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def _storable(status: str, headers: list[tuple[str, str]]) -> str | None:
             return None
         if lower == "cache-control":
             directives = {d.strip().split("=", 1)[0].lower() for d in value.split(",")}
-            if "public" not in directives or directives & {"private", "no-store",
-                                                            "no-cache"}:
+            # `public, no-cache` is storable: clients must revalidate, and this cache
+            # does, by its generation check, before every reuse.
+            if "public" not in directives or directives & {"private", "no-store"}:
                 return None
             public = True
         elif lower == "vary":
@@ -84,7 +86,9 @@ class ResponseCache:
                  ) -> Iterable[bytes]:
         """Answer from the cache, or run the app and keep what it allows."""
         if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_COOKIE" in environ
-                or "HTTP_AUTHORIZATION" in environ):
+                or "HTTP_AUTHORIZATION" in environ
+                # The app may have to wait for that version (or answer 503).
+                or "HTTP_REGISTRY_MIN_VERSION" in environ):
             return self.app(environ, start_response)
         key = (environ.get("wsgi.url_scheme"), environ.get("PATH_INFO"),
                environ.get("QUERY_STRING"), *(environ.get(h) for h in KEY_HEADERS))

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.catalogue.files import read_records, shipped_root
-from registry.storage.snapshots import RoadmapCache, SnapshotCache
+from registry.readmodel import ReadModel
+from registry.readmodel.views import CatalogueView, RoadmapView
 from registry.storage.store import Conflict, ImportResult, Store, default_url
 from registry.storage.trouble import Timeouts
 
@@ -21,11 +22,12 @@ class DamagedStore(RuntimeError):
 
 @dataclass
 class Services:
-    """The store and its snapshot cache, shared by the web app and the CLI."""
+    """The store and its read model, shared by the web app and the CLI."""
 
     store: Store
-    snapshots: SnapshotCache
-    roadmap: RoadmapCache
+    readmodel: ReadModel
+    snapshots: CatalogueView
+    roadmap: RoadmapView
     settings: dict[str, Any]
 
     @classmethod
@@ -35,16 +37,20 @@ class Services:
             Path(instance_path).mkdir(parents=True, exist_ok=True)
         store = Store(settings["DATABASE_URL"] or default_url(instance_path),
                       timeouts=Timeouts.from_settings(settings))
-        ttl = settings["SNAPSHOT_TTL"]
-        return cls(store, SnapshotCache(store, ttl), RoadmapCache(store, ttl), settings)
+        model = ReadModel(store, ttl=settings["SNAPSHOT_TTL"])
+        return cls(store, model, CatalogueView(model), RoadmapView(model), settings)
 
-    def generation(self) -> tuple[int, int]:
+    def generation(self) -> tuple[object, ...]:
         """Return the stored versions the current snapshots were built from.
 
         What the response cache keys public answers on: every public read is derived
         from these two snapshots (catalogue, roadmap).
         """
-        return self.snapshots.version, self.roadmap.version
+        try:
+            version = self.readmodel.current().version
+        except Exception:  # the database fails: the app answers (500/503), never the cache
+            return (object(),)
+        return version, version
 
     def check_integrity(self) -> None:
         """Raise DamagedStore when the database file fails its quick check (SQLite)."""

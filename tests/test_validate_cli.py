@@ -110,3 +110,41 @@ def test_the_pre_commit_hook_entry_runs_as_a_command():
     assert done.returncode == 0, done.stdout + done.stderr
     count = len(list((ROOT / "examples").glob("*.yaml")))
     assert f"{count} files checked: {count} valid, 0 invalid" in done.stdout
+
+
+# What `registry validate --shipped` must never import: the store, the web app, RDF.
+HEAVY = ("sqlalchemy", "alembic", "rdflib", "pyshacl", "pyoxigraph", "flask", "werkzeug",
+         "jinja2", "psycopg")
+
+
+def _imported_by_validate(*args: str) -> tuple[int, set[str]]:
+    """Run the command in a fresh interpreter; return its exit code and top-level modules."""
+    code = (
+        "import sys\n"
+        "from registry.cli import main\n"
+        "try:\n"
+        f"    main({['validate', '--shipped', *AS_OF, *args]!r})\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print(code, ' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    status, modules = done.stderr.strip().splitlines()[-1].split(" ", 1)
+    return int(status), set(modules.split())
+
+
+def test_validate_shipped_imports_neither_the_store_nor_the_web_nor_rdf() -> None:
+    status, modules = _imported_by_validate(str(HUB))
+    assert status == 0
+    assert "registry" in modules and "yaml" in modules
+    assert sorted(modules & set(HEAVY)) == []
+    # A valid sheet is answered by the compiled (Rust) schema check alone.
+    assert "jsonschema" not in modules
+
+
+def test_an_invalid_sheet_needs_jsonschema_but_still_no_store_web_or_rdf() -> None:
+    status, modules = _imported_by_validate(str(INVALID / "schema_enum.yaml"))
+    assert status == 1
+    assert "jsonschema" in modules
+    assert sorted(modules & set(HEAVY)) == []

@@ -58,6 +58,9 @@ def standard_detail(catalogue: Catalogue, standard_id: str,
                         if record.get("replaced_by") in catalogue.standards else None),
         "replaces": [_ref(catalogue.standards[s], "title", "status")
                      for s in catalogue.replacing.get(standard_id, ())],
+        "mandated_by": [_ref(catalogue.legal[a], "title", "short_title", "jurisdiction",
+                             "adopted")
+                        for a in record.get("mandated_by", ()) if a in catalogue.legal],
         "status_history": status_history(revisions),
         "revisions": revision_list(revisions),
     }
@@ -70,6 +73,32 @@ def principle_detail(catalogue: Catalogue, principle_id: str,
         "principle": catalogue.principles[principle_id],
         "standards": [_ref(catalogue.standards[s], "title", "status")
                       for s in catalogue.standards_by_principle.get(principle_id, ())],
+        "mandated_by": [_ref(catalogue.legal[a], "title", "short_title", "jurisdiction")
+                        for a in catalogue.principles[principle_id].get("mandated_by", ())
+                        if a in catalogue.legal],
+        "requires": [_ref(catalogue.standards[s], "title", "status")
+                     for s in catalogue.principles[principle_id].get("requires", ())
+                     if s in catalogue.standards],
+        "revisions": revision_list(revisions),
+    }
+
+
+def legal_detail(catalogue: Catalogue, act_id: str,
+                 revisions: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Return a legal act with the standards and principles it mandates or motivates."""
+    record = catalogue.legal[act_id]
+    amended_by = [a for a, r in catalogue.legal.items() if act_id in r.get("amends", ())]
+    return {
+        "legal": record,
+        "standards": [_ref(catalogue.standards[s], "title", "status")
+                      for s in catalogue.standards_by_legal.get(act_id, ())],
+        "principles": [_ref(catalogue.principles[p], "name")
+                       for p in catalogue.principles_by_legal.get(act_id, ())],
+        "requires": [_ref(catalogue.standards[s], "title", "status")
+                     for s in record.get("requires", ()) if s in catalogue.standards],
+        "amends": [_ref(catalogue.legal[a], "title", "short_title")
+                   for a in record.get("amends", ()) if a in catalogue.legal],
+        "amended_by": [_ref(catalogue.legal[a], "title", "short_title") for a in amended_by],
         "revisions": revision_list(revisions),
     }
 

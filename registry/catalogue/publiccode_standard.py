@@ -284,7 +284,12 @@ def country(c: _Checker, value: Any, pointer: str) -> None:
     text = c.text(value, pointer)
     if text is None:
         return
-    region = tags.region(text) if len(text) == 2 and text.isalpha() else None
+    code = text.upper()
+    # The IANA registry's two-letter regions, less those ISO 3166-1 does not assign to a
+    # country: private use (AA, QM-QZ, XA-XZ, ZZ) and the reserved EU, EZ and UN.
+    private = code == "AA" or code == "ZZ" or (code[:1] == "Q" and code[1:] >= "M") or \
+        code[:1] == "X" or code in ("EU", "EZ", "UN")
+    region = tags.region(text) if len(text) == 2 and text.isalpha() and not private else None
     if region is None or text not in (text.upper(), text.lower()) or region.deprecated:
         c.add(pointer, "publiccode.country", f"{text!r} is not an ISO 3166-1 alpha-2 country "
               "code (upper case, or all lower case)")

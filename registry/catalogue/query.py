@@ -13,6 +13,10 @@ STATUSES = ("mandatory", "recommended", "candidate", "deprecated")
 LAYERS = ("legal", "organisational", "semantic", "technical")
 COMPONENT_STATUSES = ("active", "pilot", "retired")
 SOURCES = ("eif", "brussels")
+JURISDICTIONS = ("EU", "BE", "BE-BRU")
+LEGAL_TYPES = ("regulation", "implementing-regulation", "delegated-regulation", "directive",
+               "law", "ordinance", "joint-decree-ordinance", "royal-decree",
+               "cooperation-agreement")
 PAGING = ("page", "per_page")
 MAX_PAGE = 1_000_000
 WHOLE = re.compile(r"([0-9]{1,18})(?:\.0+)?", re.ASCII)
@@ -79,6 +83,11 @@ FILTERS: dict[str, dict[str, Filter]] = {
     "principle": {f.name: f for f in (
         Filter("source", "where the principle comes from", _fixed(SOURCES),
                _field_is("source")),
+    )},
+    "legal": {f.name: f for f in (
+        Filter("jurisdiction", "EU, Belgian federal (BE) or Brussels-Capital Region (BE-BRU)",
+               _fixed(JURISDICTIONS), _field_is("jurisdiction")),
+        Filter("type", "kind of act", _fixed(LEGAL_TYPES), _field_is("type")),
     )},
 }
 

@@ -7,6 +7,13 @@ right, frequency, country) are typed and, where the profile targets their class,
 labelled in this graph. They are also put in their authority table (`skos:inScheme`),
 as the controlled-vocabulary shapes ask.
 
+Also checked against the recommended-level shapes (`shapes_recommended.ttl`): the
+catalogue and every dataset carry `dct:issued` and `dct:modified`, the dates of the first
+and last stored revision of the records they hold (and the period between them as
+`dct:temporal`), so that a harvester can harvest incrementally; every distribution has a
+description and an availability. Dates come from the store (`RevisionDates`); a graph
+built without them (a YAML catalogue never stored) has none.
+
 The catalogue's resources are fragment IRIs of the DCAT document (`<base>dcat#standards`,
 `<base>dcat#standards-turtle` ...), so that each one dereferences to the document that
 describes it; the records themselves keep their own IRIs (`<base>standards/ngsi-ld`).
@@ -14,10 +21,11 @@ describes it; the records themselves keep their own IRIs (`<base>standards/ngsi-
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from registry.catalogue.snapshot import Catalogue
@@ -30,10 +38,20 @@ DCATAP = Namespace("http://data.europa.eu/r5r/")
 
 DEFAULT_PUBLISHER = "Smart City Office, Brussels-Capital Region"
 DEFAULT_LICENCE = EU + "licence/CC_BY_4_0"
+CORPORATE_BODIES = EU + "corporate-body"
+# The ADMS publisher types (the table the DCAT-AP shapes check dct:type of a publisher in).
+PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
+DEFAULT_PUBLISHER_TYPE = "RegionalAuthority"
+GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+# Belgium, as the spatial coverage: its bounding box and centre (WGS 84, longitude first).
+BELGIUM_BBOX = ("POLYGON((2.5448 49.4969, 6.4083 49.4969, 6.4083 51.5051, 2.5448 51.5051, "
+                "2.5448 49.4969))")
+BELGIUM_CENTROID = "POINT(4.6680 50.6411)"
+AVAILABILITY = (EU + "planned-availability/STABLE", "stable")
 
 # Authority-table values and their English labels (the labels the tables publish).
 THEMES = {"GOVE": "Government and public sector", "TECH": "Science and technology",
-          "REGI": "Regions and cities"}
+          "REGI": "Regions and cities", "JUST": "Justice, legal system and public safety"}
 LANGUAGES = {"ENG": "English", "FRA": "French", "NLD": "Dutch"}
 LICENCE_TYPE = ("http://purl.org/adms/licencetype/Attribution", "Attribution")
 
@@ -54,10 +72,43 @@ Text = dict[str, str]
 
 @dataclass(frozen=True)
 class DcatOptions:
-    """What a deployment says about itself: publisher name and data licence IRI."""
+    """What a deployment says about itself: publisher (name, IRI, type), data licence IRI.
+
+    `publisher_iri` names the publisher by its IRI in the EU corporate-bodies authority
+    table, where it has one; without it, the publisher is a resource of this document.
+    """
 
     publisher: str = DEFAULT_PUBLISHER
     licence: str = DEFAULT_LICENCE
+    publisher_iri: str | None = None
+    publisher_type: str = DEFAULT_PUBLISHER_TYPE
+
+
+Span = tuple[datetime.datetime, datetime.datetime]
+
+
+@dataclass(frozen=True)
+class RevisionDates:
+    """When the stored records were first and last revised: per kind and per record.
+
+    A dataset of a whole kind (`standards`) takes its kind's span; a dataset of one record
+    (a vocabulary) takes that record's; the catalogue and the whole registry take the
+    span of everything.
+    """
+
+    by_kind: Mapping[str, Span] = field(default_factory=dict)
+    by_record: Mapping[tuple[str, str], Span] = field(default_factory=dict)
+
+    def of(self, kind: str | None, record_id: str | None = None) -> Span | None:
+        """Return the first and last revision dates of a kind, a record, or everything."""
+        if kind is None:
+            spans = list(self.by_kind.values())
+            if not spans:
+                return None
+            return min(s[0] for s in spans), max(s[1] for s in spans)
+        if record_id is not None:
+            return self.by_record.get((kind, record_id))
+        return self.by_kind.get(kind)
 
 
 def _one_title(title: Text, suffix: str) -> Text:
@@ -81,6 +132,10 @@ class DatasetInfo:
     api: str  # path of the JSON API answer
     keywords: tuple[str, ...] = ()
     skos: bool = False
+    # The stored records it holds, for its dates: a kind (None: every kind), and one
+    # record of that kind when the dataset is a single record.
+    kind: str | None = None
+    record_id: str | None = None
 
 
 def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
@@ -100,7 +155,8 @@ def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
              "nl": "De standaarden die projecten toepassen (verplicht, aanbevolen, kandidaat, "
                    "verouderd), met de capaciteiten waarop ze van toepassing zijn en de "
                    "principes die ze verwezenlijken."},
-            ("TECH", "GOVE"), "standards", "api/standards", ("standards", "interoperability")),
+            ("TECH", "GOVE"), "standards", "api/standards", ("standards", "interoperability"),
+            kind="standard"),
         DatasetInfo(
             "principles",
             {"en": "Architecture principles", "fr": "Principes d'architecture",
@@ -111,7 +167,8 @@ def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
                    "principes du CEI et les priorités Smart City bruxelloises.",
              "nl": "De principes van de open architectuur in TOGAF-vorm: de twaalf "
                    "EIF-principes en de Brusselse Smart City-prioriteiten."},
-            ("GOVE",), "principles", "api/principles", ("principles", "EIF")),
+            ("GOVE",), "principles", "api/principles", ("principles", "EIF"),
+            kind="principle"),
         DatasetInfo(
             "components",
             {"en": "Reusable components", "fr": "Composants réutilisables",
@@ -124,7 +181,19 @@ def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
              "nl": "De gedeelde gewestelijke en federale platformen die projecten zouden "
                    "moeten hergebruiken, met de capaciteiten die ze bieden en de standaarden "
                    "die ze implementeren."},
-            ("TECH", "GOVE"), "components", "api/components", ("building blocks", "reuse")),
+            ("TECH", "GOVE"), "components", "api/components", ("building blocks", "reuse"),
+            kind="component"),
+        DatasetInfo(
+            "legal",
+            {"en": "Legal acts", "fr": "Actes juridiques", "nl": "Rechtshandelingen"},
+            {"en": "The legal layer of the open architecture: EU, federal and Brussels acts "
+                   "that mandate or motivate standards and principles (ELI).",
+             "fr": "La couche juridique de l'architecture ouverte : actes européens, "
+                   "fédéraux et bruxellois qui imposent ou motivent normes et principes (ELI).",
+             "nl": "De juridische laag van de open architectuur: Europese, federale en "
+                   "Brusselse rechtshandelingen die standaarden en principes opleggen of "
+                   "motiveren (ELI)."},
+            ("JUST", "GOVE"), "legal", "api/legal", ("legislation", "ELI"), kind="legal"),
     ]
     for scheme_id, record in catalogue.vocabularies.items():
         title = dict(record.get("title") or {}) or {"en": scheme_id}
@@ -133,7 +202,7 @@ def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
             f"vocabulary-{scheme_id}",
             {lang: f"{text} (SKOS)" for lang, text in title.items()}, description,
             ("GOVE",), f"vocabularies/{scheme_id}", f"api/vocabularies/{scheme_id}",
-            ("SKOS", "vocabulary"), skos=True))
+            ("SKOS", "vocabulary"), skos=True, kind="vocabulary", record_id=scheme_id))
     out.append(DatasetInfo(
         "roadmap",
         {"en": "Project roadmap", "fr": "Feuille de route des projets",
@@ -146,7 +215,8 @@ def datasets(catalogue: Catalogue) -> list[DatasetInfo]:
          "nl": "De projectfiches van de gewestelijke roadmap: eigenaars, capaciteiten, "
                "hergebruikte componenten en de standaarden die elk project verklaart "
                "(pas toe of leg uit)."},
-        ("GOVE", "REGI"), "projects", "api/projects", ("roadmap", "projects")))
+        ("GOVE", "REGI"), "projects", "api/projects", ("roadmap", "projects"),
+        kind="project"))
     out.append(DatasetInfo(
         "registry",
         {"en": "The whole registry", "fr": "Le registre complet",
@@ -166,11 +236,22 @@ def dataset_download_path(info: DatasetInfo, suffix: str) -> str:
     return ("catalogue" if info.key == "registry" else info.page) + suffix
 
 
+def _date_time(value: datetime.datetime) -> Literal:
+    # SQLite gives back naive datetimes (stored in UTC); PostgreSQL aware ones.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    value = value.astimezone(datetime.UTC).replace(microsecond=0)
+    return Literal(value.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
+
+
 class _Builder:
-    def __init__(self, base: str, options: DcatOptions) -> None:
+    def __init__(self, base: str, options: DcatOptions, dates: RevisionDates) -> None:
         self.base = base
         self.doc = base + "dcat"
         self.options = options
+        self.dates = dates
+        self.publisher = URIRef(options.publisher_iri) if options.publisher_iri \
+            else self.node("publisher")
         self.graph = Graph()
         for prefix, namespace in NAMESPACES.items():
             self.graph.bind(prefix, namespace)
@@ -203,9 +284,16 @@ class _Builder:
 
     def common(self) -> None:
         """Add the shared resources: publisher, contact, licence, languages, tables."""
-        publisher = self.typed(self.node("publisher"), FOAF.Agent, FOAF.Organization)
+        publisher = self.typed(str(self.publisher), FOAF.Agent, FOAF.Organization)
         self.add(publisher, FOAF.name, Literal(self.options.publisher))
         self.add(publisher, FOAF.homepage, self.document(""))
+        if str(publisher).startswith(CORPORATE_BODIES + "/"):
+            self.add(publisher, SKOS.inScheme, URIRef(CORPORATE_BODIES))
+        types = self.typed(PUBLISHER_TYPES + "1.0", SKOS.ConceptScheme)
+        self.add(types, DCTERMS.title, Literal("Publisher type", lang="en"))
+        kind = self.concept(PUBLISHER_TYPES + self.options.publisher_type, str(types),
+                            _words(self.options.publisher_type))
+        self.add(publisher, DCTERMS.type, kind)
         contact = self.typed(self.node("contact"), VCARD_NS.Kind, VCARD_NS.Organization)
         self.add(contact, VCARD_NS.fn, Literal(self.options.publisher))
         self.add(contact, VCARD_NS.hasURL, URIRef(self.base))
@@ -230,6 +318,9 @@ class _Builder:
         country = self.typed(EU + "country/BEL", DCTERMS.Location)
         self.add(country, SKOS.prefLabel, Literal("Belgium", lang="en"))
         self.add(country, SKOS.inScheme, URIRef(EU + "country"))
+        self.add(country, DCAT.bbox, Literal(BELGIUM_BBOX, datatype=GEOSPARQL_WKT))
+        self.add(country, DCAT.centroid, Literal(BELGIUM_CENTROID, datatype=GEOSPARQL_WKT))
+        self.concept(AVAILABILITY[0], EU + "planned-availability", AVAILABILITY[1])
         for _, code, media, _ in (*RDF_FORMATS, (*JSON_FORMAT, "")):
             file_type = self.typed(EU + "file-type/" + code, DCTERMS.MediaTypeOrExtent)
             self.add(file_type, SKOS.inScheme, URIRef(EU + "file-type"))
@@ -240,7 +331,28 @@ class _Builder:
     def described(self, node: URIRef, title: Text, description: Text) -> None:
         self.texts(node, DCTERMS.title, title)
         self.texts(node, DCTERMS.description, description)
-        self.add(node, DCTERMS.publisher, self.node("publisher"))
+        self.add(node, DCTERMS.publisher, self.publisher)
+
+    def dated(self, node: URIRef, kind: str | None, record_id: str | None = None) -> None:
+        """Add when the node's records were first and last revised, and that period.
+
+        A dataset none of whose records was ever written (an empty roadmap) is dated
+        from the registry's first revision: it was published then, unchanged since.
+        """
+        span = self.dates.of(kind, record_id)
+        if span is None:
+            overall = self.dates.of(None)
+            if overall is None:
+                return
+            span = (overall[0], overall[0])
+        first, last = span
+        self.add(node, DCTERMS.issued, _date_time(first))
+        self.add(node, DCTERMS.modified, _date_time(last))
+        if (node, RDF.type, DCAT.Dataset) in self.graph:
+            period = self.typed(f"{node}-period", DCTERMS.PeriodOfTime)
+            self.add(period, DCAT.startDate, _date_time(first))
+            self.add(period, DCAT.endDate, _date_time(last))
+            self.add(node, DCTERMS.temporal, period)
 
     def services(self, served: Iterable[URIRef]) -> list[URIRef]:
         api = self.typed(self.node("api"), DCAT.DataService)
@@ -269,6 +381,10 @@ class _Builder:
         self.add(sparql, DCAT.endpointDescription, URIRef(self.base + "sparql"))
         self.add(sparql, DCTERMS.conformsTo, URIRef(SPARQL_PROTOCOL))
         for service in (api, sparql):
+            for code in ("GOVE", "TECH"):
+                self.add(service, DCAT.theme, URIRef(EU + "data-theme/" + code))
+            for word in ("open architecture", "linked data", "registry"):
+                self.add(service, DCAT.keyword, Literal(word, lang="en"))
             self.add(service, DCTERMS.license, URIRef(self.options.licence))
             self.add(service, DCTERMS.accessRights, URIRef(EU + "access-right/PUBLIC"))
             self.add(service, DCAT.contactPoint, self.node("contact"))
@@ -281,6 +397,7 @@ class _Builder:
     def dataset(self, info: DatasetInfo) -> URIRef:
         node = self.typed(self.node(info.key), DCAT.Dataset)
         self.described(node, info.title, info.description)
+        self.dated(node, info.kind, info.record_id)
         self.add(node, DCTERMS.identifier, Literal(info.key))
         for word in info.keywords:
             self.add(node, DCAT.keyword, Literal(word, lang="en"))
@@ -300,21 +417,34 @@ class _Builder:
             self.add(node, DCTERMS.relation, URIRef(scheme_iri(self.base, scheme_id)))
         for key, code, media, suffix in RDF_FORMATS:
             url = URIRef(self.base + dataset_download_path(info, suffix))
+            name = code.replace("_", " ")
             self.distribution(node, f"{info.key}-{key}", url, url, code, media,
-                              _one_title(info.title, f" ({code.replace('_', ' ')})"),
+                              _one_title(info.title, f" ({name})"),
+                              {"en": f"The whole dataset in one {name} file ({media}).",
+                               "fr": f"Tout le jeu de données en un fichier {name} ({media}).",
+                               "nl": f"De volledige dataset in één {name}-bestand ({media})."},
                               SKOS_STANDARD if info.skos else None)
         api = URIRef(self.base + info.api)
-        dist = self.distribution(node, f"{info.key}-json", api, None, JSON_FORMAT[1],
-                                 JSON_FORMAT[2], _one_title(info.title, " (JSON API)"))
+        dist = self.distribution(
+            node, f"{info.key}-json", api, None, JSON_FORMAT[1], JSON_FORMAT[2],
+            _one_title(info.title, " (JSON API)"),
+            {"en": "The dataset as the registry's JSON API answers it (described by its "
+                   "OpenAPI document).",
+             "fr": "Le jeu de données tel que l'API JSON du registre le renvoie (décrite par "
+                   "son document OpenAPI).",
+             "nl": "De dataset zoals de JSON-API van het register hem teruggeeft (beschreven "
+                   "door haar OpenAPI-document)."})
         self.add(dist, DCAT.accessService, self.node("api"))
         return node
 
     def distribution(self, dataset: URIRef, key: str, access: URIRef,
                      download: URIRef | None, code: str, media: str, title: Text,
-                     standard: str | None = None) -> URIRef:
+                     description: Text, standard: str | None = None) -> URIRef:
         node = self.typed(self.node(key), DCAT.Distribution)
         self.add(dataset, DCAT.distribution, node)
         self.texts(node, DCTERMS.title, title)
+        self.texts(node, DCTERMS.description, description)
+        self.add(node, DCATAP.availability, URIRef(AVAILABILITY[0]))
         self.add(node, DCAT.accessURL, access)
         if download is not None:
             self.add(node, DCAT.downloadURL, download)
@@ -326,10 +456,20 @@ class _Builder:
         return node
 
 
+def _words(code: str) -> str:
+    """Return a CamelCase code as words: RegionalAuthority -> Regional authority."""
+    spaced = "".join(f" {c.lower()}" if c.isupper() and i else c for i, c in enumerate(code))
+    return spaced[:1].upper() + spaced[1:]
+
+
 def dcat_graph(catalogue: Catalogue, base: str = DEFAULT_BASE,
-               options: DcatOptions | None = None) -> Graph:
-    """Return the DCAT-AP 3 description of the registry: catalogue, datasets, services."""
-    builder = _Builder(base, options or DcatOptions())
+               options: DcatOptions | None = None,
+               dates: RevisionDates | None = None) -> Graph:
+    """Return the DCAT-AP 3 description of the registry: catalogue, datasets, services.
+
+    `dates` are the stored records' revision dates (without them, no dates are given).
+    """
+    builder = _Builder(base, options or DcatOptions(), dates or RevisionDates())
     builder.common()
     catalog = builder.typed(builder.node("catalogue"), DCAT.Catalog)
     builder.described(
@@ -341,6 +481,7 @@ def dcat_graph(catalogue: Catalogue, base: str = DEFAULT_BASE,
                "réutilisables, vocabulaires et feuille de route des projets.",
          "nl": "De open architectuur van het Smart City Office: principes, standaarden, "
                "herbruikbare componenten, vocabularia en de projectroadmap."})
+    builder.dated(catalog, None)
     builder.add(catalog, FOAF.homepage, builder.document(""))
     builder.add(catalog, DCTERMS.license, URIRef(builder.options.licence))
     builder.add(catalog, DCTERMS.spatial, URIRef(EU + "country/BEL"))

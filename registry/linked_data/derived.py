@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.catalogue.snapshot import Catalogue
-from registry.linked_data.dcat import DcatOptions, dcat_graph
+from registry.linked_data.dcat import DcatOptions, RevisionDates, dcat_graph
 from registry.linked_data.formats import RdfFormat, from_ntriples
 from registry.linked_data.iris import (
     DCTERMS,
     XSD,
     component_iri,
     concept_iri,
+    legal_iri,
     principle_iri,
     project_iri,
     scheme_iri,
@@ -60,10 +61,9 @@ class Chunk:
 
 @dataclass
 class CatalogueRdf:
-    """The RDF of one catalogue revision: the chunks and the rdflib graph to cut from."""
+    """The RDF of one catalogue revision: its chunk and the rdflib graph to cut from."""
 
     chunk: Chunk
-    dcat: Chunk
     graph: Any  # rdflib.Graph of the catalogue (records are cut out of it)
 
 
@@ -131,7 +131,7 @@ class DerivedGraph:
             return self._describe([scheme_iri(self.base, record_id)] + [
                 concept_iri(self.base, record_id, c) for c in concepts])
         records = {"standard": catalogue.standards, "principle": catalogue.principles,
-                   "component": catalogue.components}[kind]
+                   "component": catalogue.components, "legal": catalogue.legal}[kind]
         if record_id not in records:
             return None
         return self._describe([_record_iri(kind, self.base, record_id)])
@@ -159,7 +159,7 @@ class DerivedGraph:
 
 def _record_iri(kind: str, base: str, record_id: str) -> str:
     return {"standard": standard_iri, "principle": principle_iri,
-            "component": component_iri}[kind](base, record_id)
+            "component": component_iri, "legal": legal_iri}[kind](base, record_id)
 
 
 def _project_extra(base: str, project: Any) -> str:
@@ -186,6 +186,9 @@ class GraphBuilder:
         self.max_bases = max_bases
         self._lock = threading.Lock()
         self._catalogues: OrderedDict[tuple[str, str], CatalogueRdf] = OrderedDict()
+        # The DCAT description also says when the roadmap last changed: one per
+        # (catalogue version, roadmap version, base).
+        self._dcat: OrderedDict[tuple[str, str, str], Chunk] = OrderedDict()
         self._projects: OrderedDict[str, dict[str, tuple[Any, Chunk]]] = OrderedDict()
 
     def catalogue_rdf(self, catalogue: Catalogue, base: str) -> CatalogueRdf:
@@ -199,14 +202,28 @@ class GraphBuilder:
                 return self._catalogues[key]
         graph = catalogue_graph(catalogue, base)
         chunk = Chunk.of(CATALOGUE, graph.serialize(format="nt", encoding="utf-8"))
-        dcat = Chunk.of(DCAT, dcat_graph(catalogue, base, self.options)
-                        .serialize(format="nt", encoding="utf-8"))
-        rdf = CatalogueRdf(chunk, dcat, graph)
+        rdf = CatalogueRdf(chunk, graph)
         with self._lock:
             self._catalogues[key] = rdf
             while len(self._catalogues) > self.max_bases:
                 self._catalogues.popitem(last=False)
         return rdf
+
+    def dcat_chunk(self, catalogue: Catalogue, base: str, roadmap_version: str,
+                   dates: RevisionDates | None) -> Chunk:
+        """Return the DCAT-AP description for a catalogue and roadmap version (derived once)."""
+        key = (catalogue.version, roadmap_version, base)
+        with self._lock:
+            if key in self._dcat:
+                self._dcat.move_to_end(key)
+                return self._dcat[key]
+        chunk = Chunk.of(DCAT, dcat_graph(catalogue, base, self.options, dates)
+                         .serialize(format="nt", encoding="utf-8"))
+        with self._lock:
+            self._dcat[key] = chunk
+            while len(self._dcat) > self.max_bases:
+                self._dcat.popitem(last=False)
+        return chunk
 
     def project_chunks(self, projects: Iterable[Any], base: str) -> dict[str, Chunk]:
         """Return a chunk per project, reusing those of unchanged projects."""
@@ -233,10 +250,16 @@ class GraphBuilder:
         return out
 
     def build(self, catalogue: Catalogue, projects: Iterable[Any], base: str,
-              roadmap_version: str = "0") -> DerivedGraph:
-        """Return the derived graph of a catalogue and a roadmap under a base."""
+              roadmap_version: str = "0", dates: RevisionDates | None = None) -> DerivedGraph:
+        """Return the derived graph of a catalogue and a roadmap under a base.
+
+        `dates` are the stored revision dates that the DCAT-AP description gives; they
+        must be those of these catalogue and roadmap versions.
+        """
         rdf = self.catalogue_rdf(catalogue, base)
-        chunks: dict[str, Chunk] = {CATALOGUE: rdf.chunk, DCAT: rdf.dcat}
+        chunks: dict[str, Chunk] = {
+            CATALOGUE: rdf.chunk,
+            DCAT: self.dcat_chunk(catalogue, base, str(roadmap_version), dates)}
         chunks.update(self.project_chunks(projects, base))
         return DerivedGraph(base, (catalogue.version, str(roadmap_version), base), catalogue,
                             chunks, rdf)

@@ -3,7 +3,7 @@
 IRIs are written relative to the registry's base (`<standards/ngsi-ld>`,
 `PREFIX reg: <def/>`): the endpoint resolves them against its base IRI, so the same
 text works on every deployment. The prefixes dcterms:, skos:, adms:, dcat:, foaf:,
-org:, schema:, prov:, vcard:, owl:, rdf:, rdfs:, xsd: and reg: are predeclared.
+org:, schema:, prov:, vcard:, owl:, rdf:, rdfs:, xsd:, eli: and reg: are predeclared.
 """
 
 from __future__ import annotations
@@ -181,6 +181,22 @@ SELECT ?capability ?en ?fr ?nl WHERE {
   OPTIONAL { ?capability skos:prefLabel ?nl FILTER(lang(?nl) = "nl") }
 }
 ORDER BY ?en"""),
+    Example(
+        "standards-by-legal-act",
+        "Which legal acts make standards mandatory, and which standards do they name?",
+        "Every legal act of the catalogue (eli:LegalResource) with the standards that it "
+        "mandates or motivates, their status and the act's date of adoption: why a "
+        "standard is mandatory.",
+        """PREFIX reg: <def/>
+SELECT ?act ?title ?adopted ?standard ?status WHERE {
+  ?act a eli:LegalResource ;
+       eli:title ?title ;
+       eli:date_document ?adopted .
+  ?standard reg:mandatedBy ?act ;
+            adms:status/skos:prefLabel ?status .
+  FILTER(lang(?title) = "en")
+}
+ORDER BY ?adopted ?act ?standard"""),
     Example(
         "describe-standard",
         "Describe a standard",

@@ -23,6 +23,7 @@ from registry.linked_data.iris import (
     ADMS,
     DCAT,
     DEFAULT_BASE,
+    ELI,
     FOAF,
     NAMESPACES,
     ORG,
@@ -31,6 +32,7 @@ from registry.linked_data.iris import (
     XSD,
     component_iri,
     concept_iri,
+    legal_iri,
     principle_iri,
     scheme_iri,
     standard_iri,
@@ -163,6 +165,7 @@ FOAF_NS = Namespace(FOAF)
 VCARD_NS = Namespace(VCARD)
 ORG_NS = Namespace(ORG)
 DCAT_NS = Namespace(DCAT)
+ELI_NS = Namespace(ELI)
 
 # The registry's own status and conformance values, as small SKOS schemes under def/
 # so that a SPARQL user can read their labels (kind -> values; labels are the values).
@@ -292,12 +295,69 @@ def catalogue_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
         _contact(graph, node, record.get("contact"))
         if (url := _url(record.get("url"))) is not None:
             graph.add((node, DCAT_NS.landingPage, url))
+    _legal(graph, catalogue, base, reg)
+    _provenance(graph, catalogue, base, reg)
     for concept in catalogue.concepts.get("organisations", {}).values():
         # Organisations are concepts of a scheme and organisations (org:, foaf:) at once.
         node = URIRef(concept_iri(base, "organisations", concept.id))
         graph.add((node, RDF.type, ORG_NS.Organization))
         graph.add((node, RDF.type, FOAF_NS.Organization))
     return graph
+
+
+def _legal(graph: Graph, catalogue: Catalogue, base: str, reg: Namespace) -> None:
+    """Add the legal acts (ELI: eli:LegalResource) and what they mandate or require."""
+    for act_id, record in catalogue.legal.items():
+        node = URIRef(legal_iri(base, act_id))
+        graph.add((node, RDF.type, ELI_NS.LegalResource))
+        graph.add((node, DCTERMS.identifier, Literal(act_id)))
+        _texts(graph, node, ELI_NS.title, record.get("title"))
+        _texts(graph, node, DCTERMS.title, record.get("title"))
+        _texts(graph, node, DCTERMS.description, record.get("description"))
+        if isinstance(record.get("short_title"), str):
+            graph.add((node, ELI_NS.title_short, Literal(record["short_title"])))
+        if isinstance(record.get("adopted"), str):
+            graph.add((node, ELI_NS.date_document, Literal(record["adopted"],
+                                                           datatype=XSD_NS.date)))
+        if isinstance(record.get("applies_from"), str):
+            graph.add((node, ELI_NS.date_applicability, Literal(record["applies_from"],
+                                                                datatype=XSD_NS.date)))
+        if isinstance(record.get("type"), str):
+            graph.add((node, reg.legalType, Literal(record["type"])))
+        if isinstance(record.get("jurisdiction"), str):
+            # EU, BE or BE-BRU (ISO 3166-2 for the Brussels-Capital Region).
+            graph.add((node, reg.jurisdiction, Literal(record["jurisdiction"])))
+        if (eli := _url(record.get("eli"))) is not None:
+            # The act's own ELI: the official identifier of the same act.
+            graph.add((node, OWL.sameAs, eli))
+        if (url := _url(record.get("url"))) is not None:
+            graph.add((node, FOAF_NS.page, url))
+        for other in record.get("amends", ()):
+            graph.add((node, ELI_NS.amends, URIRef(legal_iri(base, other))))
+        for standard in record.get("requires", ()):
+            graph.add((node, reg.requires, URIRef(standard_iri(base, standard))))
+    for kind, iri in (("standard", standard_iri), ("principle", principle_iri)):
+        for record_id, record in catalogue.records(kind).items():
+            node = URIRef(iri(base, record_id))
+            for act in record.get("mandated_by", ()):
+                graph.add((node, reg.mandatedBy, URIRef(legal_iri(base, act))))
+            for standard in record.get("requires", ()):
+                graph.add((node, reg.requires, URIRef(standard_iri(base, standard))))
+
+
+def _provenance(graph: Graph, catalogue: Catalogue, base: str, reg: Namespace) -> None:
+    """Add where each record's facts come from and when they were last checked."""
+    iris = {"standard": standard_iri, "principle": principle_iri,
+            "component": component_iri, "legal": legal_iri, "vocabulary": scheme_iri}
+    for kind, iri in iris.items():
+        for record_id, record in catalogue.records(kind).items():
+            node = URIRef(iri(base, record_id))
+            for source in record.get("sources", ()):
+                if isinstance(source, Mapping) and (url := _url(source.get("url"))):
+                    graph.add((node, DCTERMS.source, url))
+            if isinstance(record.get("reviewed"), str):
+                graph.add((node, reg.reviewed, Literal(record["reviewed"],
+                                                       datatype=XSD_NS.date)))
 
 
 # --- shapes and the SHACL run (the slow path, kept as the reference) -----------------

@@ -22,11 +22,12 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SH = "http://www.w3.org/ns/shacl#"
+ELI = "http://data.europa.eu/eli/ontology#"
 
 NAMESPACES: dict[str, str] = {
     "dcterms": DCTERMS, "dcat": DCAT, "adms": ADMS, "skos": SKOS, "foaf": FOAF,
     "org": ORG, "schema": SCHEMA, "prov": PROV, "vcard": VCARD, "doap": DOAP,
-    "owl": OWL, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "sh": SH,
+    "owl": OWL, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "sh": SH, "eli": ELI,
 }
 
 
@@ -55,6 +56,11 @@ def principle_iri(base: str, principle_id: str) -> str:
 def component_iri(base: str, component_id: str) -> str:
     """Return the IRI of a catalogue component."""
     return base + "components/" + segment(component_id)
+
+
+def legal_iri(base: str, act_id: str) -> str:
+    """Return the IRI of a legal act of the catalogue (an eli:LegalResource)."""
+    return base + "legal/" + segment(act_id)
 
 
 def project_iri(base: str, project_id: str) -> str:

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from registry.linked_data.dcat import DcatOptions
+from registry.linked_data.dcat import DcatOptions, RevisionDates
 from registry.linked_data.derived import DerivedGraph, GraphBuilder
 from registry.linked_data.sparql import Answer, QueryRequest, SparqlPool
 
@@ -27,7 +27,9 @@ class LinkedData:
         self.services = services
         self.builder = GraphBuilder(DcatOptions(
             publisher=settings.get("DCAT_PUBLISHER") or DcatOptions.publisher,
-            licence=settings.get("DCAT_LICENCE") or DcatOptions.licence))
+            licence=settings.get("DCAT_LICENCE") or DcatOptions.licence,
+            publisher_iri=settings.get("DCAT_PUBLISHER_IRI") or None,
+            publisher_type=settings.get("DCAT_PUBLISHER_TYPE") or DcatOptions.publisher_type))
         self.pool = SparqlPool(size=int(settings.get("SPARQL_WORKERS", 2)),
                                timeout=float(settings.get("SPARQL_TIMEOUT", 10.0)),
                                max_rows=int(settings.get("SPARQL_MAX_ROWS", 10_000)),
@@ -56,8 +58,11 @@ class LinkedData:
                 cached = self._graphs.get(base)
                 if cached is not None and cached[0] is catalogue and cached[1] is roadmap:
                     return cached[2]
+            # Read after the snapshots: a write landing in between makes the dates newer
+            # than the snapshots, never older, and the next version rebuilds anyway.
+            dates = RevisionDates(*self.services.store.revision_spans())
             graph = self.builder.build(catalogue, roadmap.projects.values(), base,
-                                       str(self.services.roadmap.version))
+                                       str(self.services.roadmap.version), dates)
             with self._lock:
                 self._graphs[base] = (catalogue, roadmap, graph)
                 self._graphs.move_to_end(base)

@@ -47,6 +47,10 @@ MANIFEST = "manifest.json"
 MANIFEST_MAX_BYTES = 1024 * 1024
 BATCH = 1000
 CHUNK = 1 << 20
+# The longest row a restore reads: far above any record (a sheet is refused past
+# REGISTRY_MAX_UPLOAD_BYTES, the largest vocabulary is a few MB), and a bound on the
+# memory a hostile archive of one endless line can take.
+MAX_LINE = 64 << 20
 # Tables that hold no data of the registry's own (Alembic's bookkeeping is the
 # manifest's schema_revision).
 NOT_DATA = {"alembic_version"}
@@ -311,6 +315,9 @@ def _checked_lines(handle: IO[bytes], entry: Mapping[str, Any], path: Path
         digest.update(chunk)
         lines = (tail + chunk).split(b"\n")
         tail = lines.pop()
+        if len(tail) > MAX_LINE:
+            raise RestoreRefused(f"{path}: {entry['member']} has a row longer than "
+                                 f"{MAX_LINE >> 20} MiB: not a registry backup")
         rows += len(lines)
         yield from lines
     if tail:

@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from registry.storage.store import ROADMAP_STATE, Store
-from registry.storage.tables import audit_events, catalogue_state, kpi_measurements
+from registry.storage.store import ROADMAP_STATE, Store, feed_order
+from registry.storage.tables import audit_events, catalogue_state, kpi_measurements, revisions
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,15 @@ def _put(connection: Connection, project: str, kpi: str, day: date, value: float
         detail={"project": project, "kpi": kpi, "date": day.isoformat(), "value": value,
                 "note": note, "previous": current.value if current else None,
                 "source": source}))
-    # Measurements are part of the roadmap's state: readers' caches move with them.
+    # Measurements are part of the roadmap's state: they enter the change feed (a
+    # revision of kind "measurement"), so every worker's read model moves with them.
+    feed_order(connection)
+    connection.execute(insert(revisions).values(
+        kind="measurement", record_id=f"{project}/{kpi}/{day.isoformat()}"[:100],
+        revision=stored.revision, action="replace" if current else "create",
+        data={"project": project, "kpi": kpi, "date": day.isoformat(),
+              "value": stored.value, "note": note},
+        author=author, message=None, created_at=now))
     connection.execute(update(catalogue_state).where(catalogue_state.c.id == ROADMAP_STATE)
                        .values(version=catalogue_state.c.version + 1))
     return stored

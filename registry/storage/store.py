@@ -29,6 +29,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CATALOGUE_KINDS = tuple(KINDS)
 CATALOGUE_STATE = 1
 ROADMAP_STATE = 2
+# PostgreSQL: the channel every write notifies at commit (registry.readmodel listens), and
+# the advisory lock that makes revisions commit in the order of their sequence numbers.
+CHANGE_CHANNEL = "registry_changes"
+FEED_LOCK = 7301955
 
 
 class SchemaTooNew(Exception):
@@ -74,6 +78,20 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One revision as the change feed gives it: its place in the sequence and its data."""
+
+    seq: int
+    kind: str
+    record_id: str
+    revision: int
+    action: str
+    data: dict[str, Any] | None  # None: the record was deleted
+    author: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """What an import did, per kind: created, updated and unchanged counts."""
 
@@ -98,6 +116,21 @@ def _now() -> datetime:
 
 def _json_text(data: Any) -> str:
     return orjson.dumps(data).decode()
+
+
+def feed_order(connection: Connection) -> None:
+    """Call before numbering a revision: revisions then commit in `seq` order.
+
+    The change feed is read as "revisions after seq N": a revision must never become
+    visible after one with a higher seq, or a reader that moved past it would miss it.
+    On PostgreSQL sequence numbers are handed out in the order writers take this lock,
+    which they hold until commit (SQLite has a single writer already). NOTIFY is
+    delivered at commit; an empty payload is sent once per transaction however many
+    revisions it wrote.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
 
 
 def default_url(instance_path: str | Path) -> str:
@@ -297,6 +330,54 @@ class Store:
                 select(catalogue_state.c.version).where(catalogue_state.c.id == state)
             ).scalar_one()
 
+    def head(self) -> int:
+        """Return the sequence number of the latest revision (0 when there is none)."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.max(revisions.c.seq))).scalar() or 0
+
+    def changes_since(self, seq: int, limit: int | None = None) -> list[Change]:
+        """Return the revisions written after `seq`, oldest first (the change feed)."""
+        query = (select(revisions.c.seq, revisions.c.kind, revisions.c.record_id,
+                        revisions.c.revision, revisions.c.action, revisions.c.data,
+                        revisions.c.author, revisions.c.created_at)
+                 .where(revisions.c.seq > seq).order_by(revisions.c.seq))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [Change(*row) for row in connection.execute(query)]
+
+    def history(self, kind: str, record_ids: Iterable[str] | None = None
+                ) -> Iterator[Change]:
+        """Yield the revisions of a kind (of some records), by record then revision.
+
+        One query whatever the number of records: the indicators' monthly history reads
+        every project's revisions at once, never one query per project.
+        """
+        query = (select(revisions.c.seq, revisions.c.kind, revisions.c.record_id,
+                        revisions.c.revision, revisions.c.action, revisions.c.data,
+                        revisions.c.author, revisions.c.created_at)
+                 .where(revisions.c.kind == kind)
+                 .order_by(revisions.c.record_id, revisions.c.revision))
+        ids = None if record_ids is None else sorted(set(record_ids))
+        with self.engine.connect() as connection:
+            if ids is None:
+                for row in connection.execution_options(yield_per=2000).execute(query):
+                    yield Change(*row)
+                return
+            for start in range(0, len(ids), 1000):  # bounded IN lists
+                chunk = ids[start:start + 1000]
+                for row in connection.execute(query.where(revisions.c.record_id.in_(chunk))):
+                    yield Change(*row)
+
+    @contextlib.contextmanager
+    def consistent_read(self) -> Iterator[Connection]:
+        """Open a read transaction that sees one committed state of every table."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+
     def catalogue_version(self) -> int:
         """Return the catalogue's revision counter (bumped by every catalogue write)."""
         return self.version(CATALOGUE_STATE)
@@ -338,6 +419,22 @@ class Store:
                 .where(and_(revisions.c.kind == kind, revisions.c.record_id == record_id))
                 .order_by(revisions.c.revision))
             return [dict(row._mapping) for row in rows]
+
+    def revision_spans(self, per_record: Iterable[str] = ("vocabulary",)
+                       ) -> tuple[dict[str, tuple[datetime, datetime]],
+                                  dict[tuple[str, str], tuple[datetime, datetime]]]:
+        """Return when records were first and last revised: per kind, and per record of
+        the kinds in `per_record` (deletions count: they change what is published)."""
+        first, last = func.min(revisions.c.created_at), func.max(revisions.c.created_at)
+        with self.engine.connect() as connection:
+            by_kind = {row.kind: (_aware(row[1]), _aware(row[2])) for row in connection.execute(
+                select(revisions.c.kind, first, last).group_by(revisions.c.kind))}
+            by_record = {(row.kind, row.record_id): (_aware(row[2]), _aware(row[3]))
+                         for row in connection.execute(
+                             select(revisions.c.kind, revisions.c.record_id, first, last)
+                             .where(revisions.c.kind.in_(list(per_record)))
+                             .group_by(revisions.c.kind, revisions.c.record_id))}
+        return by_kind, by_record
 
     def audit(self, limit: int = 100) -> list[dict[str, Any]]:
         """Return the latest audit events, newest first."""
@@ -462,6 +559,7 @@ class Store:
 
     def _history(self, connection: Connection, stored: StoredRecord, action: str,
                  message: str | None, data: Any = ...) -> None:
+        feed_order(connection)
         connection.execute(insert(revisions).values(
             kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
             data=stored.data if data is ... else data, author=stored.updated_by,
@@ -496,3 +594,8 @@ class Store:
                     else:
                         updated[kind] += 1
         return ImportResult(created, updated, unchanged)
+
+
+def _aware(value: datetime) -> datetime:
+    """Return a stored time as an aware UTC datetime (SQLite gives them back naive)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

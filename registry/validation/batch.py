@@ -8,14 +8,11 @@ raised as NoSuchFile before anything is validated, so that the CLI can exit 2.
 from __future__ import annotations
 
 import datetime
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import ERROR, FileReport, Finding
@@ -23,6 +20,9 @@ from registry.documents.parse import DEFAULT_LIMITS, Limits
 from registry.documents.reading import unreadable
 from registry.validation.pipeline import check_data, validate_bytes, validate_file
 from registry.validation.schema import SHEET_FORMAT
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # Below this many files, starting worker processes costs more than it saves.
@@ -105,6 +105,9 @@ def _cores() -> int:
 
 
 def _context(source: CatalogueSource) -> Any:
+    # Imported here: one sheet (a pre-commit hook) never starts a pool.
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods:
         # Forked workers inherit the catalogue as it is in memory: nothing is pickled.
@@ -157,8 +160,9 @@ def validate_paths(paths: Sequence[str], catalogue: CatalogueSource, as_of: date
         done(len(stdin_indexes))
 
     workers = min(jobs or _cores(), len(pending))
-    context = _context(catalogue)
-    if len(pending) >= PARALLEL_THRESHOLD and workers > 1 and context is not None:
+    parallel = len(pending) >= PARALLEL_THRESHOLD and workers > 1
+    context = _context(catalogue) if parallel else None
+    if context is not None:
         source: CatalogueSource = catalogue
         if context.get_start_method() == "fork":
             # Forked workers inherit what is in memory: build the snapshot once here and
@@ -180,6 +184,9 @@ def _run_pool(pending: list[tuple[int, str]], catalogue: CatalogueSource,
               reports: list[FileReport | None], done: Callable[[int], None]
               ) -> list[tuple[int, str]]:
     """Validate in worker processes; return what is left if the pool broke down."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     # Chunks amortise the inter-process round trip but stay small enough to balance load
     # and to move the progress bar.
     size = max(1, min(64, len(pending) // (workers * 4)))

@@ -2,8 +2,9 @@
 
 The SHACL shapes (`schemas/project-sheet/v1.shapes.ttl`) are the truth of this
 layer. Running a SHACL engine per sheet costs a graph build and a validation run, so
-this module reads the shapes once (rdflib, at first use), turns them into a small
-rule table, and then checks sheet values against the catalogue snapshot directly.
+this module reads what the shapes say (saved in `shape_rules.json`, derived from the
+shapes with rdflib), turns it into a small rule table, and then checks sheet values
+against the catalogue snapshot directly.
 `registry.linked_data.graph.shacl_check` is the slow reference; a test proves that
 both report the same problems.
 
@@ -15,9 +16,12 @@ else makes the derivation fail loudly rather than be silently ignored.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -36,6 +40,7 @@ from registry.linked_data.iris import (
     status_iri,
     vocabulary_namespace,
 )
+from registry.paths import schemas_dir
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -93,16 +98,79 @@ def _severity(iri: str | None) -> str:
     raise ValueError(f"unknown severity {iri}")
 
 
+# The shapes' facts as the rule table needs them, derived from the shapes file once and
+# kept in the repository: reading them needs no RDF parser, so `registry validate` does
+# not import rdflib. The file records the digest of the shapes it was derived from; when
+# the shapes change, the facts are derived again from the shapes (slower, never stale)
+# until the file is written anew (tests/validation/test_linked_data.py says how).
+SHAPES_PATH = schemas_dir() / "project-sheet" / "v1.shapes.ttl"
+RULES_PATH = Path(__file__).with_name("shape_rules.json")
+
+
+def shapes_digest() -> str:
+    """Return the SHA-256 of the shapes file, which the saved facts must match."""
+    return hashlib.sha256(SHAPES_PATH.read_bytes()).hexdigest()
+
+
 @cache
 def rule_table() -> tuple[PathRules, ...]:
-    """Return the rules derived from the SHACL shapes file (parsed once, then cached)."""
+    """Return the rules derived from the SHACL shapes file (read once, then cached)."""
+    try:
+        saved = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = None
+    if isinstance(saved, dict) and saved.get("shapes_sha256") == shapes_digest():
+        return build_table([ShapeFact.from_dict(item) for item in saved["shapes"]])
     from registry.linked_data.graph import shapes_graph
 
     return derive_rules(shapes_graph(DEFAULT_BASE))
 
 
+def write_saved_rules() -> None:
+    """Write RULES_PATH anew from the shapes file (after the shapes changed)."""
+    RULES_PATH.write_text(json.dumps(saved_rules(), indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+
+
+def saved_rules() -> dict[str, Any]:
+    """Return what RULES_PATH holds for the current shapes (write it as JSON)."""
+    from registry.linked_data.graph import shapes_graph
+
+    facts = shape_facts(shapes_graph(DEFAULT_BASE))
+    return {"shapes": [fact.to_dict() for fact in facts], "shapes_sha256": shapes_digest()}
+
+
+@dataclass(frozen=True)
+class ShapeFact:
+    """What one coded property shape says: the path, the rule, its target and scheme."""
+
+    predicates: tuple[str, ...]
+    rule: Rule
+    target: str | None
+    scheme: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fact as plain JSON data."""
+        return {"predicates": list(self.predicates), "shape": self.rule.shape,
+                "code": self.rule.code, "severity": self.rule.severity,
+                "test": self.rule.test, "status": self.rule.status,
+                "target": self.target, "scheme": self.scheme}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShapeFact:
+        """Return the fact that `to_dict` wrote."""
+        rule = Rule(data["shape"], data["code"], data["severity"], data["test"],
+                    status=data["status"])
+        return cls(tuple(data["predicates"]), rule, data["target"], data["scheme"])
+
+
 def derive_rules(g: Graph) -> tuple[PathRules, ...]:
     """Return the rule table of a shapes graph written for DEFAULT_BASE; fail on the unknown."""
+    return build_table(shape_facts(g))
+
+
+def shape_facts(g: Graph) -> list[ShapeFact]:
+    """Return what each coded shape of a shapes graph says; fail on what is not understood."""
     from rdflib import Literal, URIRef
     from rdflib.collection import Collection
 
@@ -123,7 +191,7 @@ def derive_rules(g: Graph) -> tuple[PathRules, ...]:
         only_keys(props[0], _CONDITION_KEYS)
         return str(one(props[0], SH + "path")), one(props[0], SH + "hasValue")
 
-    by_path: dict[tuple[str, ...], list[tuple[Rule, str | None, str | None]]] = {}
+    facts: list[ShapeFact] = []
     for shape in sorted(g.subjects(URIRef(REG + "code"), None), key=str):
         only_keys(shape, _SHAPE_KEYS)
         path = one(shape, SH + "path")
@@ -157,8 +225,15 @@ def derive_rules(g: Graph) -> tuple[PathRules, ...]:
                 rule = Rule(str(shape), code, severity, "status", status=str(value))
             else:
                 raise ValueError(f"{shape}: sh:not on {prop} {value} is not implemented")
-        by_path.setdefault(predicates, []).append((rule, target, scheme))
+        facts.append(ShapeFact(predicates, rule, target, scheme))
+    return facts
 
+
+def build_table(facts: Iterable[ShapeFact]) -> tuple[PathRules, ...]:
+    """Return the rule table of the shapes' facts, checked against the JSON-LD context."""
+    by_path: dict[tuple[str, ...], list[tuple[Rule, str | None, str | None]]] = {}
+    for fact in facts:
+        by_path.setdefault(fact.predicates, []).append((fact.rule, fact.target, fact.scheme))
     table = []
     for predicates, rules in by_path.items():
         exists = [(r, t, s) for r, t, s in rules if r.test == "exists"]
@@ -372,3 +447,4 @@ def check(sheet: Any, catalogue: Catalogue, positions: Positions | None = None,
                 if broken is not None:
                     yield finding(rule.severity, rule.code, pointer, broken[0],
                                   positions=positions, hint=broken[1])
+

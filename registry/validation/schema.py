@@ -12,11 +12,12 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from typing import TYPE_CHECKING, Any
 
 from registry.paths import schemas_dir
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker, ValidationError
 
 SCHEMA_PATH = schemas_dir() / "project-sheet" / "v1.json"
 SCHEMA_ID = "https://registry.smartcity.brussels/schemas/project-sheet/v1.json"
@@ -45,39 +46,55 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+def _is_email(instance: object) -> bool:
+    return not isinstance(instance, str) or bool(_EMAIL.fullmatch(instance))
+
+
+def _is_date(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    if not DATE_SHAPE.fullmatch(instance):
+        return False
+    try:
+        datetime.date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return True
+
+
+# The formats both validators check, with the same functions.
+FORMATS = {"email": _is_email, "date": _is_date}
 
 
 def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
-
-    @checker.checks("email")
-    def is_email(instance: object) -> bool:
-        return not isinstance(instance, str) or bool(_EMAIL.fullmatch(instance))
-
-    @checker.checks("date", raises=ValueError)
-    def is_date(instance: object) -> bool:
-        if not isinstance(instance, str):
-            return True
-        return bool(DATE_SHAPE.fullmatch(instance) and datetime.date.fromisoformat(instance))
-
+    for name, check in FORMATS.items():
+        checker.checks(name)(check)
     return checker
-
-
-_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 @cache
 def validator() -> Any:
-    """Return the compiled validator of project-sheet/v1 (built once per process)."""
+    """Return the compiled validator of project-sheet/v1 (built once per process).
+
+    jsonschema is imported here, not with the module: a valid sheet never needs it.
+    """
+    from jsonschema import Draft202012Validator, ValidationError, validators
+
+    def pattern(validator: Any, pattern: str, instance: Any, schema: Any
+                ) -> Iterator[ValidationError]:
+        if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+            yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+    extended = validators.extend(Draft202012Validator, {"pattern": pattern})
     document = schema()
-    _Validator.check_schema(document)
+    extended.check_schema(document)
     # Validating against a copy with the local $refs inlined is about 40% faster: the
     # reference lookups dominate jsonschema's time on a sheet of a few kilobytes.
-    return _Validator(_inline(document, document.get("$defs", {})),
-                      format_checker=_format_checker())
+    return extended(_inline(document, document.get("$defs", {})),
+                    format_checker=_format_checker())
 
 
 @cache
@@ -92,10 +109,7 @@ def _fast() -> Any:
     """
     import jsonschema_rs
 
-    checker = _format_checker()
-    formats = {name: (lambda value, name=name: checker.conforms(value, name))
-               for name in ("email", "date")}
-    return jsonschema_rs.validator_for(schema(), formats=formats, validate_formats=True,
+    return jsonschema_rs.validator_for(schema(), formats=dict(FORMATS), validate_formats=True,
                                        offline=True)
 
 

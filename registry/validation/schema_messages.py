@@ -13,10 +13,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from registry.documents.findings import M_, Finding, Positions
 from registry.validation.places import (
@@ -30,6 +27,9 @@ from registry.validation.places import (
     split,
 )
 from registry.validation.schema import DATE_SHAPE, def_name, fast_valid, resolve, schema, validator
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 _KEBAB = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -205,6 +205,8 @@ def _findings(error: ValidationError, ctx: SheetContext, pattern_paths: set[str]
     code = code_of(keyword)
 
     if keyword in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         best = best_match(error.context)
         if best is not None:
             yield from _findings(best, ctx, pattern_paths)

@@ -182,7 +182,7 @@ def health() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """Answer the OpenAPI 3.1 document of the API."""
-    return cached_json(dumps(openapi_document()))
+    return cached_json(dumps(openapi_document()), fixed=True)
 
 
 def list_parameters() -> dict[str, list[str]]:

@@ -34,11 +34,20 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 def cached_json(body: bytes, etag: str | None = None, status: int = 200,
-                mimetype: str = "application/json") -> Response:
-    """Answer a read with ETag and Cache-Control, or 304 when the client's copy is current."""
+                mimetype: str = "application/json", *, fixed: bool = False) -> Response:
+    """Answer a read with ETag and Cache-Control, or 304 when the client's copy is current.
+
+    Any write may change a read at any moment, so clients revalidate every time
+    (`public, no-cache` with the ETag: a 304 costs no body); only `fixed` answers, which
+    change with a release alone, may be kept CACHE_MAX_AGE seconds.
+    """
     etag = etag or body_etag(body)
-    max_age = current_app.config["REGISTRY"]["CACHE_MAX_AGE"]
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if fixed:
+        max_age = current_app.config["REGISTRY"]["CACHE_MAX_AGE"]
+        cache_control = f"public, max-age={max_age}"
+    else:
+        cache_control = "public, no-cache"
+    headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag_matches(request.headers.get("If-None-Match"), etag):
         return Response(status=304, headers=headers)
     return Response(body, status=status, mimetype=mimetype, headers=headers)

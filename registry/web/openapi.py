@@ -60,7 +60,8 @@ ERRORS = {
 }
 WRITE_ERRORS = ("401", "403", "412", "413", "415", "422", "428", "429")
 CACHED = {"ETag": {"$ref": "#/components/headers/ETag"},
-          "Cache-Control": {"$ref": "#/components/headers/CacheControl"}}
+          "Cache-Control": {"$ref": "#/components/headers/CacheControl"},
+          "Registry-Version": {"$ref": "#/components/headers/RegistryVersion"}}
 
 
 def _read(summary: str, schema: dict[str, Any], *, params: list[dict[str, Any]] | None = None,
@@ -329,8 +330,14 @@ def openapi_document() -> dict[str, Any]:
             "headers": {
                 "ETag": {"description": "entity tag of the answer",
                          "schema": {"type": "string"}},
-                "CacheControl": {"description": "how long the answer may be cached",
-                                 "schema": {"type": "string"}}},
+                "CacheControl": {"description": "no-cache (revalidate with the ETag) for "
+                                 "every answer a write can change",
+                                 "schema": {"type": "string"}},
+                "RegistryVersion": {
+                    "description": "the change-feed version the answer reflects; send it "
+                    "back as the request header Registry-Min-Version to read your own "
+                    "write on any server (503 with Retry-After if that server cannot "
+                    "reach it in time)", "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
         },
     }
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from registry.projects import import_projects
+from registry.projects import EXAMPLES_AUTHOR, import_projects
 from tests.conftest import make_app
 
 HERE = Path(__file__).resolve().parent
@@ -81,12 +81,16 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the registry with the example roadmap on a free port; yield its base URL."""
+    """Serve the registry with the example roadmap on a free port; yield its base URL.
+
+    The projects are stored as the first start stores them (marked as examples), so every
+    page is checked with the notice that says so.
+    """
     folder = tmp_path_factory.mktemp("browser")
     app = make_app(f"sqlite:///{folder / 'registry.sqlite'}", folder)
     services = app.extensions["registry"]
     outcomes = import_projects(ROOT / "examples", services.store, services.snapshots.get(),
-                               datetime.date(2026, 11, 26), "test")
+                               datetime.date(2026, 11, 26), EXAMPLES_AUTHOR)
     assert any(o.action == "created" for o in outcomes), outcomes
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

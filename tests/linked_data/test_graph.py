@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import OWL, RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -115,6 +115,27 @@ def test_dumps_parse_back_to_the_same_graph(catalogue, example_projects, fmt, pr
         assert len(read_graph(written, "json-ld")) == graph.triples  # rdflib reads it too
 
 
+def test_legal_acts_are_eli_legal_resources_linked_to_what_they_mandate(catalogue):
+    graph = catalogue_graph(catalogue)
+    eli = Namespace("http://data.europa.eu/eli/ontology#")
+    reg = Namespace(DEFAULT_BASE + "def/")
+    acts = set(graph.subjects(RDF.type, eli.LegalResource))
+    assert acts == {URIRef(DEFAULT_BASE + f"legal/{a}") for a in catalogue.legal}
+    wad = URIRef(DEFAULT_BASE + "legal/web-accessibility-directive")
+    assert graph.value(wad, eli.date_document) == Literal("2016-10-26", datatype=XSD.date)
+    assert (wad, OWL.sameAs, URIRef("http://data.europa.eu/eli/dir/2016/2102/oj")) in graph
+    assert {o.language for o in graph.objects(wad, eli.title)} >= {"en", "fr", "nl"}
+    assert (wad, reg.requires, URIRef(DEFAULT_BASE + "standards/en-301-549")) in graph
+    assert (URIRef(DEFAULT_BASE + "standards/wcag-2-1"), reg.mandatedBy, wad) in graph
+    assert (URIRef(DEFAULT_BASE + "legal/european-digital-identity-regulation"), eli.amends,
+            URIRef(DEFAULT_BASE + "legal/eidas-regulation")) in graph
+    # Every record says where its facts come from and when they were checked.
+    fidus = URIRef(DEFAULT_BASE + "components/fidus")
+    assert graph.value(fidus, reg.reviewed).datatype == XSD.date
+    assert set(graph.objects(fidus, DCTERMS.source)) >= {
+        URIRef(s["url"]) for s in catalogue.components["fidus"]["sources"]}
+
+
 def test_record_views_describe_one_record(catalogue, example_projects):
     graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
     standard = Graph().parse(data=graph.record("standard", "ngsi-ld"), format="nt")
@@ -122,6 +143,10 @@ def test_record_views_describe_one_record(catalogue, example_projects):
         URIRef(DEFAULT_BASE + "standards/ngsi-ld")} | {
         s for s in standard.subjects() if not isinstance(s, URIRef)}
     assert graph.record("standard", "no-such-standard") is None
+    act = Graph().parse(data=graph.record("legal", "gdpr"), format="nt")
+    assert (URIRef(DEFAULT_BASE + "legal/gdpr"), RDF.type,
+            URIRef("http://data.europa.eu/eli/ontology#LegalResource")) in act
+    assert graph.record("legal", "no-such-act") is None
     assert graph.record("concept", "capabilities", "nope") is None
     scheme = Graph().parse(data=graph.record("vocabulary", "domains"), format="nt")
     assert len(set(scheme.subjects(RDF.type, SKOS.Concept))) == len(

@@ -157,7 +157,7 @@ def test_every_example_runs(state, graph):
     assert declaring.rows >= 3
     for example_id in ("components-for-capability", "mandatory-per-layer",
                        "reuse-opportunities", "deprecated-still-declared",
-                       "pooling-candidates"):
+                       "pooling-candidates", "standards-by-legal-act"):
         assert state.query(QueryRequest(BY_ID[example_id].query), graph.base).rows > 0, \
             example_id
 

@@ -87,8 +87,11 @@ def fill(app) -> dict[str, str]:
     return secrets
 
 
-def answers(app, secrets: dict[str, str]) -> dict[str, object]:
-    """Return every answer that must survive a move, with its ETag."""
+def answers(app, secrets: dict[str, str], filled: bool = True) -> dict[str, object]:
+    """Return every answer that must survive a move, with its ETag.
+
+    `filled`: the registry was filled by `fill` (a measurement, a deleted project).
+    """
     client = app.test_client()
     out: dict[str, object] = {}
 
@@ -105,9 +108,10 @@ def answers(app, secrets: dict[str, str]) -> dict[str, object]:
         read(f"/api/projects/{item['id']}?as_of={AS_OF}")
         read(f"/api/projects/{item['id']}/revisions")
     read("/api/audit?limit=1000", Authorization=f"Bearer {secrets['office']}")
-    read("/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30")
-    store = app.extensions["registry"].store
-    out["deleted history"] = store.revisions("project", "ev-charging-map")
+    if filled:
+        read("/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30")
+        store = app.extensions["registry"].store
+        out["deleted history"] = store.revisions("project", "ev-charging-map")
     return out
 
 
@@ -400,3 +404,136 @@ def test_backup_of_nothing_or_to_nowhere_is_a_clear_error(database_url: str,
     result = cli(database_url, tmp_path, "backup", str(tmp_path / "no" / "such" / "x.tar.gz"))
     assert result.exit_code == 1 and "no backup written" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def hostile(tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
+    path = tmp_path / "hostile.tar.gz"
+    with tarfile.open(path, "w:gz") as writing:
+        for info, data in members:
+            writing.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def member(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE,
+           link: str = "") -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size = kind, link, len(data)
+    return info, data if kind == tarfile.REGTYPE else None
+
+
+def test_hostile_archives_are_refused_without_touching_disk_or_memory(
+        archive: Path, empty: str, tmp_path: Path) -> None:
+    manifest = read_manifest(archive)
+    text = orjson.dumps(manifest)
+    outside = tmp_path.parent / "escaped.jsonl"
+    cases = {
+        "a member outside the archive": [member("manifest.json", text),
+                                         member("../escaped.jsonl", b"{}\n")],
+        "a link instead of a file": [member("manifest.json", text),
+                                     member(manifest["tables"][0]["member"],
+                                            kind=tarfile.SYMTYPE, link="/etc/passwd")],
+        "a manifest that is a link": [member("manifest.json", kind=tarfile.SYMTYPE,
+                                             link="/etc/passwd")],
+        "a manifest that is not JSON": [member("manifest.json", b"{" * 10)],
+        "another format": [member("manifest.json", b'{"format": "pg_dump"}')],
+    }
+    expected = {
+        "a member outside the archive": "unexpected archive member ../escaped.jsonl",
+        "a link instead of a file": "is not a regular file",
+        "a manifest that is a link": "is not a regular file",
+        "a manifest that is not JSON": "manifest.json is not JSON",
+        "another format": "not a registry backup",
+    }
+    for name, members in cases.items():
+        refused(empty, hostile(tmp_path, members), tmp_path, expected[name])
+    assert not outside.exists()
+
+
+def test_an_endless_row_is_refused_with_bounded_memory(archive: Path, empty: str,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.storage import backup as module
+
+    monkeypatch.setattr(module, "MAX_LINE", 1 << 20)  # the same check, at a test's size
+    manifest = read_manifest(archive)
+    first = manifest["tables"][0]
+    endless = b"x" * (3 << 20)
+    first.update(rows=1, bytes=len(endless))
+    path = hostile(tmp_path, [member("manifest.json", orjson.dumps(manifest)),
+                              member(first["member"], endless)])
+    target = Store(empty)
+    try:
+        with pytest.raises(module.RestoreRefused, match="row longer than 1 MiB"):
+            restore(target, path)
+    finally:
+        target.engine.dispose()
+    assert tables_of(empty) == []
+
+
+def test_an_archive_of_an_earlier_schema_restores_and_is_upgraded(archive: Path, empty: str,
+                                                                  tmp_path: Path) -> None:
+    """An archive an older registry wrote (at an earlier migration) loads and upgrades.
+
+    Made from a current archive by keeping what existed at the migration before the
+    latest: its tables and their columns.
+    """
+    script = Store("sqlite://").script()
+    head = script.get_revision(script.get_current_head())
+    earlier = head.down_revision
+    if earlier is None:
+        pytest.skip("there is a single migration")
+    old = Store("sqlite://")
+    try:
+        with old.writing() as connection:
+            old.migrate_in(connection, earlier)
+            shape = {name: {c["name"] for c in inspect(connection).get_columns(name)}
+                     for name in inspect(connection).get_table_names()
+                     if name != "alembic_version"}
+    finally:
+        old.engine.dispose()
+    manifest = read_manifest(archive)
+    with tarfile.open(archive, "r:gz") as reading:
+        members = {i.name: reading.extractfile(i).read()  # type: ignore[union-attr]
+                   for i in reading}
+    import hashlib
+
+    tables = []
+    for entry in manifest["tables"]:
+        if entry["name"] not in shape:
+            continue
+        rows = [orjson.loads(line) for line in members[entry["member"]].splitlines()]
+        body = b"".join(orjson.dumps({k: v for k, v in row.items()
+                                      if k in shape[entry["name"]]}) + b"\n" for row in rows)
+        members[entry["member"]] = body
+        tables.append({**entry, "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest(),
+                       "columns": [c for c in entry["columns"]
+                                   if c["name"] in shape[entry["name"]]]})
+    manifest.update(schema_revision=earlier, tables=tables)
+    members["manifest.json"] = orjson.dumps(manifest)
+    older = tmp_path / "older.tar.gz"
+    with tarfile.open(older, "w:gz") as writing:
+        for name in ["manifest.json", *(t["member"] for t in tables)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(members[name])
+            writing.addfile(info, io.BytesIO(members[name]))
+
+    # Into an empty database, and into one already migrated to the latest schema (which
+    # restore takes back to the archive's migration, inside the same transaction).
+    for migrated in (False, True):
+        folder = tmp_path / f"older-{migrated}"
+        folder.mkdir()
+        with database(OTHER, folder) as url:
+            if migrated:
+                assert cli(url, folder, "db", "upgrade").exit_code == 0
+            result = cli(url, folder, "restore", str(older))
+            assert result.exit_code == 0, result.output
+            store = Store(url)
+            try:
+                assert store.pending_migrations() == []
+                counts = {t["name"]: t["rows"] for t in tables}
+                with store.engine.connect() as connection:
+                    assert connection.exec_driver_sql(
+                        "SELECT count(*) FROM records").scalar() == counts["records"]
+                assert len(store.audit(100000)) == counts["audit_events"]
+            finally:
+                store.engine.dispose()

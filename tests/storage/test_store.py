@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from registry.catalogue.files import read_records, shipped_root
+from registry.readmodel import ReadModel
 from registry.storage import Conflict, NotFound, PreconditionFailed, Store
-from registry.storage.snapshots import SnapshotCache
 
 
 @pytest.fixture
@@ -93,11 +93,11 @@ def test_import_is_idempotent_and_bumps_the_catalogue_version_once(store):
 
 
 def test_snapshot_follows_the_store(store):
-    cache = SnapshotCache(store, ttl=0)
-    assert cache.get().is_empty
+    model = ReadModel(store, ttl=0)
+    assert model.current().catalogue.is_empty
     store.put("standard", "x", {"id": "x", "status": "candidate", "category": "c",
                                 "applies_to": ["a"]}, author="a")
-    catalogue = cache.get()
-    assert list(catalogue.standards) == ["x"]
-    assert catalogue.standards_by_capability["a"] == ("x",)
-    assert cache.get() is catalogue  # unchanged store: the same snapshot
+    snapshot = model.current()
+    assert list(snapshot.catalogue.standards) == ["x"]
+    assert snapshot.catalogue.standards_by_capability["a"] == ("x",)
+    assert model.current() is snapshot  # unchanged store: the same snapshot

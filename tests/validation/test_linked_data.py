@@ -37,7 +37,13 @@ from registry.linked_data.iris import (
     standard_iri,
     status_iri,
 )
-from registry.validation.linked_data import check, derive_rules, rule_table
+from registry.validation.linked_data import (
+    RULES_PATH,
+    check,
+    derive_rules,
+    rule_table,
+    saved_rules,
+)
 from tests.validation.spec_table import STANDARDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -817,3 +823,12 @@ def test_fast_check_equals_shacl_on_random_values(example: dict[str, Any], shape
         else:
             sheet["components"]["reuses"].append(value)
     _assert_equivalent(sheet, CATALOGUE, shapes)
+
+
+def test_the_saved_shape_facts_are_those_of_the_shapes_file() -> None:
+    # The fast path reads the facts without rdflib; they must be the shapes' own.
+    saved = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+    assert saved == saved_rules(), (
+        "the shapes changed: run .venv/bin/python -c 'from registry.validation.linked_data "
+        "import write_saved_rules; write_saved_rules()'")
+    assert rule_table() == derive_rules(shapes_graph())

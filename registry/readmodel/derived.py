@@ -1,0 +1,133 @@
+"""What is derived from one project and the catalogue, and what it adds to the totals.
+
+Everything here is a function of (one project's sheet and revisions, the catalogue, the
+day): a change to a project recomputes that project only, and the roadmap's totals move
+by the difference of its old and new contributions, never by a pass over every project.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from registry.analysis.compliance import Cell, project_compliance
+from registry.analysis.indicators import EXPLAINED, LAPSING_DAYS, TREND_MONTHS
+from registry.analysis.roadmap import Project
+from registry.catalogue.snapshot import Catalogue
+from registry.documents.findings import FileReport
+from registry.projects import stored_findings
+
+# A revision of a project as the monthly trend needs it: when it was written and the
+# applicable mandatory cells of its sheet without expiry (state, until), or None when
+# the record was deleted at that revision.
+TrendRevision = tuple[datetime, tuple[tuple[str, date | None], ...] | None]
+
+
+def _until(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def trend_revision(created_at: datetime, sheet: Mapping[str, Any] | None,
+                   catalogue: Catalogue) -> TrendRevision:
+    """Return what the monthly trend keeps of one revision."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    if sheet is None:
+        return created_at, None
+    cells = project_compliance(sheet, catalogue, date.min)
+    return created_at, tuple((c.state, _until(c.until)) for c in cells
+                             if c.status == "mandatory" and c.applies)
+
+
+def month_ends(day: date, months: int = TREND_MONTHS) -> tuple[date, ...]:
+    """Return the last `months` month ends up to `day` (the last one is `day` itself)."""
+    ends: list[date] = []
+    year, month = day.year, day.month
+    while len(ends) < months:
+        ends.append(min(date(year, month, calendar.monthrange(year, month)[1]), day))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return tuple(reversed(ends))
+
+
+@dataclass(frozen=True)
+class ProjectDerived:
+    """One project's findings, compliance cells and contribution to the totals, at a day."""
+
+    report: FileReport
+    cells: tuple[Cell, ...]
+    history: tuple[TrendRevision, ...]
+    contribution: Counter[Any]
+
+    @property
+    def valid(self) -> bool:
+        """Return True when the stored sheet has no error now."""
+        return self.report.valid
+
+
+def derive(project: Project, history: Sequence[TrendRevision], catalogue: Catalogue,
+           day: date) -> ProjectDerived:
+    """Return what is derived from one project (its revisions given for the trend)."""
+    report = stored_findings(project.sheet, catalogue, day)
+    cells = tuple(project_compliance(project.sheet, catalogue, day))
+    return ProjectDerived(report, cells, tuple(history),
+                          contribution(project, report, cells, history, day))
+
+
+def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
+                 history: Sequence[TrendRevision], day: date) -> Counter[Any]:
+    """Return what one project adds to the roadmap's totals (tuple keys, see `Totals`)."""
+    add: Counter[Any] = Counter()
+    sheet = project.sheet
+    add["projects"] += 1
+    add["status", str(sheet.get("status"))] += 1
+    for domain in dict.fromkeys(project.listed("domains")):
+        add["domain", domain] += 1
+    add["owner", project.owner or ""] += 1
+    if report.valid:
+        add["valid"] += 1
+    for cell in cells:
+        add["cells", cell.state] += 1
+        if cell.status == "mandatory" and cell.applies:
+            add["mandatory", cell.state] += 1
+        if cell.state != "missing":
+            add["declared", cell.standard] += 1
+            if cell.state == "complies":
+                add["complies", cell.standard] += 1
+    reuses = dict.fromkeys(project.listed("components", "reuses"))
+    for component in reuses:
+        add["reuse", component] += 1
+    if reuses:
+        add["reusing"] += 1
+    horizon = day + timedelta(days=LAPSING_DAYS)
+    items = sheet.get("standards")
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, Mapping):
+            until = item.get("until")
+            until = until if isinstance(until, date) else _until(until) \
+                if isinstance(until, str) else None
+            if until is not None and until <= horizon:
+                add["lapsed" if until < day else "lapsing"] += 1
+    for index, end in enumerate(month_ends(day)):
+        cutoff = datetime.combine(end, time.max, tzinfo=UTC)
+        current = None
+        for created_at, mandatory in history:
+            if created_at > cutoff:
+                break
+            current = (created_at, mandatory)
+        if current is None or current[1] is None:
+            continue
+        add["trend-projects", index] += 1
+        for state, until in current[1]:
+            if until is not None and state in EXPLAINED and until < end:
+                state = "expired"
+            add["trend", index, state] += 1
+    return +add  # drop zero counts

@@ -1,0 +1,162 @@
+"""The read model of one worker process: the current snapshot and how it follows the feed."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from registry.readmodel.feed import load_state, project_history
+from registry.readmodel.notify import Listener
+from registry.readmodel.snapshot import Snapshot
+from registry.storage.store import Change, Store
+
+log = logging.getLogger("registry.readmodel")
+# The snapshot a request reads from start to end (set by the web layer per request).
+_PINNED: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar(
+    "registry_snapshot", default=None)
+
+
+class Behind(Exception):
+    """The worker could not reach the version a client asked for within the bound."""
+
+    def __init__(self, wanted: int, have: int) -> None:
+        super().__init__(f"this server holds version {have}, not yet {wanted}")
+        self.wanted = wanted
+        self.have = have
+
+
+class ReadModel:
+    """Holds the newest snapshot; moves it forward from the change feed, never backward.
+
+    On PostgreSQL a LISTEN thread catches up as soon as any server commits; otherwise (and
+    as a safety net) a read older than `ttl` seconds asks the feed for news first, which
+    costs one indexed query when nothing changed.
+    """
+
+    def __init__(self, store: Store, ttl: float = 1.0, listen: bool = True,
+                 today: type[datetime.date] = datetime.date) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.listen = listen and store.engine.dialect.name == "postgresql"
+        self._today = today
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()  # one catch-up at a time
+        self._checked = 0.0
+        self._stale = threading.Event()  # set by the LISTEN thread: something was written
+        self._listener: Listener | None = None
+        self._pid = 0
+
+    # -- reading ----------------------------------------------------------------------
+
+    def current(self) -> Snapshot:
+        """Return the snapshot pinned to this request, else the newest one."""
+        pinned = _PINNED.get()
+        if pinned is not None:
+            return pinned
+        return self.latest()
+
+    def latest(self) -> Snapshot:
+        """Return the newest snapshot, catching up first when it may be stale."""
+        self._ensure_listener()
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.day != self._today.today():
+            return self.catch_up()
+        listening = self._listener is not None and self._listener.connected.is_set()
+        # Listening, the notification says when to read the feed; a TTL of 0 still
+        # reads it on every request (tests, and those who want no delay at all).
+        interval = self.ttl if not listening or self.ttl == 0 else float("inf")
+        if self._stale.is_set() or time.monotonic() - self._checked >= interval:
+            try:
+                return self.catch_up()
+            except Exception:
+                # The feed cannot be read (database down): keep answering the state
+                # already held, which is still a state this worker may answer (reads
+                # stay monotonic); what needs the database fails on its own, and the
+                # next read tries the feed again.
+                log.warning("cannot read the change feed; answering version %d",
+                            snapshot.version, exc_info=True)
+                self._stale.set()
+                return snapshot
+        return snapshot
+
+    def newest_version(self) -> int:
+        """Return the version of the newest snapshot held (0 before the first)."""
+        snapshot = self._snapshot
+        return snapshot.version if snapshot is not None else 0
+
+    def at_least(self, version: int, timeout: float) -> Snapshot:
+        """Return a snapshot of at least `version`, waiting up to `timeout` s (else Behind)."""
+        snapshot = self.latest()
+        deadline = time.monotonic() + timeout
+        while snapshot.version < version:
+            snapshot = self.catch_up()
+            if snapshot.version >= version:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Behind(version, snapshot.version)
+            # Woken by a notification of the write, or polling every 50 ms without one.
+            self._stale.wait(min(left, 0.05))
+        return snapshot
+
+    @contextlib.contextmanager
+    def pinned(self, snapshot: Snapshot | None = None) -> Iterator[Snapshot]:
+        """Make `current()` answer one snapshot in this context (a request)."""
+        chosen = snapshot or self.latest()
+        token = _PINNED.set(chosen)
+        try:
+            yield chosen
+        finally:
+            _PINNED.reset(token)
+
+    # -- following the feed -----------------------------------------------------------
+
+    def catch_up(self) -> Snapshot:
+        """Apply the changes after the current version; return the newest snapshot."""
+        with self._lock:
+            self._stale.clear()  # before reading: a write committed later sets it again
+            snapshot = self._snapshot
+            today = self._today.today()
+            if snapshot is None:
+                state = load_state(self.store)
+                snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
+                                          state.history, today)
+            elif snapshot.day != today:
+                snapshot = snapshot.rebuild_for(today, self._history)
+            while True:
+                changes = self.store.changes_since(snapshot.version, 5000)
+                if not changes:
+                    break
+                snapshot = snapshot.apply(changes, self._history)
+            self._checked = time.monotonic()
+            self._snapshot = snapshot
+            return snapshot
+
+    def _history(self, project_ids: Iterable[str]) -> Mapping[str, Sequence[Change]]:
+        return project_history(self.store, project_ids)
+
+    def _ensure_listener(self) -> None:
+        # Started lazily in the process that serves: a thread started before gunicorn
+        # forks its workers would not exist in them.
+        if not self.listen or self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._listener = Listener(self.store, self._wake, idle=max(self.ttl, 1.0))
+            self._listener.start()
+
+    def _wake(self) -> None:
+        self._stale.set()
+
+    def close(self) -> None:
+        """Stop the LISTEN thread."""
+        if self._listener is not None:
+            self._listener.stop()

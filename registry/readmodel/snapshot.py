@@ -1,0 +1,224 @@
+"""One immutable state of the registry: catalogue, roadmap, derived data and version together.
+
+A view reads one `Snapshot` from start to end, so what it shows comes from a single
+version of the change feed: a compliance answer can never mix a new catalogue with an
+old roadmap, or be labelled with a version it was not computed from.
+
+`Snapshot.apply` returns the next snapshot from a batch of changes, recomputing only the
+projects they touch (and, for a catalogue change, only the projects that read the changed
+records); everything else is shared with the previous snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from registry.analysis.compliance import STATES
+from registry.analysis.roadmap import Project, Roadmap
+from registry.catalogue.records import KINDS
+from registry.catalogue.snapshot import Catalogue
+from registry.readmodel.derived import (
+    ProjectDerived,
+    derive,
+    month_ends,
+    trend_revision,
+)
+from registry.storage.store import Change
+from registry.validation.policy import applicable_capabilities
+
+CATALOGUE_KINDS = tuple(KINDS)
+# Which field of a catalogue record makes a project depend on it (beyond naming it).
+_CAPABILITY_FIELDS = {"standard": "applies_to", "component": "provides"}
+
+HistoryLoader = Callable[[Iterable[str]], Mapping[str, Sequence[Change]]]
+
+
+class Snapshot:
+    """The catalogue, the roadmap and what is derived from them, at one feed version."""
+
+    def __init__(self, version: int, catalogue: Catalogue, roadmap: Roadmap, day: date,
+                 derived: Mapping[str, ProjectDerived], totals: Counter[Any]) -> None:
+        self.version = version
+        self.catalogue = catalogue
+        self.roadmap = roadmap
+        self.day = day
+        self.derived = derived
+        self.totals = totals
+        self._memo: dict[Any, Any] = {}
+        self._memo_lock = threading.Lock()
+        self._computing: dict[Any, threading.Lock] = {}
+
+    # -- reading ----------------------------------------------------------------------
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return a value derived from this snapshot, computed once (concurrent callers wait)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        with self._memo_lock:
+            lock = self._computing.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                value = compute()
+                with self._memo_lock:
+                    if len(self._memo) > 512:  # an as_of per day asked: keep it bounded
+                        self._memo.clear()
+                    self._memo[key] = value
+            return self._memo[key]
+
+    def cells(self, project_id: str) -> Sequence[Any]:
+        """Return a project's compliance cells at the snapshot's day."""
+        found = self.derived.get(project_id)
+        return found.cells if found else ()
+
+    def compliance_summary(self) -> dict[str, Any]:
+        """Return the counts of every state, and of the applicable mandatory standards."""
+        return {"states": {s: self.totals["cells", s] for s in STATES},
+                "mandatory": {s: self.totals["mandatory", s] for s in STATES}}
+
+    def trend_points(self) -> list[tuple[date, int, Counter[str]]]:
+        """Return (month end, projects, states) of each month since the first revision."""
+        points: list[tuple[date, int, Counter[str]]] = []
+        for index, end in enumerate(month_ends(self.day)):
+            projects = self.totals["trend-projects", index]
+            if not projects and not points:
+                continue  # before the first project was written
+            states: Counter[str] = Counter({s: self.totals["trend", index, s]
+                                            for s in STATES})
+            points.append((end, projects, states))
+        return points
+
+    # -- building ---------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, version: int, catalogue: Catalogue, projects: Iterable[Project],
+              history: Mapping[str, Sequence[Change]], day: date) -> Snapshot:
+        """Build a snapshot from every project and every project revision."""
+        roadmap = Roadmap(projects)
+        derived: dict[str, ProjectDerived] = {}
+        totals: Counter[Any] = Counter()
+        for pid, project in roadmap.projects.items():
+            revisions = [trend_revision(c.created_at, c.data, catalogue)
+                         for c in history.get(pid, ())]
+            item = derive(project, revisions, catalogue, day)
+            derived[pid] = item
+            totals.update(item.contribution)
+        return cls(version, catalogue, roadmap, day, MappingProxyType(derived), totals)
+
+    def rebuild_for(self, day: date, load_history: HistoryLoader) -> Snapshot:
+        """Return this snapshot recomputed for another day (every project: dates moved)."""
+        return Snapshot.build(self.version, self.catalogue, self.roadmap.projects.values(),
+                              load_history(self.roadmap.projects), day)
+
+    def apply(self, changes: Sequence[Change], load_history: HistoryLoader) -> Snapshot:
+        """Return the snapshot after `changes` (oldest first), recomputing what they touch."""
+        if not changes:
+            return self
+        version = max(c.seq for c in changes)
+        catalogue = self.catalogue
+        catalogue_changes = [c for c in changes if c.kind in CATALOGUE_KINDS]
+        touched: set[str] = set()
+        if catalogue_changes:
+            catalogue = self._next_catalogue(catalogue_changes,
+                                             max(c.seq for c in catalogue_changes))
+            touched |= self._depending_on(catalogue_changes, catalogue)
+        project_changes = {c.record_id: c for c in changes if c.kind == "project"}
+        projects = dict(self.roadmap.projects)
+        for pid, change in project_changes.items():
+            if change.data is None:
+                projects.pop(pid, None)
+            else:
+                projects[pid] = Project(pid, change.data, change.revision,
+                                        _digest(change.data), change.created_at,
+                                        change.author)
+        touched |= set(project_changes)
+        derived = dict(self.derived)
+        totals = Counter(self.totals)
+        # A catalogue change alters the trend cells of every revision of the affected
+        # projects: their old revisions are read again, in one query.
+        reread = touched if catalogue_changes else set()
+        histories = load_history(reread) if reread else {}
+        for pid in sorted(touched):
+            old = derived.pop(pid, None)
+            if old is not None:
+                totals.subtract(old.contribution)
+            project = projects.get(pid)
+            if project is None:
+                continue
+            if pid in histories:
+                history = [trend_revision(c.created_at, c.data, catalogue)
+                           for c in histories[pid]]
+            else:
+                history = list(old.history) if old else []
+                for change in changes:
+                    if change.kind == "project" and change.record_id == pid:
+                        history.append(trend_revision(change.created_at, change.data,
+                                                      catalogue))
+            item = derive(project, history, catalogue, self.day)
+            derived[pid] = item
+            totals.update(item.contribution)
+        roadmap = self.roadmap
+        if project_changes:
+            roadmap = Roadmap(projects.values()) if set(projects) != set(
+                self.roadmap.projects) else _replaced(self.roadmap, projects)
+        return Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
+                        +totals)
+
+    def _next_catalogue(self, changes: Sequence[Change], version: int) -> Catalogue:
+        records: dict[str, dict[str, Any]] = {
+            "standard": dict(self.catalogue.standards),
+            "principle": dict(self.catalogue.principles),
+            "component": dict(self.catalogue.components),
+            "vocabulary": dict(self.catalogue.vocabularies)}
+        for change in changes:
+            if change.data is None:
+                records[change.kind].pop(change.record_id, None)
+            else:
+                records[change.kind][change.record_id] = change.data
+        return Catalogue(standards=records["standard"].values(),
+                         principles=records["principle"].values(),
+                         components=records["component"].values(),
+                         vocabularies=records["vocabulary"].values(), version=str(version))
+
+    def _depending_on(self, changes: Sequence[Change], catalogue: Catalogue) -> set[str]:
+        """Return the projects whose derived data reads one of the changed records."""
+        if any(c.kind == "vocabulary" for c in changes):
+            return set(self.roadmap.projects)  # concepts are checked in every sheet
+        named: set[str] = set()  # standards and components named by id
+        capabilities: set[str] = set()
+        for change in changes:
+            if change.kind not in _CAPABILITY_FIELDS:
+                continue  # principles: no project finding or cell reads them
+            named.add(change.record_id)
+            field = _CAPABILITY_FIELDS[change.kind]
+            old = self.catalogue.records(change.kind).get(change.record_id) or {}
+            new = catalogue.records(change.kind).get(change.record_id) or {}
+            capabilities.update(old.get(field) or ())
+            capabilities.update(new.get(field) or ())
+        out = set()
+        for pid, project in self.roadmap.projects.items():
+            if (named.intersection(project.declared())
+                    or named.intersection(project.listed("components", "reuses"))
+                    or capabilities.intersection(applicable_capabilities(project.sheet))):
+                out.add(pid)
+        return out
+
+
+def _replaced(roadmap: Roadmap, projects: dict[str, Project]) -> Roadmap:
+    """Return a roadmap with the same ids (same order) and some projects replaced."""
+    new = Roadmap.__new__(Roadmap)
+    new.projects = MappingProxyType({pid: projects[pid] for pid in roadmap.projects})
+    return new
+
+
+def _digest(data: Mapping[str, Any]) -> str:
+    from registry.storage.store import digest
+
+    return digest(data)
+

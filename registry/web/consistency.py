@@ -1,0 +1,67 @@
+"""Monotonic, versioned reads: every request reads one snapshot and says which.
+
+A request is pinned to one read-model snapshot from start to end. Its answer carries
+`Registry-Version` (the change-feed position it reflects); a client that sends
+`Registry-Min-Version: N` (the version its write returned) gets an answer at least that
+new, or 503 with Retry-After when this worker cannot catch up within MIN_VERSION_WAIT.
+A worker's snapshot only moves forward, so once it answered N it never answers older.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import Flask, Response, current_app, g, request
+
+from registry.readmodel import Behind
+from registry.readmodel.model import _PINNED
+from registry.web.errors import ApiError
+
+VERSION_HEADER = "Registry-Version"
+MIN_VERSION_HEADER = "Registry-Min-Version"
+
+
+def init_app(app: Flask) -> None:
+    """Pin a snapshot to every request and label its answer with the snapshot's version."""
+
+    @app.before_request
+    def _pin() -> None:
+        if request.endpoint == "static":
+            return
+        model = current_app.extensions["registry"].readmodel
+        raw = request.headers.get(MIN_VERSION_HEADER)
+        if raw is None:
+            snapshot = model.latest()
+        else:
+            if not raw.strip().isdigit() or len(raw.strip()) > 18:
+                raise ApiError(400, f"{MIN_VERSION_HEADER} must be a version number (the "
+                               f"{VERSION_HEADER} a write answered), not {raw[:40]!r}",
+                               detail={"header": MIN_VERSION_HEADER})
+            wait = current_app.config["REGISTRY"]["MIN_VERSION_WAIT"]
+            try:
+                snapshot = model.at_least(int(raw), wait)
+            except Behind as exc:
+                raise ApiError(503, f"this server has not yet reached version {exc.wanted} "
+                               f"(it holds {exc.have}): ask again in a moment",
+                               code="behind", headers={"Retry-After": "1"}) from None
+        g.registry_pin = _PINNED.set(snapshot)
+        g.registry_version = snapshot.version
+
+    @app.after_request
+    def _label(response: Response) -> Response:
+        version = g.get("registry_version")
+        if version is not None:
+            # A write made by this request moved the model: say the newest version.
+            latest = current_app.extensions["registry"].readmodel.newest_version()
+            response.headers[VERSION_HEADER] = str(max(version, latest)
+                                                   if request.method not in ("GET", "HEAD")
+                                                   else version)
+        return response
+
+    @app.teardown_request
+    def _unpin(_exc: BaseException | None) -> None:
+        token = g.pop("registry_pin", None)
+        if token is not None:
+            # Torn down in another context, the pin dies with that one.
+            with contextlib.suppress(ValueError):
+                _PINNED.reset(token)

@@ -1,0 +1,131 @@
+"""The read model: incremental snapshots equal a rebuild; one snapshot, one version."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+
+from registry.catalogue.files import read_records, shipped_root
+from registry.readmodel import ReadModel
+from registry.readmodel.feed import load_state
+from registry.readmodel.snapshot import Snapshot
+from registry.storage import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+@pytest.fixture
+def store(database_url):
+    store = Store(database_url)
+    store.migrate()
+    store.import_records(read_records([shipped_root()]), author="test")
+    yield store
+    store.engine.dispose()
+
+
+def _sheet(path: Path) -> dict:
+    # Plain JSON data, as the API stores it (dates as strings).
+    return orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
+
+
+def _rebuilt(store: Store, day: datetime.date) -> Snapshot:
+    state = load_state(store)
+    return Snapshot.build(state.version, state.catalogue, state.projects, state.history, day)
+
+
+def _same(incremental: Snapshot, rebuilt: Snapshot) -> None:
+    assert incremental.version == rebuilt.version
+    assert list(incremental.roadmap.projects) == list(rebuilt.roadmap.projects)
+    assert incremental.totals == rebuilt.totals
+    for pid, item in rebuilt.derived.items():
+        assert incremental.derived[pid].cells == item.cells, pid
+        assert incremental.derived[pid].report.findings == item.report.findings, pid
+
+
+def test_incremental_snapshots_equal_a_rebuild(store):
+    model = ReadModel(store, ttl=0)
+    first = model.current()
+    assert first.version == store.head()
+    assert len(first.roadmap) == 0
+    for path in EXAMPLES:
+        sheet = _sheet(path)
+        store.put("project", sheet["id"], sheet, author="test")
+    day = first.day
+    after_projects = model.current()
+    assert len(after_projects.roadmap) == len(EXAMPLES)
+    _same(after_projects, _rebuilt(store, day))
+
+    # A project changes: only its own derived data is new, the others are shared.
+    sheet = _sheet(EXAMPLES[0])
+    sheet["status"] = "selected" if sheet["status"] != "selected" else "in-progress"
+    store.put("project", sheet["id"], sheet, author="test")
+    after_update = model.current()
+    _same(after_update, _rebuilt(store, day))
+    assert after_update.roadmap.projects[sheet["id"]].revision == 2
+    untouched = [pid for pid in after_update.derived if pid != sheet["id"]]
+    assert all(after_update.derived[p] is after_projects.derived[p] for p in untouched)
+
+    # A recommended standard that applies to some projects turns mandatory: the cells
+    # of the projects it applies to change, in the same snapshot as the catalogue.
+    catalogue = after_update.catalogue
+    standard_id = next(sid for sid, record in catalogue.standards.items()
+                       if record["status"] == "recommended" and any(
+                           cell.standard == sid and cell.applies for cells in
+                           (d.cells for d in after_update.derived.values()) for cell in cells))
+    record = copy.deepcopy(dict(catalogue.standards[standard_id]))
+    record["status"] = "mandatory"
+    store.put("standard", standard_id, record, author="test")
+    after_catalogue = model.current()
+    _same(after_catalogue, _rebuilt(store, day))
+    assert after_catalogue.catalogue.standards[standard_id]["status"] == "mandatory"
+    assert after_catalogue.catalogue.version == str(after_catalogue.version)
+    statuses = {cell.status for d in after_catalogue.derived.values() for cell in d.cells
+                if cell.standard == standard_id}
+    assert statuses == {"mandatory"}
+    def mandatory(snapshot: Snapshot) -> int:
+        return sum(snapshot.compliance_summary()["mandatory"].values())
+
+    assert mandatory(after_catalogue) > mandatory(after_update)
+
+
+def test_one_snapshot_carries_its_catalogue_and_its_version(store):
+    """The race of the issue: a catalogue read before its version is never mislabelled."""
+    model = ReadModel(store, ttl=0)
+    sheet = _sheet(EXAMPLES[0])
+    store.put("project", sheet["id"], sheet, author="test")
+    before = model.current()
+    standard_id = next(iter(before.catalogue.standards))
+    record = copy.deepcopy(dict(before.catalogue.standards[standard_id]))
+    record["status"] = "deprecated" if record["status"] != "deprecated" else "candidate"
+    store.put("standard", standard_id, record, author="test")
+    # Whatever moved in between, the old snapshot still pairs its own catalogue with
+    # its own version, and the new one pairs the new catalogue with the new version.
+    assert before.catalogue.standards[standard_id]["status"] != record["status"]
+    after = model.current()
+    assert after.version == store.head() > before.version
+    assert after.catalogue.standards[standard_id]["status"] == record["status"]
+    with model.pinned(before):
+        assert model.current() is before  # a request reads one snapshot to the end
+    assert model.current() is after
+
+
+def test_reads_never_go_back_and_wait_for_a_version(store):
+    model = ReadModel(store, ttl=60)  # no polling: only at_least moves it here
+    seen = model.current().version
+    sheet = _sheet(EXAMPLES[1])
+    store.put("project", sheet["id"], sheet, author="test")
+    wanted = store.head()
+    snapshot = model.at_least(wanted, timeout=5)
+    assert snapshot.version >= wanted > seen
+    assert model.current().version >= snapshot.version
+    from registry.readmodel import Behind
+
+    with pytest.raises(Behind):
+        model.at_least(wanted + 1000, timeout=0.1)
+    assert model.current().version == snapshot.version
