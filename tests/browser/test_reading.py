@@ -1,7 +1,8 @@
 """Pages people can read: every page type at 1366 and 390 px wide, in en, fr and nl.
 
 For each: axe-core finds no WCAG 2.1 A/AA violation; no chart label is drawn smaller than
-12 px; no table cell breaks a word (a date, an id or a status) across lines; and a French
+12 px; no table cell breaks a word (a date, an id or a status) across lines; the page
+never scrolls sideways as a whole (wide tables and charts scroll in their region); and a French
 or Dutch page shows no English outside an element marked lang="en". A full-page
 screenshot of each is left in tests/browser/screenshots/reading/ (git-ignored) for review.
 
@@ -30,6 +31,9 @@ ENGLISH = ["the", "and", "with", "which", "this", "that", "from", "have", "has",
            "mandatory", "recommended", "deprecated", "explained", "complies", "valid",
            "invalid", "found", "needs", "builds", "reuse", "reuses", "sheet"]
 
+# Names that are English in every language (a W3C standard's title).
+NAMES = ["CSV on the Web"]
+
 # Rendered size of every SVG text: its font size times the scale the SVG is drawn at.
 SVG_LABELS = """() => [...document.querySelectorAll('svg text')].filter(t => {
   const r = t.getBoundingClientRect(); return r.width > 0 && r.height > 0;
@@ -54,6 +58,7 @@ BROKEN_WORDS = """() => {
   for (const cell of document.querySelectorAll('td, th')) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('pre')) continue;  // a source listing wraps as code
       const re = /\\S+/g;
       let m;
       while ((m = re.exec(node.textContent)) !== null) {
@@ -77,19 +82,21 @@ BROKEN_WORDS = """() => {
 }"""
 
 # Visible text whose nearest lang is not "en", outside code, with English words in it.
-ENGLISH_TEXT = """(words) => {
+ENGLISH_TEXT = """([words, names]) => {
   const english = new Set(words);
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (!el || el.closest('code, pre, script, style, [aria-hidden=true]')) continue;
+    if (!el || el.closest('code, pre, textarea, script, style, [aria-hidden=true]')) continue;
     const lang = (el.closest('[lang]') || document.documentElement).getAttribute('lang');
     if (lang && lang.startsWith('en')) continue;
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden') continue;
     // Hyphenated tokens are names and ids (once-only-regional-forms, Once-Only).
-    const found = node.textContent.toLowerCase().split(/\\s+/)
+    let text = node.textContent;
+    for (const name of names) text = text.split(name).join(' ');
+    const found = text.toLowerCase().split(/\\s+/)
                     .filter(token => !token.includes('-'))
                     .flatMap(token => token.match(/\\p{L}+/gu) || [])
                     .filter(w => english.has(w));
@@ -100,7 +107,22 @@ ENGLISH_TEXT = """(words) => {
 }"""
 
 # (page, lang or None for all, width or None for both, check) -> why it does not hold yet.
-KNOWN_GAPS: dict[tuple[str, str | None, str | None, str], str] = {}
+CHARTS = ("The charts are still drawn at a fixed scale by registry/analysis (charts, "
+          "heatmap, architecture); drawing them at their natural size with 12 px labels "
+          "is issue 13 item 1, not done yet")
+FREE_TEXT = ("Declaration notes, phase names and revision messages are free text written "
+             "by a project's lead; the sheet format gives them no language, so they show as "
+             "written (the examples' are English) without a lang attribute")
+KNOWN_GAPS: dict[tuple[str, str | None, str | None, str], str] = {
+    ("dashboard", None, None, "labels"): CHARTS,
+    ("roadmap", None, None, "labels"): CHARTS,
+    ("architecture", None, None, "labels"): CHARTS,
+    ("compliance", None, None, "english"): CHARTS + "; the heatmap's own summary text is "
+                                                    "English",
+    ("project", None, None, "english"): FREE_TEXT,
+    ("lapsing", None, None, "english"): FREE_TEXT,
+    ("roadmap", None, None, "english"): FREE_TEXT,
+}
 
 
 def gap(name: str, lang: str, width: str, check: str) -> str | None:
@@ -144,18 +166,22 @@ def test_a_page_people_can_read(page: Any, axe_source: str, shots: Path, name: s
     if small:
         problems["labels"] = (f"{len(small)} SVG labels under {MIN_LABEL_PX} px, e.g. "
                               + ", ".join(f"{s['text']!r} {s['px']:.1f}px" for s in small[:5]))
+    overflow = page.evaluate("document.documentElement.scrollWidth") - WIDTHS[width]
+    if overflow > 1:  # WCAG 1.4.10: wide content scrolls in its own region, not the page
+        problems["reflow"] = f"the page is {overflow} px wider than the screen"
     broken = page.evaluate(BROKEN_WORDS)
     if broken:
         problems["cells"] = "words broken across lines in table cells: " + ", ".join(broken)
     if lang != "en":
-        english = page.evaluate(ENGLISH_TEXT, ENGLISH)
+        english = page.evaluate(ENGLISH_TEXT, [ENGLISH, NAMES])
         if english:
             problems["english"] = "English outside lang=en:\n  " + "\n  ".join(english)
 
     unexpected = {c: p for c, p in problems.items() if not gap(name, lang, width, c)}
     assert not unexpected, f"{name} ({lang}, {WIDTHS[width]} px):\n" + "\n".join(
         f"[{c}] {p}" for c, p in unexpected.items())
-    closed = [c for c in ("axe", "labels", "cells", "english")
-              if gap(name, lang, width, c) and c not in problems]
+    checked = ("axe", "labels", "cells", "reflow", "english") if lang != "en" else (
+        "axe", "labels", "cells", "reflow")
+    closed = [c for c in checked if gap(name, lang, width, c) and c not in problems]
     assert not closed, (f"{name} ({lang}, {width}): known gaps {closed} are closed: remove "
                         "them from KNOWN_GAPS")
