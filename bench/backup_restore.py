@@ -18,26 +18,23 @@ functions the CLI calls (without its progress bar). Raw results go to bench/out/
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import sys
 import tarfile
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import create_engine
 
 from bench.compliance_scale import example_sheets, synthetic_sheet
 from registry import config
 from registry.services import Services
 from registry.storage import Store
 from registry.storage.backup import backup, restore
+from registry.storage.scratch import scratch_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -62,22 +59,6 @@ def fill(url: str, folder: Path, projects: int) -> None:
         store.put("project", sheet["id"], changed, author="bench", if_match=1,
                   message="second revision")
     store.engine.dispose()
-
-
-@contextlib.contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """Yield the URL of a new empty PostgreSQL schema, dropped afterwards."""
-    schema = "h_backup_bench_" + uuid.uuid4().hex[:8]
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        separator = "&" if "?" in url else "?"
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
 
 
 def timed_backup(url: str, path: Path) -> dict[str, Any]:
@@ -141,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         timed_backup(f"sqlite:///{folder / 'copy.sqlite'}", again)
         results["sqlite_copy_identical"] = contents(again) == reference
         if args.postgresql:
-            with pg_schema(args.postgresql) as pg:
+            with scratch_schema(args.postgresql, "h_backup_bench_") as pg:
                 results["restore_into_postgresql"] = timed_restore(pg, archive)
                 moved = folder / "postgresql.tar.gz"
                 results["backup_postgresql"] = timed_backup(pg, moved)

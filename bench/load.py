@@ -44,7 +44,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -94,20 +93,10 @@ def fresh_store(backend: str, folder: Path, pg_url: str) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'registry.sqlite'}"
         return
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
+    from registry.storage.scratch import scratch_schema
 
-    schema = "bench_load_" + uuid.uuid4().hex[:12]
-    admin = create_engine(pg_url, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        separator = "&" if "?" in pg_url else "?"
-        yield f"{pg_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    with scratch_schema(pg_url, "bench_load_") as url:
+        yield url
 
 
 def prepare(url: str, instance: Path) -> Tokens:

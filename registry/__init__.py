@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from registry.version import __version__ as __version__
+
 if TYPE_CHECKING:  # Flask is imported only by the web app: the CLI's validate starts faster
     from flask import Flask
-
-__version__ = "0.1.0"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,25 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from registry import config as settings_module
     from registry.services import Services
-    from registry.web import (
-        api,
-        consistency,
-        curation,
-        errors,
-        i18n,
-        linked,
-        notices,
-        pages,
-        projects,
-        security,
-        validate,
-    )
-    from registry.web.dashboard import bp as dashboard_bp
-    from registry.web.feeds import bp as feeds_bp
-    from registry.web.measurements import bp as measurements_bp
-    from registry.web.reuse import bp as reuse_bp
-    from registry.web.roadmap_pages import bp as roadmap_bp
-    from registry.web.statements import bp as statements_bp
+    from registry.web import register
+    from registry.web.shared import security
 
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="web/templates", static_folder="web/static")
@@ -70,23 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["registry"] = services
     security.init_app(app)
 
-    errors.init_app(app)
-    consistency.init_app(app)
-    i18n.init_app(app)
-    pages.init_app(app)
-    notices.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(curation.bp)
-    app.register_blueprint(projects.bp)
-    app.register_blueprint(measurements_bp)
-    app.register_blueprint(validate.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(roadmap_bp)
-    app.register_blueprint(reuse_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(statements_bp)
-    app.register_blueprint(feeds_bp)
-    linked.init_app(app)  # content negotiation of record URLs, dumps, DCAT-AP, SPARQL
+    register(app)
     if settings["RESPONSE_CACHE_MB"] > 0:
         from registry.response_cache import ResponseCache
 

@@ -755,7 +755,8 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
         catalogue = services.snapshots.get()
         sheets = services.roadmap.get().sheets()
     found = [o.to_dict() for o in find_opportunities(sheets, catalogue,
-                                                     reuse_thresholds(settings))
+                                                     reuse_thresholds(settings),
+                                                     own_process=True)
              if (kind is None or o.type == kind) and o.score >= min_score]
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps({"opportunities": found},

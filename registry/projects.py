@@ -25,7 +25,7 @@ class Forbidden(Exception):
     """The identity may not make this change to this project."""
 
 
-def _orgs(who: Identity) -> str:
+def token_organisations(who: Identity) -> str:
     return ", ".join(who.organisations) or "no organisation"
 
 
@@ -40,7 +40,7 @@ def authorise(who: Identity, sheet: Mapping[str, Any], current: Mapping[str, Any
     old_owner = (current.get("owner") or {}).get("organisation") if current else None
     for owner in {new_owner, old_owner} - {None}:
         if not who.can_write_project(owner):
-            raise Forbidden(f"a {who.role} token of {_orgs(who)} may not write a project owned by {owner}")
+            raise Forbidden(f"a {who.role} token of {token_organisations(who)} may not write a project owned by {owner}")
     if who.role == "lead":
         old_status = current.get("status") if current else "proposed"
         if sheet.get("status") != old_status:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-import uuid
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 
-from registry import create_app
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.catalogue.snapshot import Catalogue
+from registry.storage.scratch import scratch_schema
+from tests.helpers import NetworkRefused, make_app
 
 # Tests start from an empty roadmap (their counts and assertions assume it), and so do the
 # servers they start as subprocesses; tests/test_examples.py turns the loading on.
@@ -28,17 +30,8 @@ def _database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / 'registry.sqlite'}"
         return
     # One schema per test keeps PostgreSQL tests isolated without a database per test.
-    schema = "t_" + uuid.uuid4().hex[:16]
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        separator = "&" if "?" in PG_URL else "?"
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
+    with scratch_schema(PG_URL, "t_") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -47,18 +40,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _database(request.param, tmp_path)
 
 
-def make_app(url: str, instance: Path, **extra: object):
-    """Create an app on a database, loading the shipped catalogue."""
-    return create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
-                       "TESTING": True, "SNAPSHOT_TTL": 0.0, **extra})
+def _app_on(url: str, folder: Path) -> Iterator[Any]:
+    """Yield an app on a database, and close its connections afterwards."""
+    app = make_app(url, folder)
+    yield app
+    app.extensions["registry"].store.engine.dispose()
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path):
     """Yield an app of its own (writes allowed), on each backend."""
-    app = make_app(database_url, tmp_path)
-    yield app
-    app.extensions["registry"].store.engine.dispose()
+    yield from _app_on(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -72,9 +64,7 @@ def read_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """Yield an app shared by a module's read-only tests, on each backend."""
     folder = tmp_path_factory.mktemp("read")
     for url in _database(request.param, folder):
-        app = make_app(url, folder)
-        yield app
-        app.extensions["registry"].store.engine.dispose()
+        yield from _app_on(url, folder)
 
 
 @pytest.fixture
@@ -106,3 +96,36 @@ def run(database_url, tmp_path, monkeypatch):
 
     yield invoke
     Store(database_url).engine.dispose()
+
+
+def _loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths (the SPARQL workers' pipes) and the like
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: it would need DNS
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make connecting to anything but this machine (and resolving names) raise."""
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise NetworkRefused(f"a test tried to connect to {address!r}")
+        return real_connect(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _loopback((host,)):
+            raise NetworkRefused(f"a test tried to resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield

@@ -11,7 +11,7 @@ import pytest
 
 from registry.projects import EXAMPLES_AUTHOR
 from registry.storage.tokens import create_token
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.web.pagecheck import assert_plain_page
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))

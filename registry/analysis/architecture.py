@@ -1,40 +1,25 @@
 """The reference architecture map: capabilities by EIF layer, with standards and components.
 
-No Flask. `architecture` builds the content once (the page's nested list and the JSON
-read it); `architecture_svg` draws it. Capabilities carry their EIF layer; domains are
+No Flask. `architecture` builds the content once (the page's nested list and the map
+read it); `registry.svg.architecture` draws it. Capabilities carry their EIF layer; domains are
 on projects, not on capabilities, so the second axis is given per capability as the
 domains of the roadmap projects that need or build it ("where it makes sense": a
 capability no project uses has none). Within a layer the capabilities are ordered by
 their most frequent domain, then by label, so that mobility blocks sit together.
-
-The SVG holds real links (every block goes to its page), so it is not `role="img"`
-(which would hide them from screen readers): it is a titled graphic whose links are
-named by their text; the page also gives the same content as a nested list.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from registry.analysis.charts import FONT, FONT_FAMILY, INK, OUTLINE, PAD, _num, _short, _x
-from registry.catalogue.query import LAYERS
+from registry.catalogue.query import LAYERS, STATUSES
 from registry.catalogue.snapshot import Catalogue, localized
 
-# Standard status: Okabe-Ito fill, black text, and a letter so colour is not the only cue.
-STATUS_STYLE: Mapping[str, tuple[str, str]] = {
-    "mandatory": ("#E69F00", "M"), "recommended": ("#009E73", "R"),
-    "candidate": ("#56B4E9", "C"), "deprecated": ("#E0E0E0", "D"),
-}
-STATUS_ORDER = {s: i for i, s in enumerate(STATUS_STYLE)}
-BLOCK_W = 290
-GAP = 12
-CHIP_H = 18
-CHAR = 6.6  # px per character at 11 px
-COLUMNS = 4
+# Standards are listed in this order: the ones that oblige first.
+STATUS_ORDER = {s: i for i, s in enumerate(STATUSES)}
 
 
 @dataclass(frozen=True)
@@ -91,132 +76,3 @@ def architecture(catalogue: Catalogue, sheets: Iterable[Mapping[str, Any]], lang
     for blocks in groups.values():
         blocks.sort(key=lambda b: (b.domains[0] if b.domains else "\uffff", b.label.lower()))
     return groups
-
-
-def _chips(items: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
-    """Flow (href, text) chips into lines that fit `width`."""
-    lines: list[list[tuple[str, str]]] = [[]]
-    used = 0.0
-    for href, text in items:
-        size = len(text) * CHAR + 12
-        if lines[-1] and used + size > width:
-            lines.append([])
-            used = 0.0
-        lines[-1].append((href, text))
-        used += size + 4
-    return [line for line in lines if line]
-
-
-def architecture_svg(groups: Mapping[str, list[CapabilityBlock]], *, title: str,
-                     description: str, layer_labels: Mapping[str, str],
-                     domain_labels: Mapping[str, str], words: Mapping[str, str],
-                     status_labels: Mapping[str, str], link_suffix: str = "",
-                     id_prefix: str = "architecture") -> str:
-    """Return the map: a band per EIF layer, a linked block per capability."""
-    width = PAD * 2 + COLUMNS * BLOCK_W + (COLUMNS - 1) * GAP
-    inner = BLOCK_W - 16
-    body: list[str] = []
-    y = PAD + 28
-    # Legend of the standard statuses: the letter is drawn in every chip.
-    x: float = PAD
-    body.append('<g class="legend">')
-    for status, (fill, letter) in STATUS_STYLE.items():
-        label = f"{letter} = {status_labels.get(status, status)}"
-        body.append(f'<rect x="{x}" y="{y}" width="{CHIP_H}" height="{CHIP_H}" '
-                    f'fill="{fill}" stroke="{OUTLINE}"/><text x="{x + 9}" y="{y + 13}" '
-                    f'text-anchor="middle" font-weight="700" fill="#000000">{letter}</text>'
-                    f'<text x="{x + CHIP_H + 6}" y="{y + 13}" fill="{INK}">{_x(label)}</text>')
-        x += CHIP_H + 24 + math.ceil(len(label) * 7.5)
-    comp_label = words.get("component", "component")
-    body.append(f'<text x="{x}" y="{y + 13}" fill="{INK}">\u2699 = {_x(comp_label)}</text>')
-    body.append("</g>")
-    y += CHIP_H + 16
-    for layer in LAYERS:
-        blocks = groups.get(layer, [])
-        body.append(f'<g class="layer" data-layer="{_x(layer)}">')
-        body.append(f'<text x="{PAD}" y="{y + 16}" font-size="15" font-weight="700" '
-                    f'fill="{INK}">{_x(layer_labels.get(layer, layer))} '
-                    f"({len(blocks)})</text>")
-        band_top = y + 24
-        row_y = band_top
-        for start in range(0, max(1, len(blocks)), COLUMNS):
-            row = blocks[start:start + COLUMNS]
-            heights = []
-            drawn = []
-            for col, block in enumerate(row):
-                bx = PAD + col * (BLOCK_W + GAP)
-                part, h = _block(block, bx, row_y, inner, domain_labels, words, status_labels,
-                                 link_suffix)
-                drawn.append((bx, part))
-                heights.append(h)
-            row_h = max(heights, default=24)
-            for (bx, part), _ in zip(drawn, heights, strict=True):
-                body.append(f'<rect x="{bx}" y="{row_y}" width="{BLOCK_W}" '
-                            f'height="{row_h}" fill="#FFFFFF" stroke="{OUTLINE}" rx="4"/>')
-                body.append(part)
-            if not row:
-                body.append(f'<text x="{PAD}" y="{row_y + 14}" fill="{INK}">'
-                            f'{_x(words.get("none", "none"))}</text>')
-            row_y += row_h + GAP
-        body.append("</g>")
-        y = row_y + 8
-    height = y + PAD
-    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    head = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" aria-labelledby="{_x(title_id)} {_x(desc_id)}" '
-        f'class="chart architecture-map" font-family="{_x(FONT_FAMILY)}" '
-        f'font-size="{FONT}">',
-        f'<title id="{_x(title_id)}">{_x(title)}</title>',
-        f'<desc id="{_x(desc_id)}">{_x(description)}</desc>',
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
-        f'<text x="{PAD}" y="{PAD + 16}" font-size="16" font-weight="700" fill="{INK}" '
-        f'aria-hidden="true">{_x(title)}</text>',
-    ]
-    return "\n".join([*head, *body, "</svg>"])
-
-
-def _block(block: CapabilityBlock, bx: int, by: int, inner: int,
-           domain_labels: Mapping[str, str], words: Mapping[str, str],
-           status_labels: Mapping[str, str], suffix: str) -> tuple[str, int]:
-    """Return the SVG of one capability block (without its frame) and its height."""
-    out = [f'<g class="capability" data-capability="{_x(block.id)}">']
-    href = f"/vocabularies/capabilities/{block.id}{suffix}"
-    out.append(f'<a href="{_x(href)}"><text x="{bx + 8}" y="{by + 18}" font-weight="700" '
-               f'font-size="13" fill="#0A4B9C" text-decoration="underline">'
-               f"{_x(_short(block.label, 38))}</text></a>")
-    y = by + 26
-    if block.domains:
-        text = ", ".join(domain_labels.get(d, d) for d in block.domains[:3])
-        out.append(f'<text x="{bx + 8}" y="{y + 10}" font-size="11" fill="{INK}">'
-                   f"{_x(_short(words.get('domains', 'Domains') + ': ' + text, 44))}</text>")
-        y += 16
-    chips = [(f"/standards/{sid}{suffix}", f"{STATUS_STYLE.get(status, ('', '?'))[1]} {label}")
-             for sid, label, status in block.standards]
-    statuses = {f"/standards/{sid}{suffix}": status for sid, _, status in block.standards}
-    for line in _chips(chips, inner):
-        x: float = bx + 8
-        for chip_href, text in line:
-            status = statuses[chip_href]
-            fill = STATUS_STYLE.get(status, ("#FFFFFF", "?"))[0]
-            w = len(text) * CHAR + 10
-            out.append(f'<a href="{_x(chip_href)}" data-standard-status="{_x(status)}">'
-                       f"<title>{_x(text[2:])}: {_x(status_labels.get(status, status))}"
-                       f"</title>"
-                       f'<rect x="{_num(x)}" y="{y}" width="{_num(w)}" height="{CHIP_H}" '
-                       f'rx="3" fill="{fill}" stroke="{OUTLINE}"/>'
-                       f'<text x="{_num(x + 5)}" y="{y + 13}" font-size="11" '
-                       f'fill="#000000">{_x(text)}</text></a>')
-            x += w + 4
-        y += CHIP_H + 4
-    for cid, name in block.components:
-        out.append(f'<a href="/components/{_x(cid)}{_x(suffix)}">'
-                   f'<text x="{bx + 8}" y="{y + 12}" font-size="11" fill="#0A4B9C" '
-                   f'text-decoration="underline">\u2699 {_x(_short(name, 40))}</text></a>')
-        y += 16
-    if not block.standards and not block.components:
-        out.append(f'<text x="{bx + 8}" y="{y + 12}" font-size="11" fill="{INK}">'
-                   f"{_x(words.get('empty', ''))}</text>")
-        y += 16
-    out.append("</g>")
-    return "".join(out), y - by + 8

@@ -11,10 +11,10 @@ catalogue, a standard turned mandatory shows up at once as missing where it appl
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from registry.catalogue.snapshot import Catalogue
 from registry.validation.policy import applicable_capabilities
@@ -138,3 +138,25 @@ def projects_for_standard(cells: Iterable[Cell], standard_id: str) -> dict[str, 
         if cell.standard == standard_id:
             groups.setdefault(cell.state, []).append(cell)
     return groups
+
+
+class StateCell(Protocol):
+    """What a picture of the matrix reads of a compliance cell."""
+
+    @property
+    def project(self) -> str: ...
+
+    @property
+    def standard(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+
+def columns_of(cells: Iterable[StateCell], projects: Sequence[str],
+               standards: Sequence[str] = ()) -> list[str]:
+    """Return the standards that appear in a cell of these projects, in the given order."""
+    rows = set(projects)
+    present = {c.standard for c in cells if c.project in rows}
+    ordered = [s for s in dict.fromkeys(standards) if s in present]
+    return ordered + sorted(present - set(ordered))

@@ -354,9 +354,18 @@ def _canonical(sheet: Any) -> str:
 
 
 def find_opportunities(sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
-                       thresholds: Thresholds | None = None) -> list[Opportunity]:
-    """Return the opportunities of a roadmap, sorted by type, score (highest first), projects."""
-    with _collector_paused():
+                       thresholds: Thresholds | None = None, *,
+                       own_process: bool = False) -> list[Opportunity]:
+    """Return the opportunities of a roadmap, sorted by type, score (highest first), projects.
+
+    own_process: the caller's process does nothing else meanwhile (the command line, a
+    benchmark), so the cyclic garbage collector may be paused during the analysis. A web
+    worker never says so: pausing is process-wide, it would stop collection for every
+    other request of the worker (bench/reuse_gc.py measures what the pause saves).
+    """
+    if not own_process:
+        return _find(sheets, catalogue, thresholds or Thresholds())
+    with collector_paused():
         # The work happens in a function of its own, so that everything it built but the
         # result is freed before the collector runs again: else its first pass would
         # walk the millions of objects of the analysis, a second at 100,000 projects.
@@ -381,7 +390,7 @@ def _find(sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while the analysis allocates.
 
     The analysis makes millions of small objects and no reference cycles; the collector

@@ -100,12 +100,27 @@ class SimilarityIndex:
         self._set_weights = tuple(float(w) for w in set_kinds.values())
         self._text_weights = tuple(float(w) for w in text_kinds.values())
         self._text_weight_sum = sum(self._text_weights)
+        word_count, every_ids = self._read(items)
+        self.size = len(self._texts)
+        # One count per set kind over all items at once: a loop in C, not one per item.
+        set_df = [Counter(chain.from_iterable(sets[k] for sets in self._sets))
+                  for k in range(len(self._set_kinds))]
+        self._weigh(set_df, word_count)
+        groups = [([self._set_kinds.index(k) for k in kinds if k in set_kinds],
+                    any(k in text_kinds for k in kinds), limit) for kinds, limit in blocking]
+        set_rank, word_rank = self._rank(groups, set_df, word_count)
+        del set_df, word_count
+        self._prefix = self._rarest(groups, set_rank, word_rank, every_ids)
 
-        # Pass 1: count in how many items each feature occurs, and give every word an id
-        # (a tuple of ids is much smaller than a set of strings, for 100,000 items). Ids
-        # are handed out in item order and, within an item, in alphabetical order, so
-        # they never depend on how Python hashes strings. Set features stay the strings
-        # the caller holds anyway: there are only a few hundred of them.
+    def _read(self, items: Iterable[Item]) -> tuple[list[int], list[tuple[int, ...]]]:
+        """Pass 1: keep each item's features, give every word an id, count the items per word.
+
+        A tuple of ids is much smaller than a set of strings, for 100,000 items. Ids are
+        handed out in item order and, within an item, in alphabetical order, so they never
+        depend on how Python hashes strings. Set features stay the strings the caller holds
+        anyway: there are only a few hundred of them. Returns the count of items per word
+        id and each item's distinct word ids (for blocking).
+        """
         self._word_ids: dict[str, int] = {}
         word_ids = self._word_ids
         word_count: list[int] = []  # ids are dense: a list counts 2.5x faster than a Counter
@@ -137,10 +152,11 @@ class SimilarityIndex:
             for number in ids:
                 word_count[number] += 1
             every_ids.append(ids)
-        self.size = size = len(self._texts)
-        # One count per set kind over all items at once: a loop in C, not one per item.
-        set_df = [Counter(chain.from_iterable(sets[k] for sets in self._sets))
-                  for k in range(len(self._set_kinds))]
+        return word_count, every_ids
+
+    def _weigh(self, set_df: list[Counter[str]], word_count: list[int]) -> None:
+        """Give every feature its weight: its inverse document frequency."""
+        size = self.size
 
         # Weights are whole numbers (idf in millionths): their sums are exact in any
         # order, so a score never depends on how a set happens to iterate.
@@ -150,12 +166,13 @@ class SimilarityIndex:
         self._set_weight = [{name: idf(c) for name, c in counter.items()} for counter in set_df]
         self._word_weight = [idf(c) for c in word_count]
 
-        # Rank every blocking feature from the rarest to the most common (ties by kind,
-        # then name or id): the rarest features of an item are its smallest ranks.
-        groups = []
-        for kinds, limit in blocking:
-            groups.append(([self._set_kinds.index(k) for k in kinds if k in set_kinds],
-                           any(k in text_kinds for k in kinds), limit))
+    def _rank(self, groups: list[tuple[list[int], bool, int]], set_df: list[Counter[str]],
+              word_count: list[int]) -> tuple[list[dict[str, int]], list[int]]:
+        """Rank every blocking feature from the rarest to the most common.
+
+        Ties go by kind, then name or id: the rarest features of an item are its smallest
+        ranks. Returns the rank of each set feature (per kind) and of each word.
+        """
         ranked_sets = sorted({k for g in groups for k in g[0]})
         entries: list[tuple[int, int, str | int]] = [
             (count, k, name) for k in ranked_sets for name, count in set_df[k].items()]
@@ -164,17 +181,20 @@ class SimilarityIndex:
         entries.sort()
         self._first_shared = bisect_left(entries, (2,))  # ranks below: only one item
         set_rank: list[dict[str, int]] = [{} for _ in self._set_kinds]
-        word_rank = [0] * len(word_ids)
+        word_rank = [0] * len(self._word_ids)
         for position, (_, k, key) in enumerate(entries):
             if k == len(self._set_kinds):
                 word_rank[key] = position  # type: ignore[index]
             else:
                 set_rank[k][key] = position  # type: ignore[index]
         self._rank_count = len(entries)
-        del entries, set_df, word_count
+        return set_rank, word_rank
 
-        # Pass 2: the item's rarest features (as ranks).
-        self._prefix: list[tuple[int, ...]] = []
+    def _rarest(self, groups: list[tuple[list[int], bool, int]],
+                set_rank: list[dict[str, int]], word_rank: list[int],
+                every_ids: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+        """Pass 2: each item's rarest features of each blocking group (as ranks)."""
+        prefixes: list[tuple[int, ...]] = []
         first_shared = self._first_shared
         for number, sets in enumerate(self._sets):
             rare: list[int] = []
@@ -188,7 +208,8 @@ class SimilarityIndex:
                 start = bisect_left(ordered, first_shared)
                 rare.extend(ordered[start:start + limit])
             every_ids[number] = ()  # free as we go
-            self._prefix.append(tuple(sorted(rare)))
+            prefixes.append(tuple(sorted(rare)))
+        return prefixes
 
     def prefix_length(self) -> int:
         """Return how many of its rarest features each item is indexed under (in pairs)."""

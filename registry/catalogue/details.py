@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.catalogue.snapshot import Catalogue, Record
@@ -43,7 +43,7 @@ def _iso(value: Any) -> Any:
 
 
 def standard_detail(catalogue: Catalogue, standard_id: str,
-                    revisions: list[Mapping[str, Any]]) -> dict[str, Any]:
+                    revisions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Return a standard with its principles, implementing components and history."""
     record = catalogue.standards[standard_id]
     return {
@@ -67,7 +67,7 @@ def standard_detail(catalogue: Catalogue, standard_id: str,
 
 
 def principle_detail(catalogue: Catalogue, principle_id: str,
-                     revisions: list[Mapping[str, Any]]) -> dict[str, Any]:
+                     revisions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Return a principle with the standards that realise it."""
     return {
         "principle": catalogue.principles[principle_id],
@@ -104,7 +104,7 @@ def legal_detail(catalogue: Catalogue, act_id: str,
 
 
 def component_detail(catalogue: Catalogue, component_id: str,
-                     revisions: list[Mapping[str, Any]]) -> dict[str, Any]:
+                     revisions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Return a component with the capabilities it provides and standards it implements."""
     record = catalogue.components[component_id]
     return {

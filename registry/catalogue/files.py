@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ def _position(positions: Mapping[str, tuple[int, int]], pointer: str
     return locate(positions, pointer)
 
 
-def cross_check(records: Mapping[str, list[Mapping[str, Any]]]) -> list[RecordError]:
+def cross_check(records: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[RecordError]:
     """Return the broken links between records (unknown ids and concepts)."""
     errors: list[RecordError] = []
     ids = {kind: {r["id"] for r in rs if isinstance(r, Mapping) and "id" in r}

@@ -45,6 +45,7 @@ import orjson
 import pyoxigraph as ox
 
 from registry.csv_cells import safe_cell, safe_row
+from registry.errors import RegistryError
 from registry.linked_data.formats import JSONLD, NTRIPLES, TURTLE, prefixes
 from registry.linked_data.sheets import literal_text
 
@@ -65,20 +66,18 @@ GRAPH_FORMATS = {f.key: f.media_type for f in (TURTLE, JSONLD, NTRIPLES)}
 FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld"}
 
 
-class SparqlError(Exception):
-    """A query refused or failed: HTTP status, error code, message and detail."""
+class SparqlError(RegistryError):
+    """A query refused or failed (the registry's error, with its SPARQL error code)."""
 
     def __init__(self, status: int, code: str, message: str,
                  detail: dict[str, Any] | None = None, retry_after: int | None = None
                  ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.detail = detail or {}
-        self.retry_after = retry_after  # seconds, for a Retry-After header (503s)
+        # A 503 says when to come back: the handler sends Retry-After.
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        super().__init__(status, message, code=code, detail=detail or None, headers=headers)
+        self.retry_after = retry_after  # seconds
 
-    def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any]]:
+    def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any] | None]:
         """Return the error as a picklable message of the worker protocol."""
         return ("error", self.status, self.code, self.message, self.detail)
 

@@ -18,7 +18,7 @@ from registry.storage.store import Change, Store
 
 log = logging.getLogger("registry.readmodel")
 # The snapshot a request reads from start to end (set by the web layer per request).
-_PINNED: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar(
+PINNED: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar(
     "registry_snapshot", default=None)
 
 
@@ -56,7 +56,7 @@ class ReadModel:
 
     def current(self) -> Snapshot:
         """Return the snapshot pinned to this request, else the newest one."""
-        pinned = _PINNED.get()
+        pinned = PINNED.get()
         if pinned is not None:
             return pinned
         return self.latest()
@@ -109,11 +109,11 @@ class ReadModel:
     def pinned(self, snapshot: Snapshot | None = None) -> Iterator[Snapshot]:
         """Make `current()` answer one snapshot in this context (a request)."""
         chosen = snapshot or self.latest()
-        token = _PINNED.set(chosen)
+        token = PINNED.set(chosen)
         try:
             yield chosen
         finally:
-            _PINNED.reset(token)
+            PINNED.reset(token)
 
     # -- following the feed -----------------------------------------------------------
 

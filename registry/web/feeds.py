@@ -24,11 +24,13 @@ from registry.feeds import (
     touched_projects,
 )
 from registry.storage import changes as stored_changes
-from registry.web.errors import ApiError
-from registry.web.http import cached_json
-from registry.web.i18n import gettext as _
-from registry.web.pages import compliance_cells, current_lang
-from registry.web.terms import term
+from registry.web.shared.context import services
+from registry.web.shared.derived import compliance_cells
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import cached_json
+from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import gettext as _
+from registry.web.shared.terms import term
 
 bp = Blueprint("feeds", __name__)
 PARAMS = ("organisation", "standard", "project", "lang")
@@ -49,7 +51,7 @@ def _scope() -> Scope:
     if len(given) > 1:
         raise ApiError(400, "a feed is about one organisation, standard or project: give "
                        "one of them", detail={"parameter": given[1]})
-    svc = current_app.extensions["registry"]
+    svc = services()
     catalogue = svc.snapshots.get()
     if args.get("organisation") and catalogue.concept("organisations",
                                                       args["organisation"]) is None:
@@ -65,7 +67,7 @@ def _scope() -> Scope:
 
 
 def _changes(scope: Scope, today: datetime.date) -> list[Change]:
-    svc = current_app.extensions["registry"]
+    svc = services()
     roadmap = svc.roadmap.get()
     sheets = roadmap.sheets()
 
@@ -93,7 +95,7 @@ def _text(value: Any, lang: str) -> str:
 
 def _describe(change: Change, lang: str, root: str) -> Text:
     p = change.params
-    catalogue = current_app.extensions["registry"].snapshots.get()
+    catalogue = services().snapshots.get()
     if change.kind == "standard-status":
         name = p.get("acronym") or _text(p.get("title"), lang) or change.record
         summary = _("%(name)s is now %(new)s (it was %(old)s).", name=name,
@@ -104,7 +106,7 @@ def _describe(change: Change, lang: str, root: str) -> Text:
                       old=term(p.get("old")), new=term(p.get("new"))), summary,
                     f"{root}/standards/{change.record}?lang={lang}")
     link = f"{root}/projects/{change.record}?lang={lang}"
-    project = current_app.extensions["registry"].roadmap.get().projects.get(change.record)
+    project = services().roadmap.get().projects.get(change.record)
     title = _text(p.get("title") or (project.sheet.get("title") if project else None),
                   lang) or change.record
     if change.kind == "lapsing":
@@ -136,7 +138,7 @@ def feed() -> Response:
     """Answer the Atom feed of changes (?organisation=, ?standard=, ?project=; ?lang=)."""
     scope = _scope()
     lang = current_lang()
-    svc = current_app.extensions["registry"]
+    svc = services()
     today = datetime.date.today()
     root = request.url_root.rstrip("/")
     host = request.host.split(":")[0] or "localhost"
@@ -156,7 +158,7 @@ def feed() -> Response:
             changes, feed_id=f"tag:{host},2026:feed?{query}", lang=lang,
             title=title + " · " + _("Open-architecture registry"),
             self_url=f"{root}/feed.atom?{urlencode([*request.args.items()])}".rstrip("?"),
-            html_url=root + url_for("pages.home", lang=lang),
+            html_url=root + url_for("catalogue.home", lang=lang),
             author=current_app.config["REGISTRY"]["OPERATOR_NAME"],
             tag=lambda c: f"tag:{host},2026:{c.kind}/{c.record}/{c.key}",
             describe=lambda c: _describe(c, lang, root))

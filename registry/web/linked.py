@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
+from registry.errors import RegistryError
 from registry.linked_data.examples import EXAMPLES
 from registry.linked_data.formats import BY_MEDIA_TYPE, BY_SUFFIX, RDF_FORMATS, RdfFormat
 from registry.linked_data.iris import DEFAULT_BASE
@@ -33,8 +34,9 @@ from registry.linked_data.sparql import (
     QueryRequest,
     SparqlError,
 )
-from registry.web.errors import error_body
-from registry.web.http import cached_json, json_response
+from registry.web.shared.errors import json_error
+from registry.web.shared.http import cached_json
+from registry.web.shared.i18n import current_lang
 
 bp = Blueprint("linked", __name__)
 
@@ -66,21 +68,14 @@ def base_iri() -> str:
 
 
 def _bad_host() -> str:
-    raise _Answer(json_response(error_body(400, "the Host header does not make a valid base "
-                                           "IRI; set REGISTRY_BASE_IRI"), 400))
-
-
-class _Answer(Exception):
-    """Stop handling and send this response (raised from helpers)."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__("answer")
-        self.response = response
+    raise RegistryError(400, "the Host header does not make a valid base IRI; set "
+                        "REGISTRY_BASE_IRI")
 
 
 def _error(status: int, message: str, code: str | None = None,
            detail: dict[str, Any] | None = None) -> Response:
-    return json_response(error_body(status, message, code, detail), status)
+    # RDF and SPARQL clients asked for data, never a page: their errors are JSON.
+    return json_error(RegistryError(status, message, code=code, detail=detail))
 
 
 # --- the resources that negotiate -------------------------------------------------
@@ -184,8 +179,8 @@ def _rdf_answer() -> Response | None:
         assert isinstance(fmt, RdfFormat)
         try:
             response = _rdf(resource, fmt)
-        except _Answer as stop:
-            return stop.response
+        except RegistryError as exc:
+            return json_error(exc)
     response.headers["Link"] = _links(resource)
     response.vary.add("Accept")
     if by_suffix is None and response.status_code == 200:
@@ -285,15 +280,13 @@ def _page(status: int = 200, **context: Any) -> Response:
     settings = current_app.config["REGISTRY"]
     try:
         base = base_iri()
-    except _Answer:
+    except RegistryError:
         base = "(no valid base IRI: set REGISTRY_BASE_IRI)"
     html = render_template("sparql.html", examples=EXAMPLES,
                            timeout=settings["SPARQL_TIMEOUT"],
                            max_rows=settings["SPARQL_MAX_ROWS"], base=base,
                            formats=FORMAT_CHOICES, **context)
     response = Response(html, status=status, mimetype=HTML)
-    from registry.web.pages import current_lang
-
     response.headers["Content-Language"] = current_lang()
     return response
 
@@ -327,11 +320,11 @@ def sparql() -> Response:
     except SparqlError as exc:
         if html:
             return _page(exc.status, query=text, error=exc, fmt="html")
-        response = _error(exc.status, exc.message, exc.code, exc.detail or None)
+        response = json_error(exc)
         response.vary.add("Accept")
         return response
-    except _Answer as stop:
-        return stop.response
+    except RegistryError as exc:
+        return json_error(exc)
     if html:
         return _page(query=text, answer=answer, result=_table(answer), fmt="html")
     response = Response(answer.body, mimetype=answer.media_type)  # text/*: charset=utf-8

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from registry.measurements import (
     MeasurementError,
@@ -17,10 +17,11 @@ from registry.measurements import (
     parse_day,
 )
 from registry.storage import measurements as stored
-from registry.web.auth import identity
-from registry.web.errors import ApiError
-from registry.web.http import etag_matches, json_response
-from registry.web.writes import parse_body
+from registry.web.shared.auth import identity
+from registry.web.shared.context import services
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import etag_matches, json_response
+from registry.web.shared.writes import parse_body
 
 bp = Blueprint("measurements", __name__)
 PATH = "/api/projects/<project_id>/kpis/<kpi_id>/measurements/<date>"
@@ -31,7 +32,7 @@ def _error(exc: MeasurementError) -> ApiError:
 
 
 def _target(project_id: str, kpi_id: str) -> tuple[object, dict]:
-    roadmap = current_app.extensions["registry"].roadmap.get()
+    roadmap = services().roadmap.get()
     project = roadmap.projects.get(project_id)
     if project is None:
         raise ApiError(404, f"no project with id {project_id!r}: list them at /api/projects",
@@ -60,7 +61,7 @@ def get_measurement(project_id: str, kpi_id: str, date: str) -> Response:
         day = parse_day(date, datetime.date.max)
     except MeasurementError as exc:
         raise _error(exc) from None
-    found = stored.get(current_app.extensions["registry"].store, project_id, kpi_id, day)
+    found = stored.get(services().store, project_id, kpi_id, day)
     if found is None:
         raise ApiError(404, f"no value of KPI {kpi_id!r} reported for {day.isoformat()}",
                        detail={"kpi": kpi_id, "date": day.isoformat()})
@@ -71,7 +72,7 @@ def get_measurement(project_id: str, kpi_id: str, date: str) -> Response:
 @bp.put(PATH)
 def put_measurement(project_id: str, kpi_id: str, date: str) -> Response:
     """Report a KPI's value for a day: create freely, replace with If-Match."""
-    svc = current_app.extensions["registry"]
+    svc = services()
     _no_params()
     who = identity()
     project, kpi = _target(project_id, kpi_id)

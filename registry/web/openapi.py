@@ -6,12 +6,12 @@ import json
 from functools import cache
 from typing import Any
 
-from registry import __version__
 from registry.analysis.compliance import STATES
 from registry.catalogue.query import FILTERS, MAX_PAGE, PAGING, Filter
 from registry.catalogue.records import SCHEMA_DIR
 from registry.catalogue.snapshot import Catalogue
 from registry.validation.schema import SCHEMA_PATH as SHEET_SCHEMA_PATH
+from registry.version import __version__
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:

@@ -1,59 +1,102 @@
-"""The roadmap's API: submit project sheets, read them with validation and compliance."""
+"""The roadmap's projects: their pages, and the API to submit sheets and read them.
+
+The pages list the projects with filters, validity and finding counts, and show one
+project with its sheet, findings, compliance and revisions; the API stores sheets
+(validated first), answers them with validation and compliance, and their history.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, request
 
-from registry.analysis.compliance import STATES, compliance_matrix, lapsing
-from registry.analysis.compliance import summary as compliance_summary
+from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
+from registry.analysis.roadmap import Project
 from registry.catalogue.query import QueryError, paginate, parse_paging
-from registry.documents.findings import single_report_dict
+from registry.documents.findings import FileReport, single_report_dict
 from registry.documents.parse import Limits
 from registry.projects import (
     FILTERS,
     Forbidden,
-    _orgs,
     authorise,
     project_summary,
     project_view,
     select_projects,
+    token_organisations,
 )
-from registry.services import Services
 from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.pipeline import validate_and_load
-from registry.web.auth import identity
-from registry.web.errors import ApiError
-from registry.web.http import body_etag, cached_json, dumps, json_response, parse_as_of
-from registry.web.writes import preconditions, read_body, record_etag
+from registry.web.shared.auth import identity
+from registry.web.shared.context import services
+from registry.web.shared.derived import opportunities
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import body_etag, cached_json, dumps, json_response
+from registry.web.shared.params import (
+    as_of,
+    check_params,
+    page_args,
+    roadmap_filter_error,
+)
+from registry.web.shared.render import page_as_of, render_page
+from registry.web.shared.writes import preconditions, read_body, record_etag
 
 bp = Blueprint("projects", __name__)
+PER_PAGE = 25
 
 
-def services() -> Services:
-    """Return the registry's services of the current app."""
-    return current_app.extensions["registry"]
+# --- HTML pages -------------------------------------------------------------------------
+
+@bp.get("/projects")
+def projects() -> Response:
+    """Show the roadmap's projects with filters, validity and finding counts."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    args = page_args()
+    date = page_as_of()
+    filters: dict[str, str] = {k: args[k] for k in ("owner", "status", "domain") if k in args}
+    error = roadmap_filter_error(filters, catalogue)
+    try:
+        page_number, per_page = parse_paging(args, 500, default=PER_PAGE)
+    except QueryError as exc:
+        error, page_number, per_page = exc.message, 1, PER_PAGE
+    if error:
+        filters = {}
+    key = ("page-projects", catalogue.version, date, tuple(sorted(filters.items())))
+    items: list[tuple[Project, FileReport]] = svc.roadmap.memo(key, lambda: list(
+        select_projects(svc.roadmap.get(), catalogue, date, filters)))
+    valid = sum(1 for _, report in items if report.valid)
+    pages = max(1, -(-len(items) // per_page))
+    return render_page("projects.html", status=400 if error else 200, error=error,
+                       items=paginate(items, page_number, per_page), total=len(items),
+                       valid=valid, page=page_number, pages=pages, args=args,
+                       statuses=PROJECT_STATUSES, as_of=date)
 
 
-def as_of() -> datetime.date:
-    """Return the date validation is relative to: ?as_of=YYYY-MM-DD, else today."""
-    return parse_as_of(request.args.get("as_of"))
+@bp.get("/projects/<project_id>")
+def project(project_id: str) -> Response:
+    """Show one project: its sheet, findings, compliance and revisions."""
+    svc = services()
+    date = page_as_of()
+    roadmap = svc.roadmap.get()
+    if project_id not in roadmap.projects:
+        abort(404)
+    catalogue = svc.snapshots.get()
+    measured = [{"kpi": m.kpi, **m.to_dict()}
+                for m in stored_measurements.of_projects(svc.store, [project_id])
+                if m.day <= date]
+    view = project_view(roadmap.projects[project_id], catalogue, date, measured)
+    own = [o for o in opportunities() if project_id in o["projects"]]
+    kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
+            for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
+    return render_page("project.html", v=view, p=view["project"], catalogue=catalogue,
+                       revisions=svc.store.revisions("project", project_id), as_of=date,
+                       opportunities=own, kpis=kpis)
 
 
-def _check_params(allowed: tuple[str, ...]) -> dict[str, str]:
-    args = request.args.to_dict()
-    for name in args:
-        if name not in allowed:
-            raise ApiError(400, f"unknown query parameter {name!r}; this resource accepts "
-                           f"{', '.join(allowed)}", detail={"parameter": name,
-                                                            "allowed": list(allowed)})
-    return args
-
+# --- the API ----------------------------------------------------------------------------
 
 @bp.put("/api/projects/<project_id>")
 def put_project(project_id: str) -> Response:
@@ -68,7 +111,7 @@ def put_project(project_id: str) -> Response:
         current = None
     owner = (current.data.get("owner") or {}).get("organisation") if current else None
     if current is not None and not who.can_write_project(owner):
-        raise ApiError(403, f"a {who.role} token of {_orgs(who)} may not write a project "
+        raise ApiError(403, f"a {who.role} token of {token_organisations(who)} may not write a project "
                        f"owned by {owner}", code="forbidden")
     data, _fmt = read_body()
     catalogue = svc.snapshots.get()
@@ -108,12 +151,12 @@ def put_project(project_id: str) -> Response:
 def list_projects() -> Response:
     """List projects (filters owner, status, domain, capability, standard, validity)."""
     svc = services()
-    args = _check_params((*FILTERS, "as_of", "page", "per_page"))
+    args = check_params((*FILTERS, "as_of", "page", "per_page"))
     if args.get("validity") not in (None, "valid", "invalid"):
         raise ApiError(400, "validity takes valid or invalid",
                        detail={"parameter": "validity", "allowed": ["valid", "invalid"]})
     try:
-        page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
+        page_number, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
     except QueryError as exc:
         raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
     date = as_of()
@@ -123,8 +166,8 @@ def list_projects() -> Response:
         catalogue = svc.snapshots.get()
         items = [project_summary(p, r) for p, r in select_projects(
             svc.roadmap.get(), catalogue, date, filters)]
-        return dumps({"total": len(items), "page": page, "per_page": per_page,
-                      "projects": paginate(items, page, per_page)})
+        return dumps({"total": len(items), "page": page_number, "per_page": per_page,
+                      "projects": paginate(items, page_number, per_page)})
 
     key = ("projects", svc.snapshots.version, date, tuple(sorted(args.items())))
     return cached_json(svc.roadmap.memo(key, compute))
@@ -142,7 +185,7 @@ def _project(project_id: str) -> Any:
 def get_project(project_id: str) -> Response:
     """Answer a project: its sheet, current validation and compliance."""
     svc = services()
-    _check_params(("as_of",))
+    check_params(("as_of",))
     project = _project(project_id)
     date = as_of()
     catalogue = svc.snapshots.get()
@@ -159,7 +202,7 @@ def get_project(project_id: str) -> Response:
 @bp.get("/api/projects/<project_id>/revisions")
 def project_revisions(project_id: str) -> Response:
     """List a project's revisions: who, when, what message."""
-    _check_params(())
+    check_params(())
     _project(project_id)
     revisions = services().store.revisions("project", project_id)
     return json_response({"revisions": [
@@ -179,7 +222,7 @@ def _revision(project_id: str, number: int) -> dict[str, Any]:
 @bp.get("/api/projects/<project_id>/revisions/<int:number>")
 def project_revision(project_id: str, number: int) -> Response:
     """Answer the sheet of one revision of a project."""
-    _check_params(())
+    check_params(())
     _project(project_id)
     r = _revision(project_id, number)
     return json_response({"revision": number, "author": r["author"],
@@ -189,7 +232,7 @@ def project_revision(project_id: str, number: int) -> Response:
 @bp.get("/api/projects/<project_id>/diff")
 def project_diff(project_id: str) -> Response:
     """Answer what changed between two revisions (?from=N&to=M, default the last two)."""
-    args = _check_params(("from", "to"))
+    args = check_params(("from", "to"))
     project = _project(project_id)
     try:
         to = int(args.get("to", project.revision))
@@ -217,66 +260,3 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     if old != new:
         return [{"op": "replace", "path": path, "old": old, "new": new}]
     return []
-
-
-def _matrix() -> tuple[list[Any], dict[str, Any]]:
-    svc = services()
-    date = as_of()
-    catalogue = svc.snapshots.get()
-
-    def compute() -> tuple[list[Any], dict[str, Any]]:
-        cells = compliance_matrix(svc.roadmap.get().sheets(), catalogue, date)
-        return cells, compliance_summary(cells)
-
-    return svc.roadmap.memo(("compliance", svc.snapshots.version, date), compute)
-
-
-@bp.get("/api/compliance")
-def compliance() -> Response:
-    """Answer every project's state for every standard that applies to it or it declares."""
-    args = _check_params(("as_of", "project", "standard", "state"))
-    if args.get("state") and args["state"] not in STATES:
-        raise ApiError(400, f"state takes one of {', '.join(STATES)}",
-                       detail={"parameter": "state", "allowed": list(STATES)})
-    cells, totals = _matrix()
-    rows = [c.to_dict() for c in cells
-            if all(args.get(k) in (None, getattr(c, k)) for k in ("project", "standard",
-                                                                  "state"))]
-    return cached_json(dumps({"as_of": as_of().isoformat(), "summary": totals,
-                              "cells": rows}))
-
-
-@bp.get("/api/compliance.csv")
-def compliance_csv() -> Response:
-    """Answer the compliance cells as CSV (one row per project and standard)."""
-    _check_params(("as_of",))
-    cells, _ = _matrix()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["project", "standard", "status", "state", "applies", "capability",
-                     "until", "note"])
-    for c in cells:
-        writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
-                         c.capability or "", c.until or "", _csv_safe(c.note or "")])
-    return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-@bp.get("/api/compliance/lapsing")
-def compliance_lapsing() -> Response:
-    """Answer the explanations and plans that lapse within ?days= (default 90)."""
-    args = _check_params(("as_of", "days"))
-    try:
-        days = int(args.get("days", "90"))
-    except ValueError:
-        days = -1
-    if not 0 <= days <= 3650:
-        raise ApiError(400, "days must be a whole number from 0 to 3650",
-                       detail={"parameter": "days"})
-    return json_response({"as_of": as_of().isoformat(), "days": days,
-                          "declarations": lapsing(services().roadmap.get().sheets(), as_of(),
-                                                  days)})

@@ -1,41 +1,26 @@
-"""Reuse and pooling for the Smart City Office: the API and the report page."""
+"""Reuse and pooling for the Smart City Office: the report page and the API."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
-from registry.analysis.network import TYPE_STYLE, network_svg
-from registry.analysis.reuse import find_opportunities
+from registry.analysis.network import network
 from registry.catalogue.snapshot import localized
-from registry.services import Services, reuse_thresholds
-from registry.web.errors import ApiError
-from registry.web.http import cached_json, dumps
-from registry.web.i18n import gettext as _
-from registry.web.terms import term
+from registry.svg.network import network_svg
+from registry.svg.style import TYPE_STYLE
+from registry.web.shared.context import services
+from registry.web.shared.derived import opportunities
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import cached_json, dumps
+from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import gettext as _
+from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
 TYPES = tuple(TYPE_STYLE)
 PARAMS = ("type", "organisation", "project", "min_score")
-
-
-def services() -> Services:
-    """Return the registry's services of the current app."""
-    return current_app.extensions["registry"]
-
-
-def opportunities() -> list[dict[str, Any]]:
-    """Return every opportunity of the stored roadmap, computed once per revision."""
-    svc = services()
-    catalogue = svc.snapshots.get()
-
-    def compute() -> list[dict[str, Any]]:
-        found = find_opportunities(svc.roadmap.get().sheets(), catalogue,
-                                   reuse_thresholds(svc.settings))
-        return [o.to_dict() for o in found]
-
-    return svc.roadmap.memo(("reuse", svc.snapshots.version), compute)
 
 
 def parse_filters(args: dict[str, str]) -> dict[str, Any]:
@@ -86,8 +71,6 @@ def api_reuse() -> Response:
 @bp.get("/reuse")
 def page() -> Response:
     """Show the opportunities grouped by type and ranked, with the network picture."""
-    from registry.web.pages import current_lang
-
     lang = current_lang()
     try:
         filters = parse_filters({k: v for k, v in request.args.to_dict().items() if v})
@@ -114,7 +97,7 @@ def page() -> Response:
                                    "dash pattern per type. The list below the picture "
                                    "says the same.")})
     svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
-        roadmap.sheets(), catalogue.components, opportunities(), labels=labels,
+        network(roadmap.sheets(), catalogue.components, opportunities()), labels=labels,
         title=_("Projects, capabilities and components of the roadmap"), words=words,
         link_query=f"?lang={lang}"))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}

@@ -13,7 +13,8 @@ from typing import Any
 from babel.dates import format_date
 from flask import Blueprint, Response, current_app, request
 
-from registry.web.pages import _page, current_lang
+from registry.web.shared.i18n import current_lang
+from registry.web.shared.render import render_page
 
 bp = Blueprint("statements", __name__)
 
@@ -38,7 +39,7 @@ def _settings_context() -> dict[str, Any]:
 
 
 def _notice(name: str) -> Response:
-    return _page(f"statements/{name}.{current_lang()}.html", **_settings_context())
+    return render_page(f"statements/{name}.{current_lang()}.html", **_settings_context())
 
 
 @bp.get("/accessibility")

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from registry.analysis import charts
-from registry.analysis.architecture import architecture, architecture_svg
+from registry.analysis.architecture import architecture
 from registry.analysis.indicators import Revision, _month_ends, compliance_trend, project_kpis
 from registry.analysis.roadmap import Project, Roadmap
+from registry.svg import charts
+from registry.svg.architecture import architecture_svg
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -22,7 +22,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from registry.projects import EXAMPLES_AUTHOR, import_projects
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

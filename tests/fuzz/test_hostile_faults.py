@@ -21,7 +21,7 @@ from registry.linked_data.sparql import QueryRequest, SparqlError, SparqlPool
 from registry.storage.store import Store
 from registry.storage.tables import audit_events
 from registry.storage.tokens import create_token, revoke_token
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 

@@ -17,7 +17,7 @@ from registry.linked_data.formats import JSONLD, TURTLE, from_ntriples
 from registry.linked_data.graph import catalogue_graph, catalogue_ids_graph, vocabularies_graph
 from registry.linked_data.iris import DEFAULT_BASE
 from registry.linked_data.sheets import literal_text, sheet_ntriples
-from tests.linked_data.conftest import NetworkRefused
+from tests.helpers import NetworkRefused
 from tests.linked_data.helpers import canonical_quads, read_graph
 
 BASES = (DEFAULT_BASE, "http://localhost:5000/registry/")

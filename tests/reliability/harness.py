@@ -36,9 +36,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from tests.helpers import AS_OF  # the date the example sheets are valid on
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-AS_OF = "2026-11-26"  # the date the example sheets are valid on
 HOST = "127.0.0.1"
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

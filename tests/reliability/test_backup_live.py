@@ -31,7 +31,7 @@ from tests.reliability.harness import (
     setup_targets,
     write_loop,
 )
-from tests.storage.test_backup_under_load import check_consistent
+from tests.storage.moves import check_consistent
 
 pytestmark = pytest.mark.slow
 

@@ -26,12 +26,12 @@ from registry.cli import main
 from registry.storage import Store
 from registry.storage.backup import backup, read_manifest, restore
 from registry.storage.tokens import create_token
-from tests.conftest import PG_URL, _database, make_app
+from tests.conftest import _database
+from tests.helpers import AS_OF, make_app
+from tests.storage.moves import OTHER, answers, same
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-AS_OF = "2026-11-26"
-OTHER = "postgresql" if PG_URL else "sqlite"
 
 database = contextlib.contextmanager(_database)
 
@@ -85,49 +85,6 @@ def fill(app) -> dict[str, str]:
     store.delete_where("project", lambda r: r.id != "ev-charging-map", author="test")
     app.extensions["registry"].roadmap.invalidate()
     return secrets
-
-
-def answers(app, secrets: dict[str, str], filled: bool = True) -> dict[str, object]:
-    """Return every answer that must survive a move, with its ETag.
-
-    `filled`: the registry was filled by `fill` (a measurement, a deleted project).
-    """
-    client = app.test_client()
-    out: dict[str, object] = {}
-
-    def read(url: str, **headers: str) -> None:
-        answer = client.get(url, headers=headers)
-        assert answer.status_code == 200, (url, answer.get_data(as_text=True)[:300])
-        out[url] = (answer.get_json(), answer.headers.get("ETag"))
-
-    read(f"/api/projects?as_of={AS_OF}")
-    read("/api/standards?per_page=500")
-    for item in client.get("/api/standards?per_page=500").get_json()["standards"]:
-        read(f"/api/standards/{item['id']}")
-    for item in client.get("/api/projects").get_json()["projects"]:
-        read(f"/api/projects/{item['id']}?as_of={AS_OF}")
-        read(f"/api/projects/{item['id']}/revisions")
-    read("/api/audit?limit=1000", Authorization=f"Bearer {secrets['office']}")
-    if filled:
-        read("/api/projects/mobility-data-hub/kpis/open-datasets/measurements/2026-06-30")
-        store = app.extensions["registry"].store
-        out["deleted history"] = store.revisions("project", "ev-charging-map")
-    return out
-
-
-# Lists whose ETag hashes the body's bytes: PostgreSQL's JSONB keeps an object's keys in
-# its own order, not the order they were written in, so after a move to PostgreSQL the
-# same content is serialised with the keys of records in another order and these tags
-# differ. Their content is compared; every record's ETag (revision and content digest)
-# and the project list's must be the same.
-BYTE_TAGGED = ("/api/standards?",)
-
-
-def same(moved: object, original: object, key: str) -> None:
-    if key.startswith(BYTE_TAGGED):
-        assert moved[0] == original[0], key  # type: ignore[index]
-    else:
-        assert moved == original, key
 
 
 def open_app(url: str, folder: Path):

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import Counter
 from pathlib import Path
-
-from sqlalchemy import select
 
 from registry.storage import Store
 from registry.storage.backup import backup, restore
-from registry.storage.store import CATALOGUE_KINDS, CATALOGUE_STATE, ROADMAP_STATE, digest
-from registry.storage.tables import audit_events, catalogue_state, records, revisions
 from registry.storage.tokens import create_token
-from tests.conftest import _database, make_app
-from tests.storage.test_backup import OTHER, answers, same
+from tests.conftest import _database
+from tests.helpers import make_app
+from tests.storage.moves import OTHER, answers, check_consistent, same
 
 database = contextlib.contextmanager(_database)
 WRITERS = 3
@@ -72,37 +68,6 @@ class Writers:
         self.stop.set()
         for thread in self.threads:
             thread.join(60)
-
-
-def check_consistent(store: Store) -> dict[str, int]:
-    """Assert the database holds one instant's state; return its counts."""
-    with store.engine.connect() as connection:
-        current = {(r.kind, r.id): r for r in connection.execute(select(records))}
-        history: dict[tuple[str, str], list] = {}
-        for r in connection.execute(select(revisions).order_by(revisions.c.seq)):
-            history.setdefault((r.kind, r.record_id), []).append(r)
-        # Events without a revision (a token created or revoked) record no record write.
-        events = Counter((e.kind, e.record_id, e.revision)
-                         for e in connection.execute(select(audit_events))
-                         if e.revision is not None)
-        state = dict(connection.execute(select(catalogue_state.c.id,
-                                               catalogue_state.c.version)).all())
-    assert current.keys() <= history.keys()
-    for key, record in current.items():
-        numbers = [r.revision for r in history[key]]
-        assert numbers == list(range(1, record.revision + 1)), (key, numbers)
-        assert history[key][-1].data == record.data, key
-        assert digest(record.data) == record.digest, key
-    revision_keys = Counter((r.kind, r.record_id, r.revision)
-                            for rows in history.values() for r in rows)
-    assert events == revision_keys  # one audit event per revision, no more, no fewer
-    catalogue_writes = sum(len(rows) for (kind, _), rows in history.items()
-                           if kind in CATALOGUE_KINDS)
-    roadmap_writes = sum(len(rows) for (kind, _), rows in history.items()
-                         if kind not in CATALOGUE_KINDS)
-    assert state[CATALOGUE_STATE] == catalogue_writes
-    assert state[ROADMAP_STATE] == roadmap_writes
-    return {"records": len(current), "revisions": sum(revision_keys.values())}
 
 
 def test_a_backup_under_write_load_restores_consistent(database_url: str,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from registry.documents.parse import parse_document
 from registry.validation import schema
+from tests.helpers import json_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEETS = sorted([*ROOT.glob("examples/*.yaml"), *ROOT.glob("tests/data/**/*.yaml"),
@@ -47,17 +48,7 @@ LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                                     "mobility", "TRAN", "https://x.be", "javascript:x"]))
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-PATHS = [p for p in _paths(BASE) if p]
+PATHS = [p for p in json_paths(BASE) if p]
 
 
 @settings(max_examples=300, deadline=None, derandomize=True,

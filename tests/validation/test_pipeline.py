@@ -6,6 +6,7 @@ import datetime
 import json
 import statistics
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from registry.validation import (
     validate_data,
     validate_file,
 )
+from tests.helpers import BOMB
 from tests.validation.conftest import EXAMPLE_PATH, EXAMPLE_TEXT
 
 AS_OF = datetime.date(2026, 1, 15)
@@ -84,8 +86,21 @@ def test_single_report_body(catalogue: Catalogue) -> None:
 
 
 def test_yaml_bomb_through_the_pipeline(catalogue: Catalogue, tmp_path: Path) -> None:
-    from tests.validation.test_parse import BOMB
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB)
+    tracemalloc.start()
+    try:
+        report = validate_file(path, catalogue, as_of=AS_OF)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert codes(report) == ["parse.alias"]
+    # Refused, not expanded: the file's buffer and little else (expanded: gigabytes).
+    assert peak < 4 * 1024 * 1024
 
+
+@pytest.mark.timing
+def test_the_yaml_bomb_is_refused_within_100_ms(catalogue: Catalogue, tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(BOMB)
     started = time.perf_counter()
@@ -100,6 +115,7 @@ def test_bad_input_never_raises(catalogue: Catalogue, data: bytes) -> None:
     assert not report.valid and all(f.code.startswith("parse.") for f in report.findings)
 
 
+@pytest.mark.timing
 def test_full_validation_of_the_example_is_fast(catalogue: Catalogue) -> None:
     data = EXAMPLE_TEXT.encode()
     validate_bytes(data, catalogue, as_of=AS_OF)  # warm the caches (schema, rule tables)

@@ -39,3 +39,14 @@ def assert_plain_page(response: Any) -> Links:
     assert page.tags.count("h1") == 1
     assert page.tags.count("main") == 1
     return page
+
+
+def internal_links_resolve(client: Any, pages: Any) -> set[str]:
+    """Follow every internal link of the pages once; assert each answers; return them."""
+    seen: set[str] = set()
+    for url in pages:
+        for href in parse(client.get(url).get_data(as_text=True)).hrefs:
+            if href.startswith("/") and href not in seen:
+                seen.add(href)
+                assert client.get(href).status_code in (200, 304), href
+    return seen

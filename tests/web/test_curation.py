@@ -13,11 +13,6 @@ from registry.storage.tokens import create_token, revoke_token
 
 
 @pytest.fixture
-def store(app):
-    return app.extensions["registry"].store
-
-
-@pytest.fixture
 def architect(store):
     secret, _ = create_token(store, role="architect", organisations=[], name="Ann")
     return {"Authorization": f"Bearer {secret}"}

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from registry.projects import import_projects
+from tests.helpers import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-AS_OF = "2026-11-26"
 HOSTILE = "<script>alert(1)</script> & \"quoted\" title"
 HOSTILE_ID = "hostile-dashboard-project"
 SVG = "{http://www.w3.org/2000/svg}"

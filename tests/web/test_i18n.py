@@ -20,12 +20,12 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from registry.projects import import_projects
-from registry.web.i18n import TRANSLATIONS
+from registry.web.shared.i18n import TRANSLATIONS
+from tests.helpers import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "registry" / "web" / "templates"
 LANGS = ("en", "fr", "nl")
-AS_OF = "2026-11-26"
 
 # page -> a message its body shows (translated differently in fr and nl)
 PAGES: dict[str, tuple[str, str]] = {

@@ -8,21 +8,11 @@ from pathlib import Path
 import pytest
 
 from registry.storage import measurements as stored_measurements
-from registry.storage.tokens import create_token
+from tests.helpers import bearer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HUB = (EXAMPLES / "mobility-data-hub.yaml").read_text(encoding="utf-8")
 URL = "/api/projects/mobility-data-hub/kpis/open-datasets/measurements"
-
-
-@pytest.fixture
-def store(app):
-    return app.extensions["registry"].store
-
-
-def bearer(store, role, *orgs):
-    secret, _ = create_token(store, role=role, organisations=list(orgs), name=f"{role} t")
-    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture

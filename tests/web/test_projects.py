@@ -8,21 +8,10 @@ import orjson
 import pytest
 import yaml
 
-from registry.storage.tokens import create_token
+from tests.helpers import AS_OF, bearer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AS_OF = "2026-11-26"
 HUB = (EXAMPLES / "mobility-data-hub.yaml").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def store(app):
-    return app.extensions["registry"].store
-
-
-def bearer(store, role, *orgs):
-    secret, _ = create_token(store, role=role, organisations=list(orgs), name=f"{role} t")
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def put(client, project_id, text, headers, content_type="application/yaml"):

@@ -96,3 +96,17 @@ def test_each_project_page_lists_its_own_opportunities(roadmap_client):
     assert "fixmystreet" in section  # the planted reuse of FixMyStreet
     found = roadmap_client.get("/api/reuse?project=smart-waste-containers").get_json()
     assert section.count("<tr>") == len(found["opportunities"]) + 1  # header row
+
+
+def test_a_request_never_switches_the_garbage_collector(roadmap_client, monkeypatch):
+    """Pausing the collector is process-wide: a web worker's other requests would lose it."""
+    import gc
+
+    def refuse() -> None:
+        raise AssertionError("gc.disable() called during a request")
+
+    monkeypatch.setattr(gc, "disable", refuse)
+    monkeypatch.setattr(gc, "freeze", refuse)
+    for url in ("/reuse", "/api/reuse", "/dashboard"):
+        assert roadmap_client.get(url).status_code == 200, url
+    assert gc.isenabled()

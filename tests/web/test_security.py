@@ -6,7 +6,7 @@ import pytest
 
 from registry import create_app
 from registry.storage import Store
-from registry.web.security import UnsafeConfiguration
+from registry.web.shared.security import UnsafeConfiguration
 
 GOOD_KEY = "k3J9x0Qv7Lm2Zp8Rt5Wy1Nb6Hc4Fd0Sa9Ge7Ui3Oo2"
 

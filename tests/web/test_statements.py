@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.web.pagecheck import assert_plain_page
 
 LANGS = ("en", "fr", "nl")

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import AS_OF
+
 ROOT = Path(__file__).resolve().parents[2]
 HUB = (ROOT / "examples" / "mobility-data-hub.yaml").read_bytes()
 DATA = ROOT / "tests" / "data"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
-AS_OF = "2026-11-26"
 
 
 def test_yaml_body_gives_the_spec_report(read_client):

@@ -16,12 +16,15 @@ from registry.documents.findings import FileReport, Finding, single_report_dict
 from registry.documents.parse import Limits
 from registry.paths import schemas_dir
 from registry.validation.pipeline import validate_bytes
-from registry.web.errors import ApiError
-from registry.web.http import cached_json, json_response, parse_as_of
-from registry.web.i18n import gettext as _
-from registry.web.writes import JSON_TYPES, YAML_TYPES
+from registry.web.shared.context import services
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import cached_json, json_response
+from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import gettext as _
+from registry.web.shared.params import parse_as_of
+from registry.web.shared.writes import JSON_TYPES, YAML_TYPES
 
-bp = Blueprint("validate", __name__)
+bp = Blueprint("validation", __name__)
 SCHEMAS = schemas_dir()
 SHEET_FILES = {
     "v1.json": "application/schema+json",
@@ -30,15 +33,12 @@ SHEET_FILES = {
 }
 
 
-_as_of = parse_as_of
-
-
 def _limit() -> int:
     return int(current_app.config["REGISTRY"]["MAX_UPLOAD_BYTES"])
 
 
 def _validate(data: bytes, name: str, as_of: datetime.date) -> FileReport:
-    catalogue = current_app.extensions["registry"].snapshots.get()
+    catalogue = services().snapshots.get()
     return validate_bytes(data, catalogue, as_of=as_of, path=name,
                           limits=Limits(max_bytes=_limit()))
 
@@ -65,7 +65,7 @@ def _upload() -> tuple[bytes, str]:
 @bp.post("/api/validate")
 def api_validate() -> Response:
     """Validate one project sheet sent as YAML, JSON or a multipart file upload."""
-    as_of = _as_of(request.args.get("as_of"))
+    as_of = parse_as_of(request.args.get("as_of"))
     mimetype = request.mimetype
     if request.content_length is not None and request.content_length > _limit() + 64 * 1024:
         raise _too_large()
@@ -148,8 +148,6 @@ def template() -> Response:
 @bp.route("/validate", methods=["GET", "POST"])
 def page() -> Response | tuple[str, int]:
     """Show the validation form; on submit, the report beside the source."""
-    from registry.web.pages import current_lang
-
     context: dict[str, Any] = {"text": "", "as_of": request.values.get("as_of", ""),
                                "report": None, "error": None}
     status = 200
@@ -174,7 +172,7 @@ def page() -> Response | tuple[str, int]:
             status = 400
         if status == 200:
             try:
-                as_of = _as_of(context["as_of"])
+                as_of = parse_as_of(context["as_of"])
             except ApiError:
                 context["error"] = _("as_of=%(value)s is not a date: write it as YYYY-MM-DD",
                                      value=repr(context["as_of"]))

@@ -13,28 +13,35 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
-from flask import Flask, has_request_context
+from flask import Flask, has_request_context, request
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 LANGUAGES = ("en", "fr", "nl")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}  # in their own tongue
+
+
+def current_lang() -> str:
+    """Return the page language: ?lang=, else Accept-Language, else English."""
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 @cache
-def catalogue(lang: str) -> dict[Any, str]:
+def catalogue(lang: str) -> dict[Any, Any]:
     """Return msgid -> translation for a language (empty for English, the source)."""
     path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
     if lang == "en" or not path.is_file():
         return {}
     with path.open("rb") as handle:
         messages = read_po(handle, locale=lang)
-    out: dict[Any, str] = {}
+    out: dict[Any, Any] = {}
     for message in messages:
         if not message.id or not message.string or message.fuzzy:
             continue
-        if isinstance(message.id, tuple):  # plural forms: (singular, plural) -> forms
-            out[message.id] = message.string  # type: ignore[assignment]
-        else:
-            out[message.id] = message.string
+        # plural forms map (singular, plural) to their forms, other messages to a string
+        out[message.id] = message.string
     return out
 
 
@@ -42,8 +49,6 @@ def current() -> str:
     """Return the language of the current request (English outside a request)."""
     if not has_request_context():
         return "en"
-    from registry.web.pages import current_lang
-
     return current_lang()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import current_app, request
 
 from registry.storage.tokens import Identity, TokenError, authenticate
-from registry.web.errors import ApiError
+from registry.web.shared.errors import ApiError
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="registry"'}
 

@@ -1,6 +1,6 @@
 """Server-drawn SVG charts: bars, a stacked bar, lines and a Gantt timeline (no Flask).
 
-The same rules as the heatmap (`registry.analysis.heatmap`): every chart is an
+The rules of every picture (`registry.svg`): every chart is an
 `<svg role="img">` named by its `<title>` and `<desc>`, colours come from the Okabe-Ito
 palette (distinct with the common colour-vision deficiencies), and colour is never the
 only cue (WCAG 1.4.1): bars carry their value as a direct label, stacked segments carry a
@@ -19,40 +19,25 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 
-# Okabe-Ito, in the order single series take them; INK and OUTLINE as in heatmap.py.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-           "#000000")
-INK = "#1B1B1B"
-MUTED = "#4A4A4A"
-OUTLINE = "#4A4A4A"
-GRID = "#C8C8C8"
-STRIPE = "#F3F5F8"
-FONT = 12
-TITLE_FONT = 16
-CHAR = 7.0  # px, a safe estimate of a 12 px sans-serif character's advance
-PAD = 8
-FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', sans-serif"
-LABEL_CHARS = 36
+from registry.svg.style import (
+    CHAR,
+    FONT,
+    FONT_FAMILY,
+    GRID,
+    INK,
+    MUTED,
+    OUTLINE,
+    PAD,
+    PALETTE,
+    PROJECT_STATUS_FILLS,
+    STRIPE,
+    TITLE_FONT,
+)
+from registry.svg.text import coord, esc, shorten, title_width
+
 MARKERS = ("circle", "square", "triangle", "diamond")
 DASHES = ("", "6 4", "2 3", "8 3 2 3")
-
-
-def _x(text: object) -> str:
-    """Escape text for XML content and attribute values."""
-    return escape(str(text), quote=True)
-
-
-def _short(text: str, limit: int = LABEL_CHARS) -> str:
-    """Shorten a label to `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-def _num(value: float) -> str:
-    """Format a coordinate compactly and deterministically."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def _open(width: float, height: float, title: str, description: str, id_prefix: str,
@@ -61,33 +46,29 @@ def _open(width: float, height: float, title: str, description: str, id_prefix: 
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     role_attr = f'role="{role}" ' if role else ""
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" {role_attr}width="{_num(width)}" '
-        f'height="{_num(height)}" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'aria-labelledby="{_x(title_id)} {_x(desc_id)}" class="chart {_x(css_class)}" '
-        f'font-family="{_x(FONT_FAMILY)}" font-size="{FONT}">',
-        f'<title id="{_x(title_id)}">{_x(title)}</title>',
-        f'<desc id="{_x(desc_id)}">{_x(description)}</desc>',
-        f'<rect x="0" y="0" width="{_num(width)}" height="{_num(height)}" fill="#FFFFFF"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" {role_attr}width="{coord(width)}" '
+        f'height="{coord(height)}" viewBox="0 0 {coord(width)} {coord(height)}" '
+        f'aria-labelledby="{esc(title_id)} {esc(desc_id)}" class="chart {esc(css_class)}" '
+        f'font-family="{esc(FONT_FAMILY)}" font-size="{FONT}">',
+        f'<title id="{esc(title_id)}">{esc(title)}</title>',
+        f'<desc id="{esc(desc_id)}">{esc(description)}</desc>',
+        f'<rect x="0" y="0" width="{coord(width)}" height="{coord(height)}" fill="#FFFFFF"/>',
         f'<text x="{PAD}" y="{PAD + 16}" font-size="{TITLE_FONT}" font-weight="700" '
-        f'fill="{INK}" aria-hidden="true">{_x(title)}</text>',
+        f'fill="{INK}" aria-hidden="true">{esc(title)}</text>',
     ]
-
-
-def _title_width(title: str) -> int:
-    return PAD * 2 + math.ceil(len(title) * CHAR * TITLE_FONT / FONT)
 
 
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: str,
               legend: str, id_prefix: str = "bars", colour: str = PALETTE[0],
-              value_format: Callable[[float], str] = lambda v: _num(v)) -> str:
+              value_format: Callable[[float], str] = lambda v: coord(v)) -> str:
     """Return a horizontal bar chart, one labelled bar per (label, value), value at its end."""
     rows = list(items)
     bar_row, bar_height, plot = 24, 16, 360
-    labels = [_short(label) for label, _ in rows]
+    labels = [shorten(label) for label, _ in rows]
     values = [value_format(v) for _, v in rows]
     left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
     value_room = PAD + math.ceil(max((len(t) for t in values), default=1) * CHAR) + PAD
-    width = max(left + plot + value_room, _title_width(title),
+    width = max(left + plot + value_room, title_width(title),
                 PAD * 3 + 16 + math.ceil(len(legend) * CHAR))
     legend_top = PAD + 28
     top = legend_top + 24
@@ -96,25 +77,25 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: st
     out = _open(width, height, title, description, id_prefix, "bar-chart")
     out.append(f'<g class="legend" aria-hidden="true"><rect x="{PAD}" y="{legend_top}" '
                f'width="16" height="16" fill="{colour}" stroke="{OUTLINE}"/>'
-               f'<text x="{PAD + 22}" y="{legend_top + 13}" fill="{INK}">{_x(legend)}</text>'
+               f'<text x="{PAD + 22}" y="{legend_top + 13}" fill="{INK}">{esc(legend)}</text>'
                "</g>")
     out.append('<g class="bars">')
     for i, ((label, value), text) in enumerate(zip(rows, labels, strict=True)):
         y = top + i * bar_row
         length = plot * max(value, 0) / biggest
         out.append(
-            f'<g class="bar" data-label="{_x(label)}" data-value="{_x(_num(value))}">'
-            f"<title>{_x(label)}: {_x(values[i])}</title>"
+            f'<g class="bar" data-label="{esc(label)}" data-value="{esc(coord(value))}">'
+            f"<title>{esc(label)}: {esc(values[i])}</title>"
             f'<text x="{left - PAD}" y="{y + 13}" text-anchor="end" fill="{INK}">'
-            f"{_x(text)}</text>"
+            f"{esc(text)}</text>"
             f'<rect x="{left}" y="{y + (bar_row - bar_height) // 2 - 2}" '
-            f'width="{_num(length)}" height="{bar_height}" fill="{colour}" '
+            f'width="{coord(length)}" height="{bar_height}" fill="{colour}" '
             f'stroke="{OUTLINE}" stroke-width="1"/>'
-            f'<text x="{_num(left + length + PAD)}" y="{y + 13}" fill="{INK}">'
-            f"{_x(values[i])}</text></g>")
+            f'<text x="{coord(left + length + PAD)}" y="{y + 13}" fill="{INK}">'
+            f"{esc(values[i])}</text></g>")
     out.append("</g>")
     if not rows:
-        out.append(f'<text x="{PAD}" y="{top + 14}" fill="{INK}">{_x(description)}</text>')
+        out.append(f'<text x="{PAD}" y="{top + 14}" fill="{INK}">{esc(description)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -136,11 +117,11 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
                 value_format: Callable[[float, float], str] | None = None) -> str:
     """Return one 100 % bar split into segments, each with its glyph, and a legend."""
     total = sum(max(s.value, 0) for s in segments)
-    fmt = value_format or (lambda v, t: f"{_num(v)} ({round(100 * v / t) if t else 0} %)")
+    fmt = value_format or (lambda v, t: f"{coord(v)} ({round(100 * v / t) if t else 0} %)")
     plot = 640
     legend_texts = [f"{s.glyph} {s.label}: {fmt(s.value, total)}".strip() for s in segments]
     item = 24 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
-    width = max(PAD * 2 + plot, _title_width(title))
+    width = max(PAD * 2 + plot, title_width(title))
     per_line = max(1, min(len(segments) or 1, (width - 2 * PAD) // item))
     bar_top = PAD + 32
     bar_height = 32
@@ -158,20 +139,20 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
         if length <= 0:
             continue
         out.append(
-            f'<g class="segment" data-key="{_x(s.key)}" data-value="{_x(_num(s.value))}">'
-            f"<title>{_x(s.label)}: {_x(fmt(s.value, total))}</title>"
-            f'<rect x="{_num(x)}" y="{bar_top}" width="{_num(length)}" '
+            f'<g class="segment" data-key="{esc(s.key)}" data-value="{esc(coord(s.value))}">'
+            f"<title>{esc(s.label)}: {esc(fmt(s.value, total))}</title>"
+            f'<rect x="{coord(x)}" y="{bar_top}" width="{coord(length)}" '
             f'height="{bar_height}" fill="{s.fill}" stroke="{OUTLINE}" stroke-width="1"/>')
         # The glyph (and, where it fits, the count) inside the segment: not colour alone.
-        text = f"{s.glyph} {_num(s.value)}".strip()
+        text = f"{s.glyph} {coord(s.value)}".strip()
         if length >= len(text) * CHAR + 6:
-            out.append(f'<text x="{_num(x + length / 2)}" y="{bar_top + 21}" '
+            out.append(f'<text x="{coord(x + length / 2)}" y="{bar_top + 21}" '
                        f'text-anchor="middle" font-weight="700" fill="{s.ink}" '
-                       f'aria-hidden="true">{_x(text)}</text>')
+                       f'aria-hidden="true">{esc(text)}</text>')
         elif s.glyph and length >= CHAR + 2:
-            out.append(f'<text x="{_num(x + length / 2)}" y="{bar_top + 21}" '
+            out.append(f'<text x="{coord(x + length / 2)}" y="{bar_top + 21}" '
                        f'text-anchor="middle" font-weight="700" fill="{s.ink}" '
-                       f'aria-hidden="true">{_x(s.glyph)}</text>')
+                       f'aria-hidden="true">{esc(s.glyph)}</text>')
         out.append("</g>")
         x += length
     out.append("</g>")
@@ -179,17 +160,17 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
     for k, s in enumerate(segments):
         lx = PAD + (k % per_line) * item
         ly = legend_top + (k // per_line) * 24
-        out.append(f'<g class="legend-item" data-key="{_x(s.key)}">'
+        out.append(f'<g class="legend-item" data-key="{esc(s.key)}">'
                    f'<rect x="{lx}" y="{ly}" width="18" height="18" fill="{s.fill}" '
                    f'stroke="{OUTLINE}"/>'
                    f'<text x="{lx + 9}" y="{ly + 14}" text-anchor="middle" '
-                   f'font-weight="700" fill="{s.ink}">{_x(s.glyph)}</text>'
+                   f'font-weight="700" fill="{s.ink}">{esc(s.glyph)}</text>'
                    f'<text x="{lx + 24}" y="{ly + 14}" fill="{INK}">'
-                   f"{_x(f'{s.label}: {fmt(s.value, total)}')}</text></g>")
+                   f"{esc(f'{s.label}: {fmt(s.value, total)}')}</text></g>")
     out.append("</g>")
     if not total:
         out.append(f'<text x="{PAD + 8}" y="{bar_top + 21}" fill="{INK}">'
-                   f"{_x(description)}</text>")
+                   f"{esc(description)}</text>")
     out.append("</svg>")
     return "\n".join(out)
 
@@ -197,16 +178,16 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
     """Return a data-point marker; shapes differ per series so colour is not the only cue."""
     if shape == "square":
-        return (f'<rect x="{_num(x - 4)}" y="{_num(y - 4)}" width="8" height="8" '
+        return (f'<rect x="{coord(x - 4)}" y="{coord(y - 4)}" width="8" height="8" '
                 f'fill="{colour}" stroke="{INK}"/>')
     if shape == "triangle":
-        points = f"{_num(x)},{_num(y - 5)} {_num(x + 5)},{_num(y + 4)} {_num(x - 5)},{_num(y + 4)}"
+        points = f"{coord(x)},{coord(y - 5)} {coord(x + 5)},{coord(y + 4)} {coord(x - 5)},{coord(y + 4)}"
         return f'<polygon points="{points}" fill="{colour}" stroke="{INK}"/>'
     if shape == "diamond":
-        points = f"{_num(x)},{_num(y - 5)} {_num(x + 5)},{_num(y)} {_num(x)},{_num(y + 5)} " \
-                 f"{_num(x - 5)},{_num(y)}"
+        points = f"{coord(x)},{coord(y - 5)} {coord(x + 5)},{coord(y)} {coord(x)},{coord(y + 5)} " \
+                 f"{coord(x - 5)},{coord(y)}"
         return f'<polygon points="{points}" fill="{colour}" stroke="{INK}"/>'
-    return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" fill="{colour}" stroke="{INK}"/>'
+    return f'<circle cx="{coord(x)}" cy="{coord(y)}" r="4" fill="{colour}" stroke="{INK}"/>'
 
 
 def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
@@ -217,11 +198,11 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     plot_w = max(360, 56 * max(1, len(x_labels)))
     plot_h = 200
     names = [name for name, _ in series]
-    end_room = PAD + math.ceil(max((len(_short(n, 24)) for n in names), default=0) * CHAR) + 16
+    end_room = PAD + math.ceil(max((len(shorten(n, 24)) for n in names), default=0) * CHAR) + 16
     legend_texts = names
     item = 56 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
     left = PAD + math.ceil(len(y_format(y_max)) * CHAR) + PAD
-    width = max(left + plot_w + end_room, _title_width(title), PAD * 2 + item)
+    width = max(left + plot_w + end_room, title_width(title), PAD * 2 + item)
     per_line = max(1, (width - 2 * PAD) // item)
     legend_top = PAD + 28
     lines = math.ceil(len(series) / per_line) if series else 1
@@ -247,22 +228,22 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         out.append(f'<g class="legend-item"><line x1="{lx}" y1="{ly}" x2="{lx + 40}" '
                    f'y2="{ly}" stroke="{colour}" stroke-width="2"{dash_attr}/>'
                    f"{_marker(shape, lx + 20, ly, colour)}"
-                   f'<text x="{lx + 48}" y="{ly + 4}" fill="{INK}">{_x(name)}</text></g>')
+                   f'<text x="{lx + 48}" y="{ly + 4}" fill="{INK}">{esc(name)}</text></g>')
     out.append("</g>")
     out.append('<g class="axes" aria-hidden="true">')
     for k in range(5):
         value = y_max * k / 4
         y = py(value)
-        out.append(f'<line x1="{left}" y1="{_num(y)}" x2="{left + plot_w}" y2="{_num(y)}" '
+        out.append(f'<line x1="{left}" y1="{coord(y)}" x2="{left + plot_w}" y2="{coord(y)}" '
                    f'stroke="{GRID}" stroke-width="1"/>'
-                   f'<text x="{left - 4}" y="{_num(y + 4)}" text-anchor="end" '
-                   f'fill="{MUTED}">{_x(y_format(value))}</text>')
+                   f'<text x="{left - 4}" y="{coord(y + 4)}" text-anchor="end" '
+                   f'fill="{MUTED}">{esc(y_format(value))}</text>')
     every = max(1, math.ceil(len(x_labels) * 56 / plot_w / 1.0)) if x_labels else 1
     for i, label in enumerate(x_labels):
         if i % every and i != len(x_labels) - 1:
             continue
-        out.append(f'<text x="{_num(px(i))}" y="{bottom + 18}" text-anchor="middle" '
-                   f'fill="{MUTED}">{_x(label)}</text>')
+        out.append(f'<text x="{coord(px(i))}" y="{bottom + 18}" text-anchor="middle" '
+                   f'fill="{MUTED}">{esc(label)}</text>')
     out.append(f'<line x1="{left}" y1="{bottom}" x2="{left + plot_w}" y2="{bottom}" '
                f'stroke="{INK}" stroke-width="1"/></g>')
     out.append('<g class="series">')
@@ -270,7 +251,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
             MARKERS[k % len(MARKERS)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<g class="line" data-series="{_x(name)}">')
+        out.append(f'<g class="line" data-series="{esc(name)}">')
         # A gap (None) breaks the line rather than drawing a false value.
         run: list[str] = []
         runs: list[list[str]] = []
@@ -280,7 +261,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
                     runs.append(run)
                 run = []
                 continue
-            run.append(f"{_num(px(i))},{_num(py(v))}")
+            run.append(f"{coord(px(i))},{coord(py(v))}")
         if run:
             runs.append(run)
         for points in runs:
@@ -292,13 +273,13 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
             if v is None:
                 continue
             last = (i, v)
-            out.append(f'<g data-x="{_x(x_labels[i])}" data-value="{_x(_num(v))}">'
-                       f"<title>{_x(name)}, {_x(x_labels[i])}: {_x(y_format(v))}</title>"
+            out.append(f'<g data-x="{esc(x_labels[i])}" data-value="{esc(coord(v))}">'
+                       f"<title>{esc(name)}, {esc(x_labels[i])}: {esc(y_format(v))}</title>"
                        f"{_marker(shape, px(i), py(v), colour)}</g>")
         if last is not None:  # the direct label at the line's end names the series
-            out.append(f'<text x="{_num(px(last[0]) + 8)}" y="{_num(py(last[1]) + 4)}" '
-                       f'fill="{INK}" aria-hidden="true">{_x(_short(name, 24))} '
-                       f"{_x(y_format(last[1]))}</text>")
+            out.append(f'<text x="{coord(px(last[0]) + 8)}" y="{coord(py(last[1]) + 4)}" '
+                       f'fill="{INK}" aria-hidden="true">{esc(shorten(name, 24))} '
+                       f"{esc(y_format(last[1]))}</text>")
         out.append("</g>")
     out.append("</g>")
     out.append("</svg>")
@@ -318,11 +299,7 @@ class GanttRow:
     phases: Sequence[tuple[str, date, date]] = field(default_factory=tuple)
 
 
-# Status colours (Okabe-Ito); the status is also written at the end of each bar.
-STATUS_FILLS: Mapping[str, str] = {
-    "proposed": "#F0E442", "selected": "#56B4E9", "in-progress": "#0072B2",
-    "delivered": "#009E73", "stopped": "#CC79A7",
-}
+STATUS_FILLS = PROJECT_STATUS_FILLS
 PHASE_FILLS = ("#4A4A4A", "#A0A0A0")
 
 
@@ -334,100 +311,150 @@ def _next_quarter(day: date) -> date:
     return date(day.year + 1, 1, 1) if day.month >= 10 else date(day.year, day.month + 3, 1)
 
 
+@dataclass(frozen=True)
+class _Timeline:
+    """Where the Gantt chart's parts go: sizes from the labels, the span and the legend."""
+
+    start: date  # the first quarter's first day
+    end: date  # the day after the last quarter
+    plot_w: int
+    left: int
+    width: int
+    height: int
+    legend_keys: list[str]
+    item: int  # one legend item's width
+    per_line: int
+    legend_top: int
+    axis_top: int
+    top: int
+    bottom: int
+
+    def x(self, day: date) -> float:
+        """Return the x of a day on the time axis."""
+        return self.left + self.plot_w * (day - self.start).days / max(1, (self.end - self.start).days)
+
+
+GANTT_ROW = 30
+
+
 def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, description: str,
                 today_label: str, legend: Mapping[str, str] | None = None,
                 id_prefix: str = "gantt") -> str:
     """Return a Gantt chart: one row per project with its phases, a quarter axis and today."""
     legend = legend or {}
+    labels = [shorten(r.label) for r in rows]
+    layout = _timeline(rows, labels, today, title, legend)
+    out = _open(layout.width, layout.height, title, description, id_prefix, "gantt")
+    out += _gantt_legend(layout, legend)
+    # Zebra stripes first, so that the quarter lines drawn next stay visible across them.
+    out.extend(f'<rect x="{PAD}" y="{layout.top + i * GANTT_ROW}" '
+               f'width="{coord(layout.width - 2 * PAD)}" '
+               f'height="{GANTT_ROW}" fill="{STRIPE}"/>' for i in range(1, len(rows), 2))
+    out += _quarter_axis(layout)
+    out += _gantt_rows(layout, rows, labels)
+    tx = layout.x(today)
+    out.append(f'<g class="today" data-date="{today.isoformat()}">'
+               f'<line x1="{coord(tx)}" y1="{layout.axis_top - 4}" x2="{coord(tx)}" '
+               f'y2="{layout.bottom}" stroke="#D55E00" stroke-width="2" stroke-dasharray="4 2"/>'
+               f'<text x="{coord(tx)}" y="{layout.axis_top - 8}" text-anchor="middle" '
+               f'font-weight="700" fill="{INK}">{esc(today_label)}</text></g>')
+    if not rows:
+        out.append(f'<text x="{PAD}" y="{layout.top + 18}" fill="{INK}">{esc(description)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _timeline(rows: Sequence[GanttRow], labels: Sequence[str], today: date, title: str,
+              legend: Mapping[str, str]) -> _Timeline:
+    """Return the layout: whole quarters around every row and today, labels, legend."""
     first = min([r.start for r in rows] + [today])
     last = max([r.end for r in rows] + [today])
     start = _quarter_start(first)
     end = _next_quarter(_quarter_start(last))
-    days = max(1, (end - start).days)
-    quarters = days / 91.3
+    quarters = max(1, (end - start).days) / 91.3
     plot_w = max(480, min(1400, math.ceil(quarters * 36)))
-    row_h = 30
-    labels = [_short(r.label) for r in rows]
     left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
     status_room = PAD + math.ceil(max((len(r.status_label) for r in rows), default=0) * CHAR)
     legend_keys = [k for k in STATUS_FILLS if k in legend]
     item = 24 + math.ceil(max((len(legend[k]) for k in legend_keys), default=0) * CHAR) + 16
-    width = max(left + plot_w + status_room + PAD, _title_width(title))
+    width = max(left + plot_w + status_room + PAD, title_width(title))
     per_line = max(1, (width - 2 * PAD) // item)
     legend_top = PAD + 28
     legend_lines = math.ceil(len(legend_keys) / per_line) if legend_keys else 0
     axis_top = legend_top + legend_lines * 24 + 24  # room for the today label above
     top = axis_top + 36
-    bottom = top + max(1, len(rows)) * row_h
-    height = bottom + PAD
+    bottom = top + max(1, len(rows)) * GANTT_ROW
+    return _Timeline(start, end, plot_w, left, width, bottom + PAD, legend_keys, item,
+                     per_line, legend_top, axis_top, top, bottom)
 
-    def px(day: date) -> float:
-        return left + plot_w * (day - start).days / days
 
-    out = _open(width, height, title, description, id_prefix, "gantt")
-    out.append('<g class="legend" aria-hidden="true">')
-    for k, key in enumerate(legend_keys):
-        lx = PAD + (k % per_line) * item
-        ly = legend_top + (k // per_line) * 24
+def _gantt_legend(layout: _Timeline, legend: Mapping[str, str]) -> list[str]:
+    """Return the legend of the project statuses' colours."""
+    out = ['<g class="legend" aria-hidden="true">']
+    for k, key in enumerate(layout.legend_keys):
+        lx = PAD + (k % layout.per_line) * layout.item
+        ly = layout.legend_top + (k // layout.per_line) * 24
         out.append(f'<rect x="{lx}" y="{ly}" width="18" height="14" fill="{STATUS_FILLS[key]}" '
                    f'stroke="{OUTLINE}"/><text x="{lx + 24}" y="{ly + 12}" fill="{INK}">'
-                   f"{_x(legend[key])}</text>")
+                   f"{esc(legend[key])}</text>")
     out.append("</g>")
-    # Zebra stripes first, so that the quarter lines drawn next stay visible across them.
-    out.extend(f'<rect x="{PAD}" y="{top + i * row_h}" width="{_num(width - 2 * PAD)}" '
-               f'height="{row_h}" fill="{STRIPE}"/>' for i in range(1, len(rows), 2))
-    out.append(f'<g class="axis" aria-hidden="true" data-start="{start.isoformat()}" '
-               f'data-end="{end.isoformat()}" data-left="{left}" data-width="{plot_w}">')
+    return out
+
+
+def _quarter_axis(layout: _Timeline) -> list[str]:
+    """Return the time axis: a line per quarter (darker at a year), Q1-Q4 and the years."""
+    start, end, axis_top = layout.start, layout.end, layout.axis_top
+    out = [f'<g class="axis" aria-hidden="true" data-start="{start.isoformat()}" '
+           f'data-end="{end.isoformat()}" data-left="{layout.left}" '
+           f'data-width="{layout.plot_w}">']
     quarter = start
     while quarter <= end:
-        x = px(quarter)
+        x = layout.x(quarter)
         is_year = quarter.month == 1
         out.append(f'<line class="{"year" if is_year else "quarter"}" '
-                   f'data-date="{quarter.isoformat()}" x1="{_num(x)}" y1="{axis_top + 20}" '
-                   f'x2="{_num(x)}" y2="{bottom}" stroke="{OUTLINE if is_year else GRID}" '
-                   f'stroke-width="1"/>')
+                   f'data-date="{quarter.isoformat()}" x1="{coord(x)}" y1="{axis_top + 20}" '
+                   f'x2="{coord(x)}" y2="{layout.bottom}" '
+                   f'stroke="{OUTLINE if is_year else GRID}" stroke-width="1"/>')
         if quarter < end:
             q = (quarter.month - 1) // 3 + 1
-            mid = px(min(_next_quarter(quarter), end))
-            out.append(f'<text x="{_num((x + mid) / 2)}" y="{axis_top + 32}" '
+            mid = layout.x(min(_next_quarter(quarter), end))
+            out.append(f'<text x="{coord((x + mid) / 2)}" y="{axis_top + 32}" '
                        f'text-anchor="middle" font-size="10" fill="{MUTED}">Q{q}</text>')
             if is_year or quarter == start:
-                out.append(f'<text x="{_num(x + 2)}" y="{axis_top + 14}" font-weight="700" '
+                out.append(f'<text x="{coord(x + 2)}" y="{axis_top + 14}" font-weight="700" '
                            f'fill="{INK}">{quarter.year}</text>')
         quarter = _next_quarter(quarter)
     out.append("</g>")
-    out.append('<g class="rows">')
+    return out
+
+
+def _gantt_rows(layout: _Timeline, rows: Sequence[GanttRow], labels: Sequence[str]
+                ) -> list[str]:
+    """Return one row per project: its label, its bar with the status, its phases."""
+    left = layout.left
+    out = ['<g class="rows">']
     for i, (row, text) in enumerate(zip(rows, labels, strict=True)):
-        y = top + i * row_h
-        x1, x2 = px(row.start), px(max(row.end, row.start))
+        y = layout.top + i * GANTT_ROW
+        x1, x2 = layout.x(row.start), layout.x(max(row.end, row.start))
         fill = STATUS_FILLS.get(row.status, "#FFFFFF")
         out.append(
-            f'<g class="project" data-project="{_x(row.key)}" data-start="'
+            f'<g class="project" data-project="{esc(row.key)}" data-start="'
             f'{row.start.isoformat()}" data-end="{row.end.isoformat()}">'
-            f"<title>{_x(row.label)}: {row.start.isoformat()} \u2013 {row.end.isoformat()}"
-            f"{_x(', ' + row.status_label if row.status_label else '')}</title>"
+            f"<title>{esc(row.label)}: {row.start.isoformat()} \u2013 {row.end.isoformat()}"
+            f"{esc(', ' + row.status_label if row.status_label else '')}</title>"
             f'<text x="{left - PAD}" y="{y + 14}" text-anchor="end" fill="{INK}">'
-            f"{_x(text)}</text>"
-            f'<rect x="{_num(x1)}" y="{y + 4}" width="{_num(max(2.0, x2 - x1))}" height="12" '
+            f"{esc(text)}</text>"
+            f'<rect x="{coord(x1)}" y="{y + 4}" width="{coord(max(2.0, x2 - x1))}" height="12" '
             f'fill="{fill}" stroke="{OUTLINE}" stroke-width="1"/>'
-            f'<text x="{_num(x2 + 4)}" y="{y + 14}" font-size="11" fill="{INK}">'
-            f"{_x(row.status_label)}</text>")
+            f'<text x="{coord(x2 + 4)}" y="{y + 14}" font-size="11" fill="{INK}">'
+            f"{esc(row.status_label)}</text>")
         for k, (name, p_start, p_end) in enumerate(row.phases):
-            p1, p2 = px(p_start), px(max(p_end, p_start))
+            p1, p2 = layout.x(p_start), layout.x(max(p_end, p_start))
             # Alternating dark and light phases, separated by a white gap, read without hue.
-            out.append(f'<rect class="phase" x="{_num(p1)}" y="{y + 19}" '
-                       f'width="{_num(max(1.0, p2 - p1 - 1))}" height="7" '
-                       f'fill="{PHASE_FILLS[k % 2]}"><title>{_x(name)}: '
+            out.append(f'<rect class="phase" x="{coord(p1)}" y="{y + 19}" '
+                       f'width="{coord(max(1.0, p2 - p1 - 1))}" height="7" '
+                       f'fill="{PHASE_FILLS[k % 2]}"><title>{esc(name)}: '
                        f"{p_start.isoformat()} \u2013 {p_end.isoformat()}</title></rect>")
         out.append("</g>")
     out.append("</g>")
-    tx = px(today)
-    out.append(f'<g class="today" data-date="{today.isoformat()}">'
-               f'<line x1="{_num(tx)}" y1="{axis_top - 4}" x2="{_num(tx)}" y2="{bottom}" '
-               f'stroke="#D55E00" stroke-width="2" stroke-dasharray="4 2"/>'
-               f'<text x="{_num(tx)}" y="{axis_top - 8}" text-anchor="middle" '
-               f'font-weight="700" fill="{INK}">{_x(today_label)}</text></g>')
-    if not rows:
-        out.append(f'<text x="{PAD}" y="{top + 18}" fill="{INK}">{_x(description)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return out

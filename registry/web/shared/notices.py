@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
+
+from registry.web.shared.context import services
 
 
 def init_app(app: Flask) -> None:
@@ -14,7 +16,7 @@ def init_app(app: Flask) -> None:
     def _examples_notice() -> dict[str, Any]:
         from registry.projects import is_example
 
-        roadmap = current_app.extensions["registry"].roadmap
+        roadmap = services().roadmap
         # Once per roadmap version, not once per page: a roadmap has thousands of projects.
         shown = roadmap.memo("examples-loaded", lambda: sum(
             1 for p in roadmap.get().projects.values() if is_example(p)))

@@ -8,7 +8,9 @@ request time.
 
 from __future__ import annotations
 
-from registry.web.i18n import gettext
+from collections.abc import Iterable, Mapping
+
+from registry.web.shared.i18n import gettext
 
 
 def N_(message: str) -> str:
@@ -67,6 +69,12 @@ TERMS: dict[str, str] = {
 # The interface languages, named in the page's language (the fallback marker).
 LANGUAGE_NAMES: dict[str, str] = {"en": N_("English"), "fr": N_("French"), "nl": N_("Dutch")}
 
+# The EIF layers' full names (the architecture map's bands, the dashboard's headings).
+LAYER_WORDS: dict[str, str] = {"legal": N_("Legal interoperability"),
+                               "organisational": N_("Organisational interoperability"),
+                               "semantic": N_("Semantic interoperability"),
+                               "technical": N_("Technical interoperability")}
+
 # What each compliance state means (the heatmap's legend, the tables' tooltips).
 STATE_MEANINGS: dict[str, str] = {
     "complies": N_("the project complies"),
@@ -96,3 +104,18 @@ def language_name(code: str) -> str:
     """Return the name of a language in the request's language ("Engels" in Dutch)."""
     message = LANGUAGE_NAMES.get(code)
     return gettext(message) if message else code
+
+
+def layer_word(layer: str) -> str:
+    """Return the full name of an EIF layer in the request's language."""
+    return gettext(LAYER_WORDS[layer]) if layer in LAYER_WORDS else layer
+
+
+def words(mapping: Mapping[str, str]) -> dict[str, str]:
+    """Return a mapping of keys to their translated UI word."""
+    return {k: gettext(v) for k, v in mapping.items()}
+
+
+def terms(codes: Iterable[str]) -> dict[str, str]:
+    """Return the interface names of coded values (statuses, states, types)."""
+    return {code: term(code) for code in codes}

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import re
 from typing import Any
 
 import orjson
 from flask import Response, current_app, request
-
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def dumps(data: Any) -> bytes:
@@ -59,17 +55,3 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(dumps(data), status=status, mimetype="application/json",
                     headers=headers or {})
 
-
-def parse_as_of(raw: str | None) -> datetime.date:
-    """Return the date of an `as_of` parameter (default today), or answer 400."""
-    from registry.web.errors import ApiError
-
-    if not raw:
-        return datetime.date.today()
-    try:
-        if not ISO_DATE.fullmatch(raw):  # fromisoformat also takes 20260101 and 2026-W01-1
-            raise ValueError(raw)
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
-                       detail={"parameter": "as_of"}) from None

@@ -14,8 +14,9 @@ import contextlib
 from flask import Flask, Response, current_app, g, request
 
 from registry.readmodel import Behind
-from registry.readmodel.model import _PINNED
-from registry.web.errors import ApiError
+from registry.readmodel.model import PINNED
+from registry.web.shared.context import services
+from registry.web.shared.errors import ApiError
 
 VERSION_HEADER = "Registry-Version"
 MIN_VERSION_HEADER = "Registry-Min-Version"
@@ -28,7 +29,7 @@ def init_app(app: Flask) -> None:
     def _pin() -> None:
         if request.endpoint == "static":
             return
-        model = current_app.extensions["registry"].readmodel
+        model = services().readmodel
         raw = request.headers.get(MIN_VERSION_HEADER)
         if raw is None:
             snapshot = model.latest()
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
                 raise ApiError(503, f"this server has not yet reached version {exc.wanted} "
                                f"(it holds {exc.have}): ask again in a moment",
                                code="behind", headers={"Retry-After": "1"}) from None
-        g.registry_pin = _PINNED.set(snapshot)
+        g.registry_pin = PINNED.set(snapshot)
         g.registry_version = snapshot.version
 
     @app.after_request
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
         version = g.get("registry_version")
         if version is not None:
             # A write made by this request moved the model: say the newest version.
-            latest = current_app.extensions["registry"].readmodel.newest_version()
+            latest = services().readmodel.newest_version()
             response.headers[VERSION_HEADER] = str(max(version, latest)
                                                    if request.method not in ("GET", "HEAD")
                                                    else version)
@@ -64,4 +65,4 @@ def init_app(app: Flask) -> None:
         if token is not None:
             # Torn down in another context, the pin dies with that one.
             with contextlib.suppress(ValueError):
-                _PINNED.reset(token)
+                PINNED.reset(token)

@@ -8,8 +8,8 @@ from flask import current_app, request
 
 from registry.documents.parse import Limits, ParseResult, parse_document
 from registry.storage.store import StoredRecord
-from registry.web.errors import ApiError
-from registry.web.http import etag_matches
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import etag_matches
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 JSON_TYPES = ("application/json",)

@@ -1,0 +1,207 @@
+"""Compliance of the roadmap's projects with the standards: the heatmap, lapsing
+explanations, and the same data as JSON and CSV.
+
+Every page reads the roadmap and catalogue snapshots and derives what it shows through
+the core (`registry.analysis`), memoised per stored version, so a page of a
+10,000-project roadmap costs a lookup once the first request built the index.
+
+Large roadmaps: the heatmap and its table show HEATMAP_ROWS projects per page (paged
+with ?page=), because a 10,000-row picture would be megabytes that nobody can read; the
+summary always counts every project, and the CSV and JSON links give the whole matrix.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response
+from markupsafe import Markup
+
+from registry.analysis.compliance import STATES, Cell, columns_of
+from registry.analysis.compliance import lapsing as lapsing_declarations
+from registry.analysis.roadmap import Roadmap
+from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.catalogue.snapshot import Catalogue
+from registry.svg.heatmap import heatmap_svg
+from registry.web.shared.context import services
+from registry.web.shared.derived import compliance_cells
+from registry.web.shared.errors import ApiError
+from registry.web.shared.http import cached_json, dumps, json_response
+from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import gettext as _
+from registry.web.shared.labels import project_title, project_titles, standard_labels
+from registry.web.shared.params import as_of, check_params, page_args
+from registry.web.shared.render import page_as_of, page_error, render_page
+from registry.web.shared.terms import meaning, term
+
+bp = Blueprint("compliance", __name__)
+HEATMAP_ROWS = 50  # projects per heatmap page: 50 x 30 cells stay readable on a screen
+MAX_DAYS = 3650
+DEFAULT_DAYS = 90
+# Standards are columns in this order: the ones that oblige first.
+STATUS_ORDER = {"mandatory": 0, "recommended": 1, "candidate": 2, "deprecated": 3}
+
+
+# --- HTML pages -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MatrixIndex:
+    """The compliance matrix of one roadmap and catalogue version, ready for pages."""
+
+    projects: list[str]
+    by_project: dict[str, list[Cell]]
+    summary: dict[str, Any]
+
+
+def _matrix_index(date: datetime.date) -> MatrixIndex:
+    """Return the matrix grouped by project, built once per stored version and date."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+
+    def build() -> MatrixIndex:
+        cells, totals = compliance_cells(date)
+        by_project: dict[str, list[Cell]] = {}
+        for cell in cells:
+            by_project.setdefault(cell.project, []).append(cell)
+        return MatrixIndex(list(svc.roadmap.get().projects), by_project, totals)
+
+    return svc.roadmap.memo(("page-compliance-index", catalogue.version, date), build)
+
+
+def _standard_order(catalogue: Catalogue) -> Callable[[str], tuple[int, str]]:
+    """Return a sort key putting the standards that oblige first."""
+    def key(standard_id: str) -> tuple[int, str]:
+        record = catalogue.standards.get(standard_id)
+        return STATUS_ORDER.get(record["status"] if record else "", 9), standard_id
+    return key
+
+
+@bp.get("/compliance")
+def compliance() -> Response:
+    """Show the compliance heatmap, the same data as a table, and the summary."""
+    svc = services()
+    catalogue = svc.snapshots.get()
+    lang = current_lang()
+    args = page_args()
+    date = page_as_of()
+    try:
+        page_number, _unused = parse_paging({"page": args.get("page", "")}, 1, default=1)
+    except QueryError as exc:
+        raise ApiError(400, exc.message) from None  # the core's message: English
+    index = _matrix_index(date)
+    pages = max(1, -(-len(index.projects) // HEATMAP_ROWS))
+    if page_number > pages:
+        raise page_error(400, _("page must be from 1 to %(pages)d", pages=pages))
+    rows = paginate(index.projects, page_number, HEATMAP_ROWS)
+    cells = [c for p in rows for c in index.by_project.get(p, [])]
+    columns = sorted(columns_of(cells, rows), key=_standard_order(catalogue))
+    roadmap: Roadmap = svc.roadmap.get()
+    project_labels = {p: project_title(roadmap.projects.get(p), lang) or p for p in rows}
+    labels = standard_labels(catalogue, columns)
+    title = _("Compliance of the roadmap's projects with the standards, as of %(date)s",
+              date=date.isoformat())
+    if pages > 1:
+        title += " " + _("(projects %(first)d to %(last)d of %(total)d)",
+                         first=(page_number - 1) * HEATMAP_ROWS + 1,
+                         last=(page_number - 1) * HEATMAP_ROWS + len(rows),
+                         total=len(index.projects))
+    svg = heatmap_svg(cells, rows, columns, project_labels=project_labels,
+                      standard_labels=labels, title=title,
+                      state_labels={s: term(s) for s in STATES},
+                      meanings={s: meaning(s) for s in STATES},
+                      empty_text=_("No project has a state for any standard."))
+    grid = {(c.project, c.standard): c for c in cells}
+    # heatmap_svg escapes every text it draws, so its output is safe to inline.
+    return render_page("compliance.html", svg=Markup(svg), rows=rows, columns=columns,
+                grid=grid, project_labels=project_labels, standard_labels=labels,
+                project_titles=project_titles(roadmap, rows),
+                summary=index.summary, total=len(index.projects), page=page_number,
+                pages=pages, args=args, as_of=date, catalogue=catalogue,
+                per_page=HEATMAP_ROWS)
+
+
+@bp.get("/compliance/lapsing")
+def lapsing() -> Response:
+    """Show the explanations and plans that lapse within ?days= (and the expired ones)."""
+    svc = services()
+    args = page_args()
+    date = page_as_of()
+    raw = args.get("days", str(DEFAULT_DAYS))
+    try:
+        days = int(raw)
+    except ValueError:
+        days = -1
+    error = None
+    if not 0 <= days <= MAX_DAYS:
+        error = _("days must be a whole number from 0 to %(max)d (you gave %(value)s)",
+                  max=MAX_DAYS, value=repr(raw))
+    roadmap = svc.roadmap.get()
+    rows = [] if error else lapsing_declarations(roadmap.sheets(), date, days)
+    lang = current_lang()
+    titles = {p: project_title(roadmap.projects.get(p), lang)
+              for p in {r["project"] for r in rows}}
+    catalogue = svc.snapshots.get()
+    return render_page("lapsing.html", status=400 if error else 200, error=error, rows=rows,
+                days=raw if error else days, titles=titles, as_of=date, args=args,
+                project_titles=project_titles(roadmap, titles),
+                expired=sum(1 for r in rows if r["expired"]),
+                labels=standard_labels(catalogue, [r["standard"] for r in rows
+                                                   if r["standard"] in catalogue.standards]))
+
+
+# --- the API ----------------------------------------------------------------------------
+
+@bp.get("/api/compliance")
+def api_compliance() -> Response:
+    """Answer every project's state for every standard that applies to it or it declares."""
+    args = check_params(("as_of", "project", "standard", "state"))
+    if args.get("state") and args["state"] not in STATES:
+        raise ApiError(400, f"state takes one of {', '.join(STATES)}",
+                       detail={"parameter": "state", "allowed": list(STATES)})
+    cells, totals = compliance_cells(as_of())
+    rows = [c.to_dict() for c in cells
+            if all(args.get(k) in (None, getattr(c, k)) for k in ("project", "standard",
+                                                                  "state"))]
+    return cached_json(dumps({"as_of": as_of().isoformat(), "summary": totals,
+                              "cells": rows}))
+
+
+@bp.get("/api/compliance.csv")
+def api_compliance_csv() -> Response:
+    """Answer the compliance cells as CSV (one row per project and standard)."""
+    check_params(("as_of",))
+    cells = compliance_cells(as_of())[0]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["project", "standard", "status", "state", "applies", "capability",
+                     "until", "note"])
+    for c in cells:
+        writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
+                         c.capability or "", c.until or "", _csv_safe(c.note or "")])
+    return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.get("/api/compliance/lapsing")
+def api_lapsing() -> Response:
+    """Answer the explanations and plans that lapse within ?days= (default 90)."""
+    args = check_params(("as_of", "days"))
+    try:
+        days = int(args.get("days", "90"))
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 3650:
+        raise ApiError(400, "days must be a whole number from 0 to 3650",
+                       detail={"parameter": "days"})
+    sheets = services().roadmap.get().sheets()
+    return json_response({"as_of": as_of().isoformat(), "days": days,
+                          "declarations": lapsing_declarations(sheets, as_of(), days)})

@@ -1,0 +1,77 @@
+"""The one error handler: every error answered as the error body (JSON) or an HTML page.
+
+Views raise `RegistryError` (`ApiError` is the same class, the name the web layer has
+always raised it under); werkzeug's HTTP errors (404, 405...) and unexpected exceptions
+go through the same answer. Which form: the API's paths always get JSON; elsewhere the
+client's Accept header decides, HTML by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from registry.errors import RegistryError
+from registry.web.shared.http import json_response
+from registry.web.shared.i18n import current_lang
+
+ApiError = RegistryError
+
+
+def wants_json() -> bool:
+    """Return True when the request should be answered in JSON rather than HTML."""
+    if request.path.startswith(("/api/", "/openapi", "/health", "/schemas/")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def json_error(error: RegistryError) -> Response:
+    """Return the error body of an error, with its status and headers."""
+    return json_response(error.body(), error.status, error.headers)
+
+
+def html_error(error: RegistryError) -> Response:
+    """Return the HTML error page of an error, in the page language."""
+    # An API message is English: the page marks it lang="en" when the page is not.
+    html = render_template("error.html", status=error.status, message=error.message,
+                           message_lang=error.lang)
+    response = Response(html, status=error.status, headers=error.headers or {},
+                        mimetype="text/html")
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def answer(error: RegistryError) -> Response:
+    """Answer an error as JSON or as an HTML page, whichever the request asks for."""
+    return json_error(error) if wants_json() else html_error(error)
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(RegistryError)
+    def _registry_error(error: RegistryError) -> Any:
+        return answer(error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        messages = {
+            404: f"nothing at {request.path}: see /openapi.json for the API's routes",
+            405: f"{request.method} is not allowed on {request.path}",
+            413: "the request body is too large",
+        }
+        headers = {}
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return answer(RegistryError(status, messages.get(status, error.description
+                                                         or error.name), headers=headers))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return answer(RegistryError(500, "the registry failed to answer this request; it "
+                                    "was logged"))

@@ -1,0 +1,126 @@
+"""HTML pages: rendering in the page language, the template helpers, pages' own errors."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from flask import Flask, Response, render_template, request
+from markupsafe import Markup
+
+from registry.analysis.compliance import STATES
+from registry.catalogue.snapshot import localized
+from registry.errors import RegistryError
+from registry.svg.style import STYLES
+from registry.web.shared.context import services
+from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
+from registry.web.shared.params import parse_as_of
+from registry.web.shared.terms import language_name, layer_word, meaning, term
+
+
+def init_app(app: Flask) -> None:
+    """Register the template helpers."""
+    # Globals, not context: the macros of _macros.html, imported without context, use them.
+    app.jinja_env.globals.update(term=term, meaning=meaning, language_name=language_name)
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        lang = current_lang() if request else "en"
+
+        def t(text: Any) -> Markup:
+            """Show multilingual content in the page language, marking a fallback."""
+            value, used = localized(text, lang)
+            if used == lang or not value:
+                return Markup.escape(value)
+            marker = gettext("in %(language)s", language=language_name(used))
+            return Markup('<span lang="{}">{}</span> <small class="fallback">({})</small>'
+                          ).format(used, value, marker)
+
+        def lt(text: Any) -> str:
+            """Return multilingual content as plain text (a <title>, an attribute)."""
+            return localized(text, lang)[0]
+
+        def url_lang(code: str) -> str:
+            """Return this page's URL in another language, keeping every query argument."""
+            args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+            return request.path + "?" + urlencode([*args, ("lang", code)])
+
+        def concept_options(scheme: str) -> list[tuple[str, str]]:
+            concepts = services().snapshots.get().concepts.get(scheme, {})
+            pairs = [(c.id, localized(c.label, lang)[0]) for c in concepts.values()
+                     if not c.deprecated]
+            return sorted(pairs, key=lambda p: p[1].lower())
+
+        def number(value: Any, decimals: int | None = None) -> str:
+            """Return a number written the page language's way (1,800,000 / 1.800.000)."""
+            if decimals is None:
+                return format_decimal(value, locale=lang)
+            return format_decimal(value, format="#,##0." + "0" * decimals, locale=lang)
+
+        def percent(value: Any) -> str:
+            """Return a share (0.7) as a percentage the page language's way (70 %)."""
+            return "\u2013" if value is None else format_percent(value, locale=lang)
+
+        def money(value: Any) -> str:
+            """Return an amount in euros the page language's way (1.800.000,00 €)."""
+            return format_currency(value, "EUR", format="¤#,##0", locale=lang,
+                                   currency_digits=False) if lang == "en" else \
+                format_currency(value, "EUR", format="#,##0 ¤", locale=lang,
+                                currency_digits=False)
+
+        def day(value: Any) -> str | Markup:
+            """Return a date (or ISO date text) the page language's way (6 déc. 2026)."""
+            try:
+                when = value if isinstance(value, datetime.date) else \
+                    datetime.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                return str(value)
+            # <time> keeps the ISO date for machines beside the words for people.
+            return Markup('<time datetime="{}">{}</time>').format(
+                when.isoformat(), format_date(when, format="medium", locale=lang))
+
+        return {"lang": lang, "t": t, "lt": lt, "number": number, "percent": percent,
+                "money": money, "day": day, "langs": LANGUAGES,
+                "lang_names": LANGUAGE_NAMES, "url_lang": url_lang,
+                "concept_label": _concept_label(lang), "concept_options": concept_options,
+                "pairs": lambda values: [(v, term(v)) for v in values],
+                # the EIF layers' names, the compliance states and how they are drawn
+                "layer_word": layer_word, "state_styles": STYLES, "compliance_states": STATES}
+
+
+def _concept_label(lang: str) -> Any:
+    def label(scheme: str, concept_id: str) -> str:
+        concept = services().snapshots.get().concept(scheme, concept_id)
+        return localized(concept.label, lang)[0] if concept else concept_id
+    return label
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> Response:
+    """Render a page in the request's language."""
+    html = render_template(template, **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = current_lang()
+    return response
+
+
+def page_error(status: int, message: str) -> RegistryError:
+    """Return a page's own error, its message written in the page language."""
+    return RegistryError(status, message, lang=current_lang())
+
+
+def page_as_of() -> datetime.date:
+    """Return the page's date: ?as_of=YYYY-MM-DD, else today; a bad date is a 400 page.
+
+    The same parser as the API's (`parse_as_of`), so pages and API accept the same dates;
+    only the message is the page's, in the page language.
+    """
+    raw = request.args.get("as_of")
+    try:
+        return parse_as_of(raw)
+    except RegistryError:
+        message = "as_of=%(value)s is not a date: write it as YYYY-MM-DD"
+        raise page_error(400, gettext(message, value=repr(raw))) from None
