@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from registry.analysis.network import network
+from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.snapshot import localized
 from registry.svg.network import network_svg
-from registry.svg.style import TYPE_STYLE
 from registry.web.shared.context import services
 from registry.web.shared.derived import opportunities
 from registry.web.shared.errors import ApiError
@@ -20,7 +20,7 @@ from registry.web.shared.render import render_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
-TYPES = tuple(TYPE_STYLE)
+TYPES = OPPORTUNITY_TYPES
 PARAMS = ("type", "organisation", "project", "min_score")
 
 
