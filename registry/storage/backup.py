@@ -396,7 +396,9 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
     loaded, sequences are moved past the loaded ids, and the schema is upgraded to this
     code's head. Any error rolls everything back.
     """
-    manifest = verify(path)
+    # Progress runs over two passes: checking every member, then loading the rows.
+    manifest = verify(path, progress=(lambda done, total: progress(done, 2 * total))
+                      if progress else None)
     revision = manifest["schema_revision"]
     script = store.script()
     try:
@@ -406,9 +408,10 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
             f"{path} was taken from a database at schema revision {revision}, which this "
             f"registry (migrations up to {script.get_current_head()}) does not know: "
             "restore it with the registry that wrote it (or a newer one)") from None
-    total, done = sum(t["rows"] for t in manifest["tables"]), 0
+    rows = sum(t["rows"] for t in manifest["tables"])
+    total, done = 2 * rows, rows
     if progress:
-        progress(0, total)
+        progress(done, total)
     with store.writing() as connection:
         try:
             current = store.schema_revision(connection)

@@ -97,10 +97,11 @@ ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"/standards/{_SEGMENT}", "standard"),
         (rf"/principles/{_SEGMENT}", "principle"),
         (rf"/components/{_SEGMENT}", "component"),
+        (rf"/legal/{_SEGMENT}", "legal"),
         (rf"/projects/{_SEGMENT}", "project"),
         (rf"/vocabularies/{_SEGMENT}/{_SEGMENT}", "concept"),
         (rf"/vocabularies/{_SEGMENT}", "vocabulary"),
-        (r"/(standards|principles|components|vocabularies|projects)", "dataset"),
+        (r"/(standards|principles|components|legal|vocabularies|projects)", "dataset"),
         (r"/(catalogue)", "dump"),
         (r"/(dcat)", "dcat"),
     ))
@@ -119,13 +120,14 @@ def match(path: str) -> tuple[Resource, RdfFormat | None] | None:
 
 
 _DATASETS = {"standards": "standard", "principles": "principle", "components": "component",
+             "legal": "legal",
              "vocabularies": "vocabulary"}
 
 
 def _ntriples(resource: Resource, graph: Any) -> bytes | None:
     """Return the triples a resource answers with, or None when it does not exist."""
     kind, ids = resource.kind, resource.ids
-    if kind in ("standard", "principle", "component", "vocabulary"):
+    if kind in ("standard", "principle", "component", "legal", "vocabulary"):
         return graph.record(kind, ids[0])
     if kind == "concept":
         return graph.record("concept", ids[0], ids[1])

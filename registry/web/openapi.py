@@ -172,6 +172,7 @@ def openapi_document() -> dict[str, Any]:
         "Principle": _record_schema("principle"),
         "Component": _record_schema("component"),
         "Vocabulary": _record_schema("vocabulary"),
+        "LegalAct": _record_schema("legal"),
         "Concept": CONCEPT,
         "Revision": REVISION,
         "Error": {
@@ -184,6 +185,15 @@ def openapi_document() -> dict[str, Any]:
         "StandardPage": _page_of("Standard", "standards"),
         "PrinciplePage": _page_of("Principle", "principles"),
         "ComponentPage": _page_of("Component", "components"),
+        "LegalActPage": _page_of("LegalAct", "legal"),
+        "LegalActDetail": {
+            "type": "object",
+            "required": ["legal", "standards", "principles", "requires", "amends",
+                         "amended_by", "revisions"],
+            "properties": {"legal": _ref("LegalAct"), "standards": _refs(),
+                           "principles": _refs(), "requires": _refs(), "amends": _refs(),
+                           "amended_by": _refs(),
+                           "revisions": {"type": "array", "items": _ref("Revision")}}},
         "StandardDetail": {
             "type": "object",
             "required": ["standard", "principles", "components", "capabilities",
@@ -193,10 +203,12 @@ def openapi_document() -> dict[str, Any]:
                 "components": _refs(), "capabilities": _refs(),
                 "replaced_by": {"oneOf": [REF_ITEM, {"type": "null"}]},
                 "replaces": _refs(), "status_history": {"type": "array"},
+                "mandated_by": _refs(),
                 "revisions": {"type": "array", "items": _ref("Revision")}}},
         "PrincipleDetail": {
             "type": "object", "required": ["principle", "standards", "revisions"],
             "properties": {"principle": _ref("Principle"), "standards": _refs(),
+                           "mandated_by": _refs(), "requires": _refs(),
                            "revisions": {"type": "array", "items": _ref("Revision")}}},
         "ComponentDetail": {
             "type": "object",
@@ -242,6 +254,11 @@ def openapi_document() -> dict[str, Any]:
         "/api/components/{record_id}": _read(
             "Get a component", _ref("ComponentDetail"), params=[_id_param()],
             errors=("404",), tag="catalogue"),
+        "/api/legal": _read("List legal acts", _ref("LegalActPage"),
+                            params=_list_params("legal"), errors=("400",), tag="catalogue"),
+        "/api/legal/{record_id}": _read(
+            "Get a legal act", _ref("LegalActDetail"), params=[_id_param()],
+            errors=("404",), tag="catalogue"),
         "/api/vocabularies": _read("List vocabularies", _ref("VocabularyList"),
                                    errors=("400",), tag="vocabularies"),
         "/api/vocabularies/{scheme}": _read(
@@ -265,6 +282,9 @@ def openapi_document() -> dict[str, Any]:
         paths[f"/api/{kind}s/{{record_id}}"]["put"] = _write(
             f"Put a {kind}", _ref(schema), _saved(kind, schema), params=[_id_param()],
             tag="curation")
+    paths["/api/legal/{record_id}"]["put"] = _write(
+        "Put a legal act", _ref("LegalAct"), _saved("legal", "LegalAct"),
+        params=[_id_param()], tag="curation")
     paths["/api/vocabularies/{scheme}"]["put"] = _write(
         "Put a vocabulary", _ref("Vocabulary"), _saved("vocabulary", "Vocabulary"),
         params=[_id_param("scheme", "the concept scheme's id")], tag="curation")

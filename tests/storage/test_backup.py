@@ -351,6 +351,19 @@ def test_progress_is_reported_to_the_end(database_url: str, tmp_path: Path) -> N
         store.engine.dispose()
     assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] > 0
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    # A restore reports its two passes (checking, loading) on one scale, to the end.
+    restored: list[tuple[int, int]] = []
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    with database("sqlite", folder) as url:
+        target = Store(url)
+        try:
+            restore(target, tmp_path / "p.tar.gz",
+                    progress=lambda d, t: restored.append((d, t)))
+        finally:
+            target.engine.dispose()
+    assert restored[-1][0] == restored[-1][1] == 2 * calls[-1][1]
+    assert [d for d, _ in restored] == sorted(d for d, _ in restored)
 
 
 def test_backup_of_nothing_or_to_nowhere_is_a_clear_error(database_url: str,
