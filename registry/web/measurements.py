@@ -19,7 +19,7 @@ from registry.storage import measurements as stored
 from registry.web.shared.auth import identity
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
-from registry.web.shared.http import etag_matches, json_response
+from registry.web.shared.http import json_response, strong_etag_matches
 from registry.web.shared.params import no_params
 from registry.web.shared.writes import parse_body
 
@@ -98,7 +98,7 @@ def _preconditions(current: stored.Measurement | None) -> int | None:
         raise ApiError(428, "a value is already reported for this date: replacing it needs "
                        "If-Match with the ETag you read, so that nobody's report is lost",
                        headers=headers, detail={"current_etag": current.etag})
-    if not etag_matches(if_match, current.etag):
+    if not strong_etag_matches(if_match, current.etag):
         raise ApiError(412, f"the value changed since you read it (now revision "
                        f"{current.revision}, by {current.recorded_by}): read it again",
                        headers=headers, detail={"current_etag": current.etag,

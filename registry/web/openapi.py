@@ -129,7 +129,11 @@ def _list_params(kind: str) -> list[dict[str, Any]]:
 
 def _id_param(name: str = "record_id", description: str = "the record's id") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string"}}
+            "schema": {"type": "string", "pattern": NO_CONTROL}}
+
+
+# No id has a control character: a path with one is answered 400 before any look-up.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f]+$"
 
 
 def _page_of(item: str, key: str) -> dict[str, Any]:
@@ -305,6 +309,12 @@ def openapi_document() -> dict[str, Any]:
     schemas["ProjectSheet"] = _sheet_schema()
     paths.update(_project_paths())
     paths.update(_linked_data_paths())
+    for operations in paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and any(
+                    p.get("in") == "path" for p in operation.get("parameters", [])):
+                # A path carrying a control character is refused before any look-up.
+                operation.setdefault("responses", {}).setdefault("400", ERRORS["400"])
     return {
         "openapi": "3.1.0",
         "info": {"title": "Open-architecture registry API", "version": __version__,
@@ -449,8 +459,9 @@ def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
             "schema": {"type": "string", **schema}}
 
 
-AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD); default "
-                     "today", format="date"), **EMPTY}
+AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD, years 1900 "
+                     "to 2999); default today", format="date",
+              pattern="^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"), **EMPTY}
 
 
 def _measurement_paths(project_id: dict[str, Any]) -> dict[str, Any]:
