@@ -4,7 +4,8 @@
 
 Serves the shipped catalogue twice on loopback, from the same standards:
 
-* the registry: `gunicorn -w 2 'registry:create_app()'` (sync workers) over the default
+* the registry: the README's production command, `registry serve --production --workers 2`
+  (`--worker-class sync` or `gthread`: plain `gunicorn -w 2`), over the default
   SQLite store of a temporary instance folder, into which the shipped catalogue is
   imported once beforehand;
 * Datasette with its default settings, over a SQLite file with one table `standards`
@@ -14,7 +15,7 @@ For two reads (one standard by id; the standards whose status is mandatory) it c
 that both servers answer 200 with the right rows, then drives them with wrk, rounds
 alternating between the servers, and reports the median requests/s, p50 and p99 of the
 rounds, the ratio registry/Datasette and whether the issue's targets are met (at least
-5 times Datasette's requests/s, p99 under 25 ms). Last it times the cold start of
+10 times Datasette's requests/s, p99 at most 10 ms). Last it times the cold start of
 `registry serve` to the first 200 of GET /health, with the store already imported.
 
 The servers and wrk share the machine's CPUs, so other work on the machine skews every
@@ -34,6 +35,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -61,8 +63,8 @@ HOST = "127.0.0.1"
 DB_NAME = "catalogue"  # Datasette names a database after its file: catalogue.db
 DETAIL_ID = "ngsi-ld"
 STATUS = "mandatory"
-TARGET_RATIO = 5.0
-TARGET_P99_MS = 25.0
+TARGET_RATIO = 10.0  # issue 14 (issue 5 asked for 5x and p99 under 25 ms)
+TARGET_P99_MS = 10.0
 TARGET_COLD_START_S = 2.0
 BUSY_LIMIT = 0.15  # share of the machine's CPU time other work may take in a measurement
 T = TypeVar("T")
@@ -598,12 +600,25 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     worker_args = ["-k", args.worker_class]
     if args.worker_class == "gthread":
         worker_args += ["--threads", str(args.worker_threads)]
+    if args.worker_class == "production":
+        # The README's production command, in production mode.
+        registry_command = [str(BIN / "registry"), "serve", "--production", "--host", HOST,
+                            "--port", str(registry_port), "--workers", "2"]
+        registry_env = {**env, "REGISTRY_PRODUCTION": "true",
+                        "REGISTRY_SECRET_KEY": secrets.token_hex(32),
+                        "REGISTRY_BASE_IRI": "https://registry.example.org/"}
+        worker_args = ["registry serve --production --workers 2"]  # what the report shows
+    else:
+        registry_command = [str(BIN / "gunicorn"), "-w", "2", *worker_args,
+                            "-b", f"{HOST}:{registry_port}", "registry:create_app()"]
+        registry_env = env
     result: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"duration_s": args.duration, "connections": args.connections,
                      "threads": args.threads, "rounds": args.rounds,
                      "warmup_s": args.warmup, "retry_budget_s": args.retry_budget,
-                     "gunicorn": ["-w", "2", *worker_args],
+                     "gunicorn": (worker_args if args.worker_class == "production"
+                                  else ["-w", "2", *worker_args]),
                      "datasette_shape": args.datasette_shape,
                      "standards": len(standards)},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
@@ -616,12 +631,10 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     runs: dict[tuple[str, str], list[WrkResult]] = {}
     with ExitStack() as servers:
-        print(f"starting gunicorn -w 2 -k {args.worker_class} on {registry_base} and "
+        print(f"starting {' '.join(registry_command[1:])} on {registry_base} and "
               f"Datasette on {datasette_base} ...", flush=True)
-        registry = servers.enter_context(running(
-            [str(BIN / "gunicorn"), "-w", "2", *worker_args,
-             "-b", f"{HOST}:{registry_port}", "registry:create_app()"],
-            env, REPO, registry_log))
+        registry = servers.enter_context(running(registry_command, registry_env, REPO,
+                                                 registry_log))
         datasette = servers.enter_context(running(
             [str(BIN / "datasette"), "serve", str(database), "-p", str(datasette_port),
              "-h", HOST], env, work, datasette_log))
@@ -679,7 +692,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         ratio = (entry["registry"]["median"]["requests_per_s"]
                  / entry["datasette"]["median"]["requests_per_s"])
         entry.update(ratio=ratio, ratio_met=ratio >= TARGET_RATIO,
-                     p99_met=entry["registry"]["median"]["p99_ms"] < TARGET_P99_MS)
+                     p99_met=entry["registry"]["median"]["p99_ms"] <= TARGET_P99_MS)
         result["queries"].append(entry)
 
     print(f"timing the cold start of `registry serve` ({args.cold_runs} runs) ...",
@@ -696,7 +709,8 @@ def report(result: Mapping[str, Any]) -> str:
     """Return the results as a table, with the verdict on each target."""
     settings = result["settings"]
     lines = [
-        f"{settings['standards']} standards; registry: gunicorn "
+        f"{settings['standards']} standards; registry: "
+        f"{'' if settings['gunicorn'][0].startswith('registry') else 'gunicorn '}"
         f"{' '.join(settings['gunicorn'])}; wrk -t{settings['threads']} "
         f"-c{settings['connections']} -d{settings['duration_s']:g}s --latency; median of "
         f"{settings['rounds']} round(s); {result['machine']['cpus']} CPUs shared by the "
@@ -730,7 +744,7 @@ def report(result: Mapping[str, Any]) -> str:
         p99 = entry["registry"]["median"]["p99_ms"]
         lines.append(f"target {entry['query']}: >= {TARGET_RATIO:g}x Datasette's req/s: "
                      f"{_verdict(entry['ratio_met'])} ({entry['ratio']:.2f}x); "
-                     f"p99 < {TARGET_P99_MS:g} ms: {_verdict(entry['p99_met'])} "
+                     f"p99 <= {TARGET_P99_MS:g} ms: {_verdict(entry['p99_met'])} "
                      f"({p99:.1f} ms)")
     cold = result["cold_start"]
     lines.append(f"target cold start of `registry serve` to the first 200 of /health "
@@ -772,10 +786,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="seconds the run may spend waiting for a quiet machine and "
                              "measuring again (up to 3 times in all, keeping the least "
                              "disturbed) what other work disturbed (default 120; 0: never)")
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync",
-                        help="gunicorn worker class of the registry's 2 workers: sync (the "
-                             "issue's setup, one request per connection; default) or "
-                             "gthread (keeps connections alive)")
+    parser.add_argument("--worker-class", choices=("production", "sync", "gthread"),
+                        default="production",
+                        help="how the registry is served with 2 workers: production (the "
+                             "README's `registry serve --production --workers 2`; default), "
+                             "or plain gunicorn with sync workers (issue 5's setup, one "
+                             "request per connection) or gthread workers")
     parser.add_argument("--worker-threads", type=int, default=4,
                         help="threads per gthread worker (default 4)")
     parser.add_argument("--datasette-shape", choices=("array", "default"), default="array",

@@ -51,9 +51,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             raise
     services.prepare()
     app.extensions["registry"] = services
+    from registry.storage.health import Readiness
+
+    app.extensions["readiness"] = Readiness(services.store, settings["HEALTH_TIMEOUT"])
     security.init_app(app)
 
     register(app)
+    from registry.body_limit import BodyLimit
+
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings["MAX_UPLOAD_BYTES"])  # type: ignore[method-assign]
     if settings["RESPONSE_CACHE_MB"] > 0:
         from registry.response_cache import ResponseCache
 

@@ -28,6 +28,11 @@ PLURALS = {"standard": "standards", "principle": "principles", "component": "com
            "vocabulary": "vocabularies", "legal": "legal acts"}
 
 
+def api_path(kind: str) -> str:
+    """Return the API collection path of a record kind (/api/standards, /api/legal)."""
+    return "/api/legal" if kind == "legal" else f"/api/{kind}s"
+
+
 @dataclass(frozen=True)
 class RecordError:
     """One problem in a catalogue record: where it is and what is wrong."""

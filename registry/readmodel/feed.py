@@ -61,7 +61,7 @@ def load_state(store: Store) -> State:
             history[row.record_id].append(Change(*row))
     catalogue = Catalogue(standards=by_kind["standard"], principles=by_kind["principle"],
                           components=by_kind["component"],
-                          vocabularies=by_kind["vocabulary"],
+                          vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
                           version=str(catalogue_version))
     return State(version, catalogue, projects, history)
 

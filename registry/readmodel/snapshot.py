@@ -172,10 +172,7 @@ class Snapshot:
 
     def _next_catalogue(self, changes: Sequence[Change], version: int) -> Catalogue:
         records: dict[str, dict[str, Any]] = {
-            "standard": dict(self.catalogue.standards),
-            "principle": dict(self.catalogue.principles),
-            "component": dict(self.catalogue.components),
-            "vocabulary": dict(self.catalogue.vocabularies)}
+            kind: dict(self.catalogue.records(kind)) for kind in CATALOGUE_KINDS}
         for change in changes:
             if change.data is None:
                 records[change.kind].pop(change.record_id, None)
@@ -184,7 +181,8 @@ class Snapshot:
         return Catalogue(standards=records["standard"].values(),
                          principles=records["principle"].values(),
                          components=records["component"].values(),
-                         vocabularies=records["vocabulary"].values(), version=str(version))
+                         vocabularies=records["vocabulary"].values(),
+                         legal=records["legal"].values(), version=str(version))
 
     def _depending_on(self, changes: Sequence[Change], catalogue: Catalogue) -> set[str]:
         """Return the projects whose derived data reads one of the changed records."""

@@ -350,7 +350,7 @@ def _fresh_rows(store: Store, revision: str | None) -> dict[str, list[dict[str, 
     """Return what a fresh database at `revision` holds (the rows migrations seed)."""
     fresh = Store("sqlite://")
     try:
-        with fresh.writing() as connection:
+        with fresh.writing(bulk=True) as connection:
             if revision is not None:
                 fresh.migrate_in(connection, revision)
             return {name: [{str(k): _encode(v) for k, v in row.items()} for row in
@@ -412,7 +412,7 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
     total, done = 2 * rows, rows
     if progress:
         progress(done, total)
-    with store.writing() as connection:
+    with store.writing(bulk=True) as connection:
         try:
             current = store.schema_revision(connection)
         except SchemaTooNew as exc:

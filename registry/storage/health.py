@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from registry.storage.store import CATALOGUE_STATE, Store
 from registry.storage.tables import catalogue_state, records
-from registry.storage.trouble import DAMAGE, classify
+from registry.storage.trouble import classify
 
 
 class Readiness:
@@ -45,10 +45,10 @@ class Readiness:
 
     def check(self) -> tuple[bool, dict[str, Any]]:
         """Return (ready, the body of /health)."""
-        if DAMAGE.reason:
+        if self.store.damaged:
             return False, {"status": "unavailable", "database": "damaged",
                            "message": "the database file is damaged: restore it from a "
-                                      "backup (a request found: " + DAMAGE.reason + ")"}
+                                      "backup"}
         with self._lock:
             if self._running is None or self._running.done():
                 self._running = self._executor.submit(self._probe)
@@ -60,6 +60,8 @@ class Readiness:
                            "message": f"the database did not answer within {self.bound:g} s"}
         except Exception as exc:  # noqa: BLE001 - every failure is an unready store
             trouble = classify(exc, self.store.timeouts)
+            if trouble is not None and trouble.code == "database-damaged":
+                self.store.damaged = trouble.detail
             what = trouble.code.removeprefix("database-") if trouble else "unreachable"
             return False, {"status": "unavailable", "database": what,
                            "message": trouble.message if trouble else

@@ -129,7 +129,10 @@ def feed_order(connection: Connection) -> None:
     revisions it wrote.
     """
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        # Keyed by schema too: the feed is a schema's revisions table, and registries
+        # (or test runs) in other schemas of the same database must not queue behind it.
+        connection.exec_driver_sql(
+            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema()))")
         connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
 
 
@@ -213,6 +216,8 @@ class Store:
         self.url = url
         self.timeouts = timeouts or Timeouts()
         self.engine = engine or make_engine(url, self.timeouts)
+        # Set when a request found the file damaged: /health then reports it.
+        self.damaged: str | None = None
 
     # -- schema -----------------------------------------------------------------
 
@@ -276,10 +281,18 @@ class Store:
         return [] if found == ["ok"] else found
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """Open one write transaction (on SQLite, holding the write lock from the start)."""
+    def writing(self, bulk: bool = False) -> Iterator[Connection]:
+        """Open one write transaction (on SQLite, holding the write lock from the start).
+
+        `bulk` (imports, migrations: the command line and start-up, not a request) waits
+        for locks as long as it takes on PostgreSQL instead of giving up at the
+        request bounds of REGISTRY_DB_BUSY_TIMEOUT and REGISTRY_DB_STATEMENT_TIMEOUT.
+        """
         with self.engine.connect().execution_options(write=True) as connection, \
                 connection.begin():
+            if bulk and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             yield connection
 
     def migrate(self, target: str = "head") -> None:
@@ -287,7 +300,7 @@ class Store:
 
         Raises SchemaTooNew, changing nothing, on a database migrated by a newer registry.
         """
-        with self._migration_lock(), self.writing() as connection:
+        with self._migration_lock(), self.writing(bulk=True) as connection:
             self.migrate_in(connection, target)
 
     def migrate_in(self, connection: Connection, target: str = "head") -> None:
@@ -295,7 +308,8 @@ class Store:
         if connection.dialect.name == "postgresql":
             # Held until the transaction ends: the second worker then finds the
             # schema current instead of racing to create the same tables.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301954)")
+            connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(7301954, hashtext(current_schema()))")
         current = self.schema_revision(connection)
         script = self.script()
         wanted = script.get_revision(target)
@@ -578,7 +592,7 @@ class Store:
         created: dict[str, int] = {}
         updated: dict[str, int] = {}
         unchanged: dict[str, int] = {}
-        with self.writing() as connection:
+        with self.writing(bulk=True) as connection:
             for kind, items in by_kind.items():
                 created[kind] = updated[kind] = unchanged[kind] = 0
                 for data in items:

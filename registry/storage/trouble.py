@@ -9,7 +9,6 @@ until the web server kills its worker. `classify` turns what the driver raises i
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,21 +48,7 @@ class Trouble:
     code: str  # database-busy, database-unavailable, database-damaged
     message: str
     retry_after: int
-
-
-class _Damage:
-    """Remembers, per process, that the store was found damaged (health reports it)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reason: str | None = None
-
-    def record(self, reason: str) -> None:
-        with self._lock:
-            self.reason = self.reason or reason
-
-
-DAMAGE = _Damage()
+    detail: str = ""  # what the driver said (logged, never shown)
 
 
 def _sqlstate(error: Any) -> str | None:
@@ -90,10 +75,17 @@ def classify(error: BaseException, timeouts: Timeouts | None = None) -> Trouble 
         return Trouble("database-busy", "the database is locked by another writer (more "
                        f"than {timeouts.busy:g} s); try again shortly", retry)
     if "malformed" in text or "not a database" in text or "disk i/o error" in text:
-        DAMAGE.record(str(original))
         return Trouble("database-damaged", "the database file is damaged; the operators "
-                       "were told (see /health)", 60)
-    if isinstance(error, sa_exc.OperationalError) or error.connection_invalidated:
+                       "were told (see /health)", 60, str(original))
+    unreachable = (
+        error.connection_invalidated
+        or (state or "").startswith("08")  # PostgreSQL: connection exceptions
+        or state in ("57P01", "57P02")  # the server shut down / crashed
+        # psycopg: no connection at all (refused, timed out) carries no SQLSTATE
+        or (state is None and type(original).__module__.startswith("psycopg")
+            and isinstance(error, sa_exc.OperationalError))
+        or "unable to open database file" in text)
+    if unreachable:
         return Trouble("database-unavailable", "the database did not answer; try again "
                        "shortly", retry)
-    return None
+    return None  # a bug or a broken schema: a 500, logged

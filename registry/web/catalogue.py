@@ -18,7 +18,9 @@ from registry.catalogue import details
 from registry.catalogue.files import check_change
 from registry.catalogue.query import (
     COMPONENT_STATUSES,
+    JURISDICTIONS,
     LAYERS,
+    LEGAL_TYPES,
     SOURCES,
     STATUSES,
     QueryError,
@@ -27,7 +29,7 @@ from registry.catalogue.query import (
     parse_paging,
     select,
 )
-from registry.catalogue.records import RecordError
+from registry.catalogue.records import RecordError, api_path
 from registry.catalogue.snapshot import Catalogue
 from registry.storage.store import (
     Conflict,
@@ -139,6 +141,30 @@ def component(record_id: str) -> Response:
     return render_page("component.html", d=data, c=data["component"])
 
 
+@bp.get("/legal")
+def legal_acts() -> Response:
+    """Show the legal acts of the EIF legal layer."""
+    return _listing("legal", "legal_acts.html", jurisdictions=JURISDICTIONS,
+                    types=LEGAL_TYPES)
+
+
+@bp.get("/legal/<record_id>")
+def legal_act(record_id: str) -> Response:
+    """Show one legal act and what it mandates."""
+    data = _page_detail("legal", record_id, details.legal_detail)
+    return render_page("legal_act.html", d=data, a=data["legal"])
+
+
+@bp.get("/lint")
+def lint_page() -> Response:
+    """Show the catalogue's own health for architects: reviews due, contradictions."""
+    from registry.catalogue.lint import lint
+
+    as_of = page_as_of()
+    return render_page("lint.html", report=lint(services().snapshots.get(), as_of),
+                       as_of=as_of)
+
+
 @bp.get("/vocabularies")
 def vocabularies() -> Response:
     """Show the concept schemes."""
@@ -208,7 +234,7 @@ def _api_detail(kind: str, record_id: str, build: Callable[..., dict[str, Any]])
     catalogue = svc.snapshots.get()
     if record_id not in catalogue.records(kind):
         raise ApiError(404, f"no {kind} with id {record_id!r}: list them at "
-                       f"/api/{kind}s", detail={"id": record_id})
+                       f"{api_path(kind)}", detail={"id": record_id})
 
     def compute() -> tuple[str, bytes]:
         revisions = svc.store.revisions(kind, record_id)
@@ -254,6 +280,18 @@ def api_components() -> Response:
 def api_component(record_id: str) -> Response:
     """Answer one component with its capabilities and standards."""
     return _api_detail("component", record_id, details.component_detail)
+
+
+@bp.get("/api/legal")
+def api_legal_acts() -> Response:
+    """List legal acts (EU, federal, Brussels), filtered and paginated."""
+    return _api_list("legal", "legal")
+
+
+@bp.get("/api/legal/<record_id>")
+def api_legal_act(record_id: str) -> Response:
+    """Answer one legal act with the standards and principles it mandates."""
+    return _api_detail("legal", record_id, details.legal_detail)
 
 
 @bp.get("/api/vocabularies")
@@ -332,7 +370,7 @@ def save(kind: str, record_id: str, data: Any, who: Identity,
                        "again and redo your change", headers=headers) from None
     svc.snapshots.invalidate()
     status = 201 if current is None else 200
-    headers = {"ETag": record_etag(stored), "Location": f"/api/{kind}s/{record_id}"}
+    headers = {"ETag": record_etag(stored), "Location": f"{api_path(kind)}/{record_id}"}
     if kind == "vocabulary":
         headers["Location"] = f"/api/vocabularies/{record_id}"
     return json_response({kind: stored.data, "revision": stored.revision}, status, headers)
@@ -366,6 +404,12 @@ def put_principle(record_id: str) -> Response:
 def put_component(record_id: str) -> Response:
     """Create or update a component."""
     return _put("component", record_id)
+
+
+@bp.put("/api/legal/<record_id>")
+def put_legal(record_id: str) -> Response:
+    """Create or update a legal act."""
+    return _put("legal", record_id)
 
 
 @bp.put("/api/vocabularies/<scheme>")

@@ -27,6 +27,7 @@ from registry.analysis.compliance import lapsing as lapsing_declarations
 from registry.analysis.roadmap import Roadmap
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
+from registry.csv_cells import safe_row
 from registry.svg.heatmap import heatmap_svg
 from registry.web.shared.context import services
 from registry.web.shared.derived import compliance_cells
@@ -181,14 +182,10 @@ def api_compliance_csv() -> Response:
     writer.writerow(["project", "standard", "status", "state", "applies", "capability",
                      "until", "note"])
     for c in cells:
-        writer.writerow([c.project, c.standard, c.status, c.state, c.applies,
-                         c.capability or "", c.until or "", _csv_safe(c.note or "")])
+        # Every cell, not only the note: ids and capabilities come from sheets too.
+        writer.writerow(safe_row([c.project, c.standard, c.status, c.state, c.applies,
+                                  c.capability or "", c.until or "", c.note or ""]))
     return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @bp.get("/api/compliance/lapsing")

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from registry.errors import RegistryError
 from registry.linked_data.examples import EXAMPLES
@@ -36,7 +36,7 @@ from registry.linked_data.sparql import (
 )
 from registry.web.shared.errors import json_error
 from registry.web.shared.http import cached_json
-from registry.web.shared.i18n import current_lang
+from registry.web.shared.render import render_page
 
 bp = Blueprint("linked", __name__)
 
@@ -97,10 +97,11 @@ ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"/standards/{_SEGMENT}", "standard"),
         (rf"/principles/{_SEGMENT}", "principle"),
         (rf"/components/{_SEGMENT}", "component"),
+        (rf"/legal/{_SEGMENT}", "legal"),
         (rf"/projects/{_SEGMENT}", "project"),
         (rf"/vocabularies/{_SEGMENT}/{_SEGMENT}", "concept"),
         (rf"/vocabularies/{_SEGMENT}", "vocabulary"),
-        (r"/(standards|principles|components|vocabularies|projects)", "dataset"),
+        (r"/(standards|principles|components|legal|vocabularies|projects)", "dataset"),
         (r"/(catalogue)", "dump"),
         (r"/(dcat)", "dcat"),
     ))
@@ -119,13 +120,14 @@ def match(path: str) -> tuple[Resource, RdfFormat | None] | None:
 
 
 _DATASETS = {"standards": "standard", "principles": "principle", "components": "component",
+             "legal": "legal",
              "vocabularies": "vocabulary"}
 
 
 def _ntriples(resource: Resource, graph: Any) -> bytes | None:
     """Return the triples a resource answers with, or None when it does not exist."""
     kind, ids = resource.kind, resource.ids
-    if kind in ("standard", "principle", "component", "vocabulary"):
+    if kind in ("standard", "principle", "component", "legal", "vocabulary"):
         return graph.record(kind, ids[0])
     if kind == "concept":
         return graph.record("concept", ids[0], ids[1])
@@ -151,12 +153,25 @@ def _negotiate(resource: Resource) -> RdfFormat | None | str:
 
 
 def _links(resource: Resource) -> str:
-    root = request.url_root.rstrip("/")
-    links = [f'<{root}{resource.path}{f.suffix}>; rel="alternate"; type="{f.media_type}"'
+    # Relative references (RFC 8288 resolves them against the request's URL): the Host
+    # header never chooses them, and the path is percent-encoded, so nothing the
+    # client sent can break out of the header.
+    path = quote(resource.path, safe="/:@!$&'()*+,;=-._~%")
+    links = [f'<{path}{f.suffix}>; rel="alternate"; type="{f.media_type}"'
              for f in RDF_FORMATS]
     if resource.html:
-        links.append(f'<{root}{resource.path}>; rel="alternate"; type="{HTML}"')
+        links.append(f'<{path}>; rel="alternate"; type="{HTML}"')
     return ", ".join(links)
+
+
+def _host_chosen(response: Response) -> Response:
+    """Keep an answer whose IRIs come from the Host header out of shared caches."""
+    if not current_app.config["REGISTRY"].get("BASE_IRI"):
+        # Development only (production requires REGISTRY_BASE_IRI): the base is this
+        # request's root URL, which a cache must not hand to another client.
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.add("Host")
+    return response
 
 
 @bp.before_app_request
@@ -194,7 +209,7 @@ def _rdf(resource: Resource, fmt: RdfFormat) -> Response:
     base = base_iri()
     graph = linked().graph(base)
     if resource.kind == "dump":
-        return cached_json(graph.dump(fmt), mimetype=fmt.media_type)
+        return _host_chosen(cached_json(graph.dump(fmt), mimetype=fmt.media_type))
 
     def compute() -> bytes | None:
         data = _ntriples(resource, graph)
@@ -204,7 +219,7 @@ def _rdf(resource: Resource, fmt: RdfFormat) -> Response:
     if body is None:
         what = {"dataset": "dataset", "concept": "concept"}.get(resource.kind, resource.kind)
         return _error(404, f"no {what} at {resource.path}", detail={"path": resource.path})
-    return cached_json(body, mimetype=fmt.media_type)
+    return _host_chosen(cached_json(body, mimetype=fmt.media_type))
 
 
 @bp.after_app_request
@@ -269,6 +284,10 @@ def _formats() -> tuple[str, str, bool]:
                 asked if asked in GRAPH_FORMATS else "turtle", False)
     accept = request.accept_mimetypes
     best = accept.best_match(QUERY_OFFERS) if accept else None
+    if accept and best is None:
+        raise SparqlError(406, "not-acceptable", "the Accept header names no format this "
+                          f"endpoint answers in: {', '.join(QUERY_OFFERS)} (or ?format=)",
+                          {"available": QUERY_OFFERS})
     if best == HTML:
         return "json", "turtle", True
     result = RESULT_BY_TYPE.get(accept.best_match(list(RESULT_BY_TYPE)) or "", "json")
@@ -282,13 +301,9 @@ def _page(status: int = 200, **context: Any) -> Response:
         base = base_iri()
     except RegistryError:
         base = "(no valid base IRI: set REGISTRY_BASE_IRI)"
-    html = render_template("sparql.html", examples=EXAMPLES,
-                           timeout=settings["SPARQL_TIMEOUT"],
-                           max_rows=settings["SPARQL_MAX_ROWS"], base=base,
-                           formats=FORMAT_CHOICES, **context)
-    response = Response(html, status=status, mimetype=HTML)
-    response.headers["Content-Language"] = current_lang()
-    return response
+    return render_page("sparql.html", status=status, examples=EXAMPLES,
+                       timeout=settings["SPARQL_TIMEOUT"], max_rows=settings["SPARQL_MAX_ROWS"],
+                       base=base, formats=FORMAT_CHOICES, **context)
 
 
 def _table(answer: Any) -> dict[str, Any]:
@@ -303,6 +318,13 @@ def _table(answer: Any) -> dict[str, Any]:
     return {"text": answer.body.decode("utf-8")}
 
 
+def _uncached(response: Response) -> Response:
+    """Mark a SPARQL answer: computed per request, and its form chosen by Accept."""
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept")
+    return response
+
+
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     """Answer a SPARQL query (SPARQL 1.1 protocol), or show the query page."""
@@ -315,18 +337,20 @@ def sparql() -> Response:
             raise SparqlError(413, "too-large", f"the query is longer than "
                               f"{MAX_QUERY_CHARS:,} characters")
         if not text.strip() and request.method == "GET" and "query" not in request.args:
-            return _page(query=EXAMPLES[0].query, fmt="html")
+            return _uncached(_page(query=EXAMPLES[0].query, fmt="html"))
         answer = linked().query(base_iri(), QueryRequest(text, result_format, graph_format))
     except SparqlError as exc:
         if html:
-            return _page(exc.status, query=text, error=exc, fmt="html")
-        response = json_error(exc)
-        response.vary.add("Accept")
-        return response
+            response = _page(exc.status, query=text, error=exc, fmt="html")
+            response.headers.update(exc.headers or {})  # Retry-After of a busy pool
+        else:
+            response = json_error(exc)
+        return _uncached(response)
     except RegistryError as exc:
         return json_error(exc)
     if html:
-        return _page(query=text, answer=answer, result=_table(answer), fmt="html")
+        return _uncached(_page(query=text, answer=answer, result=_table(answer),
+                               fmt="html"))
     response = Response(answer.body, mimetype=answer.media_type)  # text/*: charset=utf-8
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Result-Rows"] = str(answer.rows)

@@ -129,7 +129,11 @@ def _list_params(kind: str) -> list[dict[str, Any]]:
 
 def _id_param(name: str = "record_id", description: str = "the record's id") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string"}}
+            "schema": {"type": "string", "pattern": NO_CONTROL}}
+
+
+# No id has a control character: a path with one is answered 400 before any look-up.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f]+$"
 
 
 def _page_of(item: str, key: str) -> dict[str, Any]:
@@ -172,6 +176,7 @@ def openapi_document() -> dict[str, Any]:
         "Principle": _record_schema("principle"),
         "Component": _record_schema("component"),
         "Vocabulary": _record_schema("vocabulary"),
+        "LegalAct": _record_schema("legal"),
         "Concept": CONCEPT,
         "Revision": REVISION,
         "Error": {
@@ -184,6 +189,15 @@ def openapi_document() -> dict[str, Any]:
         "StandardPage": _page_of("Standard", "standards"),
         "PrinciplePage": _page_of("Principle", "principles"),
         "ComponentPage": _page_of("Component", "components"),
+        "LegalActPage": _page_of("LegalAct", "legal"),
+        "LegalActDetail": {
+            "type": "object",
+            "required": ["legal", "standards", "principles", "requires", "amends",
+                         "amended_by", "revisions"],
+            "properties": {"legal": _ref("LegalAct"), "standards": _refs(),
+                           "principles": _refs(), "requires": _refs(), "amends": _refs(),
+                           "amended_by": _refs(),
+                           "revisions": {"type": "array", "items": _ref("Revision")}}},
         "StandardDetail": {
             "type": "object",
             "required": ["standard", "principles", "components", "capabilities",
@@ -193,10 +207,12 @@ def openapi_document() -> dict[str, Any]:
                 "components": _refs(), "capabilities": _refs(),
                 "replaced_by": {"oneOf": [REF_ITEM, {"type": "null"}]},
                 "replaces": _refs(), "status_history": {"type": "array"},
+                "mandated_by": _refs(),
                 "revisions": {"type": "array", "items": _ref("Revision")}}},
         "PrincipleDetail": {
             "type": "object", "required": ["principle", "standards", "revisions"],
             "properties": {"principle": _ref("Principle"), "standards": _refs(),
+                           "mandated_by": _refs(), "requires": _refs(),
                            "revisions": {"type": "array", "items": _ref("Revision")}}},
         "ComponentDetail": {
             "type": "object",
@@ -242,6 +258,11 @@ def openapi_document() -> dict[str, Any]:
         "/api/components/{record_id}": _read(
             "Get a component", _ref("ComponentDetail"), params=[_id_param()],
             errors=("404",), tag="catalogue"),
+        "/api/legal": _read("List legal acts", _ref("LegalActPage"),
+                            params=_list_params("legal"), errors=("400",), tag="catalogue"),
+        "/api/legal/{record_id}": _read(
+            "Get a legal act", _ref("LegalActDetail"), params=[_id_param()],
+            errors=("404",), tag="catalogue"),
         "/api/vocabularies": _read("List vocabularies", _ref("VocabularyList"),
                                    errors=("400",), tag="vocabularies"),
         "/api/vocabularies/{scheme}": _read(
@@ -265,6 +286,9 @@ def openapi_document() -> dict[str, Any]:
         paths[f"/api/{kind}s/{{record_id}}"]["put"] = _write(
             f"Put a {kind}", _ref(schema), _saved(kind, schema), params=[_id_param()],
             tag="curation")
+    paths["/api/legal/{record_id}"]["put"] = _write(
+        "Put a legal act", _ref("LegalAct"), _saved("legal", "LegalAct"),
+        params=[_id_param()], tag="curation")
     paths["/api/vocabularies/{scheme}"]["put"] = _write(
         "Put a vocabulary", _ref("Vocabulary"), _saved("vocabulary", "Vocabulary"),
         params=[_id_param("scheme", "the concept scheme's id")], tag="curation")
@@ -285,6 +309,12 @@ def openapi_document() -> dict[str, Any]:
     schemas["ProjectSheet"] = _sheet_schema()
     paths.update(_project_paths())
     paths.update(_linked_data_paths())
+    for operations in paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and any(
+                    p.get("in") == "path" for p in operation.get("parameters", [])):
+                # A path carrying a control character is refused before any look-up.
+                operation.setdefault("responses", {}).setdefault("400", ERRORS["400"])
     return {
         "openapi": "3.1.0",
         "info": {"title": "Open-architecture registry API", "version": __version__,
@@ -429,8 +459,9 @@ def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
             "schema": {"type": "string", **schema}}
 
 
-AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD); default "
-                     "today", format="date"), **EMPTY}
+AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD, years 1900 "
+                     "to 2999); default today", format="date",
+              pattern="^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"), **EMPTY}
 
 
 def _measurement_paths(project_id: dict[str, Any]) -> dict[str, Any]:

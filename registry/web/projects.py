@@ -7,7 +7,8 @@ project with its sheet, findings, compliance and revisions; the API stores sheet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, abort, request
@@ -205,18 +206,43 @@ def project_revisions(project_id: str) -> Response:
     check_params(())
     _project(project_id)
     revisions = services().store.revisions("project", project_id)
-    return json_response({"revisions": [
-        {"revision": r["revision"], "action": r["action"], "author": r["author"],
+    shown = _author_shown()
+    response = json_response({"revisions": [
+        {"revision": r["revision"], "action": r["action"], "author": shown(r["author"]),
          "message": r["message"], "created_at": r["created_at"].isoformat()}
         for r in revisions]})
+    response.vary.add("Authorization")
+    return response
+
+
+def _author_shown() -> Callable[[str], str]:
+    """Return how authors are shown: in full to the Office, else without role and token.
+
+    A revision's author is recorded as "Name (role, token id)"; which token wrote is the
+    audit's business, not the public's.
+    """
+    if request.headers.get("Authorization") and identity().can_read_audit():
+        return lambda author: author
+    return public_author
+
+
+def public_author(author: str) -> str:
+    """Return an author as the public sees it: the name, without role and token id."""
+    return _ACTOR.sub("", author)
+
+
+_ACTOR = re.compile(r" \((?:lead|architect|office|admin), token [0-9a-f]+\)\Z")
+MAX_REVISION = 2**31 - 1  # the column's range: larger numbers name no revision
 
 
 def _revision(project_id: str, number: int) -> dict[str, Any]:
-    for r in services().store.revisions("project", project_id):
-        if r["revision"] == number:
-            return r
-    raise ApiError(404, f"project {project_id!r} has no revision {number}",
-                   detail={"id": project_id, "revision": number})
+    if 1 <= number <= MAX_REVISION:
+        for r in services().store.revisions("project", project_id):
+            if r["revision"] == number:
+                return r
+    shown = number if -MAX_REVISION <= number <= MAX_REVISION else "so large"
+    raise ApiError(404, f"project {project_id!r} has no revision {shown}",
+                   detail={"id": project_id, "revision": str(number)[:20]})
 
 
 @bp.get("/api/projects/<project_id>/revisions/<int:number>")
@@ -225,7 +251,7 @@ def project_revision(project_id: str, number: int) -> Response:
     check_params(())
     _project(project_id)
     r = _revision(project_id, number)
-    return json_response({"revision": number, "author": r["author"],
+    return json_response({"revision": number, "author": public_author(r["author"]),
                           "created_at": r["created_at"].isoformat(), "project": r["data"]})
 
 

@@ -15,15 +15,13 @@ bp = Blueprint("system", __name__)
 
 @bp.get("/health")
 def health() -> Response:
-    """Answer whether the store can be read, with the catalogue revision."""
-    svc = services()
-    try:
-        version = svc.store.catalogue_version()
-    except Exception:
-        current_app.logger.exception("health check failed")
-        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
-    return json_response({"status": "ok", "database": "ok", "catalogue_version": version},
-                         headers={"Cache-Control": "no-store"})
+    """Answer whether the store answers a read within REGISTRY_HEALTH_TIMEOUT (else 503)."""
+    ready, body = current_app.extensions["readiness"].check()
+    headers = {"Cache-Control": "no-store"}
+    if not ready:
+        current_app.logger.warning("health check failed: %s", body.get("message"))
+        headers["Retry-After"] = "5"
+    return json_response(body, 200 if ready else 503, headers=headers)
 
 
 @bp.get("/openapi.json")

@@ -474,7 +474,7 @@ def write_loop(port: int, targets: list[Target], tokens: Tokens, ledger: Ledger,
     """Change random targets (GET, then PUT with If-Match) until `stop` or `attempts` PUTs.
 
     A 412 is retried once with the ETag the refusal names, as a client that rereads
-    would. Connection errors after `killing` is set are the kill cutting requests; any
+    would; a 503 with Retry-After (the database busy past its bound) is a refusal too. Connection errors after `killing` is set are the kill cutting requests; any
     other error, status or dropped connection goes to `ledger.unexpected`.
     """
     rng = random.Random(seed)
@@ -539,6 +539,13 @@ def write_loop(port: int, targets: list[Target], tokens: Tokens, ledger: Ledger,
                     if attempts is not None and done >= attempts:
                         break
                     continue
+                if reply.status == 503 and "retry-after" in reply.headers:
+                    # The database stayed locked past REGISTRY_DB_BUSY_TIMEOUT (a loaded
+                    # machine): refused, nothing stored, as a client would be told.
+                    with ledger.lock:
+                        ledger.refused += 1
+                    time.sleep(0.05)
+                    break
                 ledger.add_unexpected(f"PUT {target.url} ({marker}): {reply.status} "
                                       f"{reply.body[:2000]!r}")
                 break

@@ -95,9 +95,10 @@ def test_accept_decides_with_q_values(web, accept, expected):
 
 def test_link_header_names_every_alternate(web):
     links = web.get("/standards/ngsi-ld").headers["Link"]
+    # Relative references: the Host header never chooses them (issue 14).
     for suffix, media in SUFFIXES.items():
-        assert f'<{BASE}standards/ngsi-ld{suffix}>; rel="alternate"; type="{media}"' in links
-    assert f'<{BASE}standards/ngsi-ld>; rel="alternate"; type="text/html"' in links
+        assert f'</standards/ngsi-ld{suffix}>; rel="alternate"; type="{media}"' in links
+    assert '</standards/ngsi-ld>; rel="alternate"; type="text/html"' in links
     assert "Link" in web.get("/standards/ngsi-ld.ttl").headers
 
 

@@ -66,17 +66,18 @@ def test_the_id_in_the_url_must_be_the_sheets(client, store):
 
 
 def test_roles_and_organisations(client, store, hub):
-    before = stored(store)
     etag = hub.headers["ETag"]
     other_lead = bearer(store, "lead", "stib-mivb")
     architect = bearer(store, "architect")
+    own_lead = bearer(store, "lead", "brussels-mobility")
     selected = HUB.replace("status: proposed", "status: selected")
     cases = [
         ({}, HUB, 401),
         (other_lead, HUB, 403),
         (architect, HUB, 403),
-        (bearer(store, "lead", "brussels-mobility"), selected, 403),
+        (own_lead, selected, 403),
     ]
+    before = stored(store)  # after the tokens: making one is audited
     for headers, text, status in cases:
         response = put(client, "mobility-data-hub", text, {**headers, "If-Match": etag})
         assert response.status_code == status, response.get_json()

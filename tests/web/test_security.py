@@ -45,7 +45,8 @@ def test_production_refuses_debug(tmp_path, migrated, monkeypatch):
 
 
 def test_production_starts_when_safe_with_secure_cookies(tmp_path, migrated):
-    app = production(tmp_path, migrated, SECRET_KEY=GOOD_KEY)
+    app = production(tmp_path, migrated, SECRET_KEY=GOOD_KEY,
+                     BASE_IRI="https://registry.example.org/")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import current_app, request
@@ -9,6 +10,7 @@ from flask import current_app, request
 from registry.storage.tokens import Identity, TokenError, authenticate
 from registry.web.shared.errors import ApiError
 
+PREFIX_SHAPE = re.compile(r"rgt_[0-9a-f]{8}(?=_)", re.ASCII)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="registry"'}
 
 
@@ -16,17 +18,26 @@ def identity() -> Identity:
     """Return the identity of the request's bearer token, or answer 401 (429 when guessing)."""
     limiter = current_app.extensions["auth_failures"]
     client = request.remote_addr or "unknown"
-    wait = limiter.retry_after(client)
+    key = f"{client} {_prefix(request.headers.get('Authorization', ''))}"
+    wait = limiter.retry_after(key)
     if wait:
-        raise ApiError(429, f"too many failed authentications from {client}: try again in "
-                       f"{wait} seconds", code="too-many-requests",
+        raise ApiError(429, f"too many failed authentications from {client} with this "
+                       f"token: try again in {wait} seconds", code="too-many-requests",
                        headers={"Retry-After": str(wait)})
     try:
         return _identity()
     except ApiError:
         if request.headers.get("Authorization"):  # a wrong credential, not a missing one
-            limiter.fail(client)
+            limiter.fail(key)
         raise
+
+
+def _prefix(header: str) -> str:
+    """Return what failures are counted under besides the address: the token's id."""
+    secret = header.partition(" ")[2].strip()
+    found = PREFIX_SHAPE.match(secret)
+    # Malformed credentials share one count per address: they cannot be valid tokens.
+    return found.group(0) if found else "(malformed)"
 
 
 def _identity() -> Identity:

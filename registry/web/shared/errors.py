@@ -36,8 +36,15 @@ def json_error(error: RegistryError) -> Response:
 def html_error(error: RegistryError) -> Response:
     """Return the HTML error page of an error, in the page language."""
     # An API message is English: the page marks it lang="en" when the page is not.
-    html = render_template("error.html", status=error.status, message=error.message,
-                           message_lang=error.lang)
+    try:
+        html = render_template("error.html", status=error.status, message=error.message,
+                               message_lang=error.lang)
+    except Exception:  # noqa: BLE001 - the page's context needs the store that failed
+        from markupsafe import escape
+
+        html = (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>'
+                f'{error.status}</title><main><h1>{error.status}</h1><p>'
+                f'{escape(error.message)}</p></main></html>')
     response = Response(html, status=error.status, headers=error.headers or {},
                         mimetype="text/html")
     response.headers["Content-Language"] = current_lang()
@@ -72,6 +79,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
+        from registry.storage.trouble import classify
+
+        store = app.extensions["registry"].store
+        trouble = classify(error, store.timeouts)
+        if trouble is not None:
+            # Contention or an unreachable database: the client may try again later.
+            app.logger.warning("database trouble on %s %s: %s", request.method,
+                               request.path, error)
+            if trouble.code == "database-damaged":
+                store.damaged = trouble.detail
+            return answer(RegistryError(503, trouble.message, code=trouble.code,
+                                        headers={"Retry-After": str(trouble.retry_after)}))
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         return answer(RegistryError(500, "the registry failed to answer this request; it "
                                     "was logged"))

@@ -29,6 +29,17 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
 
 
+def strong_etag_matches(header: str | None, etag: str) -> bool:
+    """Return True when an If-Match header names exactly this strong entity tag.
+
+    For writes: `*` and weak `W/` tags never match, so a write always proves it was
+    based on the current revision.
+    """
+    if not header or etag.startswith("W/"):
+        return False
+    return any(tag.strip() == etag for tag in header.split(","))
+
+
 def cached_json(body: bytes, etag: str | None = None, status: int = 200,
                 mimetype: str = "application/json", *, fixed: bool = False) -> Response:
     """Answer a read with ETag and Cache-Control, or 304 when the client's copy is current.

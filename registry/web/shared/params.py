@@ -14,6 +14,7 @@ from registry.web.shared.errors import ApiError
 from registry.web.shared.i18n import gettext
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+AS_OF_RANGE = (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
 
 
 def parse_as_of(raw: str | None) -> datetime.date:
@@ -23,10 +24,17 @@ def parse_as_of(raw: str | None) -> datetime.date:
     try:
         if not ISO_DATE.fullmatch(raw):  # fromisoformat also takes 20260101 and 2026-W01-1
             raise ValueError(raw)
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, f"as_of={raw!r} is not a date: write it as YYYY-MM-DD",
                        detail={"parameter": "as_of"}) from None
+    if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+        # Lapsing windows and timelines add years to it: near the calendar's ends that
+        # would overflow the date type.
+        raise ApiError(400, f"as_of={raw!r} is out of range: from "
+                       f"{AS_OF_RANGE[0].isoformat()} to {AS_OF_RANGE[1].isoformat()}",
+                       detail={"parameter": "as_of"})
+    return day
 
 
 def as_of() -> datetime.date:

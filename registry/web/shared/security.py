@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -15,6 +16,7 @@ from registry.storage.store import Store
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
        "frame-ancestors 'none'")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 WEAK_KEYS = {"dev", "development", "secret", "changeme", "change-me", "password", "test"}
 MIN_KEY_LENGTH = 32
 
@@ -34,6 +36,10 @@ def check_production(app: Flask, store: Store) -> None:
         problems.append(f"REGISTRY_SECRET_KEY is missing or weak: set {MIN_KEY_LENGTH} or "
                         "more random characters, e.g. python -c 'import secrets; "
                         "print(secrets.token_hex(32))'")
+    if not settings.get("BASE_IRI"):
+        problems.append("REGISTRY_BASE_IRI is not set: set it to the registry's public root "
+                        "URL (e.g. https://registry.example.org/), so that IRIs and links "
+                        "never come from a request's Host header")
     pending = store.pending_migrations()
     if pending:
         problems.append(f"the database has {len(pending)} pending migration(s) "
@@ -44,10 +50,13 @@ def check_production(app: Flask, store: Store) -> None:
 
 
 class FailureLimiter:
-    """Count failed authentications per client address in a sliding window.
+    """Count failed authentications per client address and token prefix in a window.
 
-    Kept per process: with N workers a client gets at most N times the limit, which
-    still stops guessing at any useful rate.
+    The key is the address and the id a token starts with (rgt_<id>_...): guessing the
+    secret of one token is stopped, while a valid token sent from the same address
+    (behind a reverse proxy, everyone's) keeps working. Kept per process: with N
+    workers a client gets at most N times the limit, which still stops guessing at any
+    useful rate.
     """
 
     def __init__(self, limit: int, window: float) -> None:
@@ -90,6 +99,18 @@ def init_app(app: Flask) -> None:
     settings = app.config["REGISTRY"]
     app.extensions["auth_failures"] = FailureLimiter(settings["AUTH_FAILURE_LIMIT"],
                                                      settings["AUTH_FAILURE_WINDOW"])
+
+    @app.before_request
+    def _no_control_characters() -> Response | None:
+        # A NUL or another control character in a path is never an id the registry
+        # made: refused here, it can reach neither the database (PostgreSQL refuses
+        # NUL in text) nor a response header (a Link header would carry it).
+        if _CONTROL.search(request.path):
+            from registry.web.shared.errors import ApiError
+
+            raise ApiError(400, "the path contains a control character (U+0000 to U+001F "
+                           "or U+007F): no registry resource has one", code="bad-request")
+        return None
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -23,15 +23,17 @@ def record_etag(stored: StoredRecord) -> str:
 def revision_tag_matches(header: str, stored: StoredRecord) -> bool:
     """Return True when an If-Match header names the record's current revision.
 
-    Read answers may append `.cN` (the catalogue revision the answer was built from);
-    only the record's own part decides whether a write is based on the latest data.
+    Only a strong tag counts: `*` (any revision) and weak `W/` tags would let a write
+    through without proof that it was based on the latest data. Read answers may
+    append `.cN` (the catalogue revision the answer was built from); only the record's
+    own part decides whether a write is based on the latest data.
     """
-    if header.strip() == "*":
-        return True
     wanted = record_etag(stored).strip('"')
     for tag in header.split(","):
-        bare = tag.strip().removeprefix("W/").strip('"').split(".", 1)[0]
-        if bare == wanted:
+        tag = tag.strip()
+        if len(tag) < 2 or not tag.startswith('"') or not tag.endswith('"'):
+            continue  # `*`, a weak tag, or no entity tag at all
+        if tag.strip('"').split(".", 1)[0] == wanted:
             return True
     return False
 
@@ -59,6 +61,11 @@ def preconditions(current: StoredRecord | None) -> tuple[int | None, bool]:
                        "read, so that nobody's change is lost", headers=headers,
                        detail={"current_etag": record_etag(current)})
     if not revision_tag_matches(if_match, current):
+        if if_match.strip() == "*" or "W/" in if_match:
+            raise ApiError(412, "If-Match must name the current strong ETag you read "
+                           "(not * and not a weak W/ tag), so that nobody's change is "
+                           "lost", headers=headers,
+                           detail={"current_etag": record_etag(current)})
         raise ApiError(412, f"the record changed since you read it (now revision "
                        f"{current.revision}, by {current.updated_by}): read it again and "
                        "redo your change", headers=headers,

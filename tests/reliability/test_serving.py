@@ -1,0 +1,148 @@
+"""The production server keeps answering while slow SPARQL queries and slow clients come in.
+
+`registry serve --production` (the README's production command) on a real socket, on
+each backend. Slowloris clients trickle a request's headers a byte at a time: the
+server must drop each of them (at --header-timeout, 1 s here). Slow SPARQL queries
+(issue 14's cross product) fill the pool of one SPARQL worker and its queue of one: the
+next is refused at once with 503 and Retry-After. While both go on, /health and a
+standard are answered 200. Nothing here is timed: a probe only has to be answered
+(within a generous client timeout); bench/hostile_load.py measures how fast.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.reliability.harness import (
+    BACKENDS,
+    HOST,
+    READY_TIMEOUT,
+    ROOT,
+    free_port,
+    fresh_database,
+    prepare_store,
+)
+
+pytestmark = pytest.mark.slow
+
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CLIENT_TIMEOUT = 120.0
+
+
+def _get(port: int, path: str, headers: dict[str, str] | None = None
+         ) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=CLIENT_TIMEOUT)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return (response.status, {k.lower(): v for k, v in response.getheaders()},
+                response.read())
+    finally:
+        connection.close()
+
+
+def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    import time
+
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        try:
+            if _get(port, "/health")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("no 200 from /health:\n" + log.read_text(errors="replace")[-3000:])
+
+
+def _slowloris(port: int, outcome: list[str]) -> None:
+    """Send headers a byte at a time until the server closes the connection."""
+    with socket.create_connection((HOST, port), timeout=CLIENT_TIMEOUT) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n")
+        sock.settimeout(0.2)
+        for _ in range(int(CLIENT_TIMEOUT / 0.2)):
+            try:
+                sock.sendall(b"X")
+                if sock.recv(4096) == b"":
+                    outcome.append("dropped")
+                    return
+            except TimeoutError:
+                continue
+            except OSError:
+                outcome.append("dropped")
+                return
+    outcome.append("still open")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_production_server_drops_slow_clients_and_keeps_answering(
+        backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as database:
+        instance = tmp_path / "instance"
+        prepare_store(database, instance)
+        port = free_port()
+        env = {**os.environ, "REGISTRY_DATABASE_URL": database.server_url,
+               "REGISTRY_INSTANCE_PATH": str(instance), "REGISTRY_PRODUCTION": "true",
+               "REGISTRY_SECRET_KEY": secrets.token_hex(32),
+               "REGISTRY_BASE_IRI": "https://registry.example.org/",
+               "REGISTRY_SPARQL_WORKERS": "1", "REGISTRY_SPARQL_QUEUE": "1",
+               "REGISTRY_SPARQL_TIMEOUT": "60", "PYTHONUNBUFFERED": "1"}
+        log = tmp_path / "server.log"
+        command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
+                   "--host", HOST, "--port", str(port), "--workers", "1",
+                   "--threads", "16", "--header-timeout", "1"]
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_ready(process, port, log)
+            slow_answers: list[Any] = []
+            query = "/sparql?" + urllib.parse.urlencode({"query": SLOW_QUERY})
+            slow = [threading.Thread(target=lambda: slow_answers.append(_get(port, query)),
+                                     daemon=True) for _ in range(2)]
+            for thread in slow:
+                thread.start()
+            # Both admitted (one running, one waiting) before the third arrives.
+            refused = None
+            for _ in range(200):
+                status, headers, body = _get(port, query)
+                if status == 503 and json.loads(body)["error"]["code"] == "busy":
+                    refused = headers
+                    break
+            assert refused is not None, "a third slow query was never refused"
+            assert int(refused["retry-after"]) >= 1
+
+            dropped: list[str] = []
+            loris = [threading.Thread(target=_slowloris, args=(port, dropped), daemon=True)
+                     for _ in range(6)]
+            for thread in loris:
+                thread.start()
+            for path in ("/health", "/api/standards/ngsi-ld") * 5:
+                assert _get(port, path)[0] == 200, path
+            for thread in loris:
+                thread.join(CLIENT_TIMEOUT)
+            assert dropped == ["dropped"] * 6
+            assert not slow_answers or all(a[0] in (200, 503) for a in slow_answers)
+        finally:
+            import signal
+
+            os.killpg(process.pid, signal.SIGINT)  # quick shutdown: queries still run
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        assert "Traceback" not in log.read_text(errors="replace")
