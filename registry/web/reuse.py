@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 
 from registry.analysis.network import network
+from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.snapshot import localized
 from registry.svg.network import network_svg
-from registry.svg.style import TYPE_STYLE
 from registry.web.shared.context import services
 from registry.web.shared.derived import Found, found, opportunities
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
+from registry.web.shared.render import render_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
-TYPES = tuple(TYPE_STYLE)
+TYPES = OPPORTUNITY_TYPES
 PARAMS = ("type", "organisation", "project", "min_score")
 
 
@@ -106,10 +107,6 @@ def page() -> Response:
         title=_("Projects, capabilities and components of the roadmap"), words=words,
         link_query=f"?lang={lang}"))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
-    html = render_template("reuse.html", groups=groups, svg=svg, error=error, types=TYPES,
-                           args=request.args.to_dict(), labels=labels,
-                           total=len(items))
-    response = Response(html, status=400 if error else 200, mimetype="text/html")
-    response.headers["Content-Language"] = lang
-    response.vary.add("Accept-Language")
-    return response
+    return render_page("reuse.html", status=400 if error else 200, groups=groups, svg=svg,
+                       error=error, types=TYPES, args=request.args.to_dict(), labels=labels,
+                       total=len(items))

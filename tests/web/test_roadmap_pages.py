@@ -269,7 +269,8 @@ def test_a_standard_no_project_touches_says_so(web):
 def test_the_lapsing_page_respects_days(web, days):
     html = web.get(f"/compliance/lapsing?days={days}&as_of={AS_OF}").get_data(as_text=True)
     api = web.get(f"/api/compliance/lapsing?days={days}&as_of={AS_OF}").get_json()
-    rows = re.findall(r'<tr(?: class="expired")?><th scope="row">(\d{4}-\d{2}-\d{2})</th>', html)
+    rows = re.findall(r'<tr(?: class="expired")?><th scope="row" class="nowrap"><time '
+                      r'datetime="(\d{4}-\d{2}-\d{2})">', html)
     assert rows == [d["until"] for d in api["declarations"]]
     assert rows == sorted(rows)
     hub = [d["standard"] for d in api["declarations"] if d["project"] == "mobility-data-hub"]
