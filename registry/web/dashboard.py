@@ -16,7 +16,9 @@ from flask import Blueprint, Response, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES
-from registry.analysis.indicators import Revision, indicators
+from registry.analysis.compliance import lapsing as lapsing_declarations
+from registry.analysis.indicators import LAPSING_DAYS, Revision, indicators
+from registry.analysis.todo import needs_action
 from registry.catalogue.snapshot import localized
 from registry.projects import stored_findings
 from registry.storage import measurements as stored_measurements
@@ -162,6 +164,17 @@ def page() -> Response:
     roadmap = svc.roadmap.get()
     titles = {pid: project_title(p, lang) for pid, p in roadmap.projects.items()}
     catalogue = svc.snapshots.get()
+    todo = svc.roadmap.memo(("needs-action", svc.snapshots.version, as_of), lambda: needs_action(
+        roadmap, compliance_cells(as_of)[0],
+        lapsing_declarations(roadmap.sheets(), as_of, LAPSING_DAYS), opportunities()))
     return render_page("dashboard.html", d=data, svgs=svgs, as_of=as_of, titles=titles,
-                 catalogue=catalogue, acronym=lambda sid: acronym(catalogue, sid),
-                 pct=_pct, as_of_arg=request.args.get("as_of"))
+                       catalogue=catalogue, acronym=lambda sid: acronym(catalogue, sid),
+                       pct=_pct, as_of_arg=request.args.get("as_of"), todo=todo,
+                       organisation=lambda oid: concept_label(catalogue, "organisations",
+                                                              oid, lang))
+
+
+def concept_label(catalogue: Any, scheme: str, concept_id: Any, lang: str) -> str:
+    """Return a concept's label in the page language, or its id."""
+    concept = catalogue.concept(scheme, concept_id) if isinstance(concept_id, str) else None
+    return localized(concept.label, lang)[0] if concept else str(concept_id or "")
