@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.analysis.roadmap import Roadmap
+from registry.errors import RegistryError
 from registry.storage.tokens import Identity
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
@@ -26,14 +27,11 @@ CSV_COLUMNS = ("project", "kpi", "date", "value", "note")
 CSV_MAX_ROWS = 100_000
 
 
-class MeasurementError(Exception):
+class MeasurementError(RegistryError):
     """A measurement that cannot be stored; `status` is the HTTP status that says why."""
 
     def __init__(self, status: int, message: str, **detail: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.detail = detail
+        super().__init__(status, message, detail=detail or None)
 
 
 def find_kpi(sheet: Mapping[str, Any], kpi_id: str) -> Mapping[str, Any] | None:

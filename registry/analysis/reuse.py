@@ -200,6 +200,14 @@ class Opportunity:
     link: Mapping[str, Any]
     score: float
     explanation: str
+    # Every project of the group, when `projects` lists only max_group_size of them: a
+    # project must find the opportunities it is in whatever the group's size.
+    members: tuple[str, ...] = ()
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        """Return every project of the opportunity, listed or not."""
+        return self.members or self.projects
 
     def __hash__(self) -> int:
         return hash((self.type, self.projects, self.score, self.explanation))
@@ -213,6 +221,8 @@ class Opportunity:
             "link": {k: list(v) if isinstance(v, tuple) else v for k, v in self.link.items()},
             "score": self.score,
             "explanation": self.explanation,
+            # How many projects of the group the list leaves out (0: it lists them all).
+            "omitted": len(self.everyone) - len(self.projects),
         }
 
 
@@ -489,15 +499,19 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _opportunity(kind: str, members: Iterable[Project], link: Mapping[str, Any],
-                 score: float, explanation: str) -> Opportunity:
+                 score: float, explanation: str,
+                 everyone: Iterable[Project] | None = None) -> Opportunity:
     members = list(members)
+    listed = tuple(sorted({p.id for p in members}))
+    whole = tuple(sorted({p.id for p in everyone})) if everyone is not None else listed
     return Opportunity(
         type=kind,
-        projects=tuple(sorted({p.id for p in members})),
+        projects=listed,
         organisations=tuple(sorted({p.owner for p in members})),
         link=MappingProxyType(dict(link)),
         score=round(min(1.0, max(0.0, score)), 3),
         explanation=explanation,
+        members=whole if len(whole) > len(listed) else (),
     )
 
 
@@ -586,7 +600,7 @@ def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thre
                 "catalogue component provides it: build it once, together.")
         link = {"capability": cap, "project_count": len(group),
                 "organisation_count": len(owners)}
-        found.append(_opportunity("pooling", listed, link, score, text))
+        found.append(_opportunity("pooling", listed, link, score, text, group))
     return found
 
 
@@ -734,7 +748,8 @@ def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
                     "source and get it from there rather than collect it again.")
         # More consumers, more collection saved: 1 -> 0.5, 3 -> 0.75, 9 -> 0.9.
         score = len(consumers) / (len(consumers) + 1)
-        found.append(_opportunity("data-sharing", listed, link, score, text))
+        found.append(_opportunity("data-sharing", listed, link, score, text,
+                                  [*producers, *consumers]))
     return found
 
 
@@ -849,4 +864,5 @@ def _divergence(entity: str, categories: Sequence[str],
                             "standards": tuple(standards), "project_count": total}
     if len(categories) > 1:
         link["categories"] = tuple(categories)
-    return _opportunity("standard-divergence", listed, link, disjoint / pairs, text)
+    return _opportunity("standard-divergence", listed, link, disjoint / pairs, text,
+                        (p for key in involved for p in camps[key]))

@@ -51,7 +51,7 @@ class Snapshot:
         self.totals = totals
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
-        self._computing: dict[Any, threading.Lock] = {}
+        self._computing: dict[Any, threading.RLock] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -62,7 +62,8 @@ class Snapshot:
         except KeyError:
             pass
         with self._memo_lock:
-            lock = self._computing.setdefault(key, threading.Lock())
+            # Re-entrant: a computation may ask for another value under the same key.
+            lock = self._computing.setdefault(key, threading.RLock())
         with lock:
             if key not in self._memo:
                 value = compute()

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES, Cell, columns_of
@@ -28,11 +28,11 @@ from registry.analysis.roadmap import Roadmap
 from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
 from registry.csv_cells import safe_row
+from registry.readmodel import queries
 from registry.svg.heatmap import heatmap_svg
 from registry.web.shared.context import services
-from registry.web.shared.derived import compliance_cells
 from registry.web.shared.errors import ApiError
-from registry.web.shared.http import cached_json, dumps, json_response
+from registry.web.shared.http import cached_json, dumps, etag_matches, json_response
 from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import project_title, project_titles, standard_labels
@@ -52,26 +52,19 @@ STATUS_ORDER = {"mandatory": 0, "recommended": 1, "candidate": 2, "deprecated": 
 
 @dataclass(frozen=True)
 class MatrixIndex:
-    """The compliance matrix of one roadmap and catalogue version, ready for pages."""
+    """The compliance matrix of one snapshot and date, ready for pages."""
 
     projects: list[str]
-    by_project: dict[str, list[Cell]]
+    by_project: Mapping[str, Sequence[Cell]]
     summary: dict[str, Any]
 
 
 def _matrix_index(date: datetime.date) -> MatrixIndex:
-    """Return the matrix grouped by project, built once per stored version and date."""
-    svc = services()
-    catalogue = svc.snapshots.get()
-
-    def build() -> MatrixIndex:
-        cells, totals = compliance_cells(date)
-        by_project: dict[str, list[Cell]] = {}
-        for cell in cells:
-            by_project.setdefault(cell.project, []).append(cell)
-        return MatrixIndex(list(svc.roadmap.get().projects), by_project, totals)
-
-    return svc.roadmap.memo(("page-compliance-index", catalogue.version, date), build)
+    """Return the matrix by project: the read model's kept cells, read where they are."""
+    snapshot = services().readmodel.current()
+    return snapshot.memo(("page-compliance-index", date), lambda: MatrixIndex(  # type: ignore[no-any-return]
+        list(snapshot.roadmap.projects), queries.cells_by_project(snapshot, date),
+        queries.summary(snapshot, date)))
 
 
 def _standard_order(catalogue: Catalogue) -> Callable[[str], tuple[int, str]]:
@@ -157,35 +150,95 @@ def lapsing() -> Response:
 
 # --- the API ----------------------------------------------------------------------------
 
-@bp.get("/api/compliance")
-def api_compliance() -> Response:
-    """Answer every project's state for every standard that applies to it or it declares."""
-    args = check_params(("as_of", "project", "standard", "state"))
+COMPLIANCE_FILTERS = ("project", "standard", "state")
+CSV_COLUMNS = ["project", "standard", "status", "state", "applies", "capability", "until",
+               "note"]
+
+
+def _compliance_filters(args: dict[str, str]) -> dict[str, str]:
     if args.get("state") and args["state"] not in STATES:
         raise ApiError(400, f"state takes one of {', '.join(STATES)}",
                        detail={"parameter": "state", "allowed": list(STATES)})
-    cells, totals = compliance_cells(as_of())
-    rows = [c.to_dict() for c in cells
-            if all(args.get(k) in (None, getattr(c, k)) for k in ("project", "standard",
-                                                                  "state"))]
-    return cached_json(dumps({"as_of": as_of().isoformat(), "summary": totals,
-                              "cells": rows}))
+    return {k: args[k] for k in COMPLIANCE_FILTERS if args.get(k)}
+
+
+@bp.get("/api/compliance")
+def api_compliance() -> Response:
+    """Answer a page of the projects' states for the standards that apply or are declared."""
+    svc = services()
+    args = check_params(("as_of", *COMPLIANCE_FILTERS, "page", "per_page"))
+    filters = _compliance_filters(args)
+    try:
+        page, per_page = parse_paging(args, svc.settings["MAX_PER_PAGE"])
+    except QueryError as exc:
+        raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
+    date = as_of()
+    snapshot = svc.readmodel.current()
+
+    def compute() -> bytes:
+        # The read model keeps every project's cells: a page visits its own cells (and,
+        # with a project or standard filter, the kept cells), never computes the matrix.
+        found = queries.compliance_page(snapshot, date, filters, page, per_page)
+        return dumps({"as_of": date.isoformat(), "summary": queries.summary(snapshot, date),
+                      "total": found.total, "page": page, "per_page": per_page,
+                      "cells": [c.to_dict() for c in found.items]})
+
+    return cached_json(snapshot.memo(("api-compliance", date, tuple(sorted(args.items()))),
+                                     compute))
 
 
 @bp.get("/api/compliance.csv")
 def api_compliance_csv() -> Response:
-    """Answer the compliance cells as CSV (one row per project and standard)."""
-    check_params(("as_of",))
-    cells = compliance_cells(as_of())[0]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["project", "standard", "status", "state", "applies", "capability",
-                     "until", "note"])
-    for c in cells:
-        # Every cell, not only the note: ids and capabilities come from sheets too.
-        writer.writerow(safe_row([c.project, c.standard, c.status, c.state, c.applies,
-                                  c.capability or "", c.until or "", c.note or ""]))
-    return cached_json(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    """Stream every cell of the matrix as CSV (one row per project and standard)."""
+    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
+    date = as_of()
+    snapshot = services().readmodel.current()
+
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for index, c in enumerate(queries.iter_cells(snapshot, date, filters)):
+            # Every cell, not only the note: ids and capabilities come from sheets too.
+            writer.writerow(safe_row([c.project, c.standard, c.status, c.state, c.applies,
+                                      c.capability or "", c.until or "", c.note or ""]))
+            if index % 1000 == 999:  # chunks of a thousand rows, not one answer in memory
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return _stream(rows(), "text/csv; charset=utf-8", snapshot.version, date)
+
+
+@bp.get("/api/compliance.jsonl")
+def api_compliance_jsonl() -> Response:
+    """Stream every cell of the matrix as JSON lines (one object a line)."""
+    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
+    date = as_of()
+    snapshot = services().readmodel.current()
+
+    def lines() -> Iterator[bytes]:
+        chunk: list[bytes] = []
+        for cell in queries.iter_cells(snapshot, date, filters):
+            chunk.append(dumps(cell.to_dict()) + b"\n")
+            if len(chunk) == 1000:
+                yield b"".join(chunk)
+                chunk = []
+        yield b"".join(chunk)
+
+    return _stream(lines(), "application/jsonl", snapshot.version, date)
+
+
+def _stream(body: Iterator[Any], mimetype: str, version: int, date: datetime.date
+            ) -> Response:
+    # The snapshot is captured above: the stream reads one version even after the
+    # request context is gone. Its tag names that version, so a revalidation is cheap.
+    etag = f'"v{version}.{date.isoformat()}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("If-None-Match"), etag):
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype=mimetype, headers=headers)
 
 
 @bp.get("/api/compliance/lapsing")

@@ -16,9 +16,11 @@ from flask import Blueprint, Response, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES
-from registry.analysis.indicators import Revision, indicators
+from registry.analysis.compliance import lapsing as lapsing_declarations
+from registry.analysis.indicators import LAPSING_DAYS, Revision, indicators
+from registry.analysis.todo import needs_action
 from registry.catalogue.snapshot import localized
-from registry.projects import stored_findings
+from registry.readmodel import queries
 from registry.storage import measurements as stored_measurements
 from registry.svg import charts
 from registry.svg.style import STYLES
@@ -37,28 +39,34 @@ TOP_STANDARDS = 15  # the adoption chart shows the most declared; the table list
 
 
 def compute_indicators(as_of: datetime.date) -> dict[str, Any]:
-    """Return the indicators of the stored roadmap, computed once per stored version."""
+    """Return the indicators of the stored roadmap, computed once per snapshot."""
     svc = services()
-    catalogue = svc.snapshots.get()
+    snapshot = svc.readmodel.current()
 
     def build() -> dict[str, Any]:
-        roadmap = svc.roadmap.get()
-        valid = {p.id: stored_findings(p.sheet, catalogue, as_of).valid
+        roadmap, catalogue = snapshot.roadmap, snapshot.catalogue
+        valid = {p.id: queries.report(snapshot, p, as_of).valid
                  for p in roadmap.projects.values()}
-        # One query per project: memoised with the roadmap version, so a roadmap of
-        # 10,000 projects pays it once per change, not per page view.
-        history = {pid: [Revision(r["created_at"], r["data"])
-                         for r in svc.store.revisions("project", pid)]
-                   for pid in roadmap.projects}
+        today = as_of == snapshot.day
+        # Today the read model keeps each project's place in the monthly trend; another
+        # day replays every project's revisions, read in one query (never one a project).
+        history: dict[str, list[Revision]] = {}
+        if not today:
+            for change in svc.store.history("project"):
+                history.setdefault(change.record_id, []).append(
+                    Revision(change.created_at, change.data))
         measured: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for m in stored_measurements.of_projects(svc.store):
             measured.setdefault((m.project, m.kpi), []).append(
                 {"date": m.day.isoformat(), "value": m.value, "note": m.note})
-        return indicators(roadmap, catalogue, as_of, cells=compliance_cells(as_of)[0],
-                          valid=valid, opportunities=opportunities(), history=history,
-                          measured=measured)
+        result = indicators(roadmap, catalogue, as_of, cells=compliance_cells(as_of)[0],
+                            valid=valid, opportunities=opportunities(), history=history,
+                            measured=measured)
+        if today:
+            result["trend"]["points"] = queries.trend_points(snapshot)
+        return result
 
-    return svc.roadmap.memo(("indicators", svc.snapshots.version, as_of), build)
+    return snapshot.memo(("indicators", as_of), build)  # type: ignore[no-any-return]
 
 
 @bp.get("/api/indicators")
@@ -162,6 +170,17 @@ def page() -> Response:
     roadmap = svc.roadmap.get()
     titles = {pid: project_title(p, lang) for pid, p in roadmap.projects.items()}
     catalogue = svc.snapshots.get()
+    todo = svc.roadmap.memo(("needs-action", svc.snapshots.version, as_of), lambda: needs_action(
+        roadmap, compliance_cells(as_of)[0],
+        lapsing_declarations(roadmap.sheets(), as_of, LAPSING_DAYS), opportunities()))
     return render_page("dashboard.html", d=data, svgs=svgs, as_of=as_of, titles=titles,
-                 catalogue=catalogue, acronym=lambda sid: acronym(catalogue, sid),
-                 pct=_pct, as_of_arg=request.args.get("as_of"))
+                       catalogue=catalogue, acronym=lambda sid: acronym(catalogue, sid),
+                       pct=_pct, as_of_arg=request.args.get("as_of"), todo=todo,
+                       organisation=lambda oid: concept_label(catalogue, "organisations",
+                                                              oid, lang))
+
+
+def concept_label(catalogue: Any, scheme: str, concept_id: Any, lang: str) -> str:
+    """Return a concept's label in the page language, or its id."""
+    concept = catalogue.concept(scheme, concept_id) if isinstance(concept_id, str) else None
+    return localized(concept.label, lang)[0] if concept else str(concept_id or "")

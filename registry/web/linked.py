@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from registry.errors import RegistryError
 from registry.linked_data.examples import EXAMPLES
@@ -36,7 +36,7 @@ from registry.linked_data.sparql import (
 )
 from registry.web.shared.errors import json_error
 from registry.web.shared.http import cached_json
-from registry.web.shared.i18n import current_lang
+from registry.web.shared.render import render_page
 
 bp = Blueprint("linked", __name__)
 
@@ -301,13 +301,9 @@ def _page(status: int = 200, **context: Any) -> Response:
         base = base_iri()
     except RegistryError:
         base = "(no valid base IRI: set REGISTRY_BASE_IRI)"
-    html = render_template("sparql.html", examples=EXAMPLES,
-                           timeout=settings["SPARQL_TIMEOUT"],
-                           max_rows=settings["SPARQL_MAX_ROWS"], base=base,
-                           formats=FORMAT_CHOICES, **context)
-    response = Response(html, status=status, mimetype=HTML)
-    response.headers["Content-Language"] = current_lang()
-    return response
+    return render_page("sparql.html", status=status, examples=EXAMPLES,
+                       timeout=settings["SPARQL_TIMEOUT"], max_rows=settings["SPARQL_MAX_ROWS"],
+                       base=base, formats=FORMAT_CHOICES, **context)
 
 
 def _table(answer: Any) -> dict[str, Any]:

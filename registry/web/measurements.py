@@ -7,7 +7,6 @@ import datetime
 from flask import Blueprint, Response, request
 
 from registry.measurements import (
-    MeasurementError,
     authorise,
     check_body,
     check_note,
@@ -21,14 +20,11 @@ from registry.web.shared.auth import identity
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import json_response, strong_etag_matches
+from registry.web.shared.params import no_params
 from registry.web.shared.writes import parse_body
 
 bp = Blueprint("measurements", __name__)
 PATH = "/api/projects/<project_id>/kpis/<kpi_id>/measurements/<date>"
-
-
-def _error(exc: MeasurementError) -> ApiError:
-    return ApiError(exc.status, exc.message, detail=exc.detail or None)
 
 
 def _target(project_id: str, kpi_id: str) -> tuple[object, dict]:
@@ -45,22 +41,12 @@ def _target(project_id: str, kpi_id: str) -> tuple[object, dict]:
     return project, dict(kpi)
 
 
-def _no_params() -> None:
-    if request.args:
-        name = next(iter(request.args))
-        raise ApiError(400, f"unknown query parameter {name!r}: this resource takes none",
-                       detail={"parameter": name})
-
-
 @bp.get(PATH)
 def get_measurement(project_id: str, kpi_id: str, date: str) -> Response:
     """Answer one reported value with its ETag (what a replacement's If-Match names)."""
-    _no_params()
+    no_params()
     _target(project_id, kpi_id)
-    try:
-        day = parse_day(date, datetime.date.max)
-    except MeasurementError as exc:
-        raise _error(exc) from None
+    day = parse_day(date, datetime.date.max)
     found = stored.get(services().store, project_id, kpi_id, day)
     if found is None:
         raise ApiError(404, f"no value of KPI {kpi_id!r} reported for {day.isoformat()}",
@@ -73,20 +59,14 @@ def get_measurement(project_id: str, kpi_id: str, date: str) -> Response:
 def put_measurement(project_id: str, kpi_id: str, date: str) -> Response:
     """Report a KPI's value for a day: create freely, replace with If-Match."""
     svc = services()
-    _no_params()
+    no_params()
     who = identity()
     project, kpi = _target(project_id, kpi_id)
-    try:
-        authorise(who, project.sheet)  # type: ignore[attr-defined]
-        day = parse_day(date, datetime.date.today())
-    except MeasurementError as exc:
-        raise _error(exc) from None
+    authorise(who, project.sheet)  # type: ignore[attr-defined]
+    day = parse_day(date, datetime.date.today())
     body = parse_body().value
-    try:
-        raw_value, raw_note = check_body(body)
-        value, note = check_value(kpi, raw_value), check_note(raw_note)
-    except MeasurementError as exc:
-        raise _error(exc) from None
+    raw_value, raw_note = check_body(body)
+    value, note = check_value(kpi, raw_value), check_note(raw_note)
     current = stored.get(svc.store, project_id, kpi_id, day)
     based_on = _preconditions(current)
     try:

@@ -448,10 +448,28 @@ PROJECT_SCHEMAS: dict[str, Any] = {
                        "recorded_by": {"type": "string"}}},
     "ComplianceCell": CELL,
     "Compliance": {
-        "type": "object", "required": ["as_of", "summary", "cells"],
-        "properties": {"as_of": {"type": "string"}, "summary": {"type": "object"},
+        "type": "object", "required": ["as_of", "summary", "total", "page", "per_page",
+                                       "cells"],
+        "properties": {"as_of": {"type": "string"},
+                       "summary": {"type": "object", "description": "counts over the whole "
+                                   "matrix, whatever the filters and the page"},
+                       "total": {"type": "integer", "minimum": 0,
+                                 "description": "cells matching the filters, on every page"},
+                       "page": {"type": "integer", "minimum": 1},
+                       "per_page": {"type": "integer", "minimum": 1, "maximum": 500},
                        "cells": {"type": "array", "items": CELL}}},
 }
+
+
+def _stream(operation: str, mimetype: str, description: str) -> dict[str, Any]:
+    return {"get": {
+        "summary": "Get the " + description, "tags": ["compliance"],
+        "operationId": operation, "parameters": COMPLIANCE_FILTERS,
+        "responses": {"200": {"description": "one row per project and standard",
+                              "content": {mimetype: {"schema": {"type": "string"}}},
+                              "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                      "304": {"description": "not modified"},
+                      "400": ERRORS["400"]}}}
 
 
 def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
@@ -462,6 +480,9 @@ def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
 AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD, years 1900 "
                      "to 2999); default today", format="date",
               pattern="^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"), **EMPTY}
+COMPLIANCE_FILTERS = [AS_OF, _q("project", "only this project"),
+                      _q("standard", "only this standard"),
+                      {**_q("state", "only this state", enum=list(STATES)), **EMPTY}]
 
 
 def _measurement_paths(project_id: dict[str, Any]) -> dict[str, Any]:
@@ -574,26 +595,32 @@ def _project_paths() -> dict[str, Any]:
                         "organisations": {"type": "array", "items": {"type": "string"}},
                         "link": {"type": "object"},
                         "score": {"type": "number", "minimum": 0, "maximum": 1},
-                        "explanation": {"type": "string"}}}}}},
+                        "explanation": {"type": "string"},
+                        "omitted": {"type": "integer", "minimum": 0, "description":
+                                    "how many projects of the group `projects` leaves out "
+                                    "(lists are cut at REGISTRY_REUSE_MAX_GROUP_SIZE)"}}}}}},
             params=[{**_q("type", "only this type", enum=[
                 "reuse", "pooling", "overlap", "data-sharing", "standard-divergence"]),
                      **EMPTY},
                     _q("organisation", "only opportunities involving this organisation"),
-                    _q("project", "only opportunities involving this project"),
+                    _q("project", "only opportunities involving this project, listed or "
+                       "among those a cut list leaves out"),
                     {"name": "min_score", "in": "query", "required": False, **EMPTY,
                      "schema": {"type": "number", "minimum": 0, "maximum": 1}}],
             errors=("400",), tag="reuse"),
         "/api/compliance": _read(
-            "Get the compliance matrix", _ref("Compliance"), params=[
-                AS_OF, _q("project", "only this project"), _q("standard", "only this standard"),
-                {**_q("state", "only this state", enum=list(STATES)), **EMPTY}], errors=("400",), tag="compliance"),
-        "/api/compliance.csv": {"get": {
-            "summary": "Get the compliance matrix as CSV", "tags": ["compliance"],
-            "operationId": "getComplianceCsv", "parameters": [AS_OF],
-            "responses": {"200": {"description": "one row per project and standard",
-                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
-                          "304": {"description": "not modified"},
-                          "400": ERRORS["400"]}}},
+            "Get a page of the compliance matrix", _ref("Compliance"), params=[
+                *COMPLIANCE_FILTERS,
+                {"name": "page", "in": "query", "required": False, **EMPTY,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+                {"name": "per_page", "in": "query", "required": False, **EMPTY,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            errors=("400",), tag="compliance"),
+        "/api/compliance.csv": _stream("getComplianceCsv", "text/csv",
+                                       "the whole matrix as CSV, streamed"),
+        "/api/compliance.jsonl": _stream("getComplianceJsonLines", "application/jsonl",
+                                         "the whole matrix as JSON lines (one cell a "
+                                         "line), streamed"),
         "/api/compliance/lapsing": {"get": {
             "summary": "List lapsing explanations", "tags": ["compliance"],
             "operationId": "listLapsingExplanations",

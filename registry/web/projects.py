@@ -24,15 +24,15 @@ from registry.projects import (
     authorise,
     project_summary,
     project_view,
-    select_projects,
     token_organisations,
 )
+from registry.readmodel import queries
 from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.pipeline import validate_and_load
 from registry.web.shared.auth import identity
 from registry.web.shared.context import services
-from registry.web.shared.derived import opportunities
+from registry.web.shared.derived import of_project
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import body_etag, cached_json, dumps, json_response
 from registry.web.shared.params import (
@@ -65,9 +65,9 @@ def projects() -> Response:
         error, page_number, per_page = exc.message, 1, PER_PAGE
     if error:
         filters = {}
-    key = ("page-projects", catalogue.version, date, tuple(sorted(filters.items())))
-    items: list[tuple[Project, FileReport]] = svc.roadmap.memo(key, lambda: list(
-        select_projects(svc.roadmap.get(), catalogue, date, filters)))
+    # Findings are kept per project by the read model: no sheet is validated here.
+    items: list[tuple[Project, FileReport]] = queries.select_projects(
+        svc.readmodel.current(), date, filters)
     valid = sum(1 for _, report in items if report.valid)
     pages = max(1, -(-len(items) // per_page))
     return render_page("projects.html", status=400 if error else 200, error=error,
@@ -89,7 +89,7 @@ def project(project_id: str) -> Response:
                 for m in stored_measurements.of_projects(svc.store, [project_id])
                 if m.day <= date]
     view = project_view(roadmap.projects[project_id], catalogue, date, measured)
-    own = [o for o in opportunities() if project_id in o["projects"]]
+    own = of_project(project_id)
     kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
             for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
     return render_page("project.html", v=view, p=view["project"], catalogue=catalogue,
@@ -164,13 +164,13 @@ def list_projects() -> Response:
     filters = {k: v for k, v in args.items() if k in FILTERS and v}
 
     def compute() -> bytes:
-        catalogue = svc.snapshots.get()
-        items = [project_summary(p, r) for p, r in select_projects(
-            svc.roadmap.get(), catalogue, date, filters)]
+        # Findings are kept per project by the read model: a page costs its own rows.
+        items = queries.select_projects(svc.readmodel.current(), date, filters)
         return dumps({"total": len(items), "page": page_number, "per_page": per_page,
-                      "projects": paginate(items, page_number, per_page)})
+                      "projects": [project_summary(p, r)
+                                   for p, r in paginate(items, page_number, per_page)]})
 
-    key = ("projects", svc.snapshots.version, date, tuple(sorted(args.items())))
+    key = ("projects", date, tuple(sorted(args.items())))
     return cached_json(svc.roadmap.memo(key, compute))
 
 

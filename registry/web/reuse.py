@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 
 from registry.analysis.network import network
+from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.snapshot import localized
 from registry.svg.network import network_svg
-from registry.svg.style import TYPE_STYLE
 from registry.web.shared.context import services
-from registry.web.shared.derived import opportunities
+from registry.web.shared.derived import Found, found, opportunities
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
+from registry.web.shared.render import render_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
-TYPES = tuple(TYPE_STYLE)
+TYPES = OPPORTUNITY_TYPES
 PARAMS = ("type", "organisation", "project", "min_score")
 
 
@@ -52,12 +53,17 @@ def parse_filters(args: dict[str, str]) -> dict[str, Any]:
     return filters
 
 
-def select(items: list[dict[str, Any]], filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the opportunities matching every filter."""
+def select(every: Found, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the opportunities matching every filter.
+
+    `project` reads the whole membership: a project of a 3,000-member data-sharing group
+    finds that opportunity although its list is cut at max_group_size.
+    """
+    items = every.items if "project" not in filters else [
+        every.items[i] for i in every.by_project.get(filters["project"], ())]
     return [o for o in items
             if o["type"] == filters.get("type", o["type"])
             and ("organisation" not in filters or filters["organisation"] in o["organisations"])
-            and ("project" not in filters or filters["project"] in o["projects"])
             and o["score"] >= filters.get("min_score", 0.0)]
 
 
@@ -65,7 +71,7 @@ def select(items: list[dict[str, Any]], filters: dict[str, Any]) -> list[dict[st
 def api_reuse() -> Response:
     """List reuse, pooling, overlap, data-sharing and standard-divergence opportunities."""
     filters = parse_filters(request.args.to_dict())
-    return cached_json(dumps({"opportunities": select(opportunities(), filters)}))
+    return cached_json(dumps({"opportunities": select(found(), filters)}))
 
 
 @bp.get("/reuse")
@@ -77,7 +83,7 @@ def page() -> Response:
         error = None
     except ApiError as exc:
         filters, error = {}, exc.message
-    items = select(opportunities(), filters)
+    items = select(found(), filters)
     svc = services()
     catalogue = svc.snapshots.get()
     roadmap = svc.roadmap.get()
@@ -101,10 +107,6 @@ def page() -> Response:
         title=_("Projects, capabilities and components of the roadmap"), words=words,
         link_query=f"?lang={lang}"))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
-    html = render_template("reuse.html", groups=groups, svg=svg, error=error, types=TYPES,
-                           args=request.args.to_dict(), labels=labels,
-                           total=len(items))
-    response = Response(html, status=400 if error else 200, mimetype="text/html")
-    response.headers["Content-Language"] = lang
-    response.vary.add("Accept-Language")
-    return response
+    return render_page("reuse.html", status=400 if error else 200, groups=groups, svg=svg,
+                       error=error, types=TYPES, args=request.args.to_dict(), labels=labels,
+                       total=len(items))

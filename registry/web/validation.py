@@ -8,7 +8,7 @@ import re
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -19,9 +19,9 @@ from registry.validation.pipeline import validate_bytes
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, json_response
-from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.params import parse_as_of
+from registry.web.shared.render import render_page
 from registry.web.shared.writes import JSON_TYPES, YAML_TYPES
 
 bp = Blueprint("validation", __name__)
@@ -188,10 +188,7 @@ def page() -> Response | tuple[str, int]:
                                sheet_id=found.group(1) if found else None,
                                root=request.url_root.rstrip("/"),
                                contact=current_app.config["REGISTRY"]["CONTACT_EMAIL"])
-    html = render_template("validate.html", **context)
-    response = Response(html, status=status, mimetype="text/html")
-    response.headers["Content-Language"] = current_lang()
-    return response
+    return render_page("validate.html", status=status, **context)
 
 
 def schema_json() -> dict[str, Any]:

@@ -385,7 +385,8 @@ def test_opportunities_are_json_ready(catalogue: Catalogue) -> None:
         data = opportunity.to_dict()
         assert json.loads(json.dumps(data)) == data
         assert set(data) == {"type", "projects", "organisations", "link", "score",
-                             "explanation"}
+                             "explanation", "omitted"}
+        assert data["omitted"] == len(opportunity.everyone) - len(opportunity.projects) >= 0
         assert hash(opportunity) == hash(opportunity)
 
 

@@ -35,6 +35,9 @@ PAGE_TYPES: dict[str, str] = {
     "sparql": "/sparql",
     "sparql-answer": "/sparql?format=html&query=SELECT+%3Fs+WHERE+%7B+%3Fs+a+%3Fo+%7D+LIMIT+3",
     "not-found": "/standards/no-such-standard",
+    "accessibility": "/accessibility",
+    "legal-notice": "/legal-notice",
+    "privacy": "/privacy",
 }
 OPTIONAL = {"dashboard": "/dashboard", "roadmap": "/roadmap", "architecture": "/architecture"}
 

@@ -129,3 +129,24 @@ def test_reads_never_go_back_and_wait_for_a_version(store):
     with pytest.raises(Behind):
         model.at_least(wanted + 1000, timeout=0.1)
     assert model.current().version == snapshot.version
+
+
+def test_the_kept_trend_equals_a_replay_of_every_revision(store):
+    """The monthly trend kept per project adds up to the replay, read in one query."""
+    from registry.analysis.indicators import Revision, compliance_trend
+    from registry.readmodel.queries import trend_points
+
+    model = ReadModel(store, ttl=0)
+    for path in EXAMPLES:
+        sheet = _sheet(path)
+        store.put("project", sheet["id"], sheet, author="test")
+    sheet = _sheet(EXAMPLES[2])
+    sheet["standards"] = []
+    store.put("project", sheet["id"], sheet, author="test")
+    snapshot = model.current()
+    history: dict[str, list[Revision]] = {}
+    for change in store.history("project"):
+        history.setdefault(change.record_id, []).append(
+            Revision(change.created_at, change.data))
+    expected = compliance_trend(history, snapshot.catalogue, snapshot.day)
+    assert expected and trend_points(snapshot) == expected

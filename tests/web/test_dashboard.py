@@ -6,13 +6,16 @@ Every indicator is checked against a computation of its own from the other API r
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
+import orjson
 import pytest
 import yaml
 
@@ -93,7 +96,8 @@ def test_share_of_projects_without_errors(web, indicators):
 
 def _mandatory(web, as_of: str | None = AS_OF) -> Counter:
     query = f"?as_of={as_of}" if as_of else ""
-    cells = web.get(f"/api/compliance{query}").get_json()["cells"]
+    lines = web.get(f"/api/compliance.jsonl{query}").get_data(as_text=True).splitlines()
+    cells = [orjson.loads(line) for line in lines]
     return Counter(c["state"] for c in cells if c["status"] == "mandatory" and c["applies"])
 
 
@@ -318,7 +322,8 @@ def test_roadmap_lists_every_project_with_its_phases(web):
     rows = [g.get("data-project") for g in gantt.iter(f"{SVG}g") if g.get("class") == "project"]
     assert rows == page.keys["t-timeline"]  # the same order as the picture
     hub = page.tables["t-timeline"]["mobility-data-hub"]
-    assert hub[2:4] == ["2026-03-01", "2027-12-31"]
+    assert hub[2:4] == ["Mar 1, 2026", "Dec 31, 2027"]  # Babel's English medium date
+    assert '<time datetime="2026-03-01">' in html
     assert "Pilot on two corridors: 2026-03-01 – 2026-12-31" in hub[4]
 
 
@@ -408,3 +413,33 @@ def test_hostile_titles_are_escaped(web, url):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for svg in _svgs(html):  # each SVG parses as XML: nothing broke out of its text
         assert svg.tag == f"{SVG}svg"
+
+
+def test_the_dashboard_opens_with_what_needs_action_and_whom_to_ask(web):
+    html = web.get(f"/dashboard?as_of={AS_OF}").get_data(as_text=True)
+    todo = html.split('id="h-todo"')[1].split("</section>")[0]
+    # Each list's count is what the API says, computed from the API's own answers.
+    # Every cell, from the CSV export (the JSON answer is paged).
+    text = web.get(f"/api/compliance.csv?as_of={AS_OF}").get_data(as_text=True)
+    cells = [{**row, "applies": row["applies"].lower() in ("true", "1")}
+             for row in csv.DictReader(io.StringIO(text))]
+    assert cells
+    missing = [c for c in cells if c["status"] == "mandatory" and c["applies"]
+               and c["state"] == "missing"]
+    deprecated = [c for c in cells if c["status"] == "deprecated" and c["state"] != "missing"]
+    lapsing = web.get(f"/api/compliance/lapsing?as_of={AS_OF}&days=90").get_json()
+    opportunities = web.get("/api/reuse").get_json()["opportunities"]
+    counts = dict(re.findall(r'id="h-todo-(\w+)">.*?<span class="count">\((\d+)\)', todo))
+    assert int(counts["missing"]) == len(missing)
+    assert int(counts["deprecated"]) == len(deprecated)
+    assert int(counts["lapsing"]) == len(lapsing["declarations"])
+    assert int(counts["opportunities"]) == len(opportunities)
+    assert sum(map(int, counts.values())) > 0
+    # Every line names its project and its owner's contact.
+    lines = re.findall(r"<li>(.*?)</li>", todo, re.S)
+    assert lines
+    for line in lines:
+        assert 'href="/projects/' in line and 'href="mailto:' in line, line
+    # The rest of the dashboard is folded below.
+    assert html.index('id="h-todo"') < html.index("<details class=\"more-indicators\">") \
+        < html.index('id="t-kpis"')

@@ -110,3 +110,33 @@ def test_a_request_never_switches_the_garbage_collector(roadmap_client, monkeypa
     for url in ("/reuse", "/api/reuse", "/dashboard"):
         assert roadmap_client.get(url).status_code == 200, url
     assert gc.isenabled()
+
+
+def test_a_project_finds_its_opportunity_in_a_group_of_3000(client, app):
+    """The list of a large group is cut; the project filter still finds every member."""
+    store = app.extensions["registry"].store
+    owners = ["brussels-mobility", "bruxelles-environnement", "stib-mivb", "cirb-cibg"]
+
+    def sheet(number: int) -> dict:
+        role = "produces" if number == 0 else "uses"
+        return {"id": f"member-{number:04d}", "status": "proposed",
+                "owner": {"organisation": owners[number % len(owners)]},
+                "title": {"en": f"Member {number}"},
+                "data": {role: ["air-quality-observation"]}}
+
+    store.import_records({"project": [sheet(n) for n in range(3000)]}, author="test")
+    answer = client.get("/api/reuse?type=data-sharing&project=member-2500")
+    assert answer.status_code == 200
+    found = answer.get_json()["opportunities"]
+    assert len(found) == 1
+    group = found[0]
+    assert group["link"]["entity"] == "air-quality-observation"
+    assert group["link"]["project_count"] == 3000
+    assert "member-2500" not in group["projects"]  # the list is cut...
+    assert len(group["projects"]) + group["omitted"] == 3000  # ...and says by how many
+    assert group["omitted"] > 0
+    for listed in ("member-0000", group["projects"][-1]):
+        assert client.get(f"/api/reuse?project={listed}&type=data-sharing"
+                          ).get_json()["opportunities"] == [group]
+    assert client.get("/api/reuse?project=no-such-project").get_json() == {
+        "opportunities": []}

@@ -71,14 +71,16 @@ def init_app(app: Flask) -> None:
                 format_currency(value, "EUR", format="#,##0 ¤", locale=lang,
                                 currency_digits=False)
 
-        def day(value: Any) -> str:
+        def day(value: Any) -> str | Markup:
             """Return a date (or ISO date text) the page language's way (6 déc. 2026)."""
             try:
                 when = value if isinstance(value, datetime.date) else \
                     datetime.date.fromisoformat(str(value)[:10])
             except ValueError:
                 return str(value)
-            return format_date(when, format="medium", locale=lang)
+            # <time> keeps the ISO date for machines beside the words for people.
+            return Markup('<time datetime="{}">{}</time>').format(
+                when.isoformat(), format_date(when, format="medium", locale=lang))
 
         return {"lang": lang, "t": t, "lt": lt, "number": number, "percent": percent,
                 "money": money, "day": day, "langs": LANGUAGES,

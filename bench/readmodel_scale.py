@@ -1,0 +1,121 @@
+"""The read model at scale: first and warm answers of each view after a write, in-process.
+
+Run from the repository root:  .venv/bin/python -m bench.readmodel_scale [--projects N]
+                                [--database-url URL]
+
+What it does: loads the shipped catalogue and N synthetic projects (bench.reuse_scale's
+generator) into a fresh SQLite file (or a fresh PostgreSQL schema with --database-url),
+starts one app (Flask test client, no HTTP server: this isolates the registry's own
+work from the network), warms every view, then for each of 5 rounds writes one project
+through the API and times, on the same worker, the first request of each view after
+the write (stored through Store.put, then the catch-up the API's PUT does) and then the
+warm one; and once a mandatory standard's status change. It also
+reports the worker's RSS. Medians are printed. It does NOT measure two servers, the
+read mix under write load or propagation across servers: those need bench/load.py-style
+HTTP runs that this module does not do yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+from bench.reuse_scale import Generator
+from registry import create_app
+from registry.catalogue.files import load_catalogue, shipped_root
+
+VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance",
+         "/reuse", "/roadmap", "/api/projects?page=1")
+
+
+def _timed(client, path: str, headers: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    answer = client.get(path, headers=headers or {})
+    elapsed = time.perf_counter() - start
+    if answer.status_code != 200:
+        raise SystemExit(f"{path} answered {answer.status_code}")
+    return elapsed
+
+
+def main() -> None:
+    """Run the benchmark and print medians."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-readmodel-"))
+    url = args.database_url or f"sqlite:///{folder / 'registry.sqlite'}"
+    schema = None
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine
+
+        schema = "bench_" + uuid.uuid4().hex[:8]
+        with create_engine(url).begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder),
+                      "LOAD_EXAMPLES": False, "RESPONSE_CACHE_MB": 0})
+    services = app.extensions["registry"]
+    sheets, _ = Generator(load_catalogue(shipped_root())).roadmap(args.projects)
+    sheets = [orjson.loads(orjson.dumps(s)) for s in sheets]
+    start = time.perf_counter()
+    services.store.import_records({"project": sheets}, author="bench")
+    loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    services.readmodel.catch_up()
+    built = time.perf_counter() - start
+    print(f"{args.projects} projects stored in {loaded:.1f} s; first snapshot {built:.1f} s")
+    client = app.test_client()
+    for view in VIEWS:
+        _timed(client, view)
+    first: dict[str, list[float]] = {v: [] for v in VIEWS}
+    warm: dict[str, list[float]] = {v: [] for v in VIEWS}
+    catch_up: list[float] = []
+    for round_ in range(args.rounds):
+        sheet = copy.deepcopy(sheets[round_ * 7 % len(sheets)])
+        sheet["title"] = {**sheet.get("title", {}), "en": f"Changed {round_}"}
+        # Straight through the store (the generator's sheets are not all valid), then the
+        # catch-up the API's PUT does after storing.
+        start = time.perf_counter()
+        services.store.put("project", sheet["id"], sheet, author="bench")
+        services.readmodel.catch_up()
+        catch_up.append(time.perf_counter() - start)
+        for view in VIEWS:
+            first[view].append(_timed(client, view))
+            warm[view].append(_timed(client, view))
+    catalogue = services.readmodel.current().catalogue
+    sid = next(s for s, r in catalogue.standards.items() if r["status"] == "recommended")
+    record = copy.deepcopy(dict(catalogue.standards[sid]))
+    record["status"] = "mandatory"
+    start = time.perf_counter()
+    services.store.put("standard", sid, record, author="bench")
+    services.readmodel.catch_up()
+    status_change = time.perf_counter() - start
+    print(f"write (store.put + catch-up) median {statistics.median(catch_up)*1000:.0f} ms")
+    print(f"standard {sid} made mandatory: catch-up {status_change*1000:.0f} ms")
+    print(f"{'view':32} {'first after write':>18} {'warm':>8}   (medians of {args.rounds})")
+    for view in VIEWS:
+        print(f"{view:32} {statistics.median(first[view])*1000:15.1f} ms "
+              f"{statistics.median(warm[view])*1000:6.1f} ms")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the process (app, snapshot, generator): {rss:.0f} MB")
+    services.readmodel.close()
+    services.store.engine.dispose()
+    if schema:
+        from sqlalchemy import create_engine
+
+        with create_engine(args.database_url).begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+if __name__ == "__main__":
+    main()
