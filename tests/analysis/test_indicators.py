@@ -73,11 +73,15 @@ def _roadmap(*sheets: dict) -> Roadmap:
                    for s in sheets)
 
 
-def test_kpis_show_progress_only_with_a_current_value():
+def test_kpis_show_progress_only_with_a_reported_value():
     sheet = _sheet("urban-data-platform")
-    sheet["kpis"][0]["current"] = 5
-    kpis = project_kpis(_roadmap(sheet), date(2026, 11, 26))
+    kpi = sheet["kpis"][0]["id"]
+    # Reported values (registry.measurements), oldest first; one after as_of is not seen.
+    measured = {("urban-data-platform", kpi): [{"date": "2026-06-30", "value": 5},
+                                              {"date": "2026-12-31", "value": 9}]}
+    kpis = project_kpis(_roadmap(sheet), date(2026, 11, 26), measured)
     assert kpis[0]["progress"] == 0.25 and kpis[0]["target"] == 20
+    assert kpis[0]["current"] == 5 and kpis[0]["current_date"] == "2026-06-30"
     assert kpis[1]["progress"] is None and kpis[1]["due"] == "2029-06-30"
     assert kpis[1]["days_left"] == (date(2029, 6, 30) - date(2026, 11, 26)).days
 

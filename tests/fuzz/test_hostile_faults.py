@@ -487,3 +487,19 @@ def test_the_sparql_page_says_how_to_cache_it(app: Any) -> None:
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "Accept" in response.headers.get("Vary", "")
     assert response.headers.get("Cache-Control")
+
+
+def test_the_production_command_says_why_it_will_not_start(database_url: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    import secrets
+
+    app = make_app(database_url, tmp_path)  # migrated, as `registry db upgrade` would
+    app.extensions["registry"].store.engine.dispose()
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.delenv("REGISTRY_BASE_IRI", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--production", "--port", "1"])
+    assert result.exit_code == 1
+    assert "REGISTRY_BASE_IRI" in result.output and "Traceback" not in result.output
