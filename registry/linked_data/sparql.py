@@ -539,6 +539,7 @@ class SparqlPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
+        self._closed = False
         # Workers die with the pool (and, being daemons, with the web process).
         self._finalizer = weakref.finalize(self, _stop_all, self._workers)
 
@@ -548,6 +549,8 @@ class SparqlPool:
         except queue.Empty:
             pass
         with self._lock:
+            if self._closed:  # a query racing close() must not start a worker nobody stops
+                raise SparqlError(503, "unavailable", "the SPARQL endpoint is shutting down")
             if len(self._workers) < self.size:
                 worker = _Worker.start(self.memory_mb)
                 self._workers.append(worker)
@@ -629,4 +632,6 @@ class SparqlPool:
 
     def close(self) -> None:
         """Stop every worker."""
+        with self._lock:
+            self._closed = True
         self._finalizer()
