@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.axe import describe, run_axe
 from tests.browser.pages import LANGS, OPTIONAL, PAGE_TYPES, open_page
-from tests.browser.test_axe import describe, run_axe
 
 WIDTHS = {"desktop": 1366, "phone": 390}
 MIN_LABEL_PX = 12.0
