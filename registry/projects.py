@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,9 @@ def import_projects(folder: Path, store: Store, catalogue: Catalogue, as_of: dat
     from registry.storage import NotFound
 
     outcomes = []
+    # Revision messages are public: name the file relative to what was imported, never
+    # the server's own folders.
+    base = folder if folder.is_dir() else folder.parent
     for path in expand_paths([str(folder)]):
         try:
             data = read_limited(Path(path))
@@ -159,7 +163,8 @@ def import_projects(folder: Path, store: Store, catalogue: Catalogue, as_of: dat
             continue
         store.put("project", sheet["id"], sheet, author=author,
                   if_match=current.revision if current else None,
-                  create_only=current is None, message=f"imported from {path}")
+                  create_only=current is None,
+                  message=f"imported from {os.path.relpath(path, base)}")
         outcomes.append(ImportOutcome(path, report, "updated" if current else "created"))
     return outcomes
 

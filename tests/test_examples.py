@@ -44,6 +44,10 @@ def test_a_first_start_shows_the_example_roadmap_marked_as_examples(first_run):
         assert html.index('<main id="main"') < html.index(NOTICE) < html.index("</main>")
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "Mobility Data Hub" in dashboard or "mobility-data-hub" in dashboard
+    # Revision messages are public: they name the file, never the server's folders.
+    revisions = client.get("/api/projects/mobility-data-hub/revisions").get_json()
+    messages = {item["message"] for item in revisions["revisions"]}
+    assert messages == {"imported from mobility-data-hub.yaml"}
     french = client.get("/projects?lang=fr").get_data(as_text=True)
     assert "projets d&#39;exemple" in french or "projets d'exemple" in french
 
