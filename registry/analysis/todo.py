@@ -21,9 +21,10 @@ KINDS = ("lapsing", "missing", "deprecated", "opportunity")
 def contact(roadmap: Roadmap, project_id: str) -> dict[str, Any]:
     """Return a project's owner organisation and contact person (name and e-mail)."""
     project = roadmap.projects.get(project_id)
-    owner = project.sheet.get("owner") if project else None
-    owner = owner if isinstance(owner, Mapping) else {}
-    person = owner.get("contact") if isinstance(owner.get("contact"), Mapping) else {}
+    found = project.sheet.get("owner") if project else None
+    owner: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    said = owner.get("contact")
+    person: Mapping[str, Any] = said if isinstance(said, Mapping) else {}
     return {"project": project_id, "organisation": owner.get("organisation"),
             "name": person.get("name"), "email": person.get("email")}
 
