@@ -115,7 +115,7 @@ def test_open_a_projects_compliance_with_the_keyboard(page: Any, screenshots: Pa
     page.keyboard.press("Enter")
     page.wait_for_function("document.activeElement.id === 'h-compliance'")
     assert_visible_focus(focused(page))
-    assert page.locator("#h-compliance + table").is_visible()
+    assert page.locator("#h-compliance + .scroll > table").is_visible()
     page.screenshot(path=str(screenshots / "keyboard-project-compliance.png"))
 
 

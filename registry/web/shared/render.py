@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, Response, render_template, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from registry.analysis.compliance import STATES
 from registry.catalogue.snapshot import localized
@@ -19,6 +20,8 @@ from registry.web.shared.context import services
 from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
 from registry.web.shared.params import parse_as_of
 from registry.web.shared.terms import language_name, layer_word, meaning, term
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def init_app(app: Flask) -> None:
@@ -82,8 +85,14 @@ def init_app(app: Flask) -> None:
             return Markup('<time datetime="{}">{}</time>').format(
                 when.isoformat(), format_date(when, format="medium", locale=lang))
 
+        def dates_kept(text: Any) -> Markup:
+            """Return text whose ISO dates are <time> elements, so none breaks at a hyphen."""
+            return Markup(ISO_DATE.sub(
+                lambda m: str(Markup('<time datetime="{0}">{0}</time>').format(m.group(0))),
+                str(escape(text))))
+
         return {"lang": lang, "t": t, "lt": lt, "number": number, "percent": percent,
-                "money": money, "day": day, "langs": LANGUAGES,
+                "money": money, "day": day, "dates_kept": dates_kept, "langs": LANGUAGES,
                 "lang_names": LANGUAGE_NAMES, "url_lang": url_lang,
                 "concept_label": _concept_label(lang), "concept_options": concept_options,
                 "pairs": lambda values: [(v, term(v)) for v in values],
