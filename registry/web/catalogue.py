@@ -40,6 +40,7 @@ from registry.storage.store import (
 )
 from registry.storage.tokens import Identity
 from registry.web.shared.auth import require
+from registry.web.shared.consistency import caught_up
 from registry.web.shared.context import services
 from registry.web.shared.derived import compliance_cells
 from registry.web.shared.errors import ApiError
@@ -113,6 +114,8 @@ def _page_detail(kind: str, record_id: str, build: Any) -> dict[str, Any]:
     """Return a record's detail view, or answer 404."""
     svc = services()
     catalogue = svc.snapshots.get()
+    if record_id not in catalogue.records(kind) and caught_up():
+        catalogue = svc.snapshots.get()
     if record_id not in catalogue.records(kind):
         abort(404)
     return build(catalogue, record_id, svc.store.revisions(kind, record_id))  # type: ignore[no-any-return]
@@ -232,6 +235,8 @@ def _record_tag(catalogue: Catalogue, kind: str, record_id: str, revision: int) 
 def _api_detail(kind: str, record_id: str, build: Callable[..., dict[str, Any]]) -> Response:
     svc = services()
     catalogue = svc.snapshots.get()
+    if record_id not in catalogue.records(kind) and caught_up():
+        catalogue = svc.snapshots.get()
     if record_id not in catalogue.records(kind):
         raise ApiError(404, f"no {kind} with id {record_id!r}: list them at "
                        f"{api_path(kind)}", detail={"id": record_id})

@@ -31,6 +31,7 @@ from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.pipeline import validate_and_load
 from registry.web.shared.auth import identity
+from registry.web.shared.consistency import caught_up
 from registry.web.shared.context import services
 from registry.web.shared.derived import of_project
 from registry.web.shared.errors import ApiError
@@ -82,6 +83,8 @@ def project(project_id: str) -> Response:
     svc = services()
     date = page_as_of()
     roadmap = svc.roadmap.get()
+    if project_id not in roadmap.projects and caught_up():
+        roadmap = svc.roadmap.get()
     if project_id not in roadmap.projects:
         abort(404)
     catalogue = svc.snapshots.get()
@@ -176,6 +179,8 @@ def list_projects() -> Response:
 
 def _project(project_id: str) -> Any:
     roadmap = services().roadmap.get()
+    if project_id not in roadmap.projects and caught_up():
+        roadmap = services().roadmap.get()
     if project_id not in roadmap.projects:
         raise ApiError(404, f"no project with id {project_id!r}: list them at /api/projects",
                        detail={"id": project_id})

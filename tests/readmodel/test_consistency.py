@@ -116,3 +116,19 @@ def test_on_postgresql_a_write_reaches_the_other_server_by_notify(servers):
             break
         time.sleep(0.05)
     assert client_b.get("/api/projects/mobility-data-hub").status_code == 200
+
+
+def test_a_record_created_on_another_server_is_found_without_waiting(servers):
+    a, b = servers
+    client_a, client_b = a.test_client(), b.test_client()
+    seen = int(client_b.get("/api/projects").headers["Registry-Version"])
+    assert _put(client_a, _office(a)).status_code == 201
+    # B polls once an hour here, yet a lookup that misses catches up once before a 404.
+    answer = client_b.get("/api/projects/mobility-data-hub")
+    assert answer.status_code == 200
+    assert int(answer.headers["Registry-Version"]) > seen
+    assert client_b.get("/projects/mobility-data-hub").status_code == 200
+    # What does not exist anywhere is still a 404, and the version never goes back.
+    missing = client_b.get("/api/projects/no-such-project")
+    assert missing.status_code == 404
+    assert int(missing.headers["Registry-Version"]) >= int(answer.headers["Registry-Version"])

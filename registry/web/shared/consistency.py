@@ -66,3 +66,21 @@ def init_app(app: Flask) -> None:
             # Torn down in another context, the pin dies with that one.
             with contextlib.suppress(ValueError):
                 PINNED.reset(token)
+
+
+def caught_up() -> bool:
+    """Move this request to a newer snapshot if the feed has one; say whether it did.
+
+    A worker polls the feed at most every SNAPSHOT_TTL (SQLite, or PostgreSQL without
+    LISTEN), so a record just created through another worker may not be in its snapshot
+    yet. A lookup that misses asks once before answering 404: one indexed query, paid
+    only on a miss, and the answer moves forward, never back.
+    """
+    model = services().readmodel
+    held = g.get("registry_version")
+    snapshot = model.catch_up()
+    if held is None or snapshot.version <= held:
+        return False
+    PINNED.set(snapshot)  # the request's first token still restores the state before it
+    g.registry_version = snapshot.version
+    return True
