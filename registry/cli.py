@@ -415,9 +415,7 @@ def backup_cmd(file: Path, force: bool) -> None:
     try:
         with _Bar("Backing up") as bar:
             manifest = backup(store, file, progress=bar)
-    except BackupError as exc:
-        raise click.ClickException(f"no backup written: {exc}") from None
-    except (SQLAlchemyError, OSError) as exc:
+    except (BackupError, SQLAlchemyError, OSError) as exc:
         raise click.ClickException(f"no backup written: {exc}") from None
     click.echo(f"wrote {file} ({file.stat().st_size:,} bytes, schema revision "
                f"{manifest['schema_revision']}): {_summary(manifest)}")
