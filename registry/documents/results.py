@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.documents.findings import ERROR, Finding
+from registry.documents.limits import Limits
 
 Position = tuple[int, int]
 
@@ -29,6 +30,16 @@ class ParseResult:
     def ok(self) -> bool:
         """Return True when the document parsed into a mapping without findings."""
         return not self.findings
+
+
+class Walk:
+    """What both parsers gather on their one pass: value and key positions, findings."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.positions: dict[str, Position] = {}
+        self.key_positions: dict[str, Position] = {}
+        self.findings: list[Finding] = []
 
 
 class Stop(Exception):
@@ -59,6 +70,13 @@ NUL_MESSAGE = ("a string holds the NUL character (U+0000), which text cannot con
 def nul_finding(pos: Position, pointer: str) -> Finding:
     """Return the finding of a string holding U+0000."""
     return fail("parse.encoding", NUL_MESSAGE, *pos, path=pointer)
+
+
+def byte_position(raw: bytes, offset: int) -> Position:
+    """Return the line and column (counted in characters) of a byte offset in UTF-8 text."""
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
 
 
 def refused(fmt: str, finding: Finding) -> ParseResult:
