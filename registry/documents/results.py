@@ -84,16 +84,28 @@ def refused(fmt: str, finding: Finding) -> ParseResult:
     return ParseResult(None, {}, [finding], fmt)
 
 
-def kind_of(value: Any) -> str:
-    """Return what a parsed value is, in words, for messages."""
+def json_type(value: Any) -> str:
+    """Return the JSON type of a parsed value: null, boolean, number, string, array, object.
+
+    Each reader of parsed data words the type its own way, through a table keyed by this.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return "boolean"
     if isinstance(value, (int, float)):
-        return "a number"
+        return "number"
     if isinstance(value, str):
-        return "a text"
+        return "string"
     if isinstance(value, list):
-        return "a list"
-    return "a mapping"
+        return "array"
+    return "object"
+
+
+_KIND_WORDS = {"null": "null", "boolean": "a boolean", "number": "a number",
+               "string": "a text", "array": "a list", "object": "a mapping"}
+
+
+def kind_of(value: Any) -> str:
+    """Return what a parsed value is, in words, for messages."""
+    return _KIND_WORDS[json_type(value)]
