@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from registry.analysis.compliance import STATES, Cell
-from registry.storage.tokens import create_token
-from registry.svg.heatmap import heatmap_svg
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.catalogue.query import STATUSES as STANDARD_STATUSES
+from registry.storage.tokens import create_token
+from registry.svg.heatmap import heatmap_svg
 from registry.svg.style import (
     OUTLINE,
     PROJECT_STATUS,
