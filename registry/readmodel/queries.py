@@ -15,7 +15,7 @@ from typing import Any
 
 from registry.analysis.compliance import STATES, Cell, project_compliance
 from registry.analysis.compliance import summary as compliance_summary
-from registry.analysis.indicators import EXPLAINED
+from registry.analysis.indicators import trend_point
 from registry.analysis.roadmap import Project
 from registry.documents.findings import FileReport
 from registry.projects import stored_findings
@@ -146,16 +146,5 @@ def select_projects(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[s
 
 def trend_points(snapshot: Snapshot) -> list[dict[str, Any]]:
     """Return the monthly trend from the totals the read model keeps."""
-    points = []
-    for end, projects, states in snapshot.trend_points():
-        total = sum(states.values())
-        explained = sum(states[s] for s in EXPLAINED)
-        points.append({"month": end.strftime("%Y-%m"), "date": end.isoformat(),
-                       "projects": projects, "applicable": total,
-                       "complies": states["complies"], "explained": explained,
-                       "expired": states["expired"], "missing": states["missing"],
-                       "complies_share": round(states["complies"] / total, 4) if total
-                       else None,
-                       "addressed_share": round((states["complies"] + explained) / total, 4)
-                       if total else None})
-    return points
+    return [trend_point(end, projects, states)
+            for end, projects, states in snapshot.trend_points()]
