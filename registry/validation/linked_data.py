@@ -15,8 +15,6 @@ else makes the derivation fail loudly rather than be silently ignored.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -109,6 +107,8 @@ RULES_PATH = Path(__file__).with_name("shape_rules.json")
 
 def shapes_digest() -> str:
     """Return the SHA-256 of the shapes file, which the saved facts must match."""
+    import hashlib  # imported when used, like difflib below: every import counts at start-up
+
     return hashlib.sha256(SHAPES_PATH.read_bytes()).hexdigest()
 
 
@@ -333,6 +333,8 @@ def suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: st
     if exact:  # a label or an id in another case: no need to guess
         return exact[:MAX_SUGGESTIONS]
     out: list[str] = []
+    import difflib  # only for a value that is not known
+
     for name in difflib.get_close_matches(value.lower(), list(names), n=8, cutoff=0.6):
         for record_id in names[name]:
             if record_id not in out:
