@@ -325,9 +325,30 @@ def _names(catalogue: Catalogue, target: str, scheme: str | None) -> dict[str, l
     return names
 
 
+# The answers already given, per catalogue and vocabulary: a roadmap repeats the same
+# unknown ids in thousands of sheets (a read model validates every stored sheet), and a
+# fuzzy match costs a comparison with every name of the vocabulary (10,000 synthetic
+# sheets: 370 s of the first snapshot). Bounded, since the values come from input.
+_ANSWERS: WeakKeyDictionary[Catalogue, dict[tuple[str, str | None, str], list[str]]]
+_ANSWERS = WeakKeyDictionary()
+_ANSWERS_MAX = 20_000
+
+
 def suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: str
                 ) -> list[str]:
     """Return up to three current ids whose id or label (any language) is close to value."""
+    answers = _ANSWERS.setdefault(catalogue, {})
+    key = (target, scheme, value.lower())
+    found = answers.get(key)
+    if found is None:
+        if len(answers) >= _ANSWERS_MAX:
+            answers.clear()
+        found = answers[key] = _suggestions(catalogue, target, scheme, value)
+    return list(found)
+
+
+def _suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: str
+                 ) -> list[str]:
     names = _names(catalogue, target, scheme)
     exact = names.get(value.lower())
     if exact:  # a label or an id in another case: no need to guess
