@@ -29,6 +29,7 @@ from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
 from registry.csv_cells import safe_row
 from registry.readmodel import queries
+from registry.readmodel.snapshot import Snapshot
 from registry.svg.heatmap import heatmap_svg
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
@@ -190,9 +191,7 @@ def api_compliance() -> Response:
 @bp.get("/api/compliance.csv")
 def api_compliance_csv() -> Response:
     """Stream every cell of the matrix as CSV (one row per project and standard)."""
-    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
-    date = as_of()
-    snapshot = services().readmodel.current()
+    filters, date, snapshot = _export_request()
 
     def rows() -> Iterator[str]:
         out = io.StringIO()
@@ -214,9 +213,7 @@ def api_compliance_csv() -> Response:
 @bp.get("/api/compliance.jsonl")
 def api_compliance_jsonl() -> Response:
     """Stream every cell of the matrix as JSON lines (one object a line)."""
-    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
-    date = as_of()
-    snapshot = services().readmodel.current()
+    filters, date, snapshot = _export_request()
 
     def lines() -> Iterator[bytes]:
         chunk: list[bytes] = []
@@ -228,6 +225,12 @@ def api_compliance_jsonl() -> Response:
         yield b"".join(chunk)
 
     return _stream(lines(), "application/jsonl", snapshot.version, date)
+
+
+def _export_request() -> tuple[dict[str, str], datetime.date, Snapshot]:
+    """Return what an export of the matrix reads: its filters, date and read-model snapshot."""
+    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
+    return filters, as_of(), services().readmodel.current()
 
 
 def _stream(body: Iterator[Any], mimetype: str, version: int, date: datetime.date
