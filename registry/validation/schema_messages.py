@@ -9,13 +9,13 @@ extraction into translation catalogues.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from registry.documents.findings import M_, Finding, Positions
+from registry.documents.results import json_type
 from registry.validation.places import (
     LANGUAGES,
     Hint,
@@ -293,24 +293,10 @@ def _advice(normal_path: str, prop: str, parent: str, instance: Mapping[str, Any
     return SCHEMA_ADVICE["*"].format(field=prop)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def kind(value: Any) -> str:
     """Return what a value is, in words: `the number 3`, `a list`."""
     shown = str(value).lower() if isinstance(value, bool) else value
-    return KINDS[_json_type(value)].format(value=shown)
+    return KINDS[json_type(value)].format(value=shown)
 
 
 def _type(ctx: SheetContext, code: str, path: str, name: str, expected: Any,
@@ -389,6 +375,8 @@ def _closest(word: Any, choices: Any) -> str | None:
     lowered = {c.lower(): c for c in options}
     if word.lower() in lowered:
         return lowered[word.lower()]
+    import difflib  # only for a misspelt field name
+
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return match[0] if match else None
 
