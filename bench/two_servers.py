@@ -415,8 +415,11 @@ def status_change(a: int, b: int, tokens: dict[str, str]) -> dict[str, Any]:
     since = time.monotonic()
     seen = None
     reads = 0
-    while time.monotonic() - since < 30:
-        _, _, body = request(b, "GET", path)
+    while time.monotonic() - since < 120:
+        try:
+            _, _, body = request(b, "GET", path, timeout=300)
+        except (OSError, http.client.HTTPException):
+            continue  # a worker still recomputing past the client's patience: again
         reads += 1
         cells = json.loads(body)["cells"]
         if cells and cells[0]["status"] == "mandatory":
