@@ -15,12 +15,13 @@ shipped catalogue, the example mobility-data-hub and N synthetic projects
    and a SPARQL query naming the project's IRI. Reported: the time
    until the last view showed it (p50 and p99 over the writes), and every read of B that
    showed an older state after that view had shown the new one (must be 0).
-2. **A mandatory standard.** A standard the hub declares goes from recommended to mandatory
-   on A; reported: the time until B's compliance of the hub shows it (then it goes back).
-3. **Read mix under writes.** wrk drives both servers with one standard, projects page 1
+2. **Read mix under writes.** wrk drives both servers with one standard, projects page 1
    and compliance page 1 in turn while 20 project updates a second go to A and B in turn;
    reported: the requests/s of both servers together, the worse p99 of the two, the
    writes done and refused, non-2xx answers.
+3. **A mandatory standard.** A standard the hub declares goes from recommended to mandatory
+   on A; reported: the time until B's compliance of the hub shows it. Then it goes back,
+   and the run waits until B shows that too.
 4. **Memory.** The resident memory (VmRSS) of every worker of both servers.
 
 Targets (issue 11): every view within 1 s (p99), no older state afterwards, the standard's
@@ -426,7 +427,16 @@ def status_change(a: int, b: int, tokens: dict[str, str]) -> dict[str, Any]:
             seen = time.monotonic() - since
             break
     put({**original}, etag)  # back as it was, for the next run
-    return {"standard": standard, "shown_after_s": seen, "reads": reads}
+    back = time.monotonic()
+    while time.monotonic() - back < 300:  # and wait until B has it (its workers are busy)
+        with suppress(OSError, http.client.HTTPException):
+            _, _, body = request(b, "GET", path, timeout=300)
+            cells = json.loads(body)["cells"]
+            if cells and cells[0]["status"] == original["status"]:
+                break
+        time.sleep(0.5)
+    return {"standard": standard, "shown_after_s": seen, "reads": reads,
+            "reverted_after_s": time.monotonic() - back}
 
 
 # -- 3. the read mix under writes ------------------------------------------------------
@@ -553,15 +563,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   + ", ".join(f"{k} {v:.3f}" for k, v in spread["p99_by_view_s"].items())
                   + f"; older state read after shown: {spread['older_after_shown']} of "
                   f"{spread['reads']} reads", flush=True)
-            change = status_change(a, b, tokens)
-            print(f"  standard {change['standard']} made mandatory on A: in B's compliance "
-                  f"after {change['shown_after_s']:.3f} s", flush=True)
+            # The mix before the standard's change: after it, every worker recomputes
+            # the projects that read the standard, twice (made mandatory, then back).
             mix = read_mix((a, b), tokens, spread.pop("etags"), args.mix_seconds,
                            args.connections, args.write_rate, folder)
             print(f"  read mix: {mix['rps']:.0f} req/s, p50 {mix['p50_ms']:.1f} ms, p99 "
                   f"{mix['p99_ms']:.1f} ms, non-2xx {mix['non_2xx']}; writes "
                   f"{mix['writes_per_s']:.1f}/s ({mix['writes_refused']} refused, p50 "
                   f"{mix['write_p50_ms']:.0f} ms)", flush=True)
+            change = status_change(a, b, tokens)
+            shown = change["shown_after_s"]
+            print(f"  standard {change['standard']} made mandatory on A: in B's compliance "
+                  + (f"after {shown:.3f} s" if shown is not None else "NOT within 120 s")
+                  + f"; back to recommended, seen on B after {change['reverted_after_s']:.1f} s",
+                  flush=True)
             rss = {"a": worker_rss_mb(a_pid), "b": worker_rss_mb(b_pid)}
             print(f"  worker RSS MB: A {[round(r) for r in rss['a']]}, "
                   f"B {[round(r) for r in rss['b']]}", flush=True)
