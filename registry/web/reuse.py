@@ -59,8 +59,7 @@ def select(every: Found, filters: dict[str, Any]) -> list[dict[str, Any]]:
     `project` reads the whole membership: a project of a 3,000-member data-sharing group
     finds that opportunity although its list is cut at max_group_size.
     """
-    items = every.items if "project" not in filters else [
-        every.items[i] for i in every.by_project.get(filters["project"], ())]
+    items = every.items if "project" not in filters else every.of_project(filters["project"])
     return [o for o in items
             if o["type"] == filters.get("type", o["type"])
             and ("organisation" not in filters or filters["organisation"] in o["organisations"])
