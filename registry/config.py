@@ -67,7 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024,
             "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
     Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),
-    Setting("RESPONSE_CACHE_MB", 0,
+    Setting("RESPONSE_CACHE_MB", 32,
             "MiB of public answers each web process keeps and serves again until the "
             "catalogue or roadmap changes (0: off)."),
     Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache answers that only change with a "
