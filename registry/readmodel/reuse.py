@@ -155,9 +155,9 @@ class ReuseState:
         # (the most reused first): those projects are recomputed when the order moved.
         for cap, providers in new.active.items():
             if len(providers) > 1 and moved.intersection(providers):
-                before = sorted(providers, key=lambda c: (-self.popularity.get(c, 0), c))
-                after = sorted(providers, key=lambda c: (-new.popularity.get(c, 0), c))
-                if before != after:
+                was = sorted(providers, key=lambda c: (-self.popularity.get(c, 0), c))
+                now = sorted(providers, key=lambda c: (-new.popularity.get(c, 0), c))
+                if was != now:
                     reusers |= new.postings.get(("need", cap), set())
         words = analysis._Words(new.catalogue)
         th, catalogue = new.thresholds, new.catalogue

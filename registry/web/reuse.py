@@ -11,7 +11,7 @@ from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.snapshot import localized
 from registry.svg.network import network_svg
 from registry.web.shared.context import services
-from registry.web.shared.derived import Found, found, opportunities
+from registry.web.shared.derived import Found, found
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang
@@ -22,6 +22,8 @@ from registry.web.shared.terms import term
 bp = Blueprint("reuse", __name__)
 TYPES = OPPORTUNITY_TYPES
 PARAMS = ("type", "organisation", "project", "min_score")
+REUSE_ROWS = 20  # opportunities of each type a page (?<type>_page=): bounded at any size
+NETWORK_PROJECTS = 60  # projects the picture draws: those the page lists first
 
 
 def parse_filters(args: dict[str, str]) -> dict[str, Any]:
@@ -75,19 +77,45 @@ def api_reuse() -> Response:
 
 @bp.get("/reuse")
 def page() -> Response:
-    """Show the opportunities grouped by type and ranked, with the network picture."""
+    """Show the opportunities grouped by type and ranked, a page of each type at a time."""
     lang = current_lang()
+    args = {k: v for k, v in request.args.to_dict().items() if v}
+    pages_asked = {k: args.pop(k) for k in list(args) if k.endswith("_page")}
     try:
-        filters = parse_filters({k: v for k, v in request.args.to_dict().items() if v})
+        filters = parse_filters(args)
         error = None
     except ApiError as exc:
         filters, error = {}, exc.message
-    items = select(found(), filters)
+    every = found()
+    items = select(every, filters)
     svc = services()
-    catalogue = svc.snapshots.get()
-    roadmap = svc.roadmap.get()
-    labels = {f"project:{p.id}": localized(p.sheet.get("title"), lang)[0] or p.id
-              for p in roadmap.projects.values()}
+    snapshot = svc.readmodel.current()
+    catalogue, roadmap = snapshot.catalogue, snapshot.roadmap
+    groups: dict[str, list[dict[str, Any]]] = {t: [] for t in TYPES}
+    for o in items:
+        groups[o["type"]].append(o)
+    shown: dict[str, list[dict[str, Any]]] = {}
+    paging: dict[str, tuple[int, int]] = {}
+    for t in TYPES:
+        pages = max(1, -(-len(groups[t]) // REUSE_ROWS))
+        try:
+            number = int(pages_asked.get(f"{t}_page", "1"))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= pages:
+            error = error or _("%(name)s must be from 1 to %(pages)d", name=f"{t}_page",
+                               pages=pages)
+            number = 1
+        shown[t] = groups[t][(number - 1) * REUSE_ROWS:number * REUSE_ROWS]
+        paging[t] = (number, pages)
+    # The picture and the labels cover the projects the page lists, never the roadmap.
+    listed = dict.fromkeys(p for t in TYPES for o in shown[t] for p in o["projects"])
+    # A roadmap small enough is drawn whole; a larger one, the projects the page lists.
+    pictured = list(roadmap.projects) if len(roadmap.projects) <= NETWORK_PROJECTS \
+        else list(listed)[:NETWORK_PROJECTS]
+    labels = {f"project:{pid}": localized(roadmap.projects[pid].sheet.get("title"),
+                                          lang)[0] or pid
+              for pid in {**listed, **dict.fromkeys(pictured)} if pid in roadmap.projects}
     labels.update({f"capability:{c.id}": localized(c.label, lang)[0]
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
@@ -101,11 +129,20 @@ def page() -> Response:
                                    "belong to an opportunity are thick and dashed, one "
                                    "dash pattern per type. The list below the picture "
                                    "says the same.")})
-    svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
-        network(roadmap.sheets(), catalogue.components, opportunities()), labels=labels,
+    in_picture = set(pictured)
+    sheets = [roadmap.projects[pid].sheet for pid in pictured if pid in roadmap.projects]
+    pictured_opportunities = [o for o in (items if len(roadmap.projects) <= NETWORK_PROJECTS
+                                          else (o for t in TYPES for o in shown[t]))
+                              if in_picture.intersection(o["projects"])]
+    key = ("network", lang, tuple(sorted(filters.items())),
+           tuple(sorted(paging.items())), id(every.items))
+    svg = snapshot.memo(key, lambda: network_svg(
+        network(sheets, catalogue.components, pictured_opportunities), labels=labels,
         title=_("Projects, capabilities and components of the roadmap"), words=words,
         link_query=f"?lang={lang}"))
-    groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
-    return render_page("reuse.html", status=400 if error else 200, groups=groups, svg=svg,
+    stale = every.overlap_version < snapshot.version
+    return render_page("reuse.html", status=400 if error else 200, groups=shown,
+                       counts={t: len(groups[t]) for t in TYPES}, paging=paging, svg=svg,
                        error=error, types=TYPES, args=request.args.to_dict(), labels=labels,
-                       total=len(items))
+                       total=len(items), per_page=REUSE_ROWS,
+                       overlap_version=every.overlap_version if stale else None)
