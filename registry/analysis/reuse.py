@@ -905,3 +905,14 @@ def _divergence(entity: str, categories: Sequence[str],
         link["categories"] = tuple(categories)
     return _opportunity("standard-divergence", listed, link, disjoint / pairs, text,
                         (p for key in involved for p in camps[key]))
+
+
+# The analysis kind by kind, for the read model (`registry.readmodel.reuse`), which
+# recomputes only the groups a write touches with these same functions.
+Words = _Words
+Exchange = _Exchange
+reuse_opportunities = _reuse
+pooling_opportunities = _pooling
+overlap_opportunities = _overlap
+data_sharing_opportunities = _data_sharing
+divergence_opportunities = _standard_divergence

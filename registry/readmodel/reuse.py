@@ -91,13 +91,13 @@ class ReuseState:
               thresholds: Thresholds, version: int) -> ReuseState:
         """Return the state of a whole roadmap (the full analysis, once)."""
         projects, _skipped = analysis.read_projects(sheets)
-        words = analysis._Words(catalogue)
-        found = [*analysis._reuse(projects, catalogue, thresholds, words),
-                 *analysis._pooling(projects, catalogue, thresholds, words),
-                 *analysis._overlap(projects, thresholds, words)]
-        exchange = analysis._Exchange(projects)
-        found += analysis._data_sharing(exchange, thresholds, words)
-        found += analysis._standard_divergence(exchange, catalogue, thresholds, words)
+        words = analysis.Words(catalogue)
+        found = [*analysis.reuse_opportunities(projects, catalogue, thresholds, words),
+                 *analysis.pooling_opportunities(projects, catalogue, thresholds, words),
+                 *analysis.overlap_opportunities(projects, thresholds, words)]
+        exchange = analysis.Exchange(projects)
+        found += analysis.data_sharing_opportunities(exchange, thresholds, words)
+        found += analysis.divergence_opportunities(exchange, catalogue, thresholds, words)
         return cls(catalogue, thresholds, {p.id: p for p in projects}, found, version)
 
     def _keys(self, project: Project) -> set[tuple[str, str]]:
@@ -159,24 +159,24 @@ class ReuseState:
                 now = sorted(providers, key=lambda c: (-new.popularity.get(c, 0), c))
                 if was != now:
                     reusers |= new.postings.get(("need", cap), set())
-        words = analysis._Words(new.catalogue)
+        words = analysis.Words(new.catalogue)
         th, catalogue = new.thresholds, new.catalogue
         replaced: dict[tuple[str, str], list[Opportunity]] = {}
         for pid in reusers:
             replaced[("reuse", pid)] = []
         present = [new.projects[pid] for pid in sorted(reusers) if pid in new.projects]
-        for o in analysis._reuse(present, catalogue, th, words, new.popularity):
+        for o in analysis.reuse_opportunities(present, catalogue, th, words, new.popularity):
             replaced[_group(o)].append(o)
         for cap in caps:
             replaced[("pooling", cap)] = []
-        for o in analysis._pooling(new._members("pool", caps), catalogue, th, words,
+        for o in analysis.pooling_opportunities(new._members("pool", caps), catalogue, th, words,
                                    frozenset(caps)):
             replaced[_group(o)].append(o)
         for entity in entities:
             replaced[("entity", entity)] = []
-        exchange = analysis._Exchange(new._members("entity", entities))
-        for o in [*analysis._data_sharing(exchange, th, words, frozenset(entities)),
-                  *analysis._standard_divergence(exchange, catalogue, th, words,
+        exchange = analysis.Exchange(new._members("entity", entities))
+        for o in [*analysis.data_sharing_opportunities(exchange, th, words, frozenset(entities)),
+                  *analysis.divergence_opportunities(exchange, catalogue, th, words,
                                                  frozenset(entities))]:
             replaced[_group(o)].append(o)
         for key, items in replaced.items():
@@ -202,8 +202,8 @@ class ReuseState:
             if self.overlap_fresh:
                 return
             projects = [self.projects[pid] for pid in sorted(self.projects)]
-            found = analysis._overlap(projects, self.thresholds,
-                                      analysis._Words(self.catalogue))
+            found = analysis.overlap_opportunities(projects, self.thresholds,
+                                      analysis.Words(self.catalogue))
             keys, items = list(self.keys), list(self.items)
             for o in self.groups.get(("overlap", ""), ()):
                 at = bisect.bisect_left(keys, order_key(o))

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, request
+from markupsafe import Markup
 
-from registry.analysis.network import network
+from registry.analysis.diagram import Node, opportunity_diagram
 from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.snapshot import localized
-from registry.svg.network import network_svg
+from registry.svg.opportunity import opportunity_svg
 from registry.web.shared.context import services
 from registry.web.shared.derived import Found, found
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, dumps
-from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import current_lang, ngettext
 from registry.web.shared.i18n import gettext as _
+from registry.web.shared.labels import acronym
 from registry.web.shared.render import render_page
 from registry.web.shared.terms import term
 
@@ -23,7 +26,6 @@ bp = Blueprint("reuse", __name__)
 TYPES = OPPORTUNITY_TYPES
 PARAMS = ("type", "organisation", "project", "min_score")
 REUSE_ROWS = 20  # opportunities of each type a page (?<type>_page=): bounded at any size
-NETWORK_PROJECTS = 60  # projects the picture draws: those the page lists first
 
 
 def parse_filters(args: dict[str, str]) -> dict[str, Any]:
@@ -77,7 +79,8 @@ def api_reuse() -> Response:
 
 @bp.get("/reuse")
 def page() -> Response:
-    """Show the opportunities grouped by type and ranked, a page of each type at a time."""
+    """Show the opportunities grouped by type and ranked, each with its small picture,
+    a page of each type at a time (?<type>_page=)."""
     lang = current_lang()
     args = {k: v for k, v in request.args.to_dict().items() if v}
     pages_asked = {k: args.pop(k) for k in list(args) if k.endswith("_page")}
@@ -88,8 +91,7 @@ def page() -> Response:
         filters, error = {}, exc.message
     every = found()
     items = select(every, filters)
-    svc = services()
-    snapshot = svc.readmodel.current()
+    snapshot = services().readmodel.current()
     catalogue, roadmap = snapshot.catalogue, snapshot.roadmap
     groups: dict[str, list[dict[str, Any]]] = {t: [] for t in TYPES}
     for o in items:
@@ -108,41 +110,64 @@ def page() -> Response:
             number = 1
         shown[t] = groups[t][(number - 1) * REUSE_ROWS:number * REUSE_ROWS]
         paging[t] = (number, pages)
-    # The picture and the labels cover the projects the page lists, never the roadmap.
+    # Labels for the projects the page lists, never for the whole roadmap.
     listed = dict.fromkeys(p for t in TYPES for o in shown[t] for p in o["projects"])
-    # A roadmap small enough is drawn whole; a larger one, the projects the page lists.
-    pictured = list(roadmap.projects) if len(roadmap.projects) <= NETWORK_PROJECTS \
-        else list(listed)[:NETWORK_PROJECTS]
     labels = {f"project:{pid}": localized(roadmap.projects[pid].sheet.get("title"),
                                           lang)[0] or pid
-              for pid in {**listed, **dict.fromkeys(pictured)} if pid in roadmap.projects}
+              for pid in listed if pid in roadmap.projects}
     labels.update({f"capability:{c.id}": localized(c.label, lang)[0]
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
                    for k, v in catalogue.components.items()})
-    words = {t: term(t) for t in TYPES}
-    words.update({"Projects": _("Projects"), "Capabilities": _("Capabilities"),
-                  "Components": _("Components"),
-                  "description": _("{projects} projects (left), {capabilities} capabilities "
-                                   "they need or build (middle) and {components} active "
-                                   "components that provide them (right); links that "
-                                   "belong to an opportunity are thick and dashed, one "
-                                   "dash pattern per type. The list below the picture "
-                                   "says the same.")})
-    in_picture = set(pictured)
-    sheets = [roadmap.projects[pid].sheet for pid in pictured if pid in roadmap.projects]
-    pictured_opportunities = [o for o in (items if len(roadmap.projects) <= NETWORK_PROJECTS
-                                          else (o for t in TYPES for o in shown[t]))
-                              if in_picture.intersection(o["projects"])]
-    key = ("network", lang, tuple(sorted(filters.items())),
-           tuple(sorted(paging.items())), id(every.items))
-    svg = snapshot.memo(key, lambda: network_svg(
-        network(sheets, catalogue.components, pictured_opportunities), labels=labels,
-        title=_("Projects, capabilities and components of the roadmap"), words=words,
-        link_query=f"?lang={lang}"))
+    picture = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
     stale = every.overlap_version < snapshot.version
     return render_page("reuse.html", status=400 if error else 200, groups=shown,
-                       counts={t: len(groups[t]) for t in TYPES}, paging=paging, svg=svg,
-                       error=error, types=TYPES, args=request.args.to_dict(), labels=labels,
-                       total=len(items), per_page=REUSE_ROWS,
+                       counts={t: len(groups[t]) for t in TYPES}, paging=paging,
+                       picture=picture, error=error, types=TYPES,
+                       args=request.args.to_dict(), labels=labels, total=len(items),
+                       per_page=REUSE_ROWS,
                        overlap_version=every.overlap_version if stale else None)
+
+
+def _declared(sheet: Mapping[str, Any]) -> set[str]:
+    """Return the ids of the standards a project sheet declares."""
+    listed = sheet.get("standards")
+    return {str(d["id"]) for d in listed if isinstance(d, Mapping) and d.get("id")} \
+        if isinstance(listed, list) else set()
+
+
+def _pictures(labels: Mapping[str, str], projects: Mapping[str, Any],
+              standard: Callable[[str], str]) -> Callable[[dict[str, Any], str], Markup]:
+    """Return what draws one opportunity's picture in the page language (called by the
+    template for the opportunities it shows, so a long list draws only its page)."""
+    headings = {"project": _("Project"), "projects": _("Projects"),
+                "capability": _("Capability"), "component": _("Active components"),
+                "common": _("In common"), "producers": _("Produce the data"),
+                "entity": _("Data"), "users": _("Use the data"),
+                "standards": _("Standards declared")}
+
+    def name(node: Node) -> str:
+        if node.scheme == "more":
+            count = int(node.id)
+            return ngettext("and %(num)d more project", "and %(num)d more projects", count)
+        if node.scheme == "standard":
+            return standard(node.id)
+        if node.scheme == "word":
+            return f"\u201c{node.id}\u201d"
+        return labels.get(f"{node.scheme}:{node.id}", node.id)
+
+    def draw(opportunity: dict[str, Any], key: str) -> Markup:
+        declared = {pid: _declared(projects[pid].sheet) for pid in opportunity["projects"]
+                    if pid in projects}
+        diagram = opportunity_diagram(opportunity, declared)
+        columns = [(headings.get(role, role), [name(n) for n in nodes])
+                   for role, nodes in diagram.columns]
+        description = "; ".join(f"{heading}: {', '.join(names)}" for heading, names in columns)
+        title = _("Diagram of the opportunity: %(type)s", type=term(opportunity["type"]))
+        svg = opportunity_svg(columns, diagram.edges, kind=opportunity["type"], title=title,
+                              description=description, id_prefix=f"opp-{key}",
+                              muted=[[n.scheme == "more" for n in nodes]
+                                     for _role, nodes in diagram.columns])
+        return Markup(svg)  # every text is escaped by the drawing
+
+    return draw
