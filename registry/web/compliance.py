@@ -38,7 +38,7 @@ from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import project_title, project_titles, standard_labels
 from registry.web.shared.params import as_of, check_params, page_args
-from registry.web.shared.render import page_as_of, page_error, render_page
+from registry.web.shared.render import chart_page, chart_pages, page_as_of, render_page
 from registry.web.shared.terms import meaning, term
 
 bp = Blueprint("compliance", __name__)
@@ -84,14 +84,9 @@ def compliance() -> Response:
     lang = current_lang()
     args = page_args()
     date = page_as_of()
-    try:
-        page_number, _unused = parse_paging({"page": args.get("page", "")}, 1, default=1)
-    except QueryError as exc:
-        raise ApiError(400, exc.message) from None  # the core's message: English
+    page_number = chart_page(args)
     index = _matrix_index(date)
-    pages = max(1, -(-len(index.projects) // HEATMAP_ROWS))
-    if page_number > pages:
-        raise page_error(400, _("page must be from 1 to %(pages)d", pages=pages))
+    pages = chart_pages(page_number, len(index.projects), HEATMAP_ROWS)
     rows = paginate(index.projects, page_number, HEATMAP_ROWS)
     cells = [c for p in rows for c in index.by_project.get(p, [])]
     columns = sorted(columns_of(cells, rows), key=_standard_order(catalogue))

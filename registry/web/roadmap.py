@@ -14,16 +14,14 @@ from markupsafe import Markup
 
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.analysis.roadmap import Project
-from registry.catalogue.query import QueryError, parse_paging
 from registry.readmodel.derived import as_day
 from registry.readmodel.timeline import TIMELINE_FILTERS, timeline_page
 from registry.svg import charts
 from registry.web.shared.context import services
-from registry.web.shared.errors import ApiError
 from registry.web.shared.i18n import current_lang, gettext
 from registry.web.shared.labels import project_title
 from registry.web.shared.params import page_args, roadmap_filter_error
-from registry.web.shared.render import page_as_of, page_error, render_page
+from registry.web.shared.render import chart_page, chart_pages, page_as_of, render_page
 from registry.web.shared.terms import term, terms
 
 bp = Blueprint("roadmap", __name__)
@@ -43,14 +41,9 @@ def timeline() -> Response:
     error = roadmap_filter_error(filters, catalogue)
     if error:
         filters = {}
-    try:
-        page_number, _unused = parse_paging({"page": args.get("page", "")}, 1, default=1)
-    except QueryError as exc:
-        raise ApiError(400, exc.message) from None  # the core's message: English
+    page_number = chart_page(args)
     found = timeline_page(snapshot, filters, page_number, TIMELINE_ROWS)
-    pages = max(1, -(-found.total // TIMELINE_ROWS))
-    if page_number > pages:
-        raise page_error(400, gettext("page must be from 1 to %(pages)d", pages=pages))
+    pages = chart_pages(page_number, found.total, TIMELINE_ROWS)
     projects: list[Project] = found.items
     rows: list[charts.GanttRow] = []
     for p in projects:
