@@ -36,6 +36,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a worker serves its snapshot before asking the change feed for news "
             "when it is not listening (SQLite, or PostgreSQL while LISTEN is down; 0 asks "
             "on every request). On PostgreSQL workers learn of writes by LISTEN/NOTIFY."),
+    Setting("REUSE_OVERLAP_WAIT", 0.0,
+            "Seconds a reuse answer waits, after a write, for the overlap analysis to be "
+            "recomputed (it weighs features by their rarity in the whole roadmap, so it is "
+            "recomputed in full, in the background); past that it shows the overlaps of "
+            "the last version they were computed for and says which."),
     Setting("MIN_VERSION_WAIT", 2.0,
             "Seconds a read carrying Registry-Min-Version may wait for this worker to "
             "reach that version before it answers 503 with Retry-After."),
@@ -91,6 +96,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_MAX_MEMORY_MB", 0,
             "Address-space limit of each SPARQL worker in MiB (0: none); a query that "
             "needs more stops its worker alone."),
+    Setting("SPARQL_STORE_URL", "",
+            "Query endpoint (SPARQL 1.1 Query protocol) of an external SPARQL store; set, "
+            "the derived graph is written to it (one named graph per record) and /sparql "
+            "forwards queries to it. Empty: the embedded Oxigraph answers."),
+    Setting("SPARQL_STORE_GRAPH_URL", "",
+            "Graph store endpoint (SPARQL 1.1 Graph Store Protocol) of the external store; "
+            "default: the query URL with its last segment `query` replaced by `store` "
+            "(Oxigraph)."),
+    Setting("SPARQL_STORE_GRAPH_PARAM", "graph",
+            "Query parameter naming the graph at the graph store endpoint."),
+    Setting("SPARQL_STORE_USER", "",
+            "User for HTTP basic authentication to the external store (empty: none)."),
+    Setting("SPARQL_STORE_PASSWORD", "",
+            "Password for HTTP basic authentication to the external store."),
+    Setting("SPARQL_STORE_INTERVAL", 0.5,
+            "Seconds between two rounds of the store writer (each round pushes every "
+            "change since the last)."),
+    Setting("SPARQL_STORE_WRITER", True,
+            "Whether this process takes part in writing the external store (one writer at "
+            "a time across every process, by a lock); off, it only forwards queries."),
     Setting("IMPORT_MAX_BYTES", 20 * 1024 * 1024,
             "Largest file `registry vocab import` and `registry components "
             "import-publiccode` read, in bytes."),
