@@ -104,7 +104,11 @@ def compliance() -> Response:
                       standard_labels=labels, title=title,
                       state_labels={s: term(s) for s in STATES},
                       meanings={s: meaning(s) for s in STATES},
-                      empty_text=_("No project has a state for any standard."))
+                      empty_text=_("No project has a state for any standard."),
+                      description=_("%(rows)d projects (rows) by %(columns)d standards "
+                                    "(columns); each cell shows the state of the pair by "
+                                    "its colour and its symbol, the table below gives the "
+                                    "same data.", rows=len(rows), columns=len(columns)))
     grid = {(c.project, c.standard): c for c in cells}
     # heatmap_svg escapes every text it draws, so its output is safe to inline.
     return render_page("compliance.html", svg=Markup(svg), rows=rows, columns=columns,
