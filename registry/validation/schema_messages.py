@@ -249,7 +249,7 @@ def _findings(error: ValidationError, ctx: SheetContext, pattern_paths: set[str]
 
 
 def _unknown_fields(ctx: SheetContext, error: ValidationError, code: str, path: str,
-                    name: str) -> Iterator[Finding]:
+                    name: Text) -> Iterator[Finding]:
     allowed = list(error.schema.get("properties", {}))
     patterns = list(error.schema.get("patternProperties", {}))
     for key in error.instance:
@@ -315,7 +315,7 @@ def kind(value: Any) -> Text:
     return Text(KINDS[_json_type(value)], value=shown)
 
 
-def _type(ctx: SheetContext, code: str, path: str, name: str, expected: Any,
+def _type(ctx: SheetContext, code: str, path: str, name: Text, expected: Any,
           instance: Any) -> Finding:
     types = [expected] if isinstance(expected, str) else list(expected)
     wanted = Listing([Text(TYPE_NAMES[t]) if t in TYPE_NAMES else t for t in types], "or",
