@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from registry.catalogue.spdx import spdx_problem
 from registry.documents.findings import ERROR, WARNING, Finding, locate
 from registry.documents.parse import ParseResult
+from registry.documents.results import json_type
 
 NOT_CHECKED = ("not checked (they need the network or data the registry does not hold): "
                "whether URLs answer, whether logo and screenshot files exist and are images, "
@@ -119,18 +120,12 @@ def _name(pointer: str) -> str:
     return out or "(the file)"
 
 
+_KIND_WORDS = {"null": "empty (null)", "boolean": "a boolean", "number": "a number",
+               "string": "a string", "array": "a list", "object": "a mapping"}
+
+
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return "empty (null)"
+    return _KIND_WORDS[json_type(value)]
 
 
 class _Checker:

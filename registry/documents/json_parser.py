@@ -13,13 +13,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from registry.documents.findings import Finding
 from registry.documents.limits import Limits
 from registry.documents.results import (
     NUL_MESSAGE,
     ParseResult,
     Position,
     Stop,
+    Walk,
     escape,
     fail,
     kind_of,
@@ -40,15 +40,12 @@ _scanstring: Callable[..., tuple[str, int]] = json.decoder.scanstring  # type: i
 _NOT_JSON = {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}
 
 
-class JsonParser:
+class JsonParser(Walk):
     """A strict JSON parser (RFC 8259) that records the position of every node."""
 
     def __init__(self, text: str, limits: Limits) -> None:
+        super().__init__(limits)
         self.text = text
-        self.limits = limits
-        self.positions: dict[str, Position] = {}
-        self.key_positions: dict[str, Position] = {}
-        self.findings: list[Finding] = []
         self._lines: list[int] | None = None
 
     def pos(self, index: int) -> Position:
@@ -142,15 +139,10 @@ class JsonParser:
         return value, end
 
     def object(self, index: int, pointer: str, depth: int) -> tuple[dict[str, Any], int]:
-        if depth > self.limits.max_depth:
-            raise self.fail(f"the data is nested more than {self.limits.max_depth} levels deep: "
-                            "a project sheet needs far fewer", index, "parse.too-deep", pointer)
         text = self.text
         result: dict[str, Any] = {}
-        index = _skip(text, index + 1)
-        if text[index:index + 1] == "}":
-            return result, index + 1
-        while True:
+        index, more = self._open(index, pointer, depth, "}")
+        while more:
             if text[index:index + 1] != '"':
                 raise self.fail("the file is not valid JSON: expected a key in double quotes",
                                 index)
@@ -167,39 +159,43 @@ class JsonParser:
                 raise self.fail("the file is not valid JSON: expected `:` after the key", index)
             index = _skip(text, index + 1)
             result[key], index = self.value(index, child, depth)
-            index = _skip(text, index)
-            char = text[index:index + 1]
-            if char == ",":
-                index = _skip(text, index + 1)
-                if text[index:index + 1] == "}":
-                    raise self.fail("the file is not valid JSON: a comma before `}`", index)
-            elif char == "}":
-                return result, index + 1
-            else:
-                raise self.fail("the file is not valid JSON: expected `,` or `}`", index)
+            index, more = self._next(index, "}")
+        return result, index
 
     def array(self, index: int, pointer: str, depth: int) -> tuple[list[Any], int]:
+        result: list[Any] = []
+        index, more = self._open(index, pointer, depth, "]")
+        while more:
+            item, index = self.value(index, f"{pointer}/{len(result)}", depth)
+            result.append(item)
+            index, more = self._next(index, "]")
+        return result, index
+
+    # An object and an array open, separate their items and close alike: only the
+    # closing bracket differs.
+    def _open(self, index: int, pointer: str, depth: int, close: str) -> tuple[int, bool]:
+        """Step into a container at `index`; return where its first item is, or its end."""
         if depth > self.limits.max_depth:
             raise self.fail(f"the data is nested more than {self.limits.max_depth} levels deep: "
                             "a project sheet needs far fewer", index, "parse.too-deep", pointer)
+        index = _skip(self.text, index + 1)
+        if self.text[index:index + 1] == close:
+            return index + 1, False
+        return index, True
+
+    def _next(self, index: int, close: str) -> tuple[int, bool]:
+        """Step past the `,` after an item (True: another follows) or the closing bracket."""
         text = self.text
-        result: list[Any] = []
-        index = _skip(text, index + 1)
-        if text[index:index + 1] == "]":
-            return result, index + 1
-        while True:
-            item, index = self.value(index, f"{pointer}/{len(result)}", depth)
-            result.append(item)
-            index = _skip(text, index)
-            char = text[index:index + 1]
-            if char == ",":
-                index = _skip(text, index + 1)
-                if text[index:index + 1] == "]":
-                    raise self.fail("the file is not valid JSON: a comma before `]`", index)
-            elif char == "]":
-                return result, index + 1
-            else:
-                raise self.fail("the file is not valid JSON: expected `,` or `]`", index)
+        index = _skip(text, index)
+        char = text[index:index + 1]
+        if char == ",":
+            index = _skip(text, index + 1)
+            if text[index:index + 1] == close:
+                raise self.fail(f"the file is not valid JSON: a comma before `{close}`", index)
+            return index, True
+        if char == close:
+            return index + 1, False
+        raise self.fail(f"the file is not valid JSON: expected `,` or `{close}`", index)
 
 def parse_json(text: str, limits: Limits) -> ParseResult:
     """Parse JSON text into plain data with the positions of its nodes."""

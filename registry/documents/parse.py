@@ -10,7 +10,13 @@ from __future__ import annotations
 from registry.documents.findings import Finding
 from registry.documents.json_parser import parse_json
 from registry.documents.limits import DEFAULT_LIMITS, Limits, size_text
-from registry.documents.results import ParseResult, Position, fail, refused
+from registry.documents.results import (
+    ParseResult,
+    Position,
+    byte_position,
+    fail,
+    refused,
+)
 from registry.documents.yaml_parser import parse_yaml
 
 # What a caller of `parse_document` needs, importable from here.
@@ -70,9 +76,7 @@ def _detect(text: str, filename: str | None) -> str:
 def _encoding_finding(raw: bytes, exc: UnicodeDecodeError) -> Finding:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return fail("parse.encoding", "the file is UTF-16 text: save it as UTF-8", 1, 1)
-    line = raw.count(b"\n", 0, exc.start) + 1
-    start = raw.rfind(b"\n", 0, exc.start) + 1
-    column = len(raw[start:exc.start].decode("utf-8", "replace")) + 1
+    line, column = byte_position(raw, exc.start)
     byte = raw[exc.start]
     return fail("parse.encoding", f"the file is not UTF-8 text (byte 0x{byte:02X} at line "
                 f"{line}, column {column}): save it as UTF-8", line, column)

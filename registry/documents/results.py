@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.documents.findings import ERROR, Finding
+from registry.documents.limits import Limits
 
 Position = tuple[int, int]
 
@@ -29,6 +30,16 @@ class ParseResult:
     def ok(self) -> bool:
         """Return True when the document parsed into a mapping without findings."""
         return not self.findings
+
+
+class Walk:
+    """What both parsers gather on their one pass: value and key positions, findings."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.positions: dict[str, Position] = {}
+        self.key_positions: dict[str, Position] = {}
+        self.findings: list[Finding] = []
 
 
 class Stop(Exception):
@@ -61,21 +72,40 @@ def nul_finding(pos: Position, pointer: str) -> Finding:
     return fail("parse.encoding", NUL_MESSAGE, *pos, path=pointer)
 
 
+def byte_position(raw: bytes, offset: int) -> Position:
+    """Return the line and column (counted in characters) of a byte offset in UTF-8 text."""
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
+
 def refused(fmt: str, finding: Finding) -> ParseResult:
     """Return the result of a document refused with one finding."""
     return ParseResult(None, {}, [finding], fmt)
 
 
-def kind_of(value: Any) -> str:
-    """Return what a parsed value is, in words, for messages."""
+def json_type(value: Any) -> str:
+    """Return the JSON type of a parsed value: null, boolean, number, string, array, object.
+
+    Each reader of parsed data words the type its own way, through a table keyed by this.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return "boolean"
     if isinstance(value, (int, float)):
-        return "a number"
+        return "number"
     if isinstance(value, str):
-        return "a text"
+        return "string"
     if isinstance(value, list):
-        return "a list"
-    return "a mapping"
+        return "array"
+    return "object"
+
+
+_KIND_WORDS = {"null": "null", "boolean": "a boolean", "number": "a number",
+               "string": "a text", "array": "a list", "object": "a mapping"}
+
+
+def kind_of(value: Any) -> str:
+    """Return what a parsed value is, in words, for messages."""
+    return _KIND_WORDS[json_type(value)]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import yaml
 from yaml.resolver import Resolver
@@ -25,6 +26,8 @@ from registry.documents.results import (
     ParseResult,
     Position,
     Stop,
+    Walk,
+    byte_position,
     escape,
     fail,
     kind_of,
@@ -58,12 +61,27 @@ _FLOAT = _resolver_regex("tag:yaml.org,2002:float")
 _NUMBER_START = frozenset("-+0123456789.")
 
 
+def _signed(value: str) -> tuple[int, str]:
+    """Return the sign of a YAML 1.1 number (-1 or 1) and the number without it."""
+    if value[0] in "+-":
+        return (-1 if value[0] == "-" else 1), value[1:]
+    return 1, value
+
+
+_Number = TypeVar("_Number", int, float)
+
+
+def _base_60(value: str, number: Callable[[str], _Number], zero: _Number) -> _Number:
+    """Return the value of a YAML 1.1 base-60 number without its sign (`1:30` is 90)."""
+    result = zero
+    for part in value.split(":"):
+        result = result * 60 + number(part)
+    return result
+
+
 def _yaml_int(value: str) -> int:
     """Return a YAML 1.1 int as SafeConstructor.construct_yaml_int does."""
-    value = value.replace("_", "")
-    sign = -1 if value[0] == "-" else 1
-    if value[0] in "+-":
-        value = value[1:]
+    sign, value = _signed(value.replace("_", ""))
     if value == "0":
         return 0
     if value.startswith("0b"):
@@ -73,41 +91,29 @@ def _yaml_int(value: str) -> int:
     if value[0] == "0":
         return sign * int(value, 8)
     if ":" in value:
-        result = 0
-        for part in value.split(":"):
-            result = result * 60 + int(part)
-        return sign * result
+        return sign * _base_60(value, int, 0)
     return sign * int(value)
 
 
 def _yaml_float(value: str) -> float:
     """Return a YAML 1.1 float as SafeConstructor.construct_yaml_float does."""
-    value = value.replace("_", "").lower()
-    sign = -1.0 if value[0] == "-" else 1.0
-    if value[0] in "+-":
-        value = value[1:]
+    sign, value = _signed(value.replace("_", "").lower())
     if value == ".inf":
         return sign * math.inf
     if value == ".nan":
         return math.nan
     if ":" in value:
-        result = 0.0
-        for part in value.split(":"):
-            result = result * 60 + float(part)
-        return sign * result
+        return sign * _base_60(value, float, 0.0)
     return sign * float(value)
 
 
-class YamlWalker:
+class YamlWalker(Walk):
     """One pass over libyaml's events: build values and positions, enforce the limits."""
 
     def __init__(self, raw: bytes, limits: Limits) -> None:
+        super().__init__(limits)
         self.raw = raw
-        self.limits = limits
-        self.positions: dict[str, Position] = {}
-        self.key_positions: dict[str, Position] = {}
         self.sources: dict[str, str] = {}
-        self.findings: list[Finding] = []
 
     def parse(self) -> ParseResult:
         try:
@@ -303,9 +309,7 @@ class YamlWalker:
 
     def _reader(self, exc: Any) -> Finding:
         offset = exc.position if isinstance(exc.position, int) else 0
-        line = self.raw.count(b"\n", 0, offset) + 1
-        start = self.raw.rfind(b"\n", 0, offset) + 1
-        column = len(self.raw[start:offset].decode("utf-8", "replace")) + 1
+        line, column = byte_position(self.raw, offset)
         char = exc.character
         code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         return fail("parse.encoding", f"the file holds the control character {code} at line "

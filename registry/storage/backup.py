@@ -400,14 +400,11 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
     manifest = verify(path, progress=(lambda done, total: progress(done, 2 * total))
                       if progress else None)
     revision = manifest["schema_revision"]
-    script = store.script()
-    try:
-        script.get_revision(revision)
-    except Exception:  # alembic raises several kinds for an unknown revision
+    if not store.knows_revision(revision):
         raise RestoreRefused(
             f"{path} was taken from a database at schema revision {revision}, which this "
-            f"registry (migrations up to {script.get_current_head()}) does not know: "
-            "restore it with the registry that wrote it (or a newer one)") from None
+            f"registry (migrations up to {store.script().get_current_head()}) does not know: "
+            "restore it with the registry that wrote it (or a newer one)")
     rows = sum(t["rows"] for t in manifest["tables"])
     total, done = 2 * rows, rows
     if progress:

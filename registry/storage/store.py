@@ -243,16 +243,21 @@ class Store:
             with self.engine.connect() as own:
                 return self.schema_revision(own)
         heads = MigrationContext.configure(connection).get_current_heads()
-        script = self.script()
         for head in heads:
-            try:
-                script.get_revision(head)
-            except Exception:  # alembic raises several kinds for an unknown revision
+            if not self.knows_revision(head):
                 raise SchemaTooNew(
                     f"the database is at schema revision {head}, which this registry "
-                    f"(migrations up to {script.get_current_head()}) does not know: it was "
-                    "upgraded by a newer registry; run that version (or newer)") from None
+                    f"(migrations up to {self.script().get_current_head()}) does not know: it "
+                    "was upgraded by a newer registry; run that version (or newer)")
         return heads[0] if heads else None
+
+    def knows_revision(self, revision: str) -> bool:
+        """Return whether `revision` is one of this code's migrations."""
+        try:
+            self.script().get_revision(revision)
+        except Exception:  # alembic raises several kinds for an unknown revision
+            return False
+        return True
 
     def pending_migrations(self) -> list[str]:
         """Return the migrations not yet applied to the database, oldest first."""

@@ -12,14 +12,25 @@ from collections.abc import Mapping
 
 from registry.analysis.architecture import CapabilityBlock
 from registry.catalogue.query import LAYERS
-from registry.svg.style import FONT, FONT_FAMILY, INK, OUTLINE, PAD, STATUS_STYLE
+from registry.svg.style import (
+    CHAR,
+    FONT,
+    FONT_FAMILY,
+    INK,
+    OUTLINE,
+    PAD,
+    STANDARD_STATUS,
+    UNKNOWN,
+)
 from registry.svg.text import coord, esc, shorten
 
-BLOCK_W = 290
+BLOCK_W = 340
 GAP = 12
-CHIP_H = 18
-CHAR = 6.6  # px per character at 11 px
-COLUMNS = 4
+CHIP_H = 20
+# Three columns fit the page at 1366 px wide with every text at 12 px or more; on a
+# narrower screen the map scrolls sideways in its region rather than shrinking.
+COLUMNS = 3
+LINE_CHARS = 44  # a block's text line, at 12 px, within its 340 px
 
 
 def _chips(items: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
@@ -49,21 +60,22 @@ def architecture_svg(groups: Mapping[str, list[CapabilityBlock]], *, title: str,
     # Legend of the standard statuses: the letter is drawn in every chip.
     x: float = PAD
     body.append('<g class="legend">')
-    for status, (fill, letter) in STATUS_STYLE.items():
-        label = f"{letter} = {status_labels.get(status, status)}"
+    for status, style in STANDARD_STATUS.items():
+        label = f"{style.glyph} = {status_labels.get(status, status)}"
         body.append(f'<rect x="{x}" y="{y}" width="{CHIP_H}" height="{CHIP_H}" '
-                    f'fill="{fill}" stroke="{OUTLINE}"/><text x="{x + 9}" y="{y + 13}" '
-                    f'text-anchor="middle" font-weight="700" fill="#000000">{letter}</text>'
-                    f'<text x="{x + CHIP_H + 6}" y="{y + 13}" fill="{INK}">{esc(label)}</text>')
-        x += CHIP_H + 24 + math.ceil(len(label) * 7.5)
+                    f'fill="{style.fill}" stroke="{OUTLINE}"/><text x="{x + CHIP_H / 2}" '
+                    f'y="{y + 14}" text-anchor="middle" font-weight="700" fill="{style.ink}">'
+                    f'{esc(style.glyph)}</text>'
+                    f'<text x="{x + CHIP_H + 6}" y="{y + 14}" fill="{INK}">{esc(label)}</text>')
+        x += CHIP_H + 24 + math.ceil(len(label) * CHAR)
     comp_label = words.get("component", "component")
-    body.append(f'<text x="{x}" y="{y + 13}" fill="{INK}">\u2699 = {esc(comp_label)}</text>')
+    body.append(f'<text x="{x}" y="{y + 14}" fill="{INK}">\u2699 = {esc(comp_label)}</text>')
     body.append("</g>")
     y += CHIP_H + 16
     for layer in LAYERS:
         blocks = groups.get(layer, [])
         body.append(f'<g class="layer" data-layer="{esc(layer)}">')
-        body.append(f'<text x="{PAD}" y="{y + 16}" font-size="15" font-weight="700" '
+        body.append(f'<text x="{PAD}" y="{y + 16}" font-size="16" font-weight="700" '
                     f'fill="{INK}">{esc(layer_labels.get(layer, layer))} '
                     f"({len(blocks)})</text>")
         band_top = y + 24
@@ -112,39 +124,42 @@ def _block(block: CapabilityBlock, bx: int, by: int, inner: int,
     out = [f'<g class="capability" data-capability="{esc(block.id)}">']
     href = f"/vocabularies/capabilities/{block.id}{suffix}"
     out.append(f'<a href="{esc(href)}"><text x="{bx + 8}" y="{by + 18}" font-weight="700" '
-               f'font-size="13" fill="#0A4B9C" text-decoration="underline">'
-               f"{esc(shorten(block.label, 38))}</text></a>")
+               f'font-size="14" fill="#0A4B9C" text-decoration="underline">'
+               f"{esc(shorten(block.label, LINE_CHARS - 4))}</text></a>")
     y = by + 26
     if block.domains:
         text = ", ".join(domain_labels.get(d, d) for d in block.domains[:3])
-        out.append(f'<text x="{bx + 8}" y="{y + 10}" font-size="11" fill="{INK}">'
-                   f"{esc(shorten(words.get('domains', 'Domains') + ': ' + text, 44))}</text>")
+        out.append(f'<text x="{bx + 8}" y="{y + 12}" fill="{INK}">'
+                   f"{esc(shorten(words.get('domains', 'Domains') + ': ' + text, LINE_CHARS))}"
+                   "</text>")
         y += 16
-    chips = [(f"/standards/{sid}{suffix}", f"{STATUS_STYLE.get(status, ('', '?'))[1]} {label}")
+    chips = [(f"/standards/{sid}{suffix}",
+              f"{STANDARD_STATUS.get(status, UNKNOWN).glyph} {shorten(label, LINE_CHARS - 4)}")
              for sid, label, status in block.standards]
     statuses = {f"/standards/{sid}{suffix}": status for sid, _, status in block.standards}
     for line in _chips(chips, inner):
         x: float = bx + 8
         for chip_href, text in line:
             status = statuses[chip_href]
-            fill = STATUS_STYLE.get(status, ("#FFFFFF", "?"))[0]
+            style = STANDARD_STATUS.get(status, UNKNOWN)
             w = len(text) * CHAR + 10
             out.append(f'<a href="{esc(chip_href)}" data-standard-status="{esc(status)}">'
                        f"<title>{esc(text[2:])}: {esc(status_labels.get(status, status))}"
                        f"</title>"
                        f'<rect x="{coord(x)}" y="{y}" width="{coord(w)}" height="{CHIP_H}" '
-                       f'rx="3" fill="{fill}" stroke="{OUTLINE}"/>'
-                       f'<text x="{coord(x + 5)}" y="{y + 13}" font-size="11" '
-                       f'fill="#000000">{esc(text)}</text></a>')
+                       f'rx="3" fill="{style.fill}" stroke="{OUTLINE}"/>'
+                       f'<text x="{coord(x + 5)}" y="{y + 14}" '
+                       f'fill="{style.ink}">{esc(text)}</text></a>')
             x += w + 4
         y += CHIP_H + 4
     for cid, name in block.components:
         out.append(f'<a href="/components/{esc(cid)}{esc(suffix)}">'
-                   f'<text x="{bx + 8}" y="{y + 12}" font-size="11" fill="#0A4B9C" '
-                   f'text-decoration="underline">\u2699 {esc(shorten(name, 40))}</text></a>')
+                   f'<text x="{bx + 8}" y="{y + 12}" fill="#0A4B9C" '
+                   f'text-decoration="underline">\u2699 {esc(shorten(name, LINE_CHARS - 2))}'
+                   "</text></a>")
         y += 16
     if not block.standards and not block.components:
-        out.append(f'<text x="{bx + 8}" y="{y + 12}" font-size="11" fill="{INK}">'
+        out.append(f'<text x="{bx + 8}" y="{y + 12}" fill="{INK}">'
                    f"{esc(words.get('empty', ''))}</text>")
         y += 16
     out.append("</g>")

@@ -6,8 +6,9 @@ palette (distinct with the common colour-vision deficiencies), and colour is nev
 only cue (WCAG 1.4.1): bars carry their value as a direct label, stacked segments carry a
 glyph, lines differ by marker shape and dash pattern and are labelled at their end.
 Every text is XML-escaped, the output is deterministic (same input, same bytes) and
-self-contained (presentation attributes only), and sized by its viewBox so that the page
-stylesheet can scale it down to a phone's width.
+self-contained (presentation attributes only). A chart is drawn at its natural size, every
+label 12 px or more: the page puts it in a region that scrolls sideways on a narrow
+screen rather than shrinking it (the labels would shrink with it).
 
 UI words (titles, legends, "Today") are parameters: the caller passes them already
 translated, so this module knows nothing of languages.
@@ -30,13 +31,16 @@ from registry.svg.style import (
     OUTLINE,
     PAD,
     PALETTE,
-    PROJECT_STATUS_FILLS,
+    PROJECT_STATUS,
     STRIPE,
     TITLE_FONT,
+    status_style,
 )
-from registry.svg.text import coord, esc, shorten, title_width
+from registry.svg.text import coord, esc, shorten, text_width, title_width, widest
 
 MARKERS = ("circle", "square", "triangle", "diamond")
+SWATCH = 18  # px, a legend swatch
+LEGEND_ROW = 24
 DASHES = ("", "6 4", "2 3", "8 3 2 3")
 
 
@@ -58,27 +62,78 @@ def _open(width: float, height: float, title: str, description: str, id_prefix: 
     ]
 
 
+def _close(out: list[str], empty: str | None = None, x: float = PAD, y: float = 0) -> str:
+    """Return the chart: what it drew, a sentence where it has nothing to draw, </svg>."""
+    if empty is not None:
+        out.append(f'<text x="{coord(x)}" y="{coord(y)}" fill="{INK}">{esc(empty)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class _LegendItem:
+    """One entry of a legend: its swatch (drawn at x, y) and its text."""
+
+    text: str
+    swatch: Callable[[float, float], str]
+    key: str = ""
+    width: int = SWATCH  # of the swatch
+
+
+def _legend_size(items: Sequence[_LegendItem], width: float) -> tuple[int, int, int]:
+    """Return a legend's item width, items per line and lines within a chart's width."""
+    item = max((i.width for i in items), default=SWATCH) + 6 + widest(
+        i.text for i in items) + 16
+    per_line = max(1, min(len(items) or 1, int((width - 2 * PAD) // item)))
+    lines = math.ceil(len(items) / per_line) if items else 0
+    return item, per_line, lines
+
+
+def _legend(items: Sequence[_LegendItem], width: float, top: float) -> list[str]:
+    """Return a legend flowed into lines: each swatch with its text (hidden: the table says it)."""
+    item, per_line, _ = _legend_size(items, width)
+    room = max((i.width for i in items), default=SWATCH)
+    out = ['<g class="legend" aria-hidden="true">']
+    for k, entry in enumerate(items):
+        lx = PAD + (k % per_line) * item
+        ly = top + (k // per_line) * LEGEND_ROW
+        key = f' data-key="{esc(entry.key)}"' if entry.key else ""
+        out.append(f'<g class="legend-item"{key}>{entry.swatch(lx, ly)}'
+                   f'<text x="{coord(lx + room + 6)}" y="{coord(ly + 14)}" fill="{INK}">'
+                   f"{esc(entry.text)}</text></g>")
+    out.append("</g>")
+    return out
+
+
+def _box(fill: str, glyph: str = "", ink: str = "#000000") -> Callable[[float, float], str]:
+    """Return a swatch: a filled, outlined square with the glyph (colour is not alone)."""
+    def draw(x: float, y: float) -> str:
+        mark = (f'<text x="{coord(x + SWATCH / 2)}" y="{coord(y + 14)}" text-anchor="middle" '
+                f'font-weight="700" fill="{ink}">{esc(glyph)}</text>') if glyph else ""
+        return (f'<rect x="{coord(x)}" y="{coord(y)}" width="{SWATCH}" height="{SWATCH}" '
+                f'fill="{fill}" stroke="{OUTLINE}"/>{mark}')
+    return draw
+
+
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: str,
               legend: str, id_prefix: str = "bars", colour: str = PALETTE[0],
               value_format: Callable[[float], str] = lambda v: coord(v)) -> str:
     """Return a horizontal bar chart, one labelled bar per (label, value), value at its end."""
     rows = list(items)
-    bar_row, bar_height, plot = 24, 16, 360
+    bar_row, bar_height, plot = 24, 16, 320
     labels = [shorten(label) for label, _ in rows]
     values = [value_format(v) for _, v in rows]
-    left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
-    value_room = PAD + math.ceil(max((len(t) for t in values), default=1) * CHAR) + PAD
+    left = PAD + widest(labels) + PAD
+    value_room = PAD + max(widest(values), text_width("0")) + PAD
+    key = [_LegendItem(legend, _box(colour))]
     width = max(left + plot + value_room, title_width(title),
-                PAD * 3 + 16 + math.ceil(len(legend) * CHAR))
+                PAD * 2 + _legend_size(key, 10 ** 6)[0])
     legend_top = PAD + 28
-    top = legend_top + 24
+    top = legend_top + LEGEND_ROW
     height = top + max(1, len(rows)) * bar_row + PAD
     biggest = max((v for _, v in rows), default=0) or 1
     out = _open(width, height, title, description, id_prefix, "bar-chart")
-    out.append(f'<g class="legend" aria-hidden="true"><rect x="{PAD}" y="{legend_top}" '
-               f'width="16" height="16" fill="{colour}" stroke="{OUTLINE}"/>'
-               f'<text x="{PAD + 22}" y="{legend_top + 13}" fill="{INK}">{esc(legend)}</text>'
-               "</g>")
+    out += _legend(key, width, legend_top)
     out.append('<g class="bars">')
     for i, ((label, value), text) in enumerate(zip(rows, labels, strict=True)):
         y = top + i * bar_row
@@ -94,10 +149,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, description: st
             f'<text x="{coord(left + length + PAD)}" y="{y + 13}" fill="{INK}">'
             f"{esc(values[i])}</text></g>")
     out.append("</g>")
-    if not rows:
-        out.append(f'<text x="{PAD}" y="{top + 14}" fill="{INK}">{esc(description)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return _close(out, None if rows else description, PAD, top + 14)
 
 
 @dataclass(frozen=True)
@@ -119,15 +171,13 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
     total = sum(max(s.value, 0) for s in segments)
     fmt = value_format or (lambda v, t: f"{coord(v)} ({round(100 * v / t) if t else 0} %)")
     plot = 640
-    legend_texts = [f"{s.glyph} {s.label}: {fmt(s.value, total)}".strip() for s in segments]
-    item = 24 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
+    key = [_LegendItem(f"{s.label}: {fmt(s.value, total)}", _box(s.fill, s.glyph, s.ink),
+                       s.key) for s in segments]
     width = max(PAD * 2 + plot, title_width(title))
-    per_line = max(1, min(len(segments) or 1, (width - 2 * PAD) // item))
     bar_top = PAD + 32
     bar_height = 32
     legend_top = bar_top + bar_height + 16
-    lines = math.ceil(len(segments) / per_line) if segments else 0
-    height = legend_top + max(1, lines) * 24 + PAD
+    height = legend_top + max(1, _legend_size(key, width)[2]) * LEGEND_ROW + PAD
     out = _open(width, height, title, description, id_prefix, "stacked-bar")
     out.append(f'<rect x="{PAD}" y="{bar_top}" width="{plot}" height="{bar_height}" '
                f'fill="#FFFFFF" stroke="{OUTLINE}"/>')
@@ -156,23 +206,8 @@ def stacked_bar(segments: Sequence[Segment], *, title: str, description: str,
         out.append("</g>")
         x += length
     out.append("</g>")
-    out.append('<g class="legend" aria-hidden="true">')
-    for k, s in enumerate(segments):
-        lx = PAD + (k % per_line) * item
-        ly = legend_top + (k // per_line) * 24
-        out.append(f'<g class="legend-item" data-key="{esc(s.key)}">'
-                   f'<rect x="{lx}" y="{ly}" width="18" height="18" fill="{s.fill}" '
-                   f'stroke="{OUTLINE}"/>'
-                   f'<text x="{lx + 9}" y="{ly + 14}" text-anchor="middle" '
-                   f'font-weight="700" fill="{s.ink}">{esc(s.glyph)}</text>'
-                   f'<text x="{lx + 24}" y="{ly + 14}" fill="{INK}">'
-                   f"{esc(f'{s.label}: {fmt(s.value, total)}')}</text></g>")
-    out.append("</g>")
-    if not total:
-        out.append(f'<text x="{PAD + 8}" y="{bar_top + 21}" fill="{INK}">'
-                   f"{esc(description)}</text>")
-    out.append("</svg>")
-    return "\n".join(out)
+    out += _legend(key, width, legend_top)
+    return _close(out, None if total else description, PAD + 8, bar_top + 21)
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
@@ -190,23 +225,37 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{coord(x)}" cy="{coord(y)}" r="4" fill="{colour}" stroke="{INK}"/>'
 
 
+def _line_key(k: int) -> Callable[[float, float], str]:
+    """Return the legend swatch of the k-th series: its dash pattern and its marker."""
+    colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
+        MARKERS[k % len(MARKERS)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+
+    def draw(x: float, y: float) -> str:
+        mid = y + SWATCH / 2
+        return (f'<line x1="{coord(x)}" y1="{coord(mid)}" x2="{coord(x + 40)}" '
+                f'y2="{coord(mid)}" stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                f"{_marker(shape, x + 20, mid, colour)}")
+    return draw
+
+
 def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
                *, title: str, description: str, id_prefix: str = "lines",
                y_max: float = 1.0,
                y_format: Callable[[float], str] = lambda v: f"{round(v * 100)} %") -> str:
-    """Return a line chart of series over labelled x positions (None: no value there)."""
+    """Return a line chart of series over labelled x positions (None: no value there).
+
+    A trend needs two points: the caller says in words what a single one is.
+    """
     plot_w = max(360, 56 * max(1, len(x_labels)))
     plot_h = 200
     names = [name for name, _ in series]
-    end_room = PAD + math.ceil(max((len(shorten(n, 24)) for n in names), default=0) * CHAR) + 16
-    legend_texts = names
-    item = 56 + math.ceil(max((len(t) for t in legend_texts), default=0) * CHAR) + 16
-    left = PAD + math.ceil(len(y_format(y_max)) * CHAR) + PAD
-    width = max(left + plot_w + end_room, title_width(title), PAD * 2 + item)
-    per_line = max(1, (width - 2 * PAD) // item)
+    end_room = PAD + widest(shorten(n, 24) + " 100 %" for n in names) + 16
+    key = [_LegendItem(name, _line_key(k), width=40) for k, name in enumerate(names)]
+    left = PAD + text_width(y_format(y_max)) + PAD
+    width = max(left + plot_w + end_room, title_width(title), PAD * 2 + _legend_size(key, 10 ** 6)[0])
     legend_top = PAD + 28
-    lines = math.ceil(len(series) / per_line) if series else 1
-    top = legend_top + lines * 24 + PAD + 8
+    top = legend_top + max(1, _legend_size(key, width)[2]) * LEGEND_ROW + PAD + 8
     bottom = top + plot_h
     height = bottom + 40
     step = plot_w / max(1, len(x_labels) - 1) if len(x_labels) > 1 else 0
@@ -218,18 +267,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         return bottom - plot_h * (max(0.0, min(v, y_max)) / y_max if y_max else 0)
 
     out = _open(width, height, title, description, id_prefix, "line-chart")
-    out.append('<g class="legend" aria-hidden="true">')
-    for k, name in enumerate(names):
-        colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
-            MARKERS[k % len(MARKERS)]
-        lx = PAD + (k % per_line) * item
-        ly = legend_top + (k // per_line) * 24 + 9
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<g class="legend-item"><line x1="{lx}" y1="{ly}" x2="{lx + 40}" '
-                   f'y2="{ly}" stroke="{colour}" stroke-width="2"{dash_attr}/>'
-                   f"{_marker(shape, lx + 20, ly, colour)}"
-                   f'<text x="{lx + 48}" y="{ly + 4}" fill="{INK}">{esc(name)}</text></g>')
-    out.append("</g>")
+    out += _legend(key, width, legend_top)
     out.append('<g class="axes" aria-hidden="true">')
     for k in range(5):
         value = y_max * k / 4
@@ -238,7 +276,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
                    f'stroke="{GRID}" stroke-width="1"/>'
                    f'<text x="{left - 4}" y="{coord(y + 4)}" text-anchor="end" '
                    f'fill="{MUTED}">{esc(y_format(value))}</text>')
-    every = max(1, math.ceil(len(x_labels) * 56 / plot_w / 1.0)) if x_labels else 1
+    every = max(1, math.ceil(len(x_labels) * 56 / plot_w)) if x_labels else 1
     for i, label in enumerate(x_labels):
         if i % every and i != len(x_labels) - 1:
             continue
@@ -248,42 +286,47 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
                f'stroke="{INK}" stroke-width="1"/></g>')
     out.append('<g class="series">')
     for k, (name, values) in enumerate(series):
-        colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
-            MARKERS[k % len(MARKERS)]
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<g class="line" data-series="{esc(name)}">')
-        # A gap (None) breaks the line rather than drawing a false value.
-        run: list[str] = []
-        runs: list[list[str]] = []
-        for i, v in enumerate(values[: len(x_labels)]):
-            if v is None:
-                if run:
-                    runs.append(run)
-                run = []
-                continue
-            run.append(f"{coord(px(i))},{coord(py(v))}")
-        if run:
-            runs.append(run)
-        for points in runs:
-            if len(points) > 1:
-                out.append(f'<polyline points="{" ".join(points)}" fill="none" '
-                           f'stroke="{colour}" stroke-width="2"{dash_attr}/>')
-        last = None
-        for i, v in enumerate(values[: len(x_labels)]):
-            if v is None:
-                continue
-            last = (i, v)
-            out.append(f'<g data-x="{esc(x_labels[i])}" data-value="{esc(coord(v))}">'
-                       f"<title>{esc(name)}, {esc(x_labels[i])}: {esc(y_format(v))}</title>"
-                       f"{_marker(shape, px(i), py(v), colour)}</g>")
-        if last is not None:  # the direct label at the line's end names the series
-            out.append(f'<text x="{coord(px(last[0]) + 8)}" y="{coord(py(last[1]) + 4)}" '
-                       f'fill="{INK}" aria-hidden="true">{esc(shorten(name, 24))} '
-                       f"{esc(y_format(last[1]))}</text>")
-        out.append("</g>")
+        out += _series(k, name, values[: len(x_labels)], x_labels, px, py, y_format)
     out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out)
+    return _close(out)
+
+
+def _series(k: int, name: str, values: Sequence[float | None], x_labels: Sequence[str],
+            px: Callable[[int], float], py: Callable[[float], float],
+            y_format: Callable[[float], str]) -> list[str]:
+    """Return one series of a line chart: its runs, its markers, its label at the end."""
+    colour, dash, shape = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)], \
+        MARKERS[k % len(MARKERS)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    out = [f'<g class="line" data-series="{esc(name)}">']
+    # A gap (None) breaks the line rather than drawing a false value.
+    run: list[str] = []
+    runs: list[list[str]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            if run:
+                runs.append(run)
+            run = []
+            continue
+        run.append(f"{coord(px(i))},{coord(py(v))}")
+    if run:
+        runs.append(run)
+    out.extend(f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
+               f'stroke-width="2"{dash_attr}/>' for points in runs if len(points) > 1)
+    last = None
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        last = (i, v)
+        out.append(f'<g data-x="{esc(x_labels[i])}" data-value="{esc(coord(v))}">'
+                   f"<title>{esc(name)}, {esc(x_labels[i])}: {esc(y_format(v))}</title>"
+                   f"{_marker(shape, px(i), py(v), colour)}</g>")
+    if last is not None:  # the direct label at the line's end names the series
+        out.append(f'<text x="{coord(px(last[0]) + 8)}" y="{coord(py(last[1]) + 4)}" '
+                   f'fill="{INK}" aria-hidden="true">{esc(shorten(name, 24))} '
+                   f"{esc(y_format(last[1]))}</text>")
+    out.append("</g>")
+    return out
 
 
 @dataclass(frozen=True)
@@ -299,8 +342,10 @@ class GanttRow:
     phases: Sequence[tuple[str, date, date]] = field(default_factory=tuple)
 
 
-STATUS_FILLS = PROJECT_STATUS_FILLS
-PHASE_FILLS = ("#4A4A4A", "#A0A0A0")
+# Phases alternate a white and a light grey lane (neither is a status colour), each
+# outlined and named in black, so they read without hue.
+PHASE_FILLS = ("#FFFFFF", "#D9D9D9")
+QUARTER_W = 44  # px per quarter: a phase of two quarters has room for a dozen characters
 
 
 def _quarter_start(day: date) -> date:
@@ -321,9 +366,7 @@ class _Timeline:
     left: int
     width: int
     height: int
-    legend_keys: list[str]
-    item: int  # one legend item's width
-    per_line: int
+    legend: list[_LegendItem]
     legend_top: int
     axis_top: int
     top: int
@@ -334,18 +377,18 @@ class _Timeline:
         return self.left + self.plot_w * (day - self.start).days / max(1, (self.end - self.start).days)
 
 
-GANTT_ROW = 30
+GANTT_ROW = 48  # the project's bar (18 px) over its lane of named phases (18 px)
 
 
 def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, description: str,
                 today_label: str, legend: Mapping[str, str] | None = None,
                 id_prefix: str = "gantt") -> str:
-    """Return a Gantt chart: one row per project with its phases, a quarter axis and today."""
+    """Return a Gantt chart: one row per project with its named phases, quarters, today."""
     legend = legend or {}
     labels = [shorten(r.label) for r in rows]
     layout = _timeline(rows, labels, today, title, legend)
     out = _open(layout.width, layout.height, title, description, id_prefix, "gantt")
-    out += _gantt_legend(layout, legend)
+    out += _legend(layout.legend, layout.width, layout.legend_top)
     # Zebra stripes first, so that the quarter lines drawn next stay visible across them.
     out.extend(f'<rect x="{PAD}" y="{layout.top + i * GANTT_ROW}" '
                f'width="{coord(layout.width - 2 * PAD)}" '
@@ -358,10 +401,7 @@ def gantt_chart(rows: Sequence[GanttRow], *, today: date, title: str, descriptio
                f'y2="{layout.bottom}" stroke="#D55E00" stroke-width="2" stroke-dasharray="4 2"/>'
                f'<text x="{coord(tx)}" y="{layout.axis_top - 8}" text-anchor="middle" '
                f'font-weight="700" fill="{INK}">{esc(today_label)}</text></g>')
-    if not rows:
-        out.append(f'<text x="{PAD}" y="{layout.top + 18}" fill="{INK}">{esc(description)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return _close(out, None if rows else description, PAD, layout.top + 18)
 
 
 def _timeline(rows: Sequence[GanttRow], labels: Sequence[str], today: date, title: str,
@@ -372,33 +412,18 @@ def _timeline(rows: Sequence[GanttRow], labels: Sequence[str], today: date, titl
     start = _quarter_start(first)
     end = _next_quarter(_quarter_start(last))
     quarters = max(1, (end - start).days) / 91.3
-    plot_w = max(480, min(1400, math.ceil(quarters * 36)))
-    left = PAD + math.ceil(max((len(t) for t in labels), default=0) * CHAR) + PAD
-    status_room = PAD + math.ceil(max((len(r.status_label) for r in rows), default=0) * CHAR)
-    legend_keys = [k for k in STATUS_FILLS if k in legend]
-    item = 24 + math.ceil(max((len(legend[k]) for k in legend_keys), default=0) * CHAR) + 16
+    plot_w = max(480, math.ceil(quarters * QUARTER_W))
+    left = PAD + widest(labels) + PAD
+    status_room = PAD + widest(r.status_label for r in rows)
+    key = [_LegendItem(legend[k], _box(s.fill, s.glyph, s.ink), k)
+           for k, s in PROJECT_STATUS.items() if k in legend]
     width = max(left + plot_w + status_room + PAD, title_width(title))
-    per_line = max(1, (width - 2 * PAD) // item)
     legend_top = PAD + 28
-    legend_lines = math.ceil(len(legend_keys) / per_line) if legend_keys else 0
-    axis_top = legend_top + legend_lines * 24 + 24  # room for the today label above
+    axis_top = legend_top + _legend_size(key, width)[2] * LEGEND_ROW + 24  # today's label
     top = axis_top + 36
     bottom = top + max(1, len(rows)) * GANTT_ROW
-    return _Timeline(start, end, plot_w, left, width, bottom + PAD, legend_keys, item,
-                     per_line, legend_top, axis_top, top, bottom)
-
-
-def _gantt_legend(layout: _Timeline, legend: Mapping[str, str]) -> list[str]:
-    """Return the legend of the project statuses' colours."""
-    out = ['<g class="legend" aria-hidden="true">']
-    for k, key in enumerate(layout.legend_keys):
-        lx = PAD + (k % layout.per_line) * layout.item
-        ly = layout.legend_top + (k // layout.per_line) * 24
-        out.append(f'<rect x="{lx}" y="{ly}" width="18" height="14" fill="{STATUS_FILLS[key]}" '
-                   f'stroke="{OUTLINE}"/><text x="{lx + 24}" y="{ly + 12}" fill="{INK}">'
-                   f"{esc(legend[key])}</text>")
-    out.append("</g>")
-    return out
+    return _Timeline(start, end, plot_w, left, width, bottom + PAD, key, legend_top,
+                     axis_top, top, bottom)
 
 
 def _quarter_axis(layout: _Timeline) -> list[str]:
@@ -419,7 +444,7 @@ def _quarter_axis(layout: _Timeline) -> list[str]:
             q = (quarter.month - 1) // 3 + 1
             mid = layout.x(min(_next_quarter(quarter), end))
             out.append(f'<text x="{coord((x + mid) / 2)}" y="{axis_top + 32}" '
-                       f'text-anchor="middle" font-size="10" fill="{MUTED}">Q{q}</text>')
+                       f'text-anchor="middle" fill="{MUTED}">Q{q}</text>')
             if is_year or quarter == start:
                 out.append(f'<text x="{coord(x + 2)}" y="{axis_top + 14}" font-weight="700" '
                            f'fill="{INK}">{quarter.year}</text>')
@@ -430,31 +455,41 @@ def _quarter_axis(layout: _Timeline) -> list[str]:
 
 def _gantt_rows(layout: _Timeline, rows: Sequence[GanttRow], labels: Sequence[str]
                 ) -> list[str]:
-    """Return one row per project: its label, its bar with the status, its phases."""
+    """Return one row per project: its label, its bar with the status, its named phases."""
     left = layout.left
     out = ['<g class="rows">']
     for i, (row, text) in enumerate(zip(rows, labels, strict=True)):
         y = layout.top + i * GANTT_ROW
         x1, x2 = layout.x(row.start), layout.x(max(row.end, row.start))
-        fill = STATUS_FILLS.get(row.status, "#FFFFFF")
+        style = status_style(row.status)
+        status = f"{style.glyph} {row.status_label}".strip() if row.status_label else ""
         out.append(
             f'<g class="project" data-project="{esc(row.key)}" data-start="'
             f'{row.start.isoformat()}" data-end="{row.end.isoformat()}">'
             f"<title>{esc(row.label)}: {row.start.isoformat()} \u2013 {row.end.isoformat()}"
             f"{esc(', ' + row.status_label if row.status_label else '')}</title>"
-            f'<text x="{left - PAD}" y="{y + 14}" text-anchor="end" fill="{INK}">'
+            f'<text x="{left - PAD}" y="{y + 18}" text-anchor="end" fill="{INK}">'
             f"{esc(text)}</text>"
-            f'<rect x="{coord(x1)}" y="{y + 4}" width="{coord(max(2.0, x2 - x1))}" height="12" '
-            f'fill="{fill}" stroke="{OUTLINE}" stroke-width="1"/>'
-            f'<text x="{coord(x2 + 4)}" y="{y + 14}" font-size="11" fill="{INK}">'
-            f"{esc(row.status_label)}</text>")
+            f'<rect x="{coord(x1)}" y="{y + 4}" width="{coord(max(2.0, x2 - x1))}" height="18" '
+            f'fill="{style.fill}" stroke="{OUTLINE}" stroke-width="1"/>'
+            f'<text x="{coord(x2 + 4)}" y="{y + 18}" fill="{INK}">{esc(status)}</text>')
         for k, (name, p_start, p_end) in enumerate(row.phases):
-            p1, p2 = layout.x(p_start), layout.x(max(p_end, p_start))
-            # Alternating dark and light phases, separated by a white gap, read without hue.
-            out.append(f'<rect class="phase" x="{coord(p1)}" y="{y + 19}" '
-                       f'width="{coord(max(1.0, p2 - p1 - 1))}" height="7" '
-                       f'fill="{PHASE_FILLS[k % 2]}"><title>{esc(name)}: '
-                       f"{p_start.isoformat()} \u2013 {p_end.isoformat()}</title></rect>")
+            out.append(_phase(layout, k, name, p_start, p_end, y + 25))
         out.append("</g>")
     out.append("</g>")
     return out
+
+
+def _phase(layout: _Timeline, k: int, name: str, start: date, end: date, y: float) -> str:
+    """Return one phase: a lane segment named inside, shortened to fit (whole in its title)."""
+    p1, p2 = layout.x(start), layout.x(max(end, start))
+    width = max(1.0, p2 - p1 - 1)
+    room = int((width - 6) // CHAR)
+    label = ""
+    if room >= 4 or (room >= 1 and len(name) <= room):
+        label = (f'<text x="{coord(p1 + 3)}" y="{coord(y + 13)}" fill="{INK}" '
+                 f'aria-hidden="true">{esc(shorten(name, room))}</text>')
+    return (f'<g class="phase"><title>{esc(name)}: {start.isoformat()} \u2013 '
+            f'{end.isoformat()}</title><rect x="{coord(p1)}" y="{coord(y)}" '
+            f'width="{coord(width)}" height="18" fill="{PHASE_FILLS[k % 2]}" '
+            f'stroke="{OUTLINE}" stroke-width="1"/>{label}</g>')

@@ -47,17 +47,60 @@ STYLES: dict[str, StateStyle] = {
 }
 UNKNOWN = StateStyle("#FFFFFF", "?", "#000000", "unknown state")
 
-# Standard statuses: a fill with black text, and a letter so colour is not the only cue.
-STATUS_STYLE: Mapping[str, tuple[str, str]] = {
-    "mandatory": ("#E69F00", "M"), "recommended": ("#009E73", "R"),
-    "candidate": ("#56B4E9", "C"), "deprecated": ("#E0E0E0", "D"),
+# Every status a page shows, once, in one palette: the fill, the glyph and the glyph's ink
+# are the same in the lists' badges, the heatmap, the map, the Gantt chart and the
+# dashboard. No two statuses or states share a fill, and no two share a glyph, so a colour
+# or a symbol means one thing on every page; the word is always written next to it too.
+STANDARD_STATUS: dict[str, StateStyle] = {
+    "mandatory": StateStyle("#E69F00", "M", "#000000", "the standard is mandatory"),
+    "recommended": StateStyle("#BFE6D8", "R", "#000000", "the standard is recommended"),
+    "candidate": StateStyle("#D4ECFA", "C", "#000000", "the standard is a candidate"),
+    "deprecated": StateStyle("#E0E0E0", "D", "#000000", "the standard is deprecated"),
 }
+PROJECT_STATUS: dict[str, StateStyle] = {
+    "proposed": StateStyle("#FFF6C2", "\u25cb", "#000000", "the project is proposed"),
+    "selected": StateStyle("#EAD7F0", "\u25c7", "#000000", "the project is selected"),
+    "in-progress": StateStyle("#FAD7A0", "\u25b6", "#000000", "the project is in progress"),
+    "delivered": StateStyle("#C9E7A7", "\u25cf", "#000000", "the project is delivered"),
+    "stopped": StateStyle("#F4C7B8", "\u25a0", "#000000", "the project is stopped"),
+}
+COMPONENT_STATUS: dict[str, StateStyle] = {
+    "active": StateStyle("#D8F0E0", "A", "#000000", "the component is in service"),
+    "pilot": StateStyle("#FFE9C7", "P", "#000000", "the component is a pilot"),
+    "retired": StateStyle("#EBEBEB", "\u2013", "#000000", "the component is retired"),
+}
+# One namespace: a status's name says which family it belongs to (no name is in two).
+STATUSES: dict[str, StateStyle] = {**STANDARD_STATUS, **PROJECT_STATUS, **COMPONENT_STATUS}
 
-# Project statuses on the timeline; the status is also written at the end of each bar.
-PROJECT_STATUS_FILLS: Mapping[str, str] = {
-    "proposed": "#F0E442", "selected": "#56B4E9", "in-progress": "#0072B2",
-    "delivered": "#009E73", "stopped": "#CC79A7",
-}
+
+def status_style(name: str) -> StateStyle:
+    """Return how a status or compliance state is drawn (a white "?" for an unknown one)."""
+    return STYLES.get(name) or STATUSES.get(name) or UNKNOWN
+
+
+# Kept for the callers that take (fill, letter) pairs.
+STATUS_STYLE: Mapping[str, tuple[str, str]] = {
+    k: (v.fill, v.glyph) for k, v in STANDARD_STATUS.items()}
+PROJECT_STATUS_FILLS: Mapping[str, str] = {k: v.fill for k, v in PROJECT_STATUS.items()}
+
+
+def stylesheet() -> str:
+    """Return the CSS of the palette: a custom property per status, a class per family.
+
+    registry/web/static/palette.css is this text (tests/web check it is current);
+    `python -m registry.svg.style > registry/web/static/palette.css` writes it anew.
+    """
+    lines = ["/* Written by `python -m registry.svg.style` from registry/svg/style.py: the one",
+             "   palette of the statuses and states (do not edit by hand). */", ":root {"]
+    every = {**STYLES, **STATUSES}
+    lines += [f"  --status-{k}: {v.fill}; --status-{k}-ink: {v.ink};" for k, v in every.items()]
+    lines.append("}")
+    lines += [f".state-{k} {{ background: var(--status-{k}); color: var(--status-{k}-ink); }}"
+              for k in STYLES]
+    lines += [f".badge-{k} {{ background: var(--status-{k}); color: var(--status-{k}-ink); }}"
+              for k in STATUSES]
+    return "\n".join(lines) + "\n"
+
 
 # Reuse opportunity types: a colour and a dash pattern each.
 TYPE_STYLE: Mapping[str, tuple[str, str]] = {
@@ -67,3 +110,7 @@ TYPE_STYLE: Mapping[str, tuple[str, str]] = {
     "data-sharing": ("#009E73", "1 2"),
     "standard-divergence": ("#8a5a00", "10 4"),
 }
+
+
+if __name__ == "__main__":
+    print(stylesheet(), end="")

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from registry.documents.findings import M_, Finding, Listing, Positions, Text
+from registry.documents.results import json_type
 from registry.validation.places import (
     LANGUAGES,
     Hint,
@@ -295,24 +296,10 @@ def _advice(normal_path: str, prop: str, parent: str, instance: Mapping[str, Any
     return Text(SCHEMA_ADVICE["*"], field=prop)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def kind(value: Any) -> Text:
     """Return what a value is, in words: `the number 3`, `a list`."""
     shown = str(value).lower() if isinstance(value, bool) else str(value)
-    return Text(KINDS[_json_type(value)], value=shown)
+    return Text(KINDS[json_type(value)], value=shown)
 
 
 def _type(ctx: SheetContext, code: str, path: str, name: Text, expected: Any,

@@ -84,7 +84,7 @@ def _pct(value: float | None) -> str:
     return "\u2013" if value is None else format_percent(value, locale=current_lang())
 
 
-def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
+def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup | None]:
     """Draw the dashboard's charts with translated words."""
     svc = services()
     catalogue = svc.snapshots.get()
@@ -94,7 +94,7 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
         return localized(found.label, lang)[0] if found else cid or "\u2013"
 
     projects = gettext("Projects")
-    out: dict[str, str] = {}
+    out: dict[str, str | None] = {}
     by = data["projects"]
     for key, items, title, colour, description in (
             ("status", [(term(s), n) for s, n in by["by_status"].items()],
@@ -123,7 +123,8 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
                             e=_pct(m["shares"]["explained"]), x=_pct(m["shares"]["expired"]),
                             m=_pct(m["shares"]["missing"])))
     points = data["trend"]["points"]
-    out["trend"] = charts.line_chart(
+    # A trend needs two months: one point is said in words by the page, not drawn.
+    out["trend"] = None if len(points) < 2 else charts.line_chart(
         [p["month"] for p in points],
         [(gettext("Complied with"), [p["complies_share"] for p in points]),
          (gettext("Complied with or explained"), [p["addressed_share"] for p in points])],
@@ -155,7 +156,7 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
         description=gettext("Number of reuse and pooling opportunities of each type; the "
                             "table below gives the same numbers."))
     # Every chart function escapes the text it draws, so the SVG is safe to inline.
-    return {k: Markup(v) for k, v in out.items()}
+    return {k: Markup(v) if v is not None else None for k, v in out.items()}
 
 
 @bp.get("/dashboard")

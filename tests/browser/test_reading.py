@@ -114,9 +114,6 @@ FREE_TEXT = ("Declaration notes, phase names and revision messages are free text
              "by a project's lead; the sheet format gives them no language, so they show as "
              "written (the examples' are English) without a lang attribute")
 KNOWN_GAPS: dict[tuple[str, str | None, str | None, str], str] = {
-    ("dashboard", None, None, "labels"): CHARTS,
-    ("roadmap", None, None, "labels"): CHARTS,
-    ("architecture", None, None, "labels"): CHARTS,
     ("compliance", None, None, "english"): CHARTS + "; the heatmap's own summary text is "
                                                     "English",
     ("project", None, None, "english"): FREE_TEXT,

@@ -13,9 +13,18 @@ import pytest
 import yaml
 
 from registry.analysis.compliance import STATES, Cell
+from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
+from registry.catalogue.query import STATUSES as STANDARD_STATUSES
 from registry.storage.tokens import create_token
 from registry.svg.heatmap import heatmap_svg
-from registry.svg.style import OUTLINE, STYLES
+from registry.svg.style import (
+    OUTLINE,
+    PROJECT_STATUS,
+    STANDARD_STATUS,
+    STATUSES,
+    STYLES,
+    stylesheet,
+)
 from registry.web import compliance
 from tests.helpers import AS_OF
 from tests.web.pagecheck import assert_plain_page, internal_links_resolve
@@ -393,12 +402,35 @@ def test_every_state_has_a_distinct_glyph_and_accessible_contrast():
     assert _contrast(OUTLINE, "#FFFFFF") >= 3  # cell outlines, WCAG 1.4.11
 
 
-def test_the_stylesheet_uses_the_heatmap_colours():
-    css = (ROOT / "registry/web/static/style.css").read_text(encoding="utf-8")
+def test_one_palette_gives_every_status_and_state_its_own_colour_and_glyph():
+    every = {**STYLES, **STATUSES}
+    assert len(every) == len(STYLES) + len(STATUSES)  # no name in two families
+    assert len({s.fill.upper() for s in every.values()}) == len(every)
+    assert len({s.glyph for s in every.values()}) == len(every)
+    for style in every.values():
+        assert _contrast(style.ink, style.fill) >= 4.5, style
+    assert set(PROJECT_STATUS) == set(PROJECT_STATUSES)
+    assert set(STANDARD_STATUS) == set(STANDARD_STATUSES)
+
+
+def test_the_stylesheet_is_the_palette():
+    # Lists, badges and pictures read the same colours: palette.css is written from style.py.
+    css = (ROOT / "registry/web/static/palette.css").read_text(encoding="utf-8")
+    assert css == stylesheet(), "run: python -m registry.svg.style > registry/web/static/palette.css"
     for state, style in STYLES.items():
-        assert re.search(rf"\.state-{state} {{ background: {style.fill};", css), state
-    planned = re.search(r"\.state-planned \{[^}]*color: (#\w+)", css)
-    assert planned and _contrast(planned.group(1), STYLES["planned"].fill) >= 4.5
+        assert f"--status-{state}: {style.fill};" in css
+        assert f".state-{state} {{ background: var(--status-{state});" in css
+    for status in STATUSES:
+        assert f".badge-{status} {{ background: var(--status-{status});" in css
+
+
+def test_a_status_is_drawn_alike_in_a_list_and_in_a_picture(web):
+    html = web.get(f"/roadmap?as_of={AS_OF}&lang=en").get_data(as_text=True)
+    status = PROJECT_STATUS["in-progress"]
+    assert f'fill="{status.fill}"' in html and f"{status.glyph} in progress" in html
+    listed = web.get(f"/projects?as_of={AS_OF}&lang=en").get_data(as_text=True)
+    assert (f'<span class="badge badge-in-progress"><span class="glyph" aria-hidden="true">'
+            f"{status.glyph}</span> in progress</span>") in listed
 
 
 def test_cell_to_dict_keeps_every_field():

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from registry.analysis.compliance import STATES
 from registry.catalogue.snapshot import localized
 from registry.errors import RegistryError
-from registry.svg.style import STYLES
+from registry.svg.style import STYLES, status_style
 from registry.web.shared.context import services
 from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
 from registry.web.shared.params import parse_as_of
@@ -27,7 +27,8 @@ ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 def init_app(app: Flask) -> None:
     """Register the template helpers."""
     # Globals, not context: the macros of _macros.html, imported without context, use them.
-    app.jinja_env.globals.update(term=term, meaning=meaning, language_name=language_name)
+    app.jinja_env.globals.update(term=term, meaning=meaning, language_name=language_name,
+                                 status_glyph=lambda name: status_style(name).glyph)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
