@@ -68,3 +68,11 @@ def test_the_validate_page_says_findings_in_french(read_client):
     note = catalogue("fr")["The findings are explained in English; their codes are the "
                            "same in every language."]
     assert note and note not in html
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_the_sparql_example_titles_are_in_the_page_language(read_client, lang):
+    html = read_client.get(f"/sparql?lang={lang}").get_data(as_text=True)
+    title = catalogue(lang)["Which projects declare NGSI-LD, and how do they conform?"]
+    assert title and f">{title}</h3>" in html.replace("&#39;", "'")
+    assert "Which projects declare NGSI-LD" not in html

@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Flask
 
-from registry.documents.findings import FileReport, Finding, single_report_dict
-from registry.documents.localize import localize
+from registry.documents.findings import FileReport, Finding, Text, single_report_dict
+from registry.documents.localize import localize, render
 from registry.web.shared.i18n import asked_lang, current
 
 
@@ -56,6 +56,11 @@ def some_in_english(findings: list[Finding]) -> bool:
         for said_ in (localize(f, lang) for f in findings))
 
 
+def say(text: Any) -> Any:
+    """Return an M_() template (or a Text) in the page's language, with the language it is in."""
+    return render(text if isinstance(text, Text) else Text(str(text)), current())
+
+
 def init_app(app: Flask) -> None:
-    """Make said() and some_in_english() available in templates."""
-    app.jinja_env.globals.update(said=said, some_in_english=some_in_english)
+    """Make said(), say() and some_in_english() available in templates."""
+    app.jinja_env.globals.update(said=said, say=say, some_in_english=some_in_english)
