@@ -3,11 +3,13 @@ its English `message` and codes unchanged; the pages say findings in their langu
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
 
 from registry.documents.localize import catalogue
+from registry.projects import import_projects
 from tests.helpers import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,3 +78,24 @@ def test_the_sparql_example_titles_are_in_the_page_language(read_client, lang):
     title = catalogue(lang)["Which projects declare NGSI-LD, and how do they conform?"]
     assert title and f">{title}</h3>" in html.replace("&#39;", "'")
     assert "Which projects declare NGSI-LD" not in html
+
+
+@pytest.fixture(scope="module")
+def roadmap(read_app):
+    """A client of an app with the example roadmap."""
+    services = read_app.extensions["registry"]
+    import_projects(ROOT / "examples", services.store, services.snapshots.get(),
+                    datetime.date.fromisoformat(AS_OF), "test")
+    return read_app.test_client()
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_free_text_is_marked_with_its_language_and_the_heatmap_says_its_summary(roadmap,
+                                                                                  lang):
+    html = roadmap.get(f"/projects/mobility-data-hub?as_of={AS_OF}&lang={lang}").get_data(
+        as_text=True)
+    # A declaration's note, as the lead wrote it, in English.
+    assert '<td lang="en">The pilot has no public user interface' in html
+    page = roadmap.get(f"/compliance?as_of={AS_OF}&lang={lang}").get_data(as_text=True)
+    summary = {"fr": "projets (lignes) sur", "nl": "projecten (rijen) op"}[lang]
+    assert summary in page and "projects (rows) by" not in page

@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
 from registry.documents.findings import FileReport, Finding, Text, single_report_dict
+from registry.documents.language import guess
 from registry.documents.localize import localize, render
 from registry.web.shared.i18n import asked_lang, current
 
@@ -61,6 +63,22 @@ def say(text: Any) -> Any:
     return render(text if isinstance(text, Text) else Text(str(text)), current())
 
 
+def text_lang(text: Any) -> Markup:
+    """Return ` lang="xx"` for a free text in another language than the page's, else ''.
+
+    Free texts (a declaration's note, a phase's name, a revision's message) have no
+    language in the sheet format: it is guessed from their words
+    (registry.documents.language), and left unmarked when the guess is not clear.
+    """
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    found = guess(text)
+    if found is None or found == current():
+        return Markup("")
+    return Markup(' lang="%s"') % found
+
+
 def init_app(app: Flask) -> None:
-    """Make said(), say() and some_in_english() available in templates."""
+    """Make said(), say(), some_in_english() and |text_lang available in templates."""
     app.jinja_env.globals.update(said=said, say=say, some_in_english=some_in_english)
+    app.jinja_env.filters["text_lang"] = text_lang
