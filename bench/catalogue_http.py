@@ -73,8 +73,20 @@ T = TypeVar("T")
 # -- processes -------------------------------------------------------------------
 
 
+PORTS: list[int] = []  # --ports: the range to take ports from (else any free port)
+
+
 def free_port() -> int:
     """Return a TCP port of 127.0.0.1 that nothing listens on right now."""
+    for port in PORTS:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            PORTS.remove(port)
+            PORTS.append(port)  # taken last next time: a stopped server may linger
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
@@ -604,14 +616,14 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         # The README's production command, in production mode.
         registry_command = [str(BIN / "registry"), "serve", "--production", "--host", HOST,
                             "--port", str(registry_port), "--workers", "2"]
-        registry_env = {**env, "REGISTRY_PRODUCTION": "true",
+        registry_env = {**env, **args.registry_settings, "REGISTRY_PRODUCTION": "true",
                         "REGISTRY_SECRET_KEY": secrets.token_hex(32),
                         "REGISTRY_BASE_IRI": "https://registry.example.org/"}
         worker_args = ["registry serve --production --workers 2"]  # what the report shows
     else:
         registry_command = [str(BIN / "gunicorn"), "-w", "2", *worker_args,
                             "-b", f"{HOST}:{registry_port}", "registry:create_app()"]
-        registry_env = env
+        registry_env = {**env, **args.registry_settings}
     result: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"duration_s": args.duration, "connections": args.connections,
@@ -620,6 +632,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                      "gunicorn": (worker_args if args.worker_class == "production"
                                   else ["-w", "2", *worker_args]),
                      "datasette_shape": args.datasette_shape,
+                     "registry_settings": args.registry_settings,
                      "standards": len(standards)},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "others_cpu_before": busy, "loadavg_before": os.getloadavg()},
@@ -802,7 +815,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"where the raw results go (default {OUT.relative_to(REPO)})")
     parser.add_argument("--check", action="store_true",
                         help="exit with status 1 when a target is missed")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a REGISTRY_NAME setting for the registry server (repeatable), "
+                             "e.g. --set RESPONSE_CACHE_MB=0 to measure without the cache")
+    parser.add_argument("--ports", metavar="FIRST-LAST",
+                        help="take the servers' ports from this range (default: any free)")
     args = parser.parse_args(argv)
+    args.registry_settings = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            parser.error(f"--set takes NAME=VALUE, not {item!r}")
+        args.registry_settings["REGISTRY_" + name.upper().removeprefix("REGISTRY_")] = value
+    if args.ports:
+        first, sep, last = args.ports.partition("-")
+        if not (sep and first.isdigit() and last.isdigit() and 0 < int(first) <= int(last)):
+            parser.error(f"--ports takes FIRST-LAST, not {args.ports!r}")
+        PORTS[:] = range(int(first), int(last) + 1)
     if min(args.duration, args.rounds, args.connections, args.threads, args.cold_runs,
            args.worker_threads) < 1 or args.warmup < 0 or args.retry_budget < 0:
         parser.error("durations, rounds, connections, threads and runs must be positive")

@@ -64,5 +64,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from registry.response_cache import ResponseCache
 
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
-            app.wsgi_app, services.generation, settings["RESPONSE_CACHE_MB"] * 1024 * 1024)
+            app.wsgi_app, services.current_snapshot, settings["RESPONSE_CACHE_MB"] * 1024 * 1024)
     return app

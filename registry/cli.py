@@ -10,9 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 
 FORMATS = ("text", "json")
+
+
+def _author(command: str, recorded_as: str = "the author of the revisions") -> Any:
+    """Return the --author option of a command that stores something (default: its name)."""
+    return click.option("--author", default=f"registry {command}", show_default=True,
+                        help=f"Name recorded as {recorded_as}.")
 
 
 def _settings() -> Any:
@@ -110,8 +115,7 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
 @main.command("import")
 @click.argument("folders", nargs=-1, required=True,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--author", default="registry import", show_default=True,
-              help="Name recorded as the author of the revisions.")
+@_author("import")
 def import_(folders: tuple[Path, ...], author: str) -> None:
     """Import catalogue YAML from FOLDERS (each holding standards/ and reference_arch/).
 
@@ -211,6 +215,8 @@ def standards(status: tuple[str, ...], applies_to: str | None, query: str | None
         raise click.BadParameter(exc.message) from None
     items = select("standard", filters, catalogue)
     if fmt == "json":
+        import orjson
+
         sys.stdout.buffer.write(orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n")
         return
     width = max((len(s["id"]) for s in items), default=2)
@@ -272,10 +278,12 @@ def validate(paths: tuple[str, ...], fmt: str, as_of: Any, catalogue_dir: Path |
                                    f"({len(exc.errors)} problem(s))") from None
     else:
         catalogue = _services().snapshots.get
-    show_bar = len(files) > 20 and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="Validating", file=sys.stderr,
-                           hidden=not show_bar) as bar:
-        reports = validate_paths(list(paths), catalogue, date, jobs=jobs, progress=bar.update)
+    if len(files) > 20 and sys.stderr.isatty():
+        with click.progressbar(length=len(files), label="Validating", file=sys.stderr) as bar:
+            reports = validate_paths(list(paths), catalogue, date, jobs=jobs,
+                                     progress=bar.update)
+    else:  # no bar at all (not a hidden one): the bar's module costs start-up time
+        reports = validate_paths(list(paths), catalogue, date, jobs=jobs)
     output = render(reports, fmt)
     click.echo(output, nl=not output.endswith("\n"))
     sys.exit(0 if all(r.valid for r in reports) else 1)
@@ -326,6 +334,8 @@ def lint_cmd(fmt: str, as_of: Any, catalogue_dir: Path | None, shipped: bool) ->
         catalogue = _services().snapshots.get()
     report = lint(catalogue, date)
     if fmt == "json":
+        import orjson
+
         click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
         for line in render_text(report):
@@ -460,8 +470,7 @@ def projects() -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
               help="Validate as of this date (default today).")
-@click.option("--author", default="registry projects import", show_default=True,
-              help="Name recorded as the author of the revisions.")
+@_author("projects import")
 def projects_import(folder: Path, as_of: Any, author: str) -> None:
     """Validate every sheet of FOLDER and store the valid ones, reporting per file.
 
@@ -493,8 +502,7 @@ def projects_import(folder: Path, as_of: Any, author: str) -> None:
 @click.option("--examples", is_flag=True,
               help="Remove the example projects loaded on first start (those not edited "
                    "since).")
-@click.option("--author", default="registry projects remove", show_default=True,
-              help="Name recorded as the author of the deletions.")
+@_author("projects remove", "the author of the deletions")
 def projects_remove(examples: bool, author: str) -> None:
     """Remove the example roadmap: `registry projects remove --examples`.
 
@@ -522,8 +530,7 @@ def measurements() -> None:
 
 @measurements.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--author", default="registry measurements import", show_default=True,
-              help="Name recorded as who reported the values.")
+@_author("measurements import", "who reported the values")
 def measurements_import(file: Path, author: str) -> None:
     """Store the KPI values of a CSV FILE (columns project,kpi,date,value,note).
 
@@ -571,8 +578,7 @@ def vocab() -> None:
                    ".nt).")
 @click.option("--scheme-iri", metavar="IRI",
               help="Which concept scheme of the file to import, when it holds several.")
-@click.option("--author", default="registry vocab import", show_default=True,
-              help="Name recorded as the author of the revision.")
+@_author("vocab import", "the author of the revision")
 @click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
 def vocab_import(file: Path, scheme_id: str, fmt: str | None, scheme_iri: str | None,
                  author: str, dry_run: bool) -> None:
@@ -645,8 +651,7 @@ def components() -> None:
 @click.option("--force", is_flag=True,
               help="With --update: change the component even if it was curated by hand or "
                    "imported from another url.")
-@click.option("--author", default="registry components import-publiccode",
-              show_default=True, help="Name recorded as the author of the revision.")
+@_author("components import-publiccode", "the author of the revision")
 @click.option("--dry-run", is_flag=True,
               help="Check, map and show the field-by-field difference; store nothing.")
 def components_import_publiccode(file: Path, record_id: str | None, owner: str | None,
@@ -757,6 +762,8 @@ def reuse(fmt: str, roadmap_dir: Path | None, kind: str | None, min_score: float
                                                      own_process=True)
              if (kind is None or o.type == kind) and o.score >= min_score]
     if fmt == "json":
+        import orjson
+
         sys.stdout.buffer.write(orjson.dumps({"opportunities": found},
                                              option=orjson.OPT_INDENT_2) + b"\n")
     elif fmt == "csv":

@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024,
             "Largest request body (a sheet or a catalogue record) accepted, in bytes."),
     Setting("MAX_PER_PAGE", 500, "Largest page size of list endpoints."),
-    Setting("RESPONSE_CACHE_MB", 0,
+    Setting("RESPONSE_CACHE_MB", 32,
             "MiB of public answers each web process keeps and serves again until the "
             "catalogue or roadmap changes (0: off)."),
     Setting("CACHE_MAX_AGE", 60, "Seconds clients may cache answers that only change with a "
@@ -91,6 +91,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_MAX_MEMORY_MB", 0,
             "Address-space limit of each SPARQL worker in MiB (0: none); a query that "
             "needs more stops its worker alone."),
+    Setting("SPARQL_STORE_URL", "",
+            "Query endpoint (SPARQL 1.1 Query protocol) of an external SPARQL store; set, "
+            "the derived graph is written to it (one named graph per record) and /sparql "
+            "forwards queries to it. Empty: the embedded Oxigraph answers."),
+    Setting("SPARQL_STORE_GRAPH_URL", "",
+            "Graph store endpoint (SPARQL 1.1 Graph Store Protocol) of the external store; "
+            "default: the query URL with its last segment `query` replaced by `store` "
+            "(Oxigraph)."),
+    Setting("SPARQL_STORE_GRAPH_PARAM", "graph",
+            "Query parameter naming the graph at the graph store endpoint."),
+    Setting("SPARQL_STORE_USER", "",
+            "User for HTTP basic authentication to the external store (empty: none)."),
+    Setting("SPARQL_STORE_PASSWORD", "",
+            "Password for HTTP basic authentication to the external store."),
+    Setting("SPARQL_STORE_INTERVAL", 0.5,
+            "Seconds between two rounds of the store writer (each round pushes every "
+            "change since the last)."),
+    Setting("SPARQL_STORE_WRITER", True,
+            "Whether this process takes part in writing the external store (one writer at "
+            "a time across every process, by a lock); off, it only forwards queries."),
     Setting("IMPORT_MAX_BYTES", 20 * 1024 * 1024,
             "Largest file `registry vocab import` and `registry components "
             "import-publiccode` read, in bytes."),

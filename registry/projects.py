@@ -103,19 +103,21 @@ def project_summary(project: Project, report: FileReport) -> dict[str, Any]:
 FILTERS = ("owner", "status", "domain", "capability", "standard", "validity")
 
 
+def matches(project: Project, filters: Mapping[str, str]) -> bool:
+    """Return whether a project passes every filter but `validity` (which needs findings)."""
+    return not (
+        ("owner" in filters and project.owner != filters["owner"])
+        or ("status" in filters and project.sheet.get("status") != filters["status"])
+        or ("domain" in filters and filters["domain"] not in project.listed("domains"))
+        or ("capability" in filters and filters["capability"] not in project.capabilities())
+        or ("standard" in filters and filters["standard"] not in project.declared()))
+
+
 def select_projects(roadmap: Roadmap, catalogue: Catalogue, as_of: datetime.date,
                     filters: Mapping[str, str]) -> Iterator[tuple[Project, FileReport]]:
     """Yield the projects (with their current findings) that match every filter."""
     for project in roadmap.projects.values():
-        if "owner" in filters and project.owner != filters["owner"]:
-            continue
-        if "status" in filters and project.sheet.get("status") != filters["status"]:
-            continue
-        if "domain" in filters and filters["domain"] not in project.listed("domains"):
-            continue
-        if "capability" in filters and filters["capability"] not in project.capabilities():
-            continue
-        if "standard" in filters and filters["standard"] not in project.declared():
+        if not matches(project, filters):
             continue
         report = stored_findings(project.sheet, catalogue, as_of)
         if "validity" in filters and report.valid != (filters["validity"] == "valid"):

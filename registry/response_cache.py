@@ -1,22 +1,28 @@
-"""A shared cache of public answers in front of the app, never staler than the app (no Flask).
+"""A cache of public answers in front of the app, never staler than the app (no Flask).
 
-The registry's public reads are built from the catalogue and roadmap snapshots, which
-every worker follows within REGISTRY_SNAPSHOT_TTL of a write (at once for its own
-writes). This WSGI middleware keeps the answers the app itself marks as storable by a
-shared cache (`Cache-Control: public` with an ETag, no Set-Cookie, varying on no more
-than what the key holds) and serves them again, or 304 to a matching If-None-Match,
-without running the app, for as long as the stored versions and the date are those
-it was built under. A write moves the version, and the next request misses: the cache
-answers exactly what the app would, only without running Flask (a cached read costs
-a few microseconds instead of a few hundred).
+Every public read is answered from one read-model snapshot, pinned to the request
+(registry.web.shared.consistency), which names it in the WSGI environ as SNAPSHOT_KEY:
+its version (the change-feed position) and its day. This WSGI middleware keeps the
+answers the app itself marks as storable by a shared cache (`200`, `Cache-Control:
+public` with a strong ETag, no Set-Cookie, varying on no more than what the key holds)
+under the snapshot they were answered from, and serves them again, or `304` to a
+matching If-None-Match, without running the app, only while the snapshot the app
+would answer from now is that same one. So the cache is correct by construction:
 
-Requests with a Cookie, an Authorization or a Registry-Min-Version header always reach
-the app.
+* an answer is never kept under a snapshot it was not computed from (a request that
+  caught up with the feed mid-way, or raced a write, is kept under the newer one);
+* a write, here or on any other server, moves the version, and the next request
+  misses; a worker's snapshot only moves forward, so an older entry is never current
+  again;
+* only 200s are kept: a 404 is never served from here, so a lookup that misses always
+  reaches the app, which asks the feed once before answering it.
+
+A hit costs a few microseconds instead of several hundred for Flask. Requests with a
+Cookie, an Authorization or a Registry-Min-Version header always reach the app.
 """
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -27,11 +33,13 @@ from typing import Any
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HOST")
 VARY_OK = {"accept", "accept-language", "host"}
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
+# Set by the app in the environ: the (version, day) of the snapshot a request read.
+SNAPSHOT_KEY = "registry.snapshot"
 
 
 @dataclass(frozen=True)
 class _Entry:
-    generation: Hashable
+    snapshot: Hashable
     status: str
     headers: list[tuple[str, str]]
     not_modified: list[tuple[str, str]]
@@ -52,7 +60,7 @@ def _storable(status: str, headers: list[tuple[str, str]]) -> str | None:
         if lower == "cache-control":
             directives = {d.strip().split("=", 1)[0].lower() for d in value.split(",")}
             # `public, no-cache` is storable: clients must revalidate, and this cache
-            # does, by its generation check, before every reuse.
+            # does, by its snapshot check, before every reuse.
             if "public" not in directives or directives & {"private", "no-store"}:
                 return None
             public = True
@@ -70,17 +78,23 @@ def _matches(header: str, etag: str) -> bool:
 
 
 class ResponseCache:
-    """WSGI middleware: serve stored public answers while their generation is current."""
+    """WSGI middleware: serve stored public answers while their snapshot is current.
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], generation: Callable[[], Hashable],
+    `current` returns the key (version, day) of the snapshot a request would be
+    answered from now; the app puts the key of the snapshot it did answer from in the
+    environ under SNAPSHOT_KEY.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], current: Callable[[], Hashable],
                  max_bytes: int = 64 * 1024 * 1024) -> None:
         self.app = app
-        self.generation = generation
+        self.current = current
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
+        self.misses = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -92,14 +106,12 @@ class ResponseCache:
             return self.app(environ, start_response)
         key = (environ.get("wsgi.url_scheme"), environ.get("PATH_INFO"),
                environ.get("QUERY_STRING"), *(environ.get(h) for h in KEY_HEADERS))
-        # Read before the app runs: an answer built while a write lands is kept under
-        # the older generation, so it is never served after the write.
         try:
-            generation = (self.generation(), datetime.date.today())
+            current = self.current()
         except Exception:  # noqa: BLE001 - the store failed: let the app answer (503)
             return self.app(environ, start_response)
         entry = self._entries.get(key)
-        if entry is not None and entry.generation == generation:
+        if entry is not None and entry.snapshot == current:
             self.hits += 1
             condition = environ.get("HTTP_IF_NONE_MATCH")
             if condition and _matches(condition, entry.etag):
@@ -107,10 +119,11 @@ class ResponseCache:
                 return []
             start_response(entry.status, entry.headers)
             return [entry.body]
-        return self._fill(environ, start_response, key, generation)
+        self.misses += 1
+        return self._fill(environ, start_response, key)
 
     def _fill(self, environ: dict[str, Any], start_response: Callable[..., Any],
-              key: tuple[Any, ...], generation: Hashable) -> Iterable[bytes]:
+              key: tuple[Any, ...]) -> Iterable[bytes]:
         seen: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -128,10 +141,14 @@ class ResponseCache:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        if len(body) <= MAX_ENTRY_BYTES:
+        # Read once the answer is complete: the snapshot it was computed from, which
+        # may be newer than the one current when the request came in. A request that
+        # pinned none (a static file, an answer given before the pin) is not kept.
+        snapshot = environ.get(SNAPSHOT_KEY)
+        if snapshot is not None and len(body) <= MAX_ENTRY_BYTES:
             headers = list(seen["headers"])
             keep = {"etag", "cache-control", "vary", "content-location", "link"}
-            self._store(key, _Entry(generation, seen["status"], headers,
+            self._store(key, _Entry(snapshot, seen["status"], headers,
                                     [(n, v) for n, v in headers if n.lower() in keep],
                                     etag, body))
         return [body]

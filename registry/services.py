@@ -40,17 +40,14 @@ class Services:
         model = ReadModel(store, ttl=settings["SNAPSHOT_TTL"])
         return cls(store, model, CatalogueView(model), RoadmapView(model), settings)
 
-    def generation(self) -> tuple[object, ...]:
-        """Return the stored versions the current snapshots were built from.
+    def current_snapshot(self) -> tuple[object, ...]:
+        """Return the key (version, day) of the snapshot a request would read now.
 
-        What the response cache keys public answers on: every public read is derived
-        from these two snapshots (catalogue, roadmap).
+        What the response cache compares an entry's snapshot with (registry.web.shared
+        .consistency names the one each request did read from).
         """
-        try:
-            version = self.readmodel.current().version
-        except Exception:  # the database fails: the app answers (500/503), never the cache
-            return (object(),)
-        return version, version
+        snapshot = self.readmodel.latest()
+        return snapshot.version, snapshot.day
 
     def check_integrity(self) -> None:
         """Raise DamagedStore when the database file fails its quick check (SQLite)."""

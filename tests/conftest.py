@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,11 @@ from tests.helpers import NetworkRefused, make_app
 # Tests start from an empty roadmap (their counts and assertions assume it), and so do the
 # servers they start as subprocesses; tests/test_examples.py turns the loading on.
 os.environ["REGISTRY_LOAD_EXAMPLES"] = "0"
+# The catalogue cache (registry.catalogue.cache) of the tests and of the commands and
+# servers they start lives in a folder of this session, never in the user's cache.
+_CACHE = tempfile.mkdtemp(prefix="registry-test-cache-")
+os.environ["REGISTRY_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 ROOT = Path(__file__).resolve().parents[1]

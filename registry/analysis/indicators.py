@@ -178,15 +178,23 @@ def compliance_trend(history: Mapping[str, Sequence[Revision]], catalogue: Catal
                     except ValueError:
                         pass
                 states[state] += 1
-        total = sum(states.values())
-        explained = sum(states[s] for s in EXPLAINED)
-        points.append({"month": end.strftime("%Y-%m"), "date": end.isoformat(),
-                       "projects": projects, "applicable": total,
-                       "complies": states["complies"], "explained": explained,
-                       "expired": states["expired"], "missing": states["missing"],
-                       "complies_share": _share(states["complies"], total),
-                       "addressed_share": _share(states["complies"] + explained, total)})
+        points.append(trend_point(end, projects, states))
     return points
+
+
+def trend_point(end: date, projects: int, states: Mapping[str, int]) -> dict[str, Any]:
+    """Return one month of the trend: its end, projects, and the mandatory cells by state.
+
+    Shared by the replay above and the read model, which keeps the month totals.
+    """
+    total = sum(states.values())
+    explained = sum(states[s] for s in EXPLAINED)
+    return {"month": end.strftime("%Y-%m"), "date": end.isoformat(),
+            "projects": projects, "applicable": total,
+            "complies": states["complies"], "explained": explained,
+            "expired": states["expired"], "missing": states["missing"],
+            "complies_share": _share(states["complies"], total),
+            "addressed_share": _share(states["complies"] + explained, total)}
 
 
 def indicators(roadmap: Roadmap, catalogue: Catalogue, as_of: date, *,

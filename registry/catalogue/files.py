@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from registry.catalogue.records import KINDS, RecordError, validate_record
+from registry.catalogue.records import KINDS, SCHEMA_DIR, RecordError, validate_record
 from registry.catalogue.snapshot import Catalogue
 from registry.paths import data_root
 
@@ -40,7 +40,41 @@ def read_records(roots: Iterable[Path], *, check_links: bool = True
     All or nothing: raises CatalogueLoadError listing every problem of every file.
     With `check_links=False` broken links between records are let through (for
     `registry lint`, which reports them as dead links).
+
+    Records read without a problem are kept in a cache (`registry.catalogue.cache`)
+    and taken from there while no file they were read from has changed.
     """
+    from registry.catalogue import cache
+
+    roots = list(roots)
+    key = _fingerprint(roots, check_links)
+    if key is not None:
+        saved = cache.load(roots, key, check_links)
+        if saved is not None:
+            return saved
+    records = _read_records(roots, check_links)
+    if key is not None:
+        cache.save(roots, key, check_links, records)
+    return records
+
+
+def _fingerprint(roots: list[Path], check_links: bool) -> tuple[Any, ...] | None:
+    """Return the cache fingerprint of these folders, or None when they cannot be cached."""
+    from registry.catalogue import cache
+
+    if not roots or not all(root.is_dir() for root in roots):
+        return None  # the error is reported by reading
+    documents = Path(__file__).parents[1] / "documents"
+    inputs = [Path(__file__), Path(__file__).with_name("records.py"),
+              *sorted(documents.glob("*.py")), *sorted(SCHEMA_DIR.glob("*.schema.json"))]
+    try:
+        files = [path for root in roots for _, path in record_files(root)]
+        return cache.fingerprint(roots, files, inputs, check_links)
+    except OSError:
+        return None
+
+
+def _read_records(roots: list[Path], check_links: bool) -> dict[str, list[dict[str, Any]]]:
     from registry.documents.parse import Limits, parse_document
     from registry.documents.reading import read_limited
 

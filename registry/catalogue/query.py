@@ -170,6 +170,11 @@ def parse_paging(args: Mapping[str, str], max_per_page: int, default: int = 50
     return out[0], out[1]
 
 
+def page_count(total: int, per_page: int) -> int:
+    """Return how many pages `total` items fill (one, even when there are none)."""
+    return max(1, -(-total // per_page))
+
+
 def paginate(items: list[Any], page: int, per_page: int) -> list[Any]:
     """Return one page of items."""
     start = (page - 1) * per_page

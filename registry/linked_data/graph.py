@@ -62,6 +62,18 @@ def _texts(graph: Graph, subject: URIRef, predicate: URIRef, text: Any) -> None:
                 graph.add((subject, predicate, Literal(value, lang=lang)))
 
 
+def _record_head(graph: Graph, iri: str, types: tuple[URIRef, ...], record_id: str,
+                 texts: tuple[tuple[URIRef, Any], ...] = ()) -> URIRef:
+    """Add what every record kind states first (types, identifier, texts); return its node."""
+    node = URIRef(iri)
+    for rdf_type in types:
+        graph.add((node, RDF.type, rdf_type))
+    graph.add((node, DCTERMS.identifier, Literal(record_id)))
+    for predicate, text in texts:
+        _texts(graph, node, predicate, text)
+    return node
+
+
 def vocabularies_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
     """Return every vocabulary of the catalogue as SKOS concept schemes."""
     graph = Graph()
@@ -127,10 +139,8 @@ def catalogue_ids_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph
     _bind(graph, base)
     reg = Namespace(vocabulary_namespace(base))
     for standard_id, record in catalogue.standards.items():
-        node = URIRef(standard_iri(base, standard_id))
-        graph.add((node, RDF.type, DCTERMS.Standard))
-        graph.add((node, DCTERMS.identifier, Literal(standard_id)))
-        _texts(graph, node, DCTERMS.title, record.get("title"))
+        node = _record_head(graph, standard_iri(base, standard_id), (DCTERMS.Standard,),
+                            standard_id, ((DCTERMS.title, record.get("title")),))
         status = record.get("status")
         if isinstance(status, str):
             graph.add((node, ADMS_NS.status, URIRef(status_iri(base, "standard", status))))
@@ -143,11 +153,9 @@ def catalogue_ids_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph
             graph.add((node, reg.appliesTo,
                        URIRef(concept_iri(base, "capabilities", capability))))
     for component_id, record in catalogue.components.items():
-        node = URIRef(component_iri(base, component_id))
-        graph.add((node, RDF.type, reg.Component))
-        graph.add((node, RDF.type, ADMS_NS.Asset))
-        graph.add((node, DCTERMS.identifier, Literal(component_id)))
-        _texts(graph, node, DCTERMS.title, record.get("name"))
+        node = _record_head(graph, component_iri(base, component_id),
+                            (reg.Component, ADMS_NS.Asset), component_id,
+                            ((DCTERMS.title, record.get("name")),))
         status = record.get("status")
         if isinstance(status, str):
             graph.add((node, ADMS_NS.status, URIRef(status_iri(base, "component", status))))
@@ -259,11 +267,9 @@ def catalogue_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
         for principle in record.get("principles", ()):
             graph.add((node, reg.realises, URIRef(principle_iri(base, principle))))
     for principle_id, record in catalogue.principles.items():
-        node = URIRef(principle_iri(base, principle_id))
-        graph.add((node, RDF.type, reg.Principle))
-        graph.add((node, DCTERMS.identifier, Literal(principle_id)))
-        _texts(graph, node, DCTERMS.title, record.get("name"))
-        _texts(graph, node, DCTERMS.description, record.get("statement"))
+        node = _record_head(graph, principle_iri(base, principle_id), (reg.Principle,),
+                            principle_id, ((DCTERMS.title, record.get("name")),
+                                           (DCTERMS.description, record.get("statement"))))
         _texts(graph, node, reg.rationale, record.get("rationale"))
         _text_list(graph, node, reg.implication, record.get("implications"))
         if isinstance(record.get("source"), str):
@@ -308,12 +314,10 @@ def catalogue_graph(catalogue: Catalogue, base: str = DEFAULT_BASE) -> Graph:
 def _legal(graph: Graph, catalogue: Catalogue, base: str, reg: Namespace) -> None:
     """Add the legal acts (ELI: eli:LegalResource) and what they mandate or require."""
     for act_id, record in catalogue.legal.items():
-        node = URIRef(legal_iri(base, act_id))
-        graph.add((node, RDF.type, ELI_NS.LegalResource))
-        graph.add((node, DCTERMS.identifier, Literal(act_id)))
-        _texts(graph, node, ELI_NS.title, record.get("title"))
-        _texts(graph, node, DCTERMS.title, record.get("title"))
-        _texts(graph, node, DCTERMS.description, record.get("description"))
+        node = _record_head(graph, legal_iri(base, act_id), (ELI_NS.LegalResource,), act_id,
+                            ((ELI_NS.title, record.get("title")),
+                             (DCTERMS.title, record.get("title")),
+                             (DCTERMS.description, record.get("description"))))
         if isinstance(record.get("short_title"), str):
             graph.add((node, ELI_NS.title_short, Literal(record["short_title"])))
         if isinstance(record.get("adopted"), str):

@@ -5,6 +5,11 @@ and roadmap snapshot caches of `Services`: those are immutable objects replaced 
 the stored version moves (checked at most every REGISTRY_SNAPSHOT_TTL seconds), so a
 graph is rebuilt exactly when one of them is a new object, and is current within that
 TTL plus the time to re-derive the changed chunks.
+
+With REGISTRY_SPARQL_STORE_URL the graph is also written to that external store (by
+`store_sync.StoreWriter`, a thread of each process, one writing at a time) and SPARQL
+queries are forwarded to it; record URLs and dumps are still answered from the derived
+graph held here.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from typing import Any
 
 from registry.linked_data.dcat import DcatOptions, RevisionDates
 from registry.linked_data.derived import DerivedGraph, GraphBuilder
+from registry.linked_data.graph_store import StoreEndpoints
+from registry.linked_data.iris import DEFAULT_BASE
 from registry.linked_data.sparql import Answer, QueryRequest, SparqlPool
+from registry.linked_data.store_sync import StoreWriter
 
 
 class LinkedData:
@@ -36,6 +44,18 @@ class LinkedData:
                                memory_mb=int(settings.get("SPARQL_MAX_MEMORY_MB", 0)),
                                waiting=int(settings.get("SPARQL_QUEUE", 4)))
         self.max_graphs = max_graphs
+        # The external store, if any (a bad setting stops the start with its message).
+        self.endpoints = StoreEndpoints.from_settings(settings)
+        configured = settings.get("BASE_IRI") or DEFAULT_BASE
+        # The store holds one base's IRIs: the configured one, never a request's Host.
+        self.store_base = configured if configured.endswith("/") else configured + "/"
+        self.writer: StoreWriter | None = None
+        if self.endpoints is not None:
+            self.writer = StoreWriter(
+                services.store, self.endpoints, self.store_base,
+                latest=services.readmodel.latest, graph_at=self.graph_of,
+                interval=float(settings.get("SPARQL_STORE_INTERVAL", 0.5)))
+        self.writes_store = bool(settings.get("SPARQL_STORE_WRITER", True))
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
         # base -> (catalogue snapshot, roadmap snapshot, graph); snapshots compared by
@@ -70,10 +90,28 @@ class LinkedData:
                     self._graphs.popitem(last=False)
         return graph
 
+    def graph_of(self, snapshot: Any, base: str) -> DerivedGraph:
+        """Return the derived graph of one read-model snapshot (what the writer pushes)."""
+        with self.services.readmodel.pinned(snapshot):
+            return self.graph(base)
+
+    def start_writer(self) -> None:
+        """Start pushing to the external store from this process (once per process)."""
+        if self.writer is not None and self.writes_store:
+            self.writer.start()
+
     def query(self, base: str, request: QueryRequest) -> Answer:
-        """Answer a SPARQL query over the current graph (raises SparqlError)."""
+        """Answer a SPARQL query over the current graph (raises SparqlError).
+
+        With an external store the query is forwarded to it, over the configured base.
+        """
+        if self.endpoints is not None:
+            self.start_writer()
+            return self.pool.run(self.store_base, request, store=self.endpoints.as_dict())
         return self.pool.run(self.graph(base), request)
 
     def close(self) -> None:
-        """Stop the SPARQL workers."""
+        """Stop the SPARQL workers and the store writer."""
+        if self.writer is not None:
+            self.writer.stop()
         self.pool.close()

@@ -20,6 +20,9 @@ Safety, in the order a query meets it:
 5. Optionally a memory cap on each worker (RLIMIT_AS): a query that needs more dies
    alone and the worker is replaced.
 
+With an external store (REGISTRY_SPARQL_STORE_URL) the worker forwards the checked
+query to the store instead (see `forward_query`): steps 1, 2, 3 and 4 are the same.
+
 The worker keeps the derived graph's chunks (see `derived`) and is sent only the
 chunks that changed since its last query, so a write to one project costs the
 worker one small chunk, not a reload.
@@ -29,7 +32,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import http.client
 import io
+import logging
 import multiprocessing
 import queue
 import re
@@ -39,6 +44,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
@@ -47,10 +53,12 @@ import pyoxigraph as ox
 from registry.csv_cells import safe_cell, safe_row
 from registry.errors import RegistryError
 from registry.linked_data.formats import JSONLD, NTRIPLES, TURTLE, prefixes
+from registry.linked_data.graph_store import StoreEndpoints
 from registry.linked_data.sheets import literal_text
 
 MAX_QUERY_CHARS = 100_000
 SYNC_TIMEOUT = 300.0  # loading a whole graph into a new worker; not the query's time
+log = logging.getLogger("registry.sparql_store")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -77,9 +85,10 @@ class SparqlError(RegistryError):
         super().__init__(status, message, code=code, detail=detail or None, headers=headers)
         self.retry_after = retry_after  # seconds
 
-    def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any] | None]:
+    def as_tuple(self) -> tuple[str, int, str, str, dict[str, Any] | None, int | None]:
         """Return the error as a picklable message of the worker protocol."""
-        return ("error", self.status, self.code, self.message, self.detail)
+        return ("error", self.status, self.code, self.message, self.detail,
+                self.retry_after)
 
 
 @dataclass(frozen=True)
@@ -309,29 +318,36 @@ def write_triples(triples: list[Any], fmt: str, base: str) -> bytes:
     return ox.serialize(triples, format=target, prefixes=prefixes(base)) or b""
 
 
+def serialise(form: str, result: Any, request: QueryRequest, base: str) -> Answer:
+    """Serialise a query's result (Oxigraph's, or parsed from a store's answer), capped."""
+    if form == "ASK":
+        fmt = request.result_format
+        return Answer(form, RESULT_FORMATS[fmt], fmt, write_boolean(bool(result), fmt), 1,
+                      False)
+    rows: list[Any] = []
+    truncated = False
+    for item in result:
+        if len(rows) >= request.max_rows:
+            truncated = True
+            break
+        rows.append(item)
+    if form == "SELECT":
+        fmt = request.result_format
+        variables = [v.value for v in result.variables]
+        body = write_solutions(variables, rows, fmt)
+        return Answer(form, RESULT_FORMATS[fmt], fmt, body, len(rows), truncated)
+    fmt = request.graph_format
+    # A parsed answer yields quads (in the default graph): keep their triples.
+    triples = [getattr(row, "triple", row) for row in rows]
+    return Answer(form, GRAPH_FORMATS[fmt], fmt, write_triples(triples, fmt, base),
+                  len(rows), truncated)
+
+
 def execute(store: Any, request: QueryRequest, base: str, form: str) -> Answer:
     """Run a checked query on an Oxigraph store and serialise its capped answer."""
     try:
         result = store.query(request.text, base_iri=base, prefixes=prefixes(base))
-        if form == "ASK":
-            fmt = request.result_format
-            return Answer(form, RESULT_FORMATS[fmt], fmt,
-                          write_boolean(bool(result), fmt), 1, False)
-        rows: list[Any] = []
-        truncated = False
-        for item in result:
-            if len(rows) >= request.max_rows:
-                truncated = True
-                break
-            rows.append(item)
-        if form == "SELECT":
-            fmt = request.result_format
-            variables = [v.value for v in result.variables]
-            body = write_solutions(variables, rows, fmt)
-            return Answer(form, RESULT_FORMATS[fmt], fmt, body, len(rows), truncated)
-        fmt = request.graph_format
-        return Answer(form, GRAPH_FORMATS[fmt], fmt, write_triples(rows, fmt, base),
-                      len(rows), truncated)
+        return serialise(form, result, request, base)
     except SyntaxError as exc:
         # rdflib's grammar accepted it but Oxigraph did not (an unknown prefix, say).
         match = re.search(r"(\d+):(\d+)", str(exc))
@@ -340,6 +356,76 @@ def execute(store: Any, request: QueryRequest, base: str, form: str) -> Answer:
             from None
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise SparqlError(400, "query-failed", f"the query failed: {exc}") from None
+
+
+# --- forwarding to an external SPARQL store (in the worker process) -------------------
+# With REGISTRY_SPARQL_STORE_URL the worker asks the store instead of its own Oxigraph:
+# after the same checks (no update, no SERVICE, no FROM), under the same time limit (the
+# pool kills the worker, and with it the connection), cut at the same row cap, and
+# written by the same serialisers in the negotiated format. The store is asked for
+# SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE), read as a stream.
+
+STORE_RETRY_AFTER = 5  # seconds: the writer retries a store that is down at least this often
+
+
+def store_prologue(base: str) -> str:
+    """Return the BASE and PREFIX lines the embedded endpoint predeclares.
+
+    Put before the query's own prologue: a declaration of the query wins over ours
+    (a later PREFIX of the same name replaces an earlier one).
+    """
+    lines = [f"BASE <{base}>"]
+    lines += [f"PREFIX {name}: <{iri}>" for name, iri in prefixes(base).items()]
+    return "\n".join(lines) + "\n"
+
+
+def store_unavailable(detail: str) -> SparqlError:
+    """Return the refusal of a query the store cannot answer now (logged, not shown)."""
+    log.warning("the SPARQL store cannot answer: %s", detail)
+    # The store's address is the operator's business, not the client's.
+    return SparqlError(503, "store-unavailable", "the SPARQL store behind this endpoint "
+                       "cannot be reached or failed: try again shortly (registry reads "
+                       "and writes are not affected)", retry_after=STORE_RETRY_AFTER)
+
+
+def forward_query(store: Mapping[str, str], request: QueryRequest, base: str, form: str,
+                  timeout: float) -> Answer:
+    """Ask the store, and answer as the embedded endpoint would (raises SparqlError)."""
+    endpoints = StoreEndpoints(**store)
+    parts = urlsplit(endpoints.query_url)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else \
+        http.client.HTTPConnection
+    connection = kind(parts.netloc, timeout=timeout)
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "Accept": "application/n-triples" if graph_form
+               else "application/sparql-results+json", **endpoints.headers()}
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    body = urlencode({"query": store_prologue(base) + request.text}).encode("utf-8")
+    try:
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            raise store_unavailable(f"{endpoints.query_url}: {exc}") from None
+        if response.status >= 500:
+            text = response.read(500).decode("utf-8", "replace")
+            raise store_unavailable(f"{endpoints.query_url} answered {response.status}: "
+                                    f"{text}")
+        if response.status >= 400:
+            text = response.read(1000).decode("utf-8", "replace").strip()
+            raise SparqlError(400, "query-failed", f"the SPARQL store refused the query "
+                              f"({response.status}): {text}")
+        result: Any = ox.parse(response, format=ox.RdfFormat.N_TRIPLES) if graph_form \
+            else ox.parse_query_results(response, format=ox.QueryResultsFormat.JSON)
+        try:
+            return serialise(form, result, request, base)
+        except (SyntaxError, ValueError, OSError, http.client.HTTPException) as exc:
+            raise store_unavailable(f"its answer could not be read: {exc}") from None
+    finally:
+        connection.close()  # also when the answer was cut: the rest is not read
 
 
 # --- the worker process -------------------------------------------------------------
@@ -444,6 +530,11 @@ def worker_main(conn: Any, memory_mb: int = 0) -> None:
             elif kind == "query":
                 request = QueryRequest(**message[1])
                 reply = ("answer", asdict(state.query(request, message[2])))
+            elif kind == "forward":
+                request = QueryRequest(**message[1])
+                form = state.verdicts.check(request.text)
+                reply = ("answer", asdict(forward_query(message[3], request, message[2],
+                                                        form, message[4])))
             else:
                 reply = ("ok",)
         except SparqlError as exc:
@@ -589,8 +680,15 @@ class SparqlPool:
             worker.synced.pop(key, None)
         worker.synced.update({k: graph.chunks[k].digest for k, _ in changed})
 
-    def run(self, graph: Any, request: QueryRequest) -> Answer:
-        """Answer a query over a derived graph, or raise SparqlError (QueryTimeout)."""
+    def run(self, graph: Any, request: QueryRequest,
+            store: Mapping[str, str] | None = None) -> Answer:
+        """Answer a query, or raise SparqlError (QueryTimeout).
+
+        Over a derived graph, loaded into the worker; or, with `store` (the endpoints of
+        an external SPARQL store), forwarded by the worker to the store: the same
+        checks, time limit, row cap and formats either way. `graph` then only gives
+        the base (a DerivedGraph or a str).
+        """
         request = QueryRequest(request.text, request.result_format, request.graph_format,
                                min(request.max_rows, self.max_rows))
         if not self._admitted.acquire(blocking=False):
@@ -599,21 +697,27 @@ class SparqlPool:
                               {"running": self.size, "waiting": self.waiting},
                               retry_after=max(1, round(self.timeout)))
         try:
-            return self._run(graph, request)
+            return self._run(graph, request, store)
         finally:
             self._admitted.release()
 
-    def _run(self, graph: Any, request: QueryRequest) -> Answer:
+    def _run(self, graph: Any, request: QueryRequest, store: Mapping[str, str] | None
+             ) -> Answer:
         worker = self._acquire()
         healthy = False
         try:
+            if store is None:
+                try:
+                    self._sync(worker, graph)
+                except (TimeoutError, EOFError, OSError) as exc:
+                    raise SparqlError(503, "unavailable", "the SPARQL worker could not "
+                                      "load the registry's graph; try again") from exc
+                message: tuple[Any, ...] = ("query", asdict(request), graph.base)
+            else:
+                base = graph if isinstance(graph, str) else graph.base
+                message = ("forward", asdict(request), base, dict(store), self.timeout)
             try:
-                self._sync(worker, graph)
-            except (TimeoutError, EOFError, OSError) as exc:
-                raise SparqlError(503, "unavailable", "the SPARQL worker could not load "
-                                  "the registry's graph; try again") from exc
-            try:
-                reply = worker.call(("query", asdict(request), graph.base), self.timeout)
+                reply = worker.call(message, self.timeout)
             except TimeoutError:
                 raise QueryTimeout(503, "query-timeout", f"the query ran longer than the "
                                    f"limit of {self.timeout:g} s and was stopped: narrow "
@@ -627,7 +731,8 @@ class SparqlPool:
         finally:
             self._release(worker, healthy)
         if reply[0] == "error":
-            raise SparqlError(reply[1], reply[2], reply[3], reply[4])
+            raise SparqlError(reply[1], reply[2], reply[3], reply[4],
+                              retry_after=reply[5] if len(reply) > 5 else None)
         return Answer(**reply[1])
 
     def close(self) -> None:

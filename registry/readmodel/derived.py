@@ -66,6 +66,8 @@ class ProjectDerived:
     cells: tuple[Cell, ...]
     history: tuple[TrendRevision, ...]
     contribution: Counter[Any]
+    # (start, end) of the sheet's timeline, None when it lacks one: the roadmap's order.
+    span: tuple[date, date] | None = None
 
     @property
     def valid(self) -> bool:
@@ -79,7 +81,27 @@ def derive(project: Project, history: Sequence[TrendRevision], catalogue: Catalo
     report = stored_findings(project.sheet, catalogue, day)
     cells = tuple(project_compliance(project.sheet, catalogue, day))
     return ProjectDerived(report, cells, tuple(history),
-                          contribution(project, report, cells, history, day))
+                          contribution(project, report, cells, history, day),
+                          span(project.sheet))
+
+
+def as_day(value: Any) -> date | None:
+    """Return a date from a date or an ISO string, or None."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def span(sheet: Mapping[str, Any]) -> tuple[date, date] | None:
+    """Return (start, end) of a sheet's timeline, or None when either is missing."""
+    timeline = sheet.get("timeline")
+    if not isinstance(timeline, Mapping):
+        return None
+    start, end = as_day(timeline.get("start")), as_day(timeline.get("end"))
+    return (start, end) if start is not None and end is not None else None
 
 
 def contribution(project: Project, report: FileReport, cells: Iterable[Cell],

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from registry.readmodel.feed import load_state, project_history
+from registry.readmodel.highwater import HighWater
 from registry.readmodel.notify import Listener
 from registry.readmodel.snapshot import Snapshot
 from registry.storage.store import Change, Store
@@ -40,8 +41,12 @@ class ReadModel:
     """
 
     def __init__(self, store: Store, ttl: float = 1.0, listen: bool = True,
-                 today: type[datetime.date] = datetime.date) -> None:
+                 today: type[datetime.date] = datetime.date,
+                 high_water: HighWater | None = None) -> None:
         self.store = store
+        # Shared with the other workers of this server (see highwater.py): a version one
+        # of them answered is never followed by an older answer from another.
+        self.high_water = high_water or HighWater()
         self.ttl = ttl
         self.listen = listen and store.engine.dialect.name == "postgresql"
         self._today = today
@@ -71,7 +76,8 @@ class ReadModel:
         # Listening, the notification says when to read the feed; a TTL of 0 still
         # reads it on every request (tests, and those who want no delay at all).
         interval = self.ttl if not listening or self.ttl == 0 else float("inf")
-        if self._stale.is_set() or time.monotonic() - self._checked >= interval:
+        if (self._stale.is_set() or time.monotonic() - self._checked >= interval
+                or self.high_water.value > snapshot.version):
             try:
                 return self.catch_up()
             except Exception:
@@ -136,6 +142,7 @@ class ReadModel:
                 snapshot = snapshot.apply(changes, self._history)
             self._checked = time.monotonic()
             self._snapshot = snapshot
+            self.high_water.raise_to(snapshot.version)
             return snapshot
 
     def _history(self, project_ids: Iterable[str]) -> Mapping[str, Sequence[Change]]:

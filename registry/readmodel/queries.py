@@ -15,10 +15,10 @@ from typing import Any
 
 from registry.analysis.compliance import STATES, Cell, project_compliance
 from registry.analysis.compliance import summary as compliance_summary
-from registry.analysis.indicators import EXPLAINED
+from registry.analysis.indicators import trend_point
 from registry.analysis.roadmap import Project
 from registry.documents.findings import FileReport
-from registry.projects import stored_findings
+from registry.projects import matches, stored_findings
 from registry.readmodel.snapshot import Snapshot
 
 PROJECT_FILTERS = ("owner", "status", "domain", "capability", "standard", "validity")
@@ -121,16 +121,7 @@ def select_projects(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[s
     def compute() -> list[tuple[Project, FileReport]]:
         out = []
         for project in snapshot.roadmap.projects.values():
-            if "owner" in filters and project.owner != filters["owner"]:
-                continue
-            if "status" in filters and project.sheet.get("status") != filters["status"]:
-                continue
-            if "domain" in filters and filters["domain"] not in project.listed("domains"):
-                continue
-            if "capability" in filters and filters["capability"] not in \
-                    project.capabilities():
-                continue
-            if "standard" in filters and filters["standard"] not in project.declared():
+            if not matches(project, filters):
                 continue
             found = report(snapshot, project, as_of)
             if "validity" in filters and found.valid != (filters["validity"] == "valid"):
@@ -146,16 +137,5 @@ def select_projects(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[s
 
 def trend_points(snapshot: Snapshot) -> list[dict[str, Any]]:
     """Return the monthly trend from the totals the read model keeps."""
-    points = []
-    for end, projects, states in snapshot.trend_points():
-        total = sum(states.values())
-        explained = sum(states[s] for s in EXPLAINED)
-        points.append({"month": end.strftime("%Y-%m"), "date": end.isoformat(),
-                       "projects": projects, "applicable": total,
-                       "complies": states["complies"], "explained": explained,
-                       "expired": states["expired"], "missing": states["missing"],
-                       "complies_share": round(states["complies"] / total, 4) if total
-                       else None,
-                       "addressed_share": round((states["complies"] + explained) / total, 4)
-                       if total else None})
-    return points
+    return [trend_point(end, projects, states)
+            for end, projects, states in snapshot.trend_points()]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -28,6 +28,7 @@ from registry.readmodel.derived import (
     month_ends,
     trend_revision,
 )
+from registry.readmodel.lists import Lists
 from registry.storage.store import Change
 from registry.validation.policy import applicable_capabilities
 
@@ -42,13 +43,16 @@ class Snapshot:
     """The catalogue, the roadmap and what is derived from them, at one feed version."""
 
     def __init__(self, version: int, catalogue: Catalogue, roadmap: Roadmap, day: date,
-                 derived: Mapping[str, ProjectDerived], totals: Counter[Any]) -> None:
+                 derived: Mapping[str, ProjectDerived], totals: Counter[Any],
+                 lists: Lists | None = None) -> None:
         self.version = version
         self.catalogue = catalogue
         self.roadmap = roadmap
         self.day = day
         self.derived = derived
         self.totals = totals
+        self.lists = lists if lists is not None else Lists.build(
+            roadmap.projects, {pid: d.span for pid, d in derived.items()})
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
         self._computing: dict[Any, threading.RLock] = {}
@@ -168,8 +172,11 @@ class Snapshot:
         if project_changes:
             roadmap = Roadmap(projects.values()) if set(projects) != set(
                 self.roadmap.projects) else _replaced(self.roadmap, projects)
+        lists = self.lists.apply(
+            touched, (self.roadmap.projects, _Spans(self.derived)),
+            (roadmap.projects, _Spans(derived)))
         return Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
-                        +totals)
+                        +totals, lists)
 
     def _next_catalogue(self, changes: Sequence[Change], version: int) -> Catalogue:
         records: dict[str, dict[str, Any]] = {
@@ -207,6 +214,22 @@ class Snapshot:
                     or capabilities.intersection(applicable_capabilities(project.sheet))):
                 out.add(pid)
         return out
+
+
+class _Spans(Mapping[str, Any]):
+    """The timeline spans of derived data, read where they are kept."""
+
+    def __init__(self, derived: Mapping[str, ProjectDerived]) -> None:
+        self.derived = derived
+
+    def __getitem__(self, pid: str) -> Any:
+        return self.derived[pid].span
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.derived)
+
+    def __len__(self) -> int:
+        return len(self.derived)
 
 
 def _replaced(roadmap: Roadmap, projects: dict[str, Project]) -> Roadmap:

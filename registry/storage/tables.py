@@ -127,3 +127,13 @@ kpi_measurements = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("recorded_by", String(200), nullable=False),
 )
+
+# How far the external SPARQL store has been brought (REGISTRY_SPARQL_STORE_URL): the
+# last change-feed position whose graphs it holds, per store. The single writer reads
+# it to catch up after an outage with nothing missed, and moves it after each push.
+sparql_store_state = Table(
+    "sparql_store_state", metadata,
+    Column("store", String(500), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

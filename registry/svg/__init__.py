@@ -4,7 +4,7 @@
 one set of helpers (`text`: escaping, number formatting, text fitting; `style`: the
 palette, fonts and the styles of states, statuses and opportunity types) used by every
 picture: the dashboard's `charts` and the roadmap's Gantt chart, the compliance
-`heatmap`, the reuse `network` and the reference `architecture` map.
+`heatmap`, the reuse page's `opportunity` diagrams and the reference `architecture` map.
 
 The rules every picture keeps: it is named by its <title> and <desc>; colours come from
 the Okabe-Ito palette and colour is never the only cue (WCAG 1.4.1); every text and

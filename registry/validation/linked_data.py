@@ -15,8 +15,6 @@ else makes the derivation fail loudly rather than be silently ignored.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -118,6 +116,8 @@ RULES_PATH = Path(__file__).with_name("shape_rules.json")
 
 def shapes_digest() -> str:
     """Return the SHA-256 of the shapes file, which the saved facts must match."""
+    import hashlib  # imported when used, like difflib below: every import counts at start-up
+
     return hashlib.sha256(SHAPES_PATH.read_bytes()).hexdigest()
 
 
@@ -334,14 +334,37 @@ def _names(catalogue: Catalogue, target: str, scheme: str | None) -> dict[str, l
     return names
 
 
+# The answers already given, per catalogue and vocabulary: a roadmap repeats the same
+# unknown ids in thousands of sheets (a read model validates every stored sheet), and a
+# fuzzy match costs a comparison with every name of the vocabulary (10,000 synthetic
+# sheets: 370 s of the first snapshot). Bounded, since the values come from input.
+_ANSWERS: WeakKeyDictionary[Catalogue, dict[tuple[str, str | None, str], list[str]]]
+_ANSWERS = WeakKeyDictionary()
+_ANSWERS_MAX = 20_000
+
+
 def suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: str
                 ) -> list[str]:
     """Return up to three current ids whose id or label (any language) is close to value."""
+    answers = _ANSWERS.setdefault(catalogue, {})
+    key = (target, scheme, value.lower())
+    found = answers.get(key)
+    if found is None:
+        if len(answers) >= _ANSWERS_MAX:
+            answers.clear()
+        found = answers[key] = _suggestions(catalogue, target, scheme, value)
+    return list(found)
+
+
+def _suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: str
+                 ) -> list[str]:
     names = _names(catalogue, target, scheme)
     exact = names.get(value.lower())
     if exact:  # a label or an id in another case: no need to guess
         return exact[:MAX_SUGGESTIONS]
     out: list[str] = []
+    import difflib  # only for a value that is not known
+
     for name in difflib.get_close_matches(value.lower(), list(names), n=8, cutoff=0.6):
         for record_id in names[name]:
             if record_id not in out:

@@ -8,8 +8,6 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
 from registry.documents.findings import ERROR, FileReport, Finding, report_dict, summary
 
 FORMATS = ("text", "json", "sarif")
@@ -86,6 +84,8 @@ def render_text(reports: Iterable[FileReport]) -> str:
 
 def render_json(reports: Iterable[FileReport]) -> str:
     """Return the machine-readable report of the spec as JSON text."""
+    import orjson  # here: the text report (a pre-commit hook's) does without it
+
     return orjson.dumps(report_dict(reports), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
@@ -148,6 +148,8 @@ def sarif_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
 
 def render_sarif(reports: Iterable[FileReport]) -> str:
     """Return the SARIF 2.1.0 log as JSON text."""
+    import orjson
+
     return orjson.dumps(sarif_dict(reports), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 

@@ -24,6 +24,7 @@ from registry.catalogue.query import (
     SOURCES,
     STATUSES,
     QueryError,
+    page_count,
     paginate,
     parse_filters,
     parse_paging,
@@ -65,7 +66,7 @@ def _listing(kind: str, template: str, **extra: Any) -> Response:
     except QueryError as exc:
         error, filters, page_number, per_page = exc.message, {}, 1, PER_PAGE
     items = select(kind, filters, catalogue)
-    pages = max(1, -(-len(items) // per_page))
+    pages = page_count(len(items), per_page)
     return render_page(template, status=400 if error else 200, catalogue=catalogue,
                 items=paginate(items, page_number, per_page), total=len(items),
                 page=page_number, pages=pages, args=args, error=error, **extra)

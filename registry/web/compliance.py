@@ -31,6 +31,7 @@ from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
 from registry.csv_cells import safe_row
 from registry.readmodel import queries
+from registry.readmodel.snapshot import Snapshot
 from registry.svg.heatmap import heatmap_svg
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
@@ -39,7 +40,7 @@ from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import project_title, project_titles, standard_labels
 from registry.web.shared.params import as_of, check_params, page_args
-from registry.web.shared.render import page_as_of, page_error, render_page
+from registry.web.shared.render import chart_page, chart_pages, page_as_of, render_page
 from registry.web.shared.terms import meaning, term
 
 bp = Blueprint("compliance", __name__)
@@ -98,14 +99,9 @@ def compliance() -> Response:
     lang = current_lang()
     args = page_args()
     date = page_as_of()
-    try:
-        page_number, _unused = parse_paging({"page": args.get("page", "")}, 1, default=1)
-    except QueryError as exc:
-        raise ApiError(400, exc.message) from None  # the core's message: English
+    page_number = chart_page(args)
     index = _matrix_index(date)
-    pages = max(1, -(-len(index.projects) // HEATMAP_ROWS))
-    if page_number > pages:
-        raise page_error(400, _("page must be from 1 to %(pages)d", pages=pages))
+    pages = chart_pages(page_number, len(index.projects), HEATMAP_ROWS)
     rows = paginate(index.projects, page_number, HEATMAP_ROWS)
     cells = [c for p in rows for c in index.by_project.get(p, [])]
     columns = sorted(columns_of(cells, rows), key=_standard_order(catalogue))
@@ -206,9 +202,7 @@ def api_compliance() -> Response:
 @bp.get("/api/compliance.csv")
 def api_compliance_csv() -> Response:
     """Stream every cell of the matrix as CSV (one row per project and standard)."""
-    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
-    date = as_of()
-    snapshot = services().readmodel.current()
+    filters, date, snapshot = _export_request()
 
     def rows() -> Iterator[str]:
         out = io.StringIO()
@@ -230,9 +224,7 @@ def api_compliance_csv() -> Response:
 @bp.get("/api/compliance.jsonl")
 def api_compliance_jsonl() -> Response:
     """Stream every cell of the matrix as JSON lines (one object a line)."""
-    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
-    date = as_of()
-    snapshot = services().readmodel.current()
+    filters, date, snapshot = _export_request()
 
     def lines() -> Iterator[bytes]:
         chunk: list[bytes] = []
@@ -244,6 +236,12 @@ def api_compliance_jsonl() -> Response:
         yield b"".join(chunk)
 
     return _stream(lines(), "application/jsonl", snapshot.version, date)
+
+
+def _export_request() -> tuple[dict[str, str], datetime.date, Snapshot]:
+    """Return what an export of the matrix reads: its filters, date and read-model snapshot."""
+    filters = _compliance_filters(check_params(("as_of", *COMPLIANCE_FILTERS)))
+    return filters, as_of(), services().readmodel.current()
 
 
 def _stream(body: Iterator[Any], mimetype: str, version: int, date: datetime.date

@@ -53,6 +53,10 @@ def init_app(app: Flask) -> None:
     service = LinkedData(app.extensions["registry"], app.config["REGISTRY"])
     app.extensions["linked_data"] = service
     app.register_blueprint(bp)
+    if service.writer is not None:
+        # Started by the first request of each process: a thread started before
+        # gunicorn forks its workers would not exist in them.
+        app.before_request(service.start_writer)
 
 
 def base_iri() -> str:

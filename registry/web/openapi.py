@@ -132,6 +132,17 @@ def _id_param(name: str = "record_id", description: str = "the record's id") -> 
             "schema": {"type": "string", "pattern": NO_CONTROL}}
 
 
+def _record_paths(kind: str, path: str, plural: str, one: str, schema: str
+                  ) -> dict[str, Any]:
+    """Return the list and the detail path of one kind of catalogue record."""
+    return {
+        path: _read(f"List {plural}", _ref(f"{schema}Page"), params=_list_params(kind),
+                    errors=("400",), tag="catalogue"),
+        path + "/{record_id}": _read(f"Get {one}", _ref(f"{schema}Detail"),
+                                     params=[_id_param()], errors=("404",), tag="catalogue"),
+    }
+
+
 # No id has a control character: a path with one is answered 400 before any look-up.
 NO_CONTROL = "^[^\\u0000-\\u001f\\u007f]+$"
 
@@ -240,29 +251,12 @@ def openapi_document() -> dict[str, Any]:
                                   "catalogue_version": {"type": "integer"}}},
     }
     paths: dict[str, Any] = {
-        "/api/standards": _read("List standards", _ref("StandardPage"),
-                                params=_list_params("standard"), errors=("400",),
-                                tag="catalogue"),
-        "/api/standards/{record_id}": _read(
-            "Get a standard", _ref("StandardDetail"), params=[_id_param()],
-            errors=("404",), tag="catalogue"),
-        "/api/principles": _read("List principles", _ref("PrinciplePage"),
-                                 params=_list_params("principle"), errors=("400",),
-                                 tag="catalogue"),
-        "/api/principles/{record_id}": _read(
-            "Get a principle", _ref("PrincipleDetail"), params=[_id_param()],
-            errors=("404",), tag="catalogue"),
-        "/api/components": _read("List components", _ref("ComponentPage"),
-                                 params=_list_params("component"), errors=("400",),
-                                 tag="catalogue"),
-        "/api/components/{record_id}": _read(
-            "Get a component", _ref("ComponentDetail"), params=[_id_param()],
-            errors=("404",), tag="catalogue"),
-        "/api/legal": _read("List legal acts", _ref("LegalActPage"),
-                            params=_list_params("legal"), errors=("400",), tag="catalogue"),
-        "/api/legal/{record_id}": _read(
-            "Get a legal act", _ref("LegalActDetail"), params=[_id_param()],
-            errors=("404",), tag="catalogue"),
+        **_record_paths("standard", "/api/standards", "standards", "a standard", "Standard"),
+        **_record_paths("principle", "/api/principles", "principles", "a principle",
+                        "Principle"),
+        **_record_paths("component", "/api/components", "components", "a component",
+                        "Component"),
+        **_record_paths("legal", "/api/legal", "legal acts", "a legal act", "LegalAct"),
         "/api/vocabularies": _read("List vocabularies", _ref("VocabularyList"),
                                    errors=("400",), tag="vocabularies"),
         "/api/vocabularies/{scheme}": _read(

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, request
 
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.analysis.roadmap import Project
-from registry.catalogue.query import QueryError, paginate, parse_paging
+from registry.catalogue.query import QueryError, page_count, paginate, parse_paging
 from registry.documents.findings import FileReport
 from registry.documents.parse import Limits
 from registry.projects import (
@@ -72,7 +72,7 @@ def projects() -> Response:
     items: list[tuple[Project, FileReport]] = queries.select_projects(
         svc.readmodel.current(), date, filters)
     valid = sum(1 for _, report in items if report.valid)
-    pages = max(1, -(-len(items) // per_page))
+    pages = page_count(len(items), per_page)
     return render_page("projects.html", status=400 if error else 200, error=error,
                        items=paginate(items, page_number, per_page), total=len(items),
                        valid=valid, page=page_number, pages=pages, args=args,

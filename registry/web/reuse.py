@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, request
+from markupsafe import Markup
 
-from registry.analysis.network import network
+from registry.analysis.diagram import Node, opportunity_diagram
 from registry.analysis.reuse import OPPORTUNITY_TYPES
 from registry.catalogue.snapshot import localized
-from registry.svg.network import network_svg
+from registry.svg.opportunity import opportunity_svg
 from registry.web.shared.context import services
-from registry.web.shared.derived import Found, found, opportunities
+from registry.web.shared.derived import Found, found
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, dumps
-from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import current_lang, ngettext
 from registry.web.shared.i18n import gettext as _
+from registry.web.shared.labels import acronym
 from registry.web.shared.render import render_page
 from registry.web.shared.terms import term
 
@@ -76,7 +79,7 @@ def api_reuse() -> Response:
 
 @bp.get("/reuse")
 def page() -> Response:
-    """Show the opportunities grouped by type and ranked, with the network picture."""
+    """Show the opportunities grouped by type and ranked, each with its small picture."""
     lang = current_lang()
     try:
         filters = parse_filters({k: v for k, v in request.args.to_dict().items() if v})
@@ -93,20 +96,53 @@ def page() -> Response:
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
                    for k, v in catalogue.components.items()})
-    words = {t: term(t) for t in TYPES}
-    words.update({"Projects": _("Projects"), "Capabilities": _("Capabilities"),
-                  "Components": _("Components"),
-                  "description": _("{projects} projects (left), {capabilities} capabilities "
-                                   "they need or build (middle) and {components} active "
-                                   "components that provide them (right); links that "
-                                   "belong to an opportunity are thick and dashed, one "
-                                   "dash pattern per type. The list below the picture "
-                                   "says the same.")})
-    svg = svc.roadmap.memo(("network", svc.snapshots.version, lang), lambda: network_svg(
-        network(roadmap.sheets(), catalogue.components, opportunities()), labels=labels,
-        title=_("Projects, capabilities and components of the roadmap"), words=words,
-        link_query=f"?lang={lang}"))
+    picture = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
     groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
-    return render_page("reuse.html", status=400 if error else 200, groups=groups, svg=svg,
+    return render_page("reuse.html", status=400 if error else 200, groups=groups,
+                       picture=picture,
                        error=error, types=TYPES, args=request.args.to_dict(), labels=labels,
                        total=len(items))
+
+
+def _declared(sheet: Mapping[str, Any]) -> set[str]:
+    """Return the ids of the standards a project sheet declares."""
+    listed = sheet.get("standards")
+    return {str(d["id"]) for d in listed if isinstance(d, Mapping) and d.get("id")} \
+        if isinstance(listed, list) else set()
+
+
+def _pictures(labels: Mapping[str, str], projects: Mapping[str, Any],
+              standard: Callable[[str], str]) -> Callable[[dict[str, Any], str], Markup]:
+    """Return what draws one opportunity's picture in the page language (called by the
+    template for the opportunities it shows, so a long list draws only its page)."""
+    headings = {"project": _("Project"), "projects": _("Projects"),
+                "capability": _("Capability"), "component": _("Active components"),
+                "common": _("In common"), "producers": _("Produce the data"),
+                "entity": _("Data"), "users": _("Use the data"),
+                "standards": _("Standards declared")}
+
+    def name(node: Node) -> str:
+        if node.scheme == "more":
+            count = int(node.id)
+            return ngettext("and %(num)d more project", "and %(num)d more projects", count)
+        if node.scheme == "standard":
+            return standard(node.id)
+        if node.scheme == "word":
+            return f"\u201c{node.id}\u201d"
+        return labels.get(f"{node.scheme}:{node.id}", node.id)
+
+    def draw(opportunity: dict[str, Any], key: str) -> Markup:
+        declared = {pid: _declared(projects[pid].sheet) for pid in opportunity["projects"]
+                    if pid in projects}
+        diagram = opportunity_diagram(opportunity, declared)
+        columns = [(headings.get(role, role), [name(n) for n in nodes])
+                   for role, nodes in diagram.columns]
+        description = "; ".join(f"{heading}: {', '.join(names)}" for heading, names in columns)
+        title = _("Diagram of the opportunity: %(type)s", type=term(opportunity["type"]))
+        svg = opportunity_svg(columns, diagram.edges, kind=opportunity["type"], title=title,
+                              description=description, id_prefix=f"opp-{key}",
+                              muted=[[n.scheme == "more" for n in nodes]
+                                     for _role, nodes in diagram.columns])
+        return Markup(svg)  # every text is escaped by the drawing
+
+    return draw

@@ -147,3 +147,92 @@ def test_the_production_server_drops_slow_clients_and_keeps_answering(
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         assert "Traceback" not in log.read_text(errors="replace")
+
+
+def _read_response(reader: Any) -> tuple[int, dict[str, str], bytes]:
+    """Read one HTTP/1.1 response with a Content-Length from a buffered socket file."""
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, reader.read(int(headers.get("content-length", "0")))
+
+
+def test_kept_alive_pipelined_and_continued_requests_are_answered_whole(tmp_path: Path) -> None:
+    """A connection's requests are answered in order and whole, however they arrive.
+
+    The production worker answers a kept-alive connection's next request in the same
+    thread when it comes at once, and sends a response's head with its body: requests
+    one after another, two in one packet (pipelined), and a write that waits for
+    `100 Continue` before sending its body must all still get their own full answer.
+    """
+    with fresh_database("sqlite", tmp_path) as database:
+        instance = tmp_path / "instance"
+        tokens = prepare_store(database, instance)
+        port = free_port()
+        env = {**os.environ, "REGISTRY_DATABASE_URL": database.server_url,
+               "REGISTRY_INSTANCE_PATH": str(instance), "REGISTRY_PRODUCTION": "true",
+               "REGISTRY_SECRET_KEY": secrets.token_hex(32),
+               "REGISTRY_BASE_IRI": "https://registry.example.org/"}
+        log = tmp_path / "server.log"
+        command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
+                   "--host", HOST, "--port", str(port), "--workers", "1", "--threads", "4"]
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_ready(process, port, log)
+            connection = http.client.HTTPConnection(HOST, port, timeout=CLIENT_TIMEOUT)
+            bodies = set()
+            for index in range(40):
+                path = "/api/standards/ngsi-ld" if index % 2 else "/api/standards/gtfs"
+                connection.request("GET", path)
+                response = connection.getresponse()
+                body = response.read()
+                assert response.status == 200
+                assert json.loads(body)["standard"]["id"] == path.rsplit("/", 1)[1]
+                bodies.add(body)
+            assert len(bodies) == 2
+            connection.close()
+
+            with socket.create_connection((HOST, port), timeout=CLIENT_TIMEOUT) as sock:
+                sock.sendall(b"GET /api/standards/gtfs HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"GET /api/standards/ngsi-ld HTTP/1.1\r\nHost: x\r\n\r\n")
+                reader = sock.makefile("rb")
+                answers = [_read_response(reader) for _ in range(3)]
+                assert [a[0] for a in answers] == [200, 200, 200]
+                assert json.loads(answers[0][2])["standard"]["id"] == "gtfs"
+                assert json.loads(answers[2][2])["standard"]["id"] == "ngsi-ld"
+
+            current = _get(port, "/api/standards/gtfs")
+            record = json.loads(current[2])["standard"]
+            body = json.dumps({**record, "status": "mandatory",
+                               "status_since": "2026-11-01"}).encode()
+            with socket.create_connection((HOST, port), timeout=CLIENT_TIMEOUT) as sock:
+                sock.sendall(b"PUT /api/standards/gtfs HTTP/1.1\r\nHost: x\r\n"
+                             b"Content-Type: application/json\r\n"
+                             b"Authorization: Bearer " + tokens.architect.encode() + b"\r\n"
+                             b"If-Match: " + current[1]["etag"].encode() + b"\r\n"
+                             b"Expect: 100-continue\r\n"
+                             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+                reader = sock.makefile("rb")
+                # The body goes only once the server asked for it.
+                assert reader.readline().startswith(b"HTTP/1.1 100")
+                assert reader.readline() == b"\r\n"
+                sock.sendall(body)
+                status, _headers, answer = _read_response(reader)
+                assert status == 200, answer
+            assert json.loads(_get(port, "/api/standards/gtfs")[2])["standard"][
+                "status"] == "mandatory"
+        finally:
+            import signal
+
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        assert "Traceback" not in log.read_text(errors="replace")

@@ -92,6 +92,7 @@ def test_a_worker_starting_during_another_workers_migration_boots(backend: str,
     folder.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["PYTHONPATH"] = str(ROOT)
+    env["REGISTRY_CACHE_DIR"] = os.environ["REGISTRY_CACHE_DIR"]  # the session's (conftest)
     with fresh_database(backend, tmp_path) as database:
         logs = {role: tmp_path / f"{role}.stderr" for role in ("first", "second")}
         processes = {}

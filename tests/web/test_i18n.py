@@ -145,7 +145,7 @@ def test_coded_values_are_shown_in_the_page_language(web) -> None:
     svg = web.get(f"/compliance?as_of={AS_OF}&lang=nl").get_data(as_text=True)
     assert "conform (" in svg and 'data-state="complies"' in svg  # legend and codes
     reuse = web.get("/reuse?lang=fr").get_data(as_text=True)
-    assert "mutualisation" in reuse and "Capacités</text>" in reuse
+    assert "mutualisation" in reuse and f'{catalogue("fr")["Active components"].string}</text>' in reuse
 
 
 def test_finding_messages_are_in_the_page_language(web) -> None:

@@ -62,15 +62,31 @@ def test_filters(roadmap_client):
         assert response.get_json()["error"]["detail"]["parameter"] == param
 
 
-def test_the_page_ranks_by_type_and_draws_the_network(roadmap_client):
+def test_the_page_ranks_by_type_and_draws_each_opportunity_on_its_own(roadmap_client):
     response = roadmap_client.get("/reuse")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<script" not in html
-    assert html.count('role="group"') == 1 and "<title id=\"net-title\">" in html
+    found = roadmap_client.get("/api/reuse").get_json()["opportunities"]
+    # One small picture an opportunity, in its own focusable region named by its title,
+    # never one network of the whole roadmap.
+    assert html.count('class="chart opportunity"') == len(found)
+    assert html.count('class="scroll picture" role="region" tabindex="0" '
+                      'aria-labelledby="opp-') == len(found)
+    assert 'id="net-title"' not in html
     for kind in TYPES:
         assert f'id="h-{kind}"' in html
-    for path in EXAMPLES.glob("*.yaml"):
-        assert f'href="/projects/{path.stem}?lang=' in html
+        assert f'data-type="{kind}"' in html
+    for project in {p for o in found for p in o["projects"]}:
+        assert f'href="/projects/{project}?lang=' in html
+    # The reuse of FixMyStreet by the waste containers: project, capability, component,
+    # each named in its box (a long name shortened there, whole in its title), and two
+    # links between them.
+    first = html[html.index('id="opp-reuse-1-title"'):]
+    first = first[:first.index("</svg>")]
+    assert "<title>Smart waste containers with fill-level sensors</title>" in first
+    assert ">Smart waste containers with fill-level\u2026</text>" in first
+    assert ">Incident reporting</text>" in first and ">FixMyStreet Brussels</text>" in first
+    assert first.count("<path ") == 2
     assert roadmap_client.get("/reuse?type=nonsense").status_code == 400
 
 

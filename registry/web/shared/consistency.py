@@ -15,6 +15,8 @@ from flask import Flask, Response, current_app, g, request
 
 from registry.readmodel import Behind
 from registry.readmodel.model import PINNED
+from registry.readmodel.snapshot import Snapshot
+from registry.response_cache import SNAPSHOT_KEY
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
 
@@ -46,7 +48,7 @@ def init_app(app: Flask) -> None:
                                f"(it holds {exc.have}): ask again in a moment",
                                code="behind", headers={"Retry-After": "1"}) from None
         g.registry_pin = PINNED.set(snapshot)
-        g.registry_version = snapshot.version
+        _answer_from(snapshot)
 
     @app.after_request
     def _label(response: Response) -> Response:
@@ -82,5 +84,12 @@ def caught_up() -> bool:
     if held is None or snapshot.version <= held:
         return False
     PINNED.set(snapshot)  # the request's first token still restores the state before it
-    g.registry_version = snapshot.version
+    _answer_from(snapshot)
     return True
+
+
+def _answer_from(snapshot: Snapshot) -> None:
+    g.registry_version = snapshot.version
+    # For the response cache (registry.response_cache): the snapshot this answer is
+    # computed from, so that it is kept under that one and no other.
+    request.environ[SNAPSHOT_KEY] = (snapshot.version, snapshot.day)

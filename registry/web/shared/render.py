@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,10 +14,12 @@ from flask import Flask, Response, render_template, request
 from markupsafe import Markup, escape
 
 from registry.analysis.compliance import STATES
+from registry.catalogue.query import QueryError, page_count, parse_paging
 from registry.catalogue.snapshot import localized
 from registry.errors import RegistryError
 from registry.svg.style import STYLES, status_style
 from registry.web.shared.context import services
+from registry.web.shared.errors import ApiError
 from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
 from registry.web.shared.params import parse_as_of
 from registry.web.shared.terms import language_name, layer_word, meaning, term
@@ -120,6 +123,26 @@ def render_page(template: str, status: int = 200, **context: Any) -> Response:
 def page_error(status: int, message: str) -> RegistryError:
     """Return a page's own error, its message written in the page language."""
     return RegistryError(status, message, lang=current_lang())
+
+
+def chart_page(args: Mapping[str, str]) -> int:
+    """Return the page a chart of fixed page size asks for (?page=N); a bad one is a 400.
+
+    The message is the core's, in English, as for the API's paging.
+    """
+    try:
+        number, _unused = parse_paging({"page": args.get("page", "")}, 1, default=1)
+    except QueryError as exc:
+        raise ApiError(400, exc.message) from None
+    return number
+
+
+def chart_pages(number: int, total: int, per_page: int) -> int:
+    """Return how many pages a chart of `total` rows has; a page beyond them is a 400 page."""
+    pages = page_count(total, per_page)
+    if number > pages:
+        raise page_error(400, gettext("page must be from 1 to %(pages)d", pages=pages))
+    return pages
 
 
 def page_as_of() -> datetime.date:

@@ -1,0 +1,139 @@
+"""A cache of checked catalogue records, so that a command does not parse 160 YAML files.
+
+Reading the shipped catalogue (parse every file with positions, check every record
+against its schema, check the links) is most of what `registry validate --shipped FILE`
+costs, and a pre-commit hook pays it on every commit although the files rarely change.
+Once a folder has been read without a problem, its records are saved here with a
+fingerprint of what they were read from: a digest of the name and content of every
+record file, of the record schemas and of the code that reads them. A later read whose
+fingerprint is the same takes the saved records instead; any change to a file, a new or
+a removed file, a new registry or Python version gives another fingerprint, and the
+files are read again. The digest is of the contents, not of modification times: reading
+160 small files and hashing them costs a few milliseconds, and an edit is never missed
+(two writes within one tick of the file system's clock, a checkout that restores old
+times, a copy that keeps them).
+
+The cache is only ever a shortcut: a missing, unreadable, truncated or corrupt cache
+file, or one that cannot be written (a read-only home), means the files are read as
+without it. Records that fail their checks are never saved.
+
+Where: `$REGISTRY_CACHE_DIR` when set (`off` turns the cache off), else
+`$XDG_CACHE_HOME/registry`, else `~/.cache/registry`. One small file per catalogue
+folder (and link-check setting), written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from registry.version import __version__
+
+ENV = "REGISTRY_CACHE_DIR"
+OFF = "off"
+# Bumped when the layout of a cache file changes.
+FORMAT = 1
+MAGIC = b"registry-catalogue-cache\n"
+
+Fingerprint = tuple[Any, ...]
+Records = dict[str, list[dict[str, Any]]]
+
+
+def cache_dir() -> Path | None:
+    """Return the folder of the cache, or None when it is turned off."""
+    configured = os.environ.get(ENV)
+    if configured is not None:
+        if configured.strip().lower() in ("", OFF):
+            return None
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "registry"
+
+
+def fingerprint(roots: Sequence[Path], files: Iterable[Path], inputs: Iterable[Path],
+                check_links: bool) -> Fingerprint:
+    """Return what the records read from `files` depend on, to compare with a saved one.
+
+    `inputs` are the other files the result depends on (schemas, the reading code).
+    Raises OSError when a file cannot be read (the caller then reads the files itself).
+    """
+    digest = hashlib.blake2b(digest_size=32)
+    for group in (files, inputs):
+        for path in group:
+            data = path.read_bytes()
+            name = str(path).encode("utf-8", "surrogateescape")
+            # Lengths first, so that no two different lists of files hash the same.
+            digest.update(len(name).to_bytes(8, "big") + name)
+            digest.update(len(data).to_bytes(8, "big") + data)
+        digest.update(b"\0" * 16)  # the end of a group
+    return (FORMAT, __version__, sys.version, check_links,
+            tuple(str(r.resolve()) for r in roots), digest.hexdigest())
+
+
+def _file_for(folder: Path, roots: Sequence[Path], check_links: bool) -> Path:
+    # One cache file per catalogue folder (and setting): another folder never evicts it.
+    name = "\0".join([*(str(r.resolve()) for r in roots), str(check_links)])
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    return folder / f"catalogue-{digest}.marshal"
+
+
+def load(roots: Sequence[Path], key: Fingerprint, check_links: bool) -> Records | None:
+    """Return the saved records of this fingerprint, or None (no cache, stale, corrupt)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        blob = _file_for(folder, roots, check_links).read_bytes()
+    except OSError:
+        return None
+    # Layout: MAGIC, CRC-32 of the payload (4 bytes, big-endian), payload (marshal).
+    # The checksum catches a truncated or damaged file before marshal reads it.
+    head = len(MAGIC)
+    if not blob.startswith(MAGIC) or len(blob) < head + 4:
+        return None
+    payload = blob[head + 4:]
+    if zlib.crc32(payload) != int.from_bytes(blob[head:head + 4], "big"):
+        return None
+    try:
+        saved_key, records = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if saved_key != key or not _plausible(records):
+        return None
+    return records
+
+
+def _plausible(records: Any) -> bool:
+    return isinstance(records, dict) and all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(r, dict) for r in v)
+        for k, v in records.items())
+
+
+def save(roots: Sequence[Path], key: Fingerprint, check_links: bool, records: Records) -> None:
+    """Save checked records under their fingerprint; a failure to write is ignored."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        payload = marshal.dumps((key, records))
+    except ValueError:  # a value marshal cannot write: no cache for these records
+        return
+    blob = MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
+    target = _file_for(folder, roots, check_links)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(blob)
+        # Atomic: a reader sees the old file or the new one, never half of one.
+        os.replace(temporary, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)

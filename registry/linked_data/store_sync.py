@@ -1,0 +1,392 @@
+"""Keep an external SPARQL store equal to the derived graph, from the change feed (no Flask).
+
+One named graph per record (`graph_store.graph_iri` of its IRI): a project's graph is
+its chunk of the derived graph; a catalogue record's graph is the part of the catalogue
+chunk whose subjects are the record (a vocabulary: its scheme and its concepts) and the
+blank nodes they lead to. What no record owns (the registry's status schemes) is the
+graph of `<base>catalogue`, and the DCAT-AP description that of `<base>dcat`.
+
+How a write reaches the store:
+
+1. Every web worker runs a `StoreWriter` thread; each round it takes the writer lock
+   without waiting (PostgreSQL: an advisory lock, so one writer across every worker
+   and server; SQLite: a file lock next to the database). A worker that does not get
+   it does nothing: exactly one pushes at any moment, and another takes over the next
+   round when that one stops.
+2. The writer reads the feed position the store holds (`sparql_store_state`, per
+   store URL), reads the changes after it up to its own snapshot's version, and PUTs
+   the graph of each changed record (or DELETEs it: the record is gone), then the
+   DCAT description; only then does it move the position. A store that was down (or a
+   push that failed half-way) is caught up from the position it had, with nothing
+   missed; a graph PUT twice is the same graph.
+3. A store that holds no catalogue graph (new, or wiped) is loaded whole, and graphs
+   of records that no longer exist are deleted.
+
+The store is derived data: it never blocks or fails a registry write; while it is down
+the writer retries with a growing pause and /sparql answers 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from sqlalchemy import insert, select, text, update
+
+from registry.catalogue.snapshot import Catalogue
+from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph
+from registry.linked_data.graph_store import GraphStore, StoreEndpoints, graph_iri
+from registry.linked_data.iris import (
+    component_iri,
+    concept_iri,
+    legal_iri,
+    principle_iri,
+    project_iri,
+    scheme_iri,
+    standard_iri,
+)
+from registry.storage.store import Change, Store
+from registry.storage.tables import sparql_store_state
+
+log = logging.getLogger("registry.sparql_store")
+
+WRITER_LOCK = 7301956  # PostgreSQL advisory lock key (with the schema's hash)
+MAX_PAUSE = 2.0  # seconds between tries while the store is down (bounds the catch-up delay)
+RECORD_IRIS = {"standard": standard_iri, "principle": principle_iri,
+               "component": component_iri, "legal": legal_iri, "vocabulary": scheme_iri,
+               "project": project_iri}
+
+
+def record_graph(kind: str, base: str, record_id: str) -> str:
+    """Return the named graph of a record of a kind."""
+    return graph_iri(RECORD_IRIS[kind](base, record_id))
+
+
+def rest_graph(base: str) -> str:
+    """Return the named graph of the catalogue triples no record owns."""
+    return graph_iri(base + "catalogue")
+
+
+def dcat_graph(base: str) -> str:
+    """Return the named graph of the DCAT-AP description."""
+    return graph_iri(base + "dcat")
+
+
+def catalogue_graphs(catalogue: Catalogue, ntriples: bytes, base: str) -> dict[str, bytes]:
+    """Split the catalogue chunk into one N-Triples document per record graph."""
+    owner: dict[Any, str] = {}
+    for kind in ("standard", "principle", "component", "legal"):
+        for record_id in catalogue.records(kind):
+            iri = RECORD_IRIS[kind](base, record_id)
+            owner[ox.NamedNode(iri)] = graph_iri(iri)
+    for scheme in catalogue.vocabularies:
+        name = record_graph("vocabulary", base, scheme)
+        owner[ox.NamedNode(scheme_iri(base, scheme))] = name
+        for concept in catalogue.concepts.get(scheme, {}):
+            owner[ox.NamedNode(concept_iri(base, scheme, concept))] = name
+    triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    # A blank node belongs with the subject that leads to it (a publisher, a contact
+    # point): repeat until nested ones are reached too.
+    found = True
+    while found:
+        found = False
+        for triple in triples:
+            if isinstance(triple.object, ox.BlankNode) and triple.object not in owner \
+                    and triple.subject in owner:
+                owner[triple.object] = owner[triple.subject]
+                found = True
+    rest = rest_graph(base)
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for triple in triples:
+        groups[owner.get(triple.subject, rest)].append(triple)
+    return {name: ox.serialize(items, format=ox.RdfFormat.N_TRIPLES) or b""
+            for name, items in groups.items()}
+
+
+class Stopped(Exception):
+    """The writer was stopped in the middle of a round (the position did not move)."""
+
+
+@dataclass(frozen=True)
+class Push:
+    """What one round did."""
+
+    version: int  # the feed position the store holds afterwards
+    put: int
+    deleted: int
+    full: bool
+
+
+class WriterLock:
+    """The single-writer lock: a PostgreSQL advisory lock, or a file lock on SQLite."""
+
+    _memory = threading.Lock()  # in-memory SQLite: one process is the only writer
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[bool]:
+        """Yield whether this caller holds the lock (never waits for it)."""
+        engine = self.store.engine
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                got = connection.execute(text(
+                    "SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
+                    {"key": WRITER_LOCK}).scalar()
+                connection.commit()
+                try:
+                    yield bool(got)
+                finally:
+                    if got:
+                        connection.execute(text(
+                            "SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+                            {"key": WRITER_LOCK})
+                        connection.commit()
+            return
+        database = engine.url.database
+        if not database or database == ":memory:":
+            got = self._memory.acquire(blocking=False)
+            try:
+                yield got
+            finally:
+                if got:
+                    self._memory.release()
+            return
+        import fcntl
+
+        with open(Path(database).with_name(Path(database).name + ".sparql-writer.lock"),
+                  "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pushed_version(store: Store, store_url: str) -> int | None:
+    """Return the feed position the store was last brought to (None: never)."""
+    with store.engine.connect() as connection:
+        return connection.execute(select(sparql_store_state.c.seq).where(
+            sparql_store_state.c.store == store_url)).scalar()
+
+
+def _save_version(store: Store, store_url: str, version: int) -> None:
+    values = {"seq": version, "updated_at": datetime.now(UTC)}
+    with store.writing() as connection:
+        moved = connection.execute(update(sparql_store_state).where(
+            sparql_store_state.c.store == store_url).values(**values)).rowcount
+        if not moved:
+            connection.execute(insert(sparql_store_state).values(store=store_url, **values))
+
+
+class StoreWriter:
+    """Pushes the derived graph's changes to the external store (see the module doc).
+
+    `graph_at` returns the derived graph of a snapshot (the linked-data service's, so
+    the chunks are the ones /sparql would otherwise serve); `latest` the newest snapshot.
+    """
+
+    def __init__(self, store: Store, endpoints: StoreEndpoints, base: str,
+                 latest: Any, graph_at: Any, interval: float = 0.5,
+                 timeout: float = 30.0) -> None:
+        self.store = store
+        self.endpoints = endpoints
+        self.base = base
+        self.latest = latest
+        self.graph_at = graph_at
+        self.interval = interval
+        self.client = GraphStore(endpoints, timeout)
+        self.lock = WriterLock(store)
+        self.verify = True  # ask the store whether it still holds the graphs
+        # Digests of the catalogue graphs this process pushed, valid while the store's
+        # position is the one this process left it at (another writer may have moved it).
+        self._digests: dict[str, str] = {}
+        self._digests_at: int | None = None
+        self._split: tuple[str, dict[str, bytes]] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self.last_error: str | None = None
+
+    # -- one round ----------------------------------------------------------------------
+
+    def push_once(self) -> Push | None:
+        """Bring the store to this worker's snapshot; None when another writer holds the lock."""
+        snapshot = self.latest()
+        with self.lock.held() as held:
+            if not held:
+                return None
+            try:
+                return self._push(snapshot)
+            except Exception:
+                self.verify = True  # after any failure, check what the store still holds
+                raise
+
+    def _push(self, snapshot: Any) -> Push:
+        url = self.endpoints.query_url
+        pushed = pushed_version(self.store, url)
+        full = pushed is None
+        if not full and self.verify:
+            full = not self.client.has_graph(rest_graph(self.base))
+        self.verify = False
+        if not full and pushed is not None and pushed >= snapshot.version:
+            return Push(pushed, 0, 0, False)
+        graph = self.graph_at(snapshot, self.base)
+        if full:
+            put, deleted = self._push_all(graph)
+        else:
+            assert pushed is not None
+            put, deleted = self._push_changes(graph, self._changes(pushed, snapshot.version),
+                                              known=self._digests_at == pushed)
+        _save_version(self.store, url, snapshot.version)
+        self._digests_at = snapshot.version
+        return Push(snapshot.version, put, deleted, full)
+
+    def _put(self, name: str, data: bytes) -> None:
+        if self._stop.is_set():  # stopping (an app closing): end the round between requests
+            raise Stopped
+        self.client.put(name, data)
+
+    def _delete(self, name: str) -> None:
+        if self._stop.is_set():
+            raise Stopped
+        self.client.delete(name)
+
+    def _changes(self, after: int, upto: int) -> list[Change]:
+        out: list[Change] = []
+        while after < upto:
+            batch = [c for c in self.store.changes_since(after, 5000) if c.seq <= upto]
+            if not batch:
+                break
+            out.extend(batch)
+            after = batch[-1].seq
+        return out
+
+    def _catalogue(self, graph: DerivedGraph) -> dict[str, bytes]:
+        chunk = graph.chunks[CATALOGUE]
+        if self._split is None or self._split[0] != chunk.digest:
+            self._split = (chunk.digest, catalogue_graphs(graph.catalogue, chunk.data,
+                                                          self.base))
+        return self._split[1]
+
+    def _put_catalogue(self, graph: DerivedGraph, known: bool) -> int:
+        """PUT the catalogue graphs that changed (all of them when `known` is False)."""
+        put = 0
+        fresh: dict[str, str] = {}
+        for name, data in self._catalogue(graph).items():
+            digest = hashlib.sha1(data).hexdigest()
+            fresh[name] = digest
+            if not known or self._digests.get(name) != digest:
+                self._put(name, data)
+                put += 1
+        self._digests = fresh
+        return put
+
+    def _push_all(self, graph: DerivedGraph) -> tuple[int, int]:
+        put = self._put_catalogue(graph, known=False)
+        wanted = set(self._digests)
+        for key, chunk in graph.chunks.items():
+            if key.startswith(PROJECT):
+                name = record_graph("project", self.base, key[len(PROJECT):])
+                self._put(name, chunk.data)
+                wanted.add(name)
+                put += 1
+        self._put(dcat_graph(self.base), graph.chunks[DCAT].data)
+        wanted.add(dcat_graph(self.base))
+        deleted = 0
+        # Graphs of records deleted while the store was not followed (ours only: other
+        # graphs of the store are left alone).
+        for name in list(self.client.graphs()):
+            if name not in wanted and name.startswith(self.base) \
+                    and name.endswith("#graph"):
+                self._delete(name)
+                deleted += 1
+        return put + 1, deleted
+
+    def _push_changes(self, graph: DerivedGraph, changes: list[Change], known: bool
+                      ) -> tuple[int, int]:
+        put = deleted = 0
+        projects = {c.record_id for c in changes if c.kind == "project"}
+        for project_id in sorted(projects):
+            name = record_graph("project", self.base, project_id)
+            chunk = graph.chunks.get(PROJECT + project_id)
+            if chunk is None:
+                self._delete(name)
+                deleted += 1
+            else:
+                self._put(name, chunk.data)
+                put += 1
+        touched = {(c.kind, c.record_id) for c in changes
+                   if c.kind != "project" and c.kind in RECORD_IRIS}
+        if touched:
+            put += self._put_catalogue(graph, known)
+            for kind, record_id in touched:
+                name = record_graph(kind, self.base, record_id)
+                if name not in self._digests:  # the record is gone
+                    self._delete(name)
+                    deleted += 1
+        self._put(dcat_graph(self.base), graph.chunks[DCAT].data)
+        return put + 1, deleted
+
+    # -- the background thread ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start pushing in the background (once per process: gunicorn forks after init)."""
+        if self._pid == os.getpid() and self._thread is not None:
+            return
+        self._pid = os.getpid()
+        self._stop.clear()
+        ref = weakref.ref(self)
+        self._thread = threading.Thread(target=_run, args=(ref, self._stop),
+                                        name="registry-sparql-store", daemon=True)
+        self._thread.start()
+
+    def stop(self, wait: float = 10.0) -> None:
+        """End the thread after its round (waiting up to `wait` s), and close connections."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
+        self.client.close()
+
+
+def _run(ref: Any, stop: threading.Event) -> None:
+    # A weak reference: the thread must not keep its app alive (tests close apps).
+    pause = 0.0
+    while not stop.wait(pause):
+        writer = ref()
+        if writer is None:
+            return
+        try:
+            writer.push_once()
+            writer.last_error = None
+            pause = writer.interval
+        except Stopped:
+            break
+        except Exception as exc:
+            # The store (or the database) is down: try again, less often the longer it
+            # lasts; the position is unchanged, so the next success catches up.
+            writer.last_error = str(exc)
+            log.warning("pushing to the SPARQL store failed (%s); retrying", exc)
+            pause = min(max(pause * 2, writer.interval), MAX_PAUSE)
+        finally:
+            del writer
+    writer = ref()
+    if writer is not None:  # stopped: close what this thread may have opened since
+        writer.client.close()
