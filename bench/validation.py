@@ -716,6 +716,9 @@ def startup(gen: Generated, runs: int) -> dict[str, Any]:
                               "registry_no_cache_cpu_ms": cold_cpu,
                               "runs": runs, "command": "registry validate --shipped --as-of "
                                                        f"{AS_OF.isoformat()} FILE"}
+    # What the interpreter alone costs on this machine now: the floor of any Python tool.
+    result["python_ms"], result["python_cpu_ms"], _ = _median_ms([sys.executable, "-c", "pass"],
+                                                                 runs)
     exe = BIN / "check-jsonschema"
     if exe.exists():
         cjs = [str(exe), "--schemafile", str(SCHEMA.relative_to(ROOT)), str(sheet)]
@@ -984,7 +987,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{beside}")
     print(f"  the same without the catalogue cache (REGISTRY_CACHE_DIR=off): median "
           f"{start_up['registry_no_cache_ms']:.0f} ms, CPU "
-          f"{start_up['registry_no_cache_cpu_ms']:.0f} ms a run")
+          f"{start_up['registry_no_cache_cpu_ms']:.0f} ms a run; `python -c pass` median "
+          f"{start_up['python_ms']:.0f} ms, CPU {start_up['python_cpu_ms']:.0f} ms")
     print()
     print("Correctness:")
     print(f"  registry invalid files: {checks['registry_invalid_in_process']} in-process, "

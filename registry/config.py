@@ -36,6 +36,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a worker serves its snapshot before asking the change feed for news "
             "when it is not listening (SQLite, or PostgreSQL while LISTEN is down; 0 asks "
             "on every request). On PostgreSQL workers learn of writes by LISTEN/NOTIFY."),
+    Setting("REUSE_OVERLAP_WAIT", 0.0,
+            "Seconds a reuse answer waits, after a write, for the overlap analysis to be "
+            "recomputed (it weighs features by their rarity in the whole roadmap, so it is "
+            "recomputed in full, in the background); past that it shows the overlaps of "
+            "the last version they were computed for and says which."),
     Setting("MIN_VERSION_WAIT", 2.0,
             "Seconds a read carrying Registry-Min-Version may wait for this worker to "
             "reach that version before it answers 503 with Retry-After."),

@@ -38,6 +38,7 @@ Which projects take part, by status (a decision, documented in `STATUS_RULES`):
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 from collections import Counter, defaultdict
@@ -211,6 +212,11 @@ class Opportunity:
 
     def __hash__(self) -> int:
         return hash((self.type, self.projects, self.score, self.explanation))
+
+    @functools.cached_property
+    def as_dict(self) -> dict[str, Any]:
+        """Return `to_dict()` made once (shared: callers must not change it)."""
+        return self.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the opportunity as JSON-ready data (lists, not tuples)."""
@@ -393,10 +399,18 @@ def _find(sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
     exchange = _Exchange(projects)
     found += _data_sharing(exchange, thresholds, words)
     found += _standard_divergence(exchange, catalogue, thresholds, words)
-    order = {t: i for i, t in enumerate(OPPORTUNITY_TYPES)}
-    # Type, score, projects and link identify an opportunity: a total, stable order.
-    return sorted(found, key=lambda o: (order[o.type], -o.score, o.projects,
-                                        tuple(sorted(o.link.items()))))
+    return sorted(found, key=order_key)
+
+
+_TYPE_ORDER = {t: i for i, t in enumerate(OPPORTUNITY_TYPES)}
+
+
+def order_key(o: Opportunity) -> tuple[Any, ...]:
+    """Return where an opportunity sorts: type, score (highest first), projects, link.
+
+    Type, score, projects and link identify an opportunity: a total, stable order.
+    """
+    return (_TYPE_ORDER[o.type], -o.score, o.projects, tuple(sorted(o.link.items())))
 
 
 @contextmanager
@@ -517,15 +531,24 @@ def _opportunity(kind: str, members: Iterable[Project], link: Mapping[str, Any],
 
 # -- reuse -------------------------------------------------------------------------------
 
-def _reuse(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresholds,
-           words: _Words) -> list[Opportunity]:
+def active_providers(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Return capability -> the active components that provide it, in catalogue order."""
     active: dict[str, list[str]] = defaultdict(list)
     for cid, component in catalogue.components.items():
         if component.get("status") == "active":
             for cap in component.get("provides", ()):
                 active[cap].append(cid)
+    return active
+
+
+def _reuse(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresholds,
+           words: _Words, popularity: Mapping[str, int] | None = None) -> list[Opportunity]:
+    """Return the reuse opportunities of `projects`; `popularity`: reuses per component
+    over the whole roadmap (counted from `projects` when not given)."""
+    active = active_providers(catalogue)
     # Among several active providers, name the one the roadmap already reuses most.
-    popularity = Counter(c for p in projects for c in p.reuses)
+    if popularity is None:
+        popularity = Counter(c for p in projects for c in p.reuses)
     provided = frozenset(active)
     found = []
     for project in projects:
@@ -542,7 +565,7 @@ def _reuse(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresh
                 if project.reuses.intersection(catalogue.components_by_capability.get(cap, ())):
                     continue
                 score, building = thresholds.score_reuse_needs, False
-            ranked = sorted(providers, key=lambda c: (-popularity[c], c))
+            ranked = sorted(providers, key=lambda c: (-popularity.get(c, 0), c))
             link: dict[str, Any] = {"component": ranked[0], "capability": cap}
             if len(ranked) > 1:
                 link["alternatives"] = tuple(ranked[1:])
@@ -560,8 +583,18 @@ def _reuse(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresh
 
 # -- pooling -----------------------------------------------------------------------------
 
+def pooling_excluded(catalogue: Catalogue, thresholds: Thresholds) -> frozenset[str]:
+    """Return the capabilities never pooled: provided by an active component, or generic."""
+    return frozenset({cap for component in catalogue.components.values()
+                      if component.get("status") == "active"
+                      for cap in component.get("provides", ())}
+                     | set(thresholds.pooling_ignored_capabilities))
+
+
 def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresholds,
-             words: _Words) -> list[Opportunity]:
+             words: _Words, only: frozenset[str] | None = None) -> list[Opportunity]:
+    """Return the pooling opportunities (of the capabilities `only`, when given: then
+    `projects` must hold every project that builds or needs them)."""
     # Delivered projects are members too (a running service that needs the capability can
     # be served by the one built together), but a group of delivered projects only is past
     # the point of deciding anything, so at least one member must still be open.
@@ -572,7 +605,8 @@ def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thre
     members: dict[str, list[Project]] = defaultdict(list)
     for project in projects:
         for cap in project.capabilities - excluded:
-            members[cap].append(project)
+            if only is None or cap in only:
+                members[cap].append(project)
     found = []
     for cap in sorted(members):
         group = members[cap]
@@ -720,12 +754,14 @@ class _Exchange:
 
 
 def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
-                  words: _Words) -> list[Opportunity]:
+                  words: _Words, only: frozenset[str] | None = None) -> list[Opportunity]:
     # One opportunity per entity, not per producer-consumer pair: at 100,000 projects a
     # popular entity has thousands of each, and the advice is the same for all of them.
     # Owners may be the same: the once-only principle holds inside an organisation too.
     found = []
     for entity in sorted(exchange.producers):
+        if only is not None and entity not in only:
+            continue
         producers, consumers = exchange.producers[entity], exchange.consumers(entity)
         if not consumers:
             continue
@@ -754,7 +790,8 @@ def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
 
 
 def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: Thresholds,
-                         words: _Words) -> list[Opportunity]:
+                         words: _Words, only: frozenset[str] | None = None
+                         ) -> list[Opportunity]:
     # Which pairs exchange an entity: a producer with every other producer or user of it
     # (users of two sources want them alike); when no project of the roadmap produces
     # it, its users take it from the same outside source, so all of them. Two users of
@@ -784,6 +821,8 @@ def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: 
             continue
         declared = [(g, frozenset(sids)) for g, sids in by_group.items()]
         for entity in project.entities:
+            if only is not None and entity not in only:
+                continue
             # A producer talks to every user; a user to the producers, or, when the
             # roadmap has none, to the other users (they share an outside source).
             central = entity in project.produces or entity not in exchange.producers
@@ -866,3 +905,14 @@ def _divergence(entity: str, categories: Sequence[str],
         link["categories"] = tuple(categories)
     return _opportunity("standard-divergence", listed, link, disjoint / pairs, text,
                         (p for key in involved for p in camps[key]))
+
+
+# The analysis kind by kind, for the read model (`registry.readmodel.reuse`), which
+# recomputes only the groups a write touches with these same functions.
+Words = _Words
+Exchange = _Exchange
+reuse_opportunities = _reuse
+pooling_opportunities = _pooling
+overlap_opportunities = _overlap
+data_sharing_opportunities = _data_sharing
+divergence_opportunities = _standard_divergence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 DEFAULT_BASE = "https://registry.smartcity.brussels/"
@@ -43,34 +44,23 @@ def vocabulary_namespace(base: str) -> str:
     return base + "def/"
 
 
-def standard_iri(base: str, standard_id: str) -> str:
-    """Return the IRI of a catalogue standard."""
-    return base + "standards/" + segment(standard_id)
+def _iri_in(folder: str) -> Callable[[str, str], str]:
+    """Return the IRI function of the records kept in one folder under the base."""
+    def iri(base: str, record_id: str) -> str:
+        return base + folder + segment(record_id)
+    iri.__doc__ = f"Return the IRI of the record with this id: <base>{folder}<id>."
+    return iri
 
 
-def principle_iri(base: str, principle_id: str) -> str:
-    """Return the IRI of a catalogue principle."""
-    return base + "principles/" + segment(principle_id)
-
-
-def component_iri(base: str, component_id: str) -> str:
-    """Return the IRI of a catalogue component."""
-    return base + "components/" + segment(component_id)
-
-
-def legal_iri(base: str, act_id: str) -> str:
-    """Return the IRI of a legal act of the catalogue (an eli:LegalResource)."""
-    return base + "legal/" + segment(act_id)
-
-
-def project_iri(base: str, project_id: str) -> str:
-    """Return the IRI of a project (the subject that its sheet describes)."""
-    return base + "projects/" + segment(project_id)
-
-
-def scheme_iri(base: str, scheme: str) -> str:
-    """Return the IRI of a SKOS concept scheme."""
-    return base + "vocabularies/" + segment(scheme)
+# One folder a kind of record, so that an IRI tells its kind: standards, principles,
+# components and legal acts of the catalogue (a legal act is an eli:LegalResource),
+# projects (the subject that a project sheet describes) and SKOS concept schemes.
+standard_iri = _iri_in("standards/")
+principle_iri = _iri_in("principles/")
+component_iri = _iri_in("components/")
+legal_iri = _iri_in("legal/")
+project_iri = _iri_in("projects/")
+scheme_iri = _iri_in("vocabularies/")
 
 
 def concept_iri(base: str, scheme: str, concept_id: str) -> str:

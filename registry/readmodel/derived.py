@@ -120,6 +120,8 @@ def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
         add["cells", cell.state] += 1
         if cell.status == "mandatory" and cell.applies:
             add["mandatory", cell.state] += 1
+        if cell.status == "deprecated" and cell.state != "missing":
+            add["deprecated-declared"] += 1
         if cell.state != "missing":
             add["declared", cell.standard] += 1
             if cell.state == "complies":

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from registry.analysis.compliance import STATES
+from registry.analysis.reuse import Thresholds
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
@@ -29,6 +30,7 @@ from registry.readmodel.derived import (
     trend_revision,
 )
 from registry.readmodel.lists import Lists
+from registry.readmodel.reuse import ReuseState
 from registry.storage.store import Change
 from registry.validation.policy import applicable_capabilities
 
@@ -53,6 +55,12 @@ class Snapshot:
         self.totals = totals
         self.lists = lists if lists is not None else Lists.build(
             roadmap.projects, {pid: d.span for pid, d in derived.items()})
+        # The reuse analysis, per thresholds, derived from the last snapshot that has it
+        # (`reuse`); the changed projects since that one, and whether the catalogue moved.
+        self._reuse: dict[Thresholds, ReuseState] = {}
+        self._reuse_base: Snapshot | None = None
+        self._reuse_changed: frozenset[str] = frozenset()
+        self._reuse_catalogue_moved = False
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
         self._computing: dict[Any, threading.RLock] = {}
@@ -175,8 +183,42 @@ class Snapshot:
         lists = self.lists.apply(
             touched, (self.roadmap.projects, _Spans(self.derived)),
             (roadmap.projects, _Spans(derived)))
-        return Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
-                        +totals, lists)
+        new = Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
+                       +totals, lists)
+        # The reuse analysis is derived lazily from the last snapshot that holds one
+        # (never a chain of snapshots: a snapshot without it passes its base on).
+        if self._reuse:
+            new._reuse_base, new._reuse_changed = self, frozenset(project_changes)
+            new._reuse_catalogue_moved = bool(catalogue_changes)
+        else:
+            new._reuse_base = self._reuse_base
+            new._reuse_changed = self._reuse_changed | set(project_changes)
+            new._reuse_catalogue_moved = self._reuse_catalogue_moved or bool(
+                catalogue_changes)
+        return new
+
+    def reuse(self, thresholds: Thresholds) -> ReuseState:
+        """Return the reuse analysis of this snapshot (maintained from the last one)."""
+        found = self._reuse.get(thresholds)
+        if found is not None:
+            return found
+
+        def compute() -> ReuseState:
+            base = self._reuse_base
+            previous = base._reuse.get(thresholds) if base is not None else None
+            if previous is not None and not self._reuse_catalogue_moved:
+                projects = self.roadmap.projects
+                state = previous.apply(
+                    {pid: projects[pid].sheet if pid in projects else None
+                     for pid in sorted(self._reuse_changed)}, self.version)
+            else:
+                state = ReuseState.build(self.roadmap.sheets(), self.catalogue, thresholds,
+                                         self.version)
+            self._reuse[thresholds] = state
+            self._reuse_base = None  # the old snapshot may go
+            return state
+
+        return self.memo(("reuse-state", thresholds), compute)  # type: ignore[no-any-return]
 
     def _next_catalogue(self, changes: Sequence[Change], version: int) -> Catalogue:
         records: dict[str, dict[str, Any]] = {

@@ -18,9 +18,12 @@ from markupsafe import Markup
 from registry.analysis.compliance import STATES
 from registry.analysis.compliance import lapsing as lapsing_declarations
 from registry.analysis.indicators import LAPSING_DAYS, Revision, indicators
+from registry.analysis.roadmap import Roadmap
 from registry.analysis.todo import needs_action
+from registry.catalogue.query import QueryError, parse_paging
 from registry.catalogue.snapshot import localized
 from registry.readmodel import queries
+from registry.readmodel.indicators import indicators_today, needs_action_today
 from registry.storage import measurements as stored_measurements
 from registry.svg import charts
 from registry.svg.style import STYLES
@@ -31,11 +34,12 @@ from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang, gettext
 from registry.web.shared.labels import acronym, project_title
 from registry.web.shared.params import parse_as_of
-from registry.web.shared.render import page_as_of, render_page
+from registry.web.shared.render import page_as_of, page_error, render_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("dashboard", __name__)
 TOP_STANDARDS = 15  # the adoption chart shows the most declared; the table lists all
+KPI_ROWS = 50  # the KPI table a page at a time (?kpi_page=): a roadmap may have thousands
 
 
 def compute_indicators(as_of: datetime.date) -> dict[str, Any]:
@@ -43,28 +47,29 @@ def compute_indicators(as_of: datetime.date) -> dict[str, Any]:
     svc = services()
     snapshot = svc.readmodel.current()
 
-    def build() -> dict[str, Any]:
-        roadmap, catalogue = snapshot.roadmap, snapshot.catalogue
-        valid = {p.id: queries.report(snapshot, p, as_of).valid
-                 for p in roadmap.projects.values()}
-        today = as_of == snapshot.day
-        # Today the read model keeps each project's place in the monthly trend; another
-        # day replays every project's revisions, read in one query (never one a project).
-        history: dict[str, list[Revision]] = {}
-        if not today:
-            for change in svc.store.history("project"):
-                history.setdefault(change.record_id, []).append(
-                    Revision(change.created_at, change.data))
+    def measurements() -> dict[tuple[str, str], list[dict[str, Any]]]:
         measured: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for m in stored_measurements.of_projects(svc.store):
             measured.setdefault((m.project, m.kpi), []).append(
                 {"date": m.day.isoformat(), "value": m.value, "note": m.note})
-        result = indicators(roadmap, catalogue, as_of, cells=compliance_cells(as_of)[0],
-                            valid=valid, opportunities=opportunities(), history=history,
-                            measured=measured)
-        if today:
-            result["trend"]["points"] = queries.trend_points(snapshot)
-        return result
+        return measured
+
+    def build() -> dict[str, Any]:
+        if as_of == snapshot.day:
+            # Today every count is kept by the read model: no pass over the roadmap.
+            return indicators_today(snapshot, opportunities(), measurements())
+        roadmap, catalogue = snapshot.roadmap, snapshot.catalogue
+        valid = {p.id: queries.report(snapshot, p, as_of).valid
+                 for p in roadmap.projects.values()}
+        # Another day replays every project's revisions, read in one query (never one
+        # a project).
+        history: dict[str, list[Revision]] = {}
+        for change in svc.store.history("project"):
+            history.setdefault(change.record_id, []).append(
+                Revision(change.created_at, change.data))
+        return indicators(roadmap, catalogue, as_of, cells=compliance_cells(as_of)[0],
+                          valid=valid, opportunities=opportunities(), history=history,
+                          measured=measurements())
 
     return snapshot.memo(("indicators", as_of), build)  # type: ignore[no-any-return]
 
@@ -168,17 +173,46 @@ def page() -> Response:
     data = compute_indicators(as_of)
     svgs = svc.roadmap.memo(("dashboard-charts", svc.snapshots.version, as_of, lang),
                             lambda: _charts(data, lang))
-    roadmap = svc.roadmap.get()
-    titles = {pid: project_title(p, lang) for pid, p in roadmap.projects.items()}
+    snapshot = svc.readmodel.current()
+    roadmap = snapshot.roadmap
+    titles = _Titles(roadmap, lang)  # only the projects the page names are looked up
     catalogue = svc.snapshots.get()
-    todo = svc.roadmap.memo(("needs-action", svc.snapshots.version, as_of), lambda: needs_action(
-        roadmap, compliance_cells(as_of)[0],
-        lapsing_declarations(roadmap.sheets(), as_of, LAPSING_DAYS), opportunities()))
+    if as_of == snapshot.day:
+        todo = snapshot.memo(("needs-action", as_of), lambda: needs_action_today(
+            snapshot, opportunities()))
+    else:
+        todo = snapshot.memo(("needs-action", as_of), lambda: needs_action(
+            roadmap, compliance_cells(as_of)[0],
+            lapsing_declarations(roadmap.sheets(), as_of, LAPSING_DAYS), opportunities()))
+    try:
+        kpi_page, _unused = parse_paging({"page": request.args.get("kpi_page", "")}, 1,
+                                         default=1)
+    except QueryError as exc:
+        raise ApiError(400, exc.message.replace("page", "kpi_page")) from None
+    kpi_pages = max(1, -(-len(data["kpis"]) // KPI_ROWS))
+    if kpi_page > kpi_pages:
+        raise page_error(400, gettext("kpi_page must be from 1 to %(pages)d", pages=kpi_pages))
+    kpis = data["kpis"][(kpi_page - 1) * KPI_ROWS:kpi_page * KPI_ROWS]
     return render_page("dashboard.html", d=data, svgs=svgs, as_of=as_of, titles=titles,
+                       kpis=kpis, kpi_page=kpi_page, kpi_pages=kpi_pages, kpi_rows=KPI_ROWS,
+                       any_measured=any(k["current"] is not None for k in data["kpis"]),
+                       kpi_args={k: v for k, v in request.args.items() if v},
                        catalogue=catalogue, acronym=lambda sid: acronym(catalogue, sid),
                        pct=_pct, as_of_arg=request.args.get("as_of"), todo=todo,
                        organisation=lambda oid: concept_label(catalogue, "organisations",
                                                               oid, lang))
+
+
+class _Titles:
+    """Project titles in the page language, looked up when the page names a project."""
+
+    def __init__(self, roadmap: Roadmap, lang: str) -> None:
+        self.roadmap = roadmap
+        self.lang = lang
+
+    def get(self, pid: str, default: str) -> str:
+        project = self.roadmap.projects.get(pid)
+        return project_title(project, self.lang) if project else default
 
 
 def concept_label(catalogue: Any, scheme: str, concept_id: Any, lang: str) -> str:

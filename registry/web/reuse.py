@@ -25,6 +25,7 @@ from registry.web.shared.terms import term
 bp = Blueprint("reuse", __name__)
 TYPES = OPPORTUNITY_TYPES
 PARAMS = ("type", "organisation", "project", "min_score")
+REUSE_ROWS = 20  # opportunities of each type a page (?<type>_page=): bounded at any size
 
 
 def parse_filters(args: dict[str, str]) -> dict[str, Any]:
@@ -62,8 +63,7 @@ def select(every: Found, filters: dict[str, Any]) -> list[dict[str, Any]]:
     `project` reads the whole membership: a project of a 3,000-member data-sharing group
     finds that opportunity although its list is cut at max_group_size.
     """
-    items = every.items if "project" not in filters else [
-        every.items[i] for i in every.by_project.get(filters["project"], ())]
+    items = every.items if "project" not in filters else every.of_project(filters["project"])
     return [o for o in items
             if o["type"] == filters.get("type", o["type"])
             and ("organisation" not in filters or filters["organisation"] in o["organisations"])
@@ -79,29 +79,54 @@ def api_reuse() -> Response:
 
 @bp.get("/reuse")
 def page() -> Response:
-    """Show the opportunities grouped by type and ranked, each with its small picture."""
+    """Show the opportunities grouped by type and ranked, each with its small picture,
+    a page of each type at a time (?<type>_page=)."""
     lang = current_lang()
+    args = {k: v for k, v in request.args.to_dict().items() if v}
+    pages_asked = {k: args.pop(k) for k in list(args) if k.endswith("_page")}
     try:
-        filters = parse_filters({k: v for k, v in request.args.to_dict().items() if v})
+        filters = parse_filters(args)
         error = None
     except ApiError as exc:
         filters, error = {}, exc.message
-    items = select(found(), filters)
-    svc = services()
-    catalogue = svc.snapshots.get()
-    roadmap = svc.roadmap.get()
-    labels = {f"project:{p.id}": localized(p.sheet.get("title"), lang)[0] or p.id
-              for p in roadmap.projects.values()}
+    every = found()
+    items = select(every, filters)
+    snapshot = services().readmodel.current()
+    catalogue, roadmap = snapshot.catalogue, snapshot.roadmap
+    groups: dict[str, list[dict[str, Any]]] = {t: [] for t in TYPES}
+    for o in items:
+        groups[o["type"]].append(o)
+    shown: dict[str, list[dict[str, Any]]] = {}
+    paging: dict[str, tuple[int, int]] = {}
+    for t in TYPES:
+        pages = max(1, -(-len(groups[t]) // REUSE_ROWS))
+        try:
+            number = int(pages_asked.get(f"{t}_page", "1"))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= pages:
+            error = error or _("%(name)s must be from 1 to %(pages)d", name=f"{t}_page",
+                               pages=pages)
+            number = 1
+        shown[t] = groups[t][(number - 1) * REUSE_ROWS:number * REUSE_ROWS]
+        paging[t] = (number, pages)
+    # Labels for the projects the page lists, never for the whole roadmap.
+    listed = dict.fromkeys(p for t in TYPES for o in shown[t] for p in o["projects"])
+    labels = {f"project:{pid}": localized(roadmap.projects[pid].sheet.get("title"),
+                                          lang)[0] or pid
+              for pid in listed if pid in roadmap.projects}
     labels.update({f"capability:{c.id}": localized(c.label, lang)[0]
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
                    for k, v in catalogue.components.items()})
     picture = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
-    groups = {t: [o for o in items if o["type"] == t] for t in TYPES}
-    return render_page("reuse.html", status=400 if error else 200, groups=groups,
-                       picture=picture,
-                       error=error, types=TYPES, args=request.args.to_dict(), labels=labels,
-                       total=len(items))
+    stale = every.overlap_version < snapshot.version
+    return render_page("reuse.html", status=400 if error else 200, groups=shown,
+                       counts={t: len(groups[t]) for t in TYPES}, paging=paging,
+                       picture=picture, error=error, types=TYPES,
+                       args=request.args.to_dict(), labels=labels, total=len(items),
+                       per_page=REUSE_ROWS,
+                       overlap_version=every.overlap_version if stale else None)
 
 
 def _declared(sheet: Mapping[str, Any]) -> set[str]:

@@ -100,3 +100,32 @@ def test_roadmap_page_out_of_range_is_refused(read_client, many):
     assert answer.status_code == 400
     assert "page must be from 1 to 5" in answer.get_data(as_text=True)
     assert read_client.get("/roadmap?lang=en&page=0").status_code == 400
+
+
+def test_reuse_page_lists_a_page_of_each_type_with_links_to_the_next(read_client, many):
+    every = read_client.get("/api/reuse").get_json()["opportunities"]
+    by_type: dict[str, int] = {}
+    for o in every:
+        by_type[o["type"]] = by_type.get(o["type"], 0) + 1
+    kind, count = max(by_type.items(), key=lambda kv: kv[1])
+    assert count > 20  # more than one page of that type
+    html = read_client.get("/reuse?lang=en").get_data(as_text=True)
+    section = html.split(f'id="h-{kind}"', 1)[1].split("</section>", 1)[0]
+    assert f"({count})" in section  # the heading counts them all
+    assert section.count('class="opportunity"') == 20
+    assert f"{kind}_page=2" in section
+    last = -(-count // 20)
+    html = read_client.get(f"/reuse?lang=en&{kind}_page={last}").get_data(as_text=True)
+    section = html.split(f'id="h-{kind}"', 1)[1].split("</section>", 1)[0]
+    assert section.count('class="opportunity"') == count - 20 * (last - 1)
+    assert read_client.get(f"/reuse?lang=en&{kind}_page={last + 1}").status_code == 400
+
+
+def test_dashboard_is_bounded_and_counts_every_project(read_client, many):
+    html = read_client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert f'id="ind-projects">{len(many)}<' in html
+    kpis = html.split('id="t-kpis"', 1)[1].split("</table>", 1)[0]
+    assert kpis.count("<tr data-key=") <= 50
+    total = read_client.get("/api/indicators").get_json()["kpis"]
+    if len(total) > 50:
+        assert "kpi_page=2" in html

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from registry.analysis.compliance import Cell
-from registry.analysis.reuse import find_opportunities
 from registry.readmodel import queries
+from registry.readmodel.reuse import ReuseState
 from registry.services import reuse_thresholds
 from registry.web.shared.context import services
 
@@ -25,32 +26,32 @@ class Found:
     """The opportunities of one snapshot, and which ones each project is in."""
 
     items: list[dict[str, Any]]
-    by_project: dict[str, list[int]]  # project -> positions in items, listed or not
+    state: ReuseState
+    overlap_version: int  # the version the overlaps shown were computed for
+    source: Sequence[Any]  # the state's list these were read from (keeps its id unique)
+
+    def of_project(self, project_id: str) -> list[dict[str, Any]]:
+        """Return the opportunities a project is in, whether its group's list names it."""
+        return [o.as_dict for o in self.state.of_project(project_id)]
 
 
 def found() -> Found:
-    """Return every opportunity of the stored roadmap, computed once per snapshot."""
+    """Return every opportunity of the request's snapshot (maintained write by write)."""
     svc = services()
     snapshot = svc.readmodel.current()
-
-    def compute() -> Found:
-        result = find_opportunities(snapshot.roadmap.sheets(), snapshot.catalogue,
-                                    reuse_thresholds(svc.settings))
-        by_project: dict[str, list[int]] = {}
-        for index, opportunity in enumerate(result):
-            for pid in opportunity.everyone:
-                by_project.setdefault(pid, []).append(index)
-        return Found([o.to_dict() for o in result], by_project)
-
-    return snapshot.memo("reuse", compute)  # type: ignore[no-any-return]
+    state = snapshot.reuse(reuse_thresholds(svc.settings))
+    state.refresh_overlap_within(snapshot.version, float(svc.settings["REUSE_OVERLAP_WAIT"]))
+    items = state.opportunities()  # one read: a finished refresh swaps the list whole
+    version = state.overlap_version
+    return snapshot.memo(("reuse", id(items)), lambda: Found(  # type: ignore[no-any-return]
+        [o.as_dict for o in items], state, version, items))
 
 
 def opportunities() -> list[dict[str, Any]]:
-    """Return every opportunity of the stored roadmap, computed once per snapshot."""
+    """Return every opportunity of the request's snapshot."""
     return found().items
 
 
 def of_project(project_id: str) -> list[dict[str, Any]]:
     """Return the opportunities a project is in, whether its group's list names it or not."""
-    every = found()
-    return [every.items[i] for i in every.by_project.get(project_id, ())]
+    return found().of_project(project_id)

@@ -1,0 +1,257 @@
+"""The reuse analysis of a snapshot, maintained from the last one project by project.
+
+`registry.analysis.reuse` finds five kinds of opportunity. Four of them are groups keyed
+by something a project names, so a changed project changes only its own groups:
+
+- reuse: one project's own (plus, when the reuse count of a component moved, the
+  projects that need a capability it provides among several: the named provider is the
+  most reused one);
+- pooling: the groups of the capabilities the project builds or needs (old and new);
+- data-sharing and standard-divergence: the groups of the data entities it uses or
+  produces (old and new).
+
+`ReuseState.apply` keeps postings (capability -> projects, entity -> projects, reuse
+counts per component) and recomputes exactly those groups with the analysis' own
+functions, so the result equals a full recomputation (tests/readmodel/test_reuse_state.py
+checks it after random writes). A catalogue change recomputes everything, once.
+
+Overlap is the exception: its score weighs each feature by its rarity in the whole
+roadmap, so one write may move any pair. It is recomputed in full, off the request path
+(`refresh_overlap`, run by a background thread of the worker), and until that is done
+a snapshot shows the overlaps of the last version it was computed for
+(`overlap_version`), saying so.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from registry.analysis import reuse as analysis
+from registry.analysis.reuse import Opportunity, Project, Thresholds, order_key
+from registry.catalogue.snapshot import Catalogue
+
+
+def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
+    """Return the analysed fields of a sheet; None when absent, malformed or stopped."""
+    if sheet is None:
+        return None
+    found, _skipped = analysis.read_projects([sheet])
+    return found[0] if found else None
+
+
+def _group(o: Opportunity) -> tuple[str, str]:
+    """Return the key of the group an opportunity belongs to."""
+    if o.type == "reuse":
+        return "reuse", o.projects[0]
+    if o.type == "pooling":
+        return "pooling", str(o.link["capability"])
+    if o.type == "overlap":
+        return "overlap", ""
+    return "entity", str(o.link["entity"])  # data-sharing and standard-divergence
+
+
+class ReuseState:
+    """The opportunities of one roadmap and catalogue, and the postings that update them."""
+
+    def __init__(self, catalogue: Catalogue, thresholds: Thresholds,
+                 projects: dict[str, Project], opportunities: Iterable[Opportunity],
+                 overlap_version: int) -> None:
+        self.catalogue = catalogue
+        self.thresholds = thresholds
+        self.projects = projects
+        self.active = analysis.active_providers(catalogue)
+        self.provided = frozenset(self.active)
+        self.excluded = analysis.pooling_excluded(catalogue, thresholds)
+        self.popularity: Counter[str] = Counter(
+            c for p in projects.values() for c in p.reuses)
+        self.postings: dict[tuple[str, str], set[str]] = {}
+        for project in projects.values():
+            for key in self._keys(project):
+                self.postings.setdefault(key, set()).add(project.id)
+        self.groups: dict[tuple[str, str], list[Opportunity]] = {}
+        ordered = sorted(opportunities, key=order_key)
+        for o in ordered:
+            self.groups.setdefault(_group(o), []).append(o)
+        self.keys = [order_key(o) for o in ordered]
+        self.items = ordered
+        self.overlap_version = overlap_version
+        self.overlap_fresh = True
+        self._lock = threading.Lock()
+        self._starting = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # -- building ---------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
+              thresholds: Thresholds, version: int) -> ReuseState:
+        """Return the state of a whole roadmap (the full analysis, once)."""
+        projects, _skipped = analysis.read_projects(sheets)
+        words = analysis.Words(catalogue)
+        found = [*analysis.reuse_opportunities(projects, catalogue, thresholds, words),
+                 *analysis.pooling_opportunities(projects, catalogue, thresholds, words),
+                 *analysis.overlap_opportunities(projects, thresholds, words)]
+        exchange = analysis.Exchange(projects)
+        found += analysis.data_sharing_opportunities(exchange, thresholds, words)
+        found += analysis.divergence_opportunities(exchange, catalogue, thresholds, words)
+        return cls(catalogue, thresholds, {p.id: p for p in projects}, found, version)
+
+    def _keys(self, project: Project) -> set[tuple[str, str]]:
+        keys = {("pool", c) for c in project.capabilities - self.excluded}
+        keys.update(("need", c) for c in (project.capabilities | project.implied)
+                    & self.provided)
+        keys.update(("entity", e) for e in project.entities)
+        return keys
+
+    def _members(self, kind: str, names: Iterable[str]) -> list[Project]:
+        ids: set[str] = set()
+        for name in names:
+            ids |= self.postings.get((kind, name), set())
+        return [self.projects[pid] for pid in sorted(ids)]
+
+    def apply(self, sheets: Mapping[str, Mapping[str, Any] | None], version: int
+              ) -> ReuseState:
+        """Return the state after the projects of `sheets` changed (None: deleted)."""
+        new = ReuseState.__new__(ReuseState)
+        new.__dict__.update(self.__dict__)
+        new._lock = threading.Lock()
+        new._starting = threading.Lock()
+        new._thread = None
+        new.projects = dict(self.projects)
+        new.postings = dict(self.postings)
+        new.popularity = Counter(self.popularity)
+        new.groups = dict(self.groups)
+        new.keys, new.items = list(self.keys), list(self.items)
+        new.overlap_fresh = False
+        caps: set[str] = set()
+        entities: set[str] = set()
+        reusers: set[str] = set(sheets)
+        moved: set[str] = set()  # components whose reuse count moved
+        for pid, sheet in sheets.items():
+            old, project = new.projects.pop(pid, None), _parse(sheet)
+            for before, after, sign in ((old, None, -1), (None, project, 1)):
+                changed = before or after
+                if changed is None:
+                    continue
+                for key in new._keys(changed):
+                    members = set(new.postings.get(key, ()))
+                    (members.add if sign > 0 else members.discard)(pid)
+                    new.postings[key] = members
+                    if key[0] == "pool":
+                        caps.add(key[1])
+                    elif key[0] == "entity":
+                        entities.add(key[1])
+                for component in changed.reuses:
+                    new.popularity[component] += sign
+                    moved.add(component)
+            if project is not None:
+                new.projects[pid] = project
+        new.popularity = +new.popularity
+        # A moved count can change which provider every needing project is pointed at
+        # (the most reused first): those projects are recomputed when the order moved.
+        for cap, providers in new.active.items():
+            if len(providers) > 1 and moved.intersection(providers):
+                was = sorted(providers, key=lambda c: (-self.popularity.get(c, 0), c))
+                now = sorted(providers, key=lambda c: (-new.popularity.get(c, 0), c))
+                if was != now:
+                    reusers |= new.postings.get(("need", cap), set())
+        words = analysis.Words(new.catalogue)
+        th, catalogue = new.thresholds, new.catalogue
+        replaced: dict[tuple[str, str], list[Opportunity]] = {}
+        for pid in reusers:
+            replaced[("reuse", pid)] = []
+        present = [new.projects[pid] for pid in sorted(reusers) if pid in new.projects]
+        for o in analysis.reuse_opportunities(present, catalogue, th, words, new.popularity):
+            replaced[_group(o)].append(o)
+        for cap in caps:
+            replaced[("pooling", cap)] = []
+        for o in analysis.pooling_opportunities(new._members("pool", caps), catalogue, th, words,
+                                   frozenset(caps)):
+            replaced[_group(o)].append(o)
+        for entity in entities:
+            replaced[("entity", entity)] = []
+        exchange = analysis.Exchange(new._members("entity", entities))
+        for o in [*analysis.data_sharing_opportunities(exchange, th, words, frozenset(entities)),
+                  *analysis.divergence_opportunities(exchange, catalogue, th, words,
+                                                 frozenset(entities))]:
+            replaced[_group(o)].append(o)
+        for key, items in replaced.items():
+            for o in new.groups.get(key, ()):
+                at = bisect.bisect_left(new.keys, order_key(o))
+                del new.keys[at], new.items[at]
+            for o in items:
+                k = order_key(o)
+                at = bisect.bisect_left(new.keys, k)
+                new.keys.insert(at, k)
+                new.items.insert(at, o)
+            if items:
+                new.groups[key] = items
+            else:
+                new.groups.pop(key, None)
+        return new
+
+    # -- overlap ----------------------------------------------------------------------
+
+    def refresh_overlap(self, version: int) -> None:
+        """Recompute the overlaps of this state's roadmap (the whole roadmap: see above)."""
+        with self._lock:
+            if self.overlap_fresh:
+                return
+            projects = [self.projects[pid] for pid in sorted(self.projects)]
+            found = analysis.overlap_opportunities(projects, self.thresholds,
+                                      analysis.Words(self.catalogue))
+            keys, items = list(self.keys), list(self.items)
+            for o in self.groups.get(("overlap", ""), ()):
+                at = bisect.bisect_left(keys, order_key(o))
+                del keys[at], items[at]
+            for o in found:
+                k = order_key(o)
+                at = bisect.bisect_left(keys, k)
+                keys.insert(at, k)
+                items.insert(at, o)
+            groups = dict(self.groups)
+            if found:
+                groups[("overlap", "")] = sorted(found, key=order_key)
+            else:
+                groups.pop(("overlap", ""), None)
+            # Readers take `items` once per request: swapping whole lists keeps each
+            # answer whole (the old overlaps or the new ones, never half of each).
+            self.keys, self.items, self.groups = keys, items, groups
+            self.overlap_version = version
+            self.overlap_fresh = True
+
+    def refresh_overlap_within(self, version: int, wait: float) -> None:
+        """Start the overlap recomputation in a thread (once); wait up to `wait` seconds."""
+        if self.overlap_fresh:
+            return
+        with self._starting:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self.refresh_overlap, args=(version,),
+                                                name="registry-overlap", daemon=True)
+                self._thread.start()
+            thread = self._thread
+        if wait > 0:
+            thread.join(wait)
+
+    def opportunities(self) -> Sequence[Opportunity]:
+        """Return every opportunity, in the analysis' order."""
+        return self.items
+
+    def of_project(self, pid: str) -> list[Opportunity]:
+        """Return the opportunities a project is in (listed or not), in the analysis' order.
+
+        Read from the groups its postings name, whatever their size: a project of a
+        3,000-member data-sharing group finds it although the listed members stop at 50.
+        """
+        project = self.projects.get(pid)
+        groups = self.groups  # one read: refresh_overlap swaps it whole
+        keys = [("reuse", pid), ("overlap", "")]
+        if project is not None:
+            keys += [("pooling", c) for c in project.capabilities - self.excluded]
+            keys += [("entity", e) for e in project.entities]
+        found = [o for key in keys for o in groups.get(key, ()) if pid in o.everyone]
+        return sorted(found, key=order_key)

@@ -1,0 +1,104 @@
+"""The reuse analysis kept write by write equals the analysis recomputed from scratch.
+
+Property-style: a roadmap of example sheets with shuffled owners, then random writes
+(capabilities, data entities, reused components, status, standards, titles changed;
+projects deleted and created), each applied to the kept state; after every write the
+kept opportunities (once the overlaps are refreshed) must equal `find_opportunities`
+over every sheet, and every project must find exactly the opportunities it is in.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+
+from registry.analysis.reuse import Thresholds, find_opportunities
+from registry.catalogue.files import load_catalogue, shipped_root
+from registry.readmodel.reuse import ReuseState
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(shipped_root())
+
+
+def _roadmap(rng: random.Random, owners: list[str], copies: int) -> dict[str, dict]:
+    sheets = {}
+    for n in range(copies):
+        for path in EXAMPLES:
+            sheet = orjson.loads(orjson.dumps(yaml.safe_load(path.read_text("utf-8"))))
+            sheet["id"] = f"{sheet['id']}-{n}"
+            sheet["owner"]["organisation"] = rng.choice(owners)
+            sheets[sheet["id"]] = sheet
+    return sheets
+
+
+def _mutate(rng: random.Random, sheet: dict, vocab: dict[str, list[str]]) -> dict:
+    sheet = copy.deepcopy(sheet)
+    what = rng.randrange(7)
+    caps = sheet.setdefault("capabilities", {})
+    data = sheet.setdefault("data", {})
+    if what == 0:
+        caps[rng.choice(["needs", "builds"])] = rng.sample(vocab["capabilities"], 2)
+    elif what == 1:
+        data[rng.choice(["uses", "produces"])] = rng.sample(vocab["entities"], 2)
+    elif what == 2:
+        sheet.setdefault("components", {})["reuses"] = rng.sample(vocab["components"], 1)
+    elif what == 3:
+        sheet["status"] = rng.choice(["proposed", "in-progress", "delivered", "stopped"])
+    elif what == 4:
+        sheet["standards"] = sheet.get("standards", [])[: rng.randrange(4)]
+    elif what == 5:
+        sheet["title"] = {"en": " ".join(rng.sample(vocab["words"], 4))}
+    else:
+        sheet["owner"]["organisation"] = rng.choice(vocab["owners"])
+    return sheet
+
+
+def _as_dicts(opportunities):
+    return [o.to_dict() for o in opportunities]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_reuse_equals_a_full_recomputation_after_random_writes(catalogue, seed):
+    rng = random.Random(seed)
+    thresholds = Thresholds(max_group_size=5)  # small groups: the cut lists are exercised
+    owners = sorted(catalogue.concepts["organisations"])[:6]
+    vocab = {"capabilities": sorted(catalogue.concepts["capabilities"]),
+             "entities": sorted(catalogue.concepts["data-entities"]),
+             "components": sorted(catalogue.components), "owners": owners,
+             "words": ["parking", "sensor", "air", "quality", "mobility", "portal",
+                       "permit", "waste", "bicycle", "energy"]}
+    sheets = _roadmap(rng, owners, 3)
+    state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
+    assert _as_dicts(state.opportunities()) == _as_dicts(
+        find_opportunities(sheets.values(), catalogue, thresholds))
+    for version in range(2, 27):
+        changed: dict[str, dict | None] = {}
+        for _ in range(rng.randrange(1, 4)):
+            action = rng.random()
+            if action < 0.1 and sheets:
+                pid = rng.choice(sorted(sheets))
+                del sheets[pid]
+                changed[pid] = None
+            elif action < 0.2:
+                sheet = copy.deepcopy(sheets[rng.choice(sorted(sheets))])
+                sheet["id"] = f"new-{version}-{len(changed)}"
+                sheets[sheet["id"]] = changed[sheet["id"]] = sheet
+            else:
+                pid = rng.choice(sorted(sheets))
+                sheets[pid] = changed[pid] = _mutate(rng, sheets[pid], vocab)
+        state = state.apply(changed, version)
+        state.refresh_overlap(version)
+        expected = find_opportunities(sheets.values(), catalogue, thresholds)
+        assert _as_dicts(state.opportunities()) == _as_dicts(expected), version
+        for pid in sorted(sheets)[::7]:
+            mine = [o for o in expected if pid in o.everyone]
+            assert _as_dicts(state.of_project(pid)) == _as_dicts(mine), (version, pid)
