@@ -67,10 +67,18 @@ class DeadlineSocket:
     Every recv waits at most until `deadline` (a time.monotonic() value), however
     little each call receives: a per-call timeout alone would let a client that sends
     a byte a second keep the thread forever.
+
+    Its timeout and blocking mode are kept here, not set on the socket: gunicorn sets
+    them several times per request (a system call or two each), while what arrived
+    already is read, and a short answer sent, without waiting at all. Only a read or a
+    write that would wait polls the socket, for at most what the timeout, the deadline
+    or send_timeout allow.
     """
 
     def __init__(self, sock: socket.socket, send_timeout: float) -> None:
         self._sock = sock
+        sock.setblocking(True)  # for good: waits go through poll() below
+        self._timeout: float | None = None  # what gunicorn asked for: None blocks
         self.deadline: float | None = None
         self.quiet = True  # at the deadline: close quietly (headers) or raise (body)
         self.send_timeout = send_timeout
@@ -84,29 +92,45 @@ class DeadlineSocket:
         """Return the file descriptor (for selectors)."""
         return self._sock.fileno()
 
+    def settimeout(self, value: float | None) -> None:
+        """Keep the timeout for the next reads (the socket itself is not touched)."""
+        self._timeout = value
+
+    def gettimeout(self) -> float | None:
+        """Return the timeout set last."""
+        return self._timeout
+
+    def setblocking(self, flag: bool) -> None:
+        """Block (no timeout) or not at all, as socket.setblocking."""
+        self._timeout = None if flag else 0.0
+
+    def _wait(self, events: int, seconds: float | None) -> bool:
+        poller = select.poll()
+        poller.register(self._sock.fileno(), events)
+        return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
+
     def recv(self, size: int, *flags: int) -> bytes:
-        """Receive, waiting at most until the deadline."""
+        """Receive, waiting at most the timeout and until the deadline."""
         self.flush()  # a client may wait for what was held back (100 Continue)
-        if self.deadline is None:
-            return self._sock.recv(size, *flags)
-        if not flags:
-            # What has arrived already is read without touching the socket's timeout
-            # (two system calls less for most reads).
-            try:
-                return self._sock.recv(size, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                pass
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            self._expired()
-        self._sock.settimeout(remaining)
+        flag = flags[0] if flags else 0
         try:
-            return self._sock.recv(size, *flags)
-        except TimeoutError:
-            self._expired()
-            raise  # not reached
-        finally:
-            self._sock.settimeout(None)
+            return self._sock.recv(size, flag | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            if self._timeout == 0.0:
+                raise
+        wait = self._timeout
+        by_deadline = False
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self._expired()
+            if wait is None or remaining < wait:
+                wait, by_deadline = remaining, True
+        if not self._wait(select.POLLIN, wait):
+            if by_deadline:
+                self._expired()
+            raise TimeoutError("timed out")
+        return self._sock.recv(size, flag)
 
     def _expired(self) -> None:
         if self.quiet:

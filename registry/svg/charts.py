@@ -416,8 +416,9 @@ def _timeline(rows: Sequence[GanttRow], labels: Sequence[str], today: date, titl
     plot_w = max(480, math.ceil(quarters * QUARTER_W))
     left = PAD + widest(labels) + PAD
     status_room = PAD + widest(r.status_label for r in rows)
+    drawn = {r.status for r in rows}  # the legend lists only what is drawn
     key = [_LegendItem(legend[k], _box(s.fill, s.glyph, s.ink), k)
-           for k, s in PROJECT_STATUS.items() if k in legend]
+           for k, s in PROJECT_STATUS.items() if k in legend and k in drawn]
     width = max(left + plot_w + status_room + PAD, title_width(title))
     legend_top = PAD + 28
     axis_top = legend_top + _legend_size(key, width)[2] * LEGEND_ROW + 24  # today's label

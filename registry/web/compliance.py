@@ -15,12 +15,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask import Blueprint, Response, request
 from markupsafe import Markup
 
@@ -78,19 +76,6 @@ def _standard_order(catalogue: Catalogue) -> Callable[[str], tuple[int, str]]:
     return key
 
 
-def _heatmap_description(cells: Sequence[Cell], rows: Sequence[str], columns: Sequence[str],
-                         lang: str) -> str:
-    """Return the heatmap's summary (its SVG <desc>) in the page's language."""
-    shown, kept = set(rows), set(columns)
-    counts = Counter(c.state for c in cells if c.project in shown and c.standard in kept)
-    states = [*STATES, *sorted(set(counts) - set(STATES))]
-    said = ", ".join(f"{format_decimal(counts.get(s, 0), locale=lang)} {term(s)}"
-                     for s in states)
-    return _("%(rows)s projects (rows) by %(columns)s standards (columns); %(counts)s.",
-             rows=format_decimal(len(rows), locale=lang),
-             columns=format_decimal(len(columns), locale=lang), counts=said)
-
-
 @bp.get("/compliance")
 def compliance() -> Response:
     """Show the compliance heatmap, the same data as a table, and the summary."""
@@ -117,10 +102,13 @@ def compliance() -> Response:
                          total=len(index.projects))
     svg = heatmap_svg(cells, rows, columns, project_labels=project_labels,
                       standard_labels=labels, title=title,
-                      description=_heatmap_description(cells, rows, columns, lang),
                       state_labels={s: term(s) for s in STATES},
                       meanings={s: meaning(s) for s in STATES},
-                      empty_text=_("No project has a state for any standard."))
+                      empty_text=_("No project has a state for any standard."),
+                      description=_("%(rows)d projects (rows) by %(columns)d standards "
+                                    "(columns); each cell shows the state of the pair by "
+                                    "its colour and its symbol, the table below gives the "
+                                    "same data.", rows=len(rows), columns=len(columns)))
     grid = {(c.project, c.standard): c for c in cells}
     # heatmap_svg escapes every text it draws, so its output is safe to inline.
     return render_page("compliance.html", svg=Markup(svg), rows=rows, columns=columns,

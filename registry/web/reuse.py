@@ -119,7 +119,20 @@ def page() -> Response:
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
                    for k, v in catalogue.components.items()})
-    picture = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
+    draw = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
+    # Each opportunity's picture is drawn once per snapshot and language, not per request.
+    drawn: dict[Any, Markup] = snapshot.memo(("reuse-pictures", lang), dict)
+
+    def picture(opportunity: dict[str, Any], key: str) -> Markup:
+        memo_key = (opportunity["type"], tuple(opportunity["projects"]),
+                    opportunity["score"], opportunity["explanation"], key)
+        found = drawn.get(memo_key)
+        if found is None:
+            if len(drawn) > 2000:  # many pages visited: keep it bounded
+                drawn.clear()
+            found = drawn[memo_key] = draw(opportunity, key)
+        return found
+
     stale = every.overlap_version < snapshot.version
     return render_page("reuse.html", status=400 if error else 200, groups=shown,
                        counts={t: len(groups[t]) for t in TYPES}, paging=paging,

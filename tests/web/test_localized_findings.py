@@ -97,5 +97,5 @@ def test_free_text_is_marked_with_its_language_and_the_heatmap_says_its_summary(
     # A declaration's note, as the lead wrote it, in English.
     assert '<td lang="en">The pilot has no public user interface' in html
     page = roadmap.get(f"/compliance?as_of={AS_OF}&lang={lang}").get_data(as_text=True)
-    summary = {"fr": "projets (lignes) sur", "nl": "projecten (rijen) op"}[lang]
+    summary = {"fr": "projets (lignes) par", "nl": "projecten (rijen) bij"}[lang]
     assert summary in page and "projects (rows) by" not in page

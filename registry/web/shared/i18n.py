@@ -21,10 +21,15 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}  # in 
 
 def current_lang() -> str:
     """Return the page language: ?lang=, else Accept-Language, else English."""
-    asked = request.args.get("lang", "")
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    # Asked for every translated string of a page (hundreds): decided once a request.
+    environ = request.environ
+    found = environ.get("registry.lang")
+    if found is None:
+        asked = request.args.get("lang", "")
+        found = asked if asked in LANGUAGES else (
+            request.accept_languages.best_match(LANGUAGES) or "en")
+        environ["registry.lang"] = found
+    return str(found)
 
 
 def asked_lang() -> str | None:

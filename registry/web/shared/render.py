@@ -78,6 +78,17 @@ def init_app(app: Flask) -> None:
                 format_currency(value, "EUR", format="#,##0 ¤", locale=lang,
                                 currency_digits=False)
 
+        def quantity(value: Any, unit: Any = None) -> str:
+            """Return a measured value with its unit: an amount in euros as money, any
+            other number the page language's way, then its unit; "–" without a value."""
+            if value is None:
+                return "\u2013"
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return f"{value} {unit or ''}".strip()
+            if str(unit or "").strip().upper() in ("EUR", "\u20ac"):
+                return money(value)
+            return f"{number(value)} {unit or ''}".strip()
+
         def day(value: Any) -> str | Markup:
             """Return a date (or ISO date text) the page language's way (6 déc. 2026)."""
             try:
@@ -96,7 +107,7 @@ def init_app(app: Flask) -> None:
                 str(escape(text))))
 
         return {"lang": lang, "t": t, "lt": lt, "number": number, "percent": percent,
-                "money": money, "day": day, "dates_kept": dates_kept, "langs": LANGUAGES,
+                "money": money, "quantity": quantity, "day": day, "dates_kept": dates_kept, "langs": LANGUAGES,
                 "lang_names": LANGUAGE_NAMES, "url_lang": url_lang,
                 "concept_label": _concept_label(lang), "concept_options": concept_options,
                 "pairs": lambda values: [(v, term(v)) for v in values],
