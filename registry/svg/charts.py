@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from registry.documents.language import guess
 from registry.svg.style import (
     CHAR,
     FONT,
@@ -490,7 +491,11 @@ def _phase(layout: _Timeline, k: int, name: str, start: date, end: date, y: floa
     if room >= 4 or (room >= 1 and len(name) <= room):
         label = (f'<text x="{coord(p1 + 3)}" y="{coord(y + 13)}" fill="{INK}" '
                  f'aria-hidden="true">{esc(shorten(name, room))}</text>')
-    return (f'<g class="phase"><title>{esc(name)}: {start.isoformat()} \u2013 '
+    # A phase's name is free text with no language in the sheet: mark the one its words
+    # show (registry.documents.language), for screen readers.
+    said = guess(name)
+    lang = f' lang="{said}"' if said else ""
+    return (f'<g class="phase"{lang}><title>{esc(name)}: {start.isoformat()} \u2013 '
             f'{end.isoformat()}</title><rect x="{coord(p1)}" y="{coord(y)}" '
             f'width="{coord(width)}" height="18" fill="{PHASE_FILLS[k % 2]}" '
             f'stroke="{OUTLINE}" stroke-width="1"/>{label}</g>')
