@@ -110,7 +110,7 @@ SETTINGS: tuple[Setting, ...] = (
             "User for HTTP basic authentication to the external store (empty: none)."),
     Setting("SPARQL_STORE_PASSWORD", "",
             "Password for HTTP basic authentication to the external store."),
-    Setting("SPARQL_STORE_INTERVAL", 0.5,
+    Setting("SPARQL_STORE_INTERVAL", 0.1,
             "Seconds between two rounds of the store writer (each round pushes every "
             "change since the last)."),
     Setting("SPARQL_STORE_WRITER", True,

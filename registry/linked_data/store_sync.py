@@ -33,6 +33,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterator
@@ -45,7 +46,7 @@ import pyoxigraph as ox
 from sqlalchemy import insert, select, text, update
 
 from registry.catalogue.snapshot import Catalogue
-from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph
+from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph, GraphBuilder
 from registry.linked_data.graph_store import GraphStore, StoreEndpoints, graph_iri
 from registry.linked_data.iris import (
     component_iri,
@@ -62,6 +63,7 @@ from registry.storage.tables import sparql_store_state
 log = logging.getLogger("registry.sparql_store")
 
 WRITER_LOCK = 7301956  # PostgreSQL advisory lock key (with the schema's hash)
+VERIFY_EVERY = 30.0  # seconds between two checks that the store still holds the graphs
 MAX_PAUSE = 2.0  # seconds between tries while the store is down (bounds the catch-up delay)
 RECORD_IRIS = {"standard": standard_iri, "principle": principle_iri,
                "component": component_iri, "legal": legal_iri, "vocabulary": scheme_iri,
@@ -203,7 +205,7 @@ class StoreWriter:
     """
 
     def __init__(self, store: Store, endpoints: StoreEndpoints, base: str,
-                 latest: Any, graph_at: Any, interval: float = 0.5,
+                 latest: Any, graph_at: Any, interval: float = 0.1,
                  timeout: float = 30.0) -> None:
         self.store = store
         self.endpoints = endpoints
@@ -219,6 +221,8 @@ class StoreWriter:
         self._digests: dict[str, str] = {}
         self._digests_at: int | None = None
         self._split: tuple[str, dict[str, bytes]] | None = None
+        self._seen = -1  # the store's position as this process last read or left it
+        self._verified = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -228,7 +232,13 @@ class StoreWriter:
 
     def push_once(self) -> Push | None:
         """Bring the store to this worker's snapshot; None when another writer holds the lock."""
+        if time.monotonic() - self._verified > VERIFY_EVERY:
+            self.verify = True  # a store restarted empty while nothing was written
         snapshot = self.latest()
+        if not self.verify and snapshot.version <= self._seen:
+            # Nothing this worker holds is newer than what the store was last seen to
+            # hold: an idle round costs no database query (LISTEN says when to look).
+            return Push(self._seen, 0, 0, False)
         with self.lock.held() as held:
             if not held:
                 return None
@@ -241,21 +251,27 @@ class StoreWriter:
     def _push(self, snapshot: Any) -> Push:
         url = self.endpoints.query_url
         pushed = pushed_version(self.store, url)
+        self._seen = pushed or 0
         full = pushed is None
         if not full and self.verify:
             full = not self.client.has_graph(rest_graph(self.base))
         self.verify = False
+        self._verified = time.monotonic()
         if not full and pushed is not None and pushed >= snapshot.version:
             return Push(pushed, 0, 0, False)
-        graph = self.graph_at(snapshot, self.base)
         if full:
-            put, deleted = self._push_all(graph)
+            put, deleted = self._push_all(self.graph_at(snapshot, self.base))
         else:
             assert pushed is not None
-            put, deleted = self._push_changes(graph, self._changes(pushed, snapshot.version),
-                                              known=self._digests_at == pushed)
+            changes = self._changes(pushed, snapshot.version)
+            # The changed projects first, from their own chunks: a record's graph does not
+            # wait for the DCAT-AP description, the slow part of deriving a new graph.
+            put, deleted = self._push_projects(snapshot, changes)
+            more, gone = self._push_changes(self.graph_at(snapshot, self.base), changes,
+                                            known=self._digests_at == pushed)
+            put, deleted = put + more, deleted + gone
         _save_version(self.store, url, snapshot.version)
-        self._digests_at = snapshot.version
+        self._digests_at = self._seen = snapshot.version
         return Push(snapshot.version, put, deleted, full)
 
     def _put(self, name: str, data: bytes) -> None:
@@ -319,19 +335,27 @@ class StoreWriter:
                 deleted += 1
         return put + 1, deleted
 
-    def _push_changes(self, graph: DerivedGraph, changes: list[Change], known: bool
-                      ) -> tuple[int, int]:
+    def _push_projects(self, snapshot: Any, changes: list[Change]) -> tuple[int, int]:
         put = deleted = 0
-        projects = {c.record_id for c in changes if c.kind == "project"}
-        for project_id in sorted(projects):
+        ids = sorted({c.record_id for c in changes if c.kind == "project"})
+        current = snapshot.roadmap.projects
+        # A builder of its own: the linked-data service's keeps every project's chunk.
+        chunks = GraphBuilder().project_chunks([current[i] for i in ids if i in current],
+                                               self.base)
+        for project_id in ids:
             name = record_graph("project", self.base, project_id)
-            chunk = graph.chunks.get(PROJECT + project_id)
+            chunk = chunks.get(PROJECT + project_id)
             if chunk is None:
                 self._delete(name)
                 deleted += 1
             else:
                 self._put(name, chunk.data)
                 put += 1
+        return put, deleted
+
+    def _push_changes(self, graph: DerivedGraph, changes: list[Change], known: bool
+                      ) -> tuple[int, int]:
+        put = deleted = 0
         touched = {(c.kind, c.record_id) for c in changes
                    if c.kind != "project" and c.kind in RECORD_IRIS}
         if touched:

@@ -38,7 +38,13 @@ from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import project_title, project_titles, standard_labels
 from registry.web.shared.params import as_of, check_params, page_args
-from registry.web.shared.render import chart_page, chart_pages, page_as_of, render_page
+from registry.web.shared.render import (
+    chart_page,
+    chart_pages,
+    page_as_of,
+    render_page,
+    snapshot_page,
+)
 from registry.web.shared.terms import meaning, term
 
 bp = Blueprint("compliance", __name__)
@@ -77,6 +83,7 @@ def _standard_order(catalogue: Catalogue) -> Callable[[str], tuple[int, str]]:
 
 
 @bp.get("/compliance")
+@snapshot_page
 def compliance() -> Response:
     """Show the compliance heatmap, the same data as a table, and the summary."""
     svc = services()
@@ -104,7 +111,11 @@ def compliance() -> Response:
                       standard_labels=labels, title=title,
                       state_labels={s: term(s) for s in STATES},
                       meanings={s: meaning(s) for s in STATES},
-                      empty_text=_("No project has a state for any standard."))
+                      empty_text=_("No project has a state for any standard."),
+                      description=_("%(rows)d projects (rows) by %(columns)d standards "
+                                    "(columns); each cell shows the state of the pair by "
+                                    "its colour and its symbol, the table below gives the "
+                                    "same data.", rows=len(rows), columns=len(columns)))
     grid = {(c.project, c.standard): c for c in cells}
     # heatmap_svg escapes every text it draws, so its output is safe to inline.
     return render_page("compliance.html", svg=Markup(svg), rows=rows, columns=columns,

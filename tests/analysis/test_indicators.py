@@ -168,3 +168,19 @@ def test_architecture_groups_every_live_capability_by_layer(catalogue):
     root = ET.fromstring(svg)
     assert root.get("role") is None and "<script>" not in svg
     assert len([a for a in root.iter(f"{SVG}a")]) >= len(live)
+
+
+def test_the_gantt_chart_names_its_phases_and_lists_only_the_statuses_it_draws():
+    rows = [charts.GanttRow("p", "P", date(2026, 1, 1), date(2027, 12, 31), "selected",
+                            "selected", (("Design and procurement", date(2026, 1, 1),
+                                          date(2026, 12, 31)),
+                                         ("Pilot", date(2027, 1, 1), date(2027, 12, 31))))]
+    svg = charts.gantt_chart(rows, today=date(2026, 5, 1), title="T", description="D",
+                             today_label="Today",
+                             legend={"proposed": "proposed", "selected": "selected"})
+    root = _parse(svg)
+    keys = [g.get("data-key") for g in root.iter(f"{SVG}g") if g.get("class") == "legend-item"]
+    assert keys == ["selected"]
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Design and procurement" in texts and "Pilot" in texts
+    assert all(t.get("font-size") in (None, "16") for t in root.iter(f"{SVG}text"))

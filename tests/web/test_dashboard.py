@@ -308,6 +308,8 @@ def test_dashboard_tables_hold_the_same_numbers_as_the_api_and_charts(web, indic
     assert d["kpis"] and all(k["current"] is None for k in d["kpis"])
     assert html.count('id="kpis-unmeasured"') == 1
     assert "Latest value" not in html and "<meter" not in html
+    # Amounts through Babel: a KPI in euros reads as money, never "2.5e+06 EUR".
+    assert "\u20ac2,500,000" in html and "e+0" not in html and "2500000" not in html
     assert 'href="/api/indicators?as_of=2026-11-26"' in html
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -78,6 +79,17 @@ def init_app(app: Flask) -> None:
                 format_currency(value, "EUR", format="#,##0 ¤", locale=lang,
                                 currency_digits=False)
 
+        def quantity(value: Any, unit: Any = None) -> str:
+            """Return a measured value with its unit: an amount in euros as money, any
+            other number the page language's way, then its unit; "–" without a value."""
+            if value is None:
+                return "\u2013"
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return f"{value} {unit or ''}".strip()
+            if str(unit or "").strip().upper() in ("EUR", "\u20ac"):
+                return money(value)
+            return f"{number(value)} {unit or ''}".strip()
+
         def day(value: Any) -> str | Markup:
             """Return a date (or ISO date text) the page language's way (6 déc. 2026)."""
             try:
@@ -96,7 +108,7 @@ def init_app(app: Flask) -> None:
                 str(escape(text))))
 
         return {"lang": lang, "t": t, "lt": lt, "number": number, "percent": percent,
-                "money": money, "day": day, "dates_kept": dates_kept, "langs": LANGUAGES,
+                "money": money, "quantity": quantity, "day": day, "dates_kept": dates_kept, "langs": LANGUAGES,
                 "lang_names": LANGUAGE_NAMES, "url_lang": url_lang,
                 "concept_label": _concept_label(lang), "concept_options": concept_options,
                 "pairs": lambda values: [(v, term(v)) for v in values],
@@ -118,6 +130,32 @@ def render_page(template: str, status: int = 200, **context: Any) -> Response:
     response.headers["Vary"] = "Accept-Language"
     response.headers["Content-Language"] = current_lang()
     return response
+
+
+def snapshot_page(view: Callable[..., Response], also: Callable[[], Any] | None = None
+                  ) -> Callable[..., Response]:
+    """Memoise a page of the roadmap on the request's snapshot (path, query, language).
+
+    Such a page is a function of the snapshot and of what the request asks (and of
+    `also()`, when given: what else may move within one snapshot), so a warm request
+    costs a lookup; the copy dies with the snapshot (a write makes the next one).
+    """
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        snapshot = services().readmodel.current()
+        key = ("page", request.path, request.query_string, current_lang(),
+               also() if also else None)
+        status, html = snapshot.memo(key, lambda: _body(view(*args, **kwargs)))
+        response = Response(html, status=status, mimetype="text/html")
+        response.headers["Vary"] = "Accept-Language"
+        response.headers["Content-Language"] = current_lang()
+        return response
+
+    return wrapper
+
+
+def _body(response: Response) -> tuple[int, bytes]:
+    return response.status_code, response.get_data()
 
 
 def page_error(status: int, message: str) -> RegistryError:
