@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang, ngettext
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import acronym
-from registry.web.shared.render import render_page
+from registry.web.shared.render import render_page, snapshot_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
@@ -78,6 +79,7 @@ def api_reuse() -> Response:
 
 
 @bp.get("/reuse")
+@functools.partial(snapshot_page, also=lambda: found().overlap_version)
 def page() -> Response:
     """Show the opportunities grouped by type and ranked, each with its small picture,
     a page of each type at a time (?<type>_page=)."""

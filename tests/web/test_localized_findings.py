@@ -96,6 +96,10 @@ def test_free_text_is_marked_with_its_language_and_the_heatmap_says_its_summary(
         as_text=True)
     # A declaration's note, as the lead wrote it, in English.
     assert '<td lang="en">The pilot has no public user interface' in html
+    # A phase name too short to tell ("Regional roll-out") takes its siblings' language.
+    assert '<th scope="row" lang="en">Regional roll-out</th>' in html
+    gantt = roadmap.get(f"/roadmap?as_of={AS_OF}&lang={lang}").get_data(as_text=True)
+    assert '<g class="phase" lang="en"><title>Regional roll-out:' in gantt
     page = roadmap.get(f"/compliance?as_of={AS_OF}&lang={lang}").get_data(as_text=True)
     summary = {"fr": "projets (lignes) par", "nl": "projecten (rijen) bij"}[lang]
     assert summary in page and "projects (rows) by" not in page

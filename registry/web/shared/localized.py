@@ -63,16 +63,17 @@ def say(text: Any) -> Any:
     return render(text if isinstance(text, Text) else Text(str(text)), current())
 
 
-def text_lang(text: Any) -> Markup:
+def text_lang(text: Any, siblings: Any = ()) -> Markup:
     """Return ` lang="xx"` for a free text in another language than the page's, else ''.
 
     Free texts (a declaration's note, a phase's name, a revision's message) have no
     language in the sheet format: it is guessed from their words
-    (registry.documents.language), and left unmarked when the guess is not clear.
+    (registry.documents.language); a text too short to tell takes the language of its
+    `siblings` (the other phase names of the sheet), else is left unmarked.
     """
     if not isinstance(text, str) or not text:
         return Markup("")
-    found = guess(text)
+    found = guess(text) or guess(" ".join(t for t in siblings if isinstance(t, str)))
     if found is None or found == current():
         return Markup("")
     return Markup(' lang="%s"') % found
