@@ -9,18 +9,23 @@ starts one app (Flask test client, no HTTP server: this isolates the registry's 
 work from the network), warms every view, then for each of 5 rounds writes one project
 through the API and times, on the same worker, the first request of each view after
 the write (stored through Store.put, then the catch-up the API's PUT does) and then the
-warm one; and once a mandatory standard's status change. It also
-reports the worker's RSS. Medians are printed. It does NOT measure two servers, the
-read mix under write load or propagation across servers: those need bench/load.py-style
-HTTP runs that this module does not do yet.
+warm one; and once a mandatory standard's status change. The reuse analysis kept write
+by write is timed against its full recomputation on the same roadmap (the ratio is
+printed), and the overlap refresh (the one part recomputed in full, in a background
+thread) on its own. RSS: a separate worker process (no generator, no benchmark data)
+opens the same database, builds its snapshot, answers every view once, and reports its
+resident memory. Medians are printed. It does NOT measure two servers, the read mix
+under write load or propagation across servers: those need bench/load.py-style HTTP
+runs that this module does not do.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +36,8 @@ import orjson
 from bench.reuse_scale import Generator
 from registry import create_app
 from registry.catalogue.files import load_catalogue, shipped_root
+from registry.readmodel.reuse import ReuseState
+from registry.services import reuse_thresholds
 
 VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance",
          "/reuse", "/roadmap", "/api/projects?page=1")
@@ -45,11 +52,42 @@ def _timed(client, path: str, headers: dict[str, str] | None = None) -> float:
     return elapsed
 
 
+def _wait_overlap(services, thresholds) -> None:
+    """Wait for the current snapshot's overlap refresh (started by a reuse view)."""
+    snapshot = services.readmodel.current()
+    snapshot.reuse(thresholds).refresh_overlap_within(snapshot.version, 600.0)
+
+
+def _vm_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def worker_rss(url: str, folder: str) -> None:
+    """Be one web worker: snapshot, every view once, overlaps refreshed; print RSS."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "LOAD_EXAMPLES": False,
+                      "RESPONSE_CACHE_MB": 0, "REUSE_OVERLAP_WAIT": 600.0})
+    client = app.test_client()
+    for view in VIEWS:
+        _timed(client, view)
+    services = app.extensions["registry"]
+    _wait_overlap(services, reuse_thresholds(services.settings))
+    print(f"RSS of a worker holding the snapshot (every view answered once): "
+          f"{_vm_rss_mb():.0f} MB")
+    services.readmodel.close()
+
+
 def main() -> None:
     """Run the benchmark and print medians."""
+    if sys.argv[1:2] == ["--worker-rss"]:
+        worker_rss(sys.argv[2], sys.argv[3])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-readmodel-"))
@@ -75,8 +113,16 @@ def main() -> None:
     built = time.perf_counter() - start
     print(f"{args.projects} projects stored in {loaded:.1f} s; first snapshot {built:.1f} s")
     client = app.test_client()
+    start = time.perf_counter()
     for view in VIEWS:
         _timed(client, view)
+    print(f"first request of every view on the first snapshot (reuse analysis built in "
+          f"full once): {time.perf_counter() - start:.1f} s")
+    thresholds = reuse_thresholds(services.settings)
+    _wait_overlap(services, thresholds)
+    full: list[float] = []
+    kept: list[float] = []
+    overlap: list[float] = []
     first: dict[str, list[float]] = {v: [] for v in VIEWS}
     warm: dict[str, list[float]] = {v: [] for v in VIEWS}
     catch_up: list[float] = []
@@ -85,13 +131,26 @@ def main() -> None:
         sheet["title"] = {**sheet.get("title", {}), "en": f"Changed {round_}"}
         # Straight through the store (the generator's sheets are not all valid), then the
         # catch-up the API's PUT does after storing.
+        before = services.readmodel.current().reuse(thresholds)
         start = time.perf_counter()
         services.store.put("project", sheet["id"], sheet, author="bench")
-        services.readmodel.catch_up()
+        snapshot = services.readmodel.catch_up()
         catch_up.append(time.perf_counter() - start)
         for view in VIEWS:
             first[view].append(_timed(client, view))
             warm[view].append(_timed(client, view))
+        # The kept analysis, applied to this write alone, against the full one on the
+        # same roadmap; then the background overlap refresh, waited for (timed alone).
+        start = time.perf_counter()
+        before.apply({sheet["id"]: sheet}, snapshot.version)
+        kept.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        ReuseState.build(snapshot.roadmap.sheets(), snapshot.catalogue, thresholds,
+                         snapshot.version)
+        full.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _wait_overlap(services, thresholds)
+        overlap.append(time.perf_counter() - start)
     catalogue = services.readmodel.current().catalogue
     sid = next(s for s, r in catalogue.standards.items() if r["status"] == "recommended")
     record = copy.deepcopy(dict(catalogue.standards[sid]))
@@ -106,9 +165,14 @@ def main() -> None:
     for view in VIEWS:
         print(f"{view:32} {statistics.median(first[view])*1000:15.1f} ms "
               f"{statistics.median(warm[view])*1000:6.1f} ms")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the process (app, snapshot, generator): {rss:.0f} MB")
+    print(f"reuse analysis after one write: kept {statistics.median(kept)*1000:.0f} ms, "
+          f"full recomputation {statistics.median(full)*1000:.0f} ms "
+          f"({statistics.median(full) / statistics.median(kept):.0f}x); overlap refresh in "
+          f"the background {statistics.median(overlap)*1000:.0f} ms")
     services.readmodel.close()
+    rss = subprocess.run([sys.executable, "-m", "bench.readmodel_scale", "--worker-rss", url,
+                          str(folder)], capture_output=True, text=True, check=True)
+    print(rss.stdout.strip())
     services.store.engine.dispose()
     if schema:
         from sqlalchemy import create_engine

@@ -16,7 +16,8 @@ shipped catalogue, the example mobility-data-hub and N synthetic projects
    until the last view showed it (p50 and p99 over the writes), and every read of B that
    showed an older state after that view had shown the new one (must be 0).
 2. **Read mix under writes.** wrk drives both servers with one standard, projects page 1
-   and compliance page 1 in turn while 20 project updates a second go to A and B in turn;
+   and compliance page 1 in turn while 20 project updates a second (8 client threads
+   sharing one schedule) go to A and B in turn;
    reported: the requests/s of both servers together, the worse p99 of the two, the
    writes done and refused, non-2xx answers.
 3. **A mandatory standard.** A standard the hub declares goes from recommended to mandatory
@@ -68,6 +69,7 @@ MIX = ("/api/standards/ngsi-ld", "/api/projects?page=1", "/api/compliance?page=1
 TARGETS = {"propagation_p99_s": 1.0, "status_change_s": 1.0, "mix_rps": 2000.0,
            "mix_p99_ms": 50.0, "worker_rss_mb": 250.0}
 PORTS: list[int] = []
+WRITERS = 8  # client threads sharing the write schedule of the read mix
 POLL = 0.02  # seconds between two reads of one view of B while waiting for a write
 
 
@@ -475,44 +477,59 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
     stop = threading.Event()
     written: dict[str, Any] = {"ok": 0, "refused": 0, "seconds": []}
 
+    projects = sorted(etags)
+    slots: dict[str, Any] = {"next": 0, "at": time.monotonic()}
+    slot_lock = threading.Lock()
+
     def writer() -> None:
-        projects = sorted(etags)
-        step = 0
-        next_at = time.monotonic()
+        # Writers share one schedule of write_rate slots a second: a slow write (its
+        # worker catching up) does not hold the next ones back, as one writer would.
         while not stop.is_set():
-            next_at += 1.0 / write_rate
+            with slot_lock:
+                step = slots["next"]
+                slots["next"] += 1
+                slots["at"] += 1.0 / write_rate
+                at = slots["at"]
+            time.sleep(max(0.0, at - time.monotonic()))
+            if stop.is_set():
+                return
             project_id = projects[step % len(projects)]
             port = ports[step % len(ports)]
             sheet = HUB.replace(f"id: {HUB_ID}", f"id: {project_id}")
             if step // len(projects) % 2 == 0:
                 sheet = sheet.replace("status: proposed", "status: selected")
             started = time.monotonic()
-            status, headers, _ = request(port, "PUT", f"/api/projects/{project_id}",
-                                         sheet.encode(),
-                                         {"Authorization": tokens["office"],
-                                          "Content-Type": "application/yaml",
-                                          "If-Match": etags[project_id]})
+            try:
+                status, headers, _ = request(port, "PUT", f"/api/projects/{project_id}",
+                                             sheet.encode(),
+                                             {"Authorization": tokens["office"],
+                                              "Content-Type": "application/yaml",
+                                              "If-Match": etags[project_id]})
+            except (OSError, http.client.HTTPException):
+                status, headers = -1, {}
             written["seconds"].append(time.monotonic() - started)
             if status in (200, 201):
                 written["ok"] += 1
                 etags[project_id] = headers["etag"]
             else:
+                # 412: another writer changed it first (its ETag says the current one).
                 written["refused"] += 1
-                if status == 412 and "etag" in headers:
+                if "etag" in headers:
                     etags[project_id] = headers["etag"]
-            step += 1
-            time.sleep(max(0.0, next_at - time.monotonic()))
 
-    thread = threading.Thread(target=writer)
+    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
     per_server = max(1, connections // len(ports))
     started = time.monotonic()
-    thread.start()
+    slots["at"] = started
+    for thread in threads:
+        thread.start()
     runs = [subprocess.Popen(["wrk", "-t1", f"-c{per_server}", f"-d{round(seconds)}s",
                               "--latency", "-s", str(script), f"http://{HOST}:{port}"],
                              stdout=subprocess.PIPE, text=True) for port in ports]
     outputs = [run.communicate()[0] for run in runs]
     stop.set()
-    thread.join()
+    for thread in threads:
+        thread.join()
     elapsed = time.monotonic() - started
     results = [parse_wrk(o) for o in outputs]
     return {"servers": results, "rps": sum(r["rps"] for r in results),

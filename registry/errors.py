@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.documents.findings import Text
+
 CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
          405: "method-not-allowed", 406: "not-acceptable", 409: "conflict",
          412: "precondition-failed", 413: "too-large", 415: "unsupported-media-type",
@@ -21,11 +23,14 @@ class RegistryError(Exception):
 
     `lang` is the language of the message: API messages are English; a page's own
     message is written in the page language (the HTML page marks any other language).
+    `text`, when given, is the message as a template with its parameters (`str(text)`
+    is `message`): the HTML page says it in the page's language.
     """
 
     def __init__(self, status: int, message: str, *, code: str | None = None,
                  detail: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None, lang: str = "en") -> None:
+                 headers: dict[str, str] | None = None, lang: str = "en",
+                 text: Text | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -33,6 +38,7 @@ class RegistryError(Exception):
         self.detail = detail
         self.headers = headers
         self.lang = lang
+        self.text = text
 
     def body(self) -> dict[str, Any]:
         """Return the error body: {"error": {status, code, message, detail}}."""

@@ -117,8 +117,9 @@ HEAVY = ("sqlalchemy", "alembic", "rdflib", "pyshacl", "pyoxigraph", "flask", "w
          "jinja2", "psycopg")
 
 
-def _imported_by_validate(*args: str) -> tuple[int, set[str]]:
-    """Run the command in a fresh interpreter; return its exit code and top-level modules."""
+def _imported_by_validate(*args: str) -> tuple[int, set[str], set[str]]:
+    """Run the command in a fresh interpreter; return its exit code, top-level modules
+    and every module it imported."""
     code = (
         "import sys\n"
         "from registry.cli import main\n"
@@ -126,25 +127,30 @@ def _imported_by_validate(*args: str) -> tuple[int, set[str]]:
         f"    main({['validate', '--shipped', *AS_OF, *args]!r})\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
-        "print(code, ' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+        "print(code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)
-    status, modules = done.stderr.strip().splitlines()[-1].split(" ", 1)
-    return int(status), set(modules.split())
+    status, names = done.stderr.strip().splitlines()[-1].split(" ", 1)
+    modules = set(names.split())
+    return int(status), {m.split(".")[0] for m in modules}, modules
 
 
 def test_validate_shipped_imports_neither_the_store_nor_the_web_nor_rdf() -> None:
-    status, modules = _imported_by_validate(str(HUB))
+    status, modules, every = _imported_by_validate(str(HUB))
     assert status == 0
     assert "registry" in modules and "yaml" in modules
     assert sorted(modules & set(HEAVY)) == []
     # A valid sheet is answered by the compiled (Rust) schema check alone.
     assert "jsonschema" not in modules
+    # The text report needs no JSON library, a known value no spelling suggestion, one
+    # file no progress bar (click's terminal module) and no worker pool.
+    assert sorted(modules & {"orjson", "difflib", "multiprocessing", "concurrent"}) == []
+    assert "click._termui_impl" not in every
 
 
 def test_an_invalid_sheet_needs_jsonschema_but_still_no_store_web_or_rdf() -> None:
-    status, modules = _imported_by_validate(str(INVALID / "schema_enum.yaml"))
+    status, modules, _ = _imported_by_validate(str(INVALID / "schema_enum.yaml"))
     assert status == 1
     assert "jsonschema" in modules
     assert sorted(modules & set(HEAVY)) == []

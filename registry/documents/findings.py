@@ -2,13 +2,16 @@
 
 A finding's `message` is English, as the API and the reports give it. Where a message
 was built from a template (a plain string with `{name}` placeholders, marked with
-`M_()`), the finding also keeps the template and its parameters, so that a page can show
-it in another language; they are not part of the finding's JSON.
+`M_()`), the finding also keeps the template and its parameters, so that a page (or the
+API, on request) can show it in another language (registry.documents.localize); they
+are not part of the finding's JSON. A parameter may itself be a `Text` (a template with
+its parameters, such as "note of standard 2") or a `Listing` ("a, b and c"), so that
+the words inside a message are translated with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,70 @@ def M_(template: str) -> str:
     return template
 
 
+class Text:
+    """A message template with its parameters: English by `str()`, translatable as a whole.
+
+    Used where a message is a sentence of its own (a reuse explanation, an error page's
+    message) or a piece of one (a place in a sheet, a piece of advice). Parameters may be
+    Texts or Listings themselves.
+    """
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, /, **params: Any) -> None:
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        # format_map calls format() on each value: a nested Text or Listing renders as
+        # its str(), in English.
+        return self.template.format_map(self.params)
+
+    def __repr__(self) -> str:
+        return f"Text({self.template!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (self.template, self.params) == (
+            other.template, other.params)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+class Listing:
+    """Items joined into one phrase: "a, b and c" (`commas`) or "a or b or c".
+
+    English is written as the registry always wrote it; another language joins the
+    translated items as Babel's CLDR data says ("a, b et c", "a, b of c").
+    """
+
+    __slots__ = ("commas", "items", "word")
+
+    def __init__(self, items: Sequence[Any], word: str = "and", *, commas: bool = True
+                 ) -> None:
+        if word not in ("and", "or"):
+            raise ValueError(f"a listing joins with and or or, not {word!r}")
+        self.items = tuple(items)
+        self.word = word
+        self.commas = commas
+
+    def __str__(self) -> str:
+        items = [str(i) for i in self.items]
+        if not self.commas or len(items) < 3:
+            return f" {self.word} ".join(items)
+        return ", ".join(items[:-1]) + f" {self.word} " + items[-1]
+
+    def __repr__(self) -> str:
+        return f"Listing({self.items!r}, {self.word!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Listing) and (self.items, self.word, self.commas) == (
+            other.items, other.word, other.commas)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in a sheet, located by JSON Pointer (and line/column in the source)."""
@@ -43,7 +110,7 @@ class Finding:
     # the message was built from one; never compared, never serialised.
     template: str | None = field(default=None, compare=False, repr=False)
     hint_template: str | None = field(default=None, compare=False, repr=False)
-    params: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+    params: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as the spec's JSON object (key order fixed)."""
@@ -70,12 +137,26 @@ def locate(positions: Positions | None, pointer: str) -> tuple[int | None, int |
         current = current.rsplit("/", 1)[0]
 
 
-def finding(severity: str, code: str, path: str, message: str, *,
-            positions: Positions | None = None, hint: str | None = None,
+def finding(severity: str, code: str, path: str, message: str | Text, *,
+            positions: Positions | None = None, hint: str | Text | None = None,
             at: str | None = None) -> Finding:
-    """Build a finding located through `positions` (at `at` if given, else at `path`)."""
+    """Build a finding located through `positions` (at `at` if given, else at `path`).
+
+    Given as Texts, the message and the hint keep their templates for translation (their
+    parameters are merged, so the two must not give one name two values).
+    """
     line, column = locate(positions, path if at is None else at)
-    return Finding(severity, code, path, message, line, column, hint)
+    template = message.template if isinstance(message, Text) else None
+    hint_template = hint.template if isinstance(hint, Text) else None
+    params: dict[str, Any] | None = None
+    if template is not None or hint_template is not None:
+        params = {}
+        for text in (message, hint):
+            if isinstance(text, Text):
+                params.update(text.params)
+    return Finding(severity, code, path, str(message), line, column,
+                   None if hint is None else str(hint), template=template,
+                   hint_template=hint_template, params=params)
 
 
 @dataclass

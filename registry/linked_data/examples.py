@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.documents.findings import M_
+
 
 @dataclass(frozen=True)
 class Example:
-    """One example query: an id, a question, an explanation and the query text."""
+    """One example query: an id, a question, an explanation and the query text.
+
+    The title is an M_() template, shown translated on the /sparql page; the
+    description is English (marked lang="en" on French and Dutch pages).
+    """
 
     id: str
     title: str
@@ -24,7 +30,7 @@ class Example:
 EXAMPLES: tuple[Example, ...] = (
     Example(
         "projects-declaring-standard",
-        "Which projects declare NGSI-LD, and how do they conform?",
+        M_("Which projects declare NGSI-LD, and how do they conform?"),
         "Every project whose sheet declares the standard, with its conformance "
         "(complies, partial, planned, explain) and owner. Change the standard's IRI to "
         "ask about another one.",
@@ -40,7 +46,7 @@ SELECT ?project ?title ?conformance ?owner WHERE {
 ORDER BY ?project"""),
     Example(
         "components-for-capability",
-        "Which components implement the standards that apply to geospatial reference data?",
+        M_("Which components implement the standards that apply to geospatial reference data?"),
         "Standards that apply to a capability, and the reusable components that "
         "implement them: where a project needing the capability should look first.",
         """PREFIX reg: <def/>
@@ -55,7 +61,7 @@ SELECT ?standard ?component ?name ?status WHERE {
 ORDER BY ?standard ?component"""),
     Example(
         "mandatory-per-layer",
-        "How many mandatory standards are there per EIF layer?",
+        M_("How many mandatory standards are there per EIF layer?"),
         "Mandatory standards grouped by interoperability layer (legal, organisational, "
         "semantic, technical), with their identifiers.",
         """PREFIX reg: <def/>
@@ -70,7 +76,7 @@ GROUP BY ?layer
 ORDER BY ?layer"""),
     Example(
         "missing-mandatory",
-        "Which mandatory standards are missing from the most projects?",
+        M_("Which mandatory standards are missing from the most projects?"),
         "Comply-or-explain gaps, counted: a project needs or builds a capability, a "
         "mandatory standard applies to it, and its sheet does not declare the standard. "
         "(MINUS, rather than FILTER NOT EXISTS, lets the store compute the gaps in one "
@@ -89,7 +95,7 @@ GROUP BY ?standard
 ORDER BY DESC(?projects)"""),
     Example(
         "missing-one-standard",
-        "Which projects should declare INSPIRE but do not?",
+        M_("Which projects should declare INSPIRE but do not?"),
         "The projects behind one gap: they need or build a capability that INSPIRE "
         "applies to, and do not declare it.",
         """PREFIX reg: <def/>
@@ -101,7 +107,7 @@ SELECT DISTINCT ?project ?capability WHERE {
 ORDER BY ?project"""),
     Example(
         "reuse-opportunities",
-        "Which active components could more projects reuse?",
+        M_("Which active components could more projects reuse?"),
         "Reuse opportunities, counted: projects that need a capability an active "
         "component provides, without reusing that component.",
         """PREFIX reg: <def/>
@@ -115,7 +121,7 @@ GROUP BY ?component ?capability
 ORDER BY DESC(?projects)"""),
     Example(
         "deprecated-still-declared",
-        "Which projects still declare a deprecated standard, and what replaces it?",
+        M_("Which projects still declare a deprecated standard, and what replaces it?"),
         "Declarations of deprecated standards with the standard that replaces each one.",
         """PREFIX reg: <def/>
 SELECT ?project ?standard ?replacement WHERE {
@@ -126,7 +132,7 @@ SELECT ?project ?standard ?replacement WHERE {
 ORDER BY ?standard ?project"""),
     Example(
         "projects-per-owner",
-        "How many projects does each organisation own, and with which budget?",
+        M_("How many projects does each organisation own, and with which budget?"),
         "Projects grouped by owner organisation, with their total budget in euros.",
         """PREFIX reg: <def/>
 SELECT ?owner ?name ?projects ?budget_eur WHERE {
@@ -140,7 +146,7 @@ SELECT ?owner ?name ?projects ?budget_eur WHERE {
 ORDER BY DESC(?projects)"""),
     Example(
         "standards-for-principle",
-        "Which standards realise the openness principle?",
+        M_("Which standards realise the openness principle?"),
         "Standards linked to a principle, with their status.",
         """PREFIX reg: <def/>
 SELECT ?standard ?title ?status WHERE {
@@ -152,8 +158,8 @@ SELECT ?standard ?title ?status WHERE {
 ORDER BY ?status ?standard"""),
     Example(
         "pooling-candidates",
-        "Which capabilities, provided by no active component, do several owners need or "
-        "build?",
+        M_("Which capabilities, provided by no active component, do several owners need or "
+           "build?"),
         "Pooling candidates: the same capability, no shared platform, several owners.",
         """PREFIX reg: <def/>
 SELECT ?capability (COUNT(DISTINCT ?owner) AS ?owners)
@@ -168,8 +174,8 @@ HAVING (COUNT(DISTINCT ?owner) > 1)
 ORDER BY DESC(?owners)"""),
     Example(
         "capabilities-by-layer",
-        "Which capabilities belong to the semantic layer, with their labels in three "
-        "languages?",
+        M_("Which capabilities belong to the semantic layer, with their labels in three "
+           "languages?"),
         "A SKOS question: concepts of the capabilities scheme on one EIF layer, labelled "
         "in English, French and Dutch.",
         """PREFIX reg: <def/>
@@ -183,7 +189,7 @@ SELECT ?capability ?en ?fr ?nl WHERE {
 ORDER BY ?en"""),
     Example(
         "standards-by-legal-act",
-        "Which legal acts make standards mandatory, and which standards do they name?",
+        M_("Which legal acts make standards mandatory, and which standards do they name?"),
         "Every legal act of the catalogue (eli:LegalResource) with the standards that it "
         "mandates or motivates, their status and the act's date of adoption: why a "
         "standard is mandatory.",
@@ -199,13 +205,13 @@ SELECT ?act ?title ?adopted ?standard ?status WHERE {
 ORDER BY ?adopted ?act ?standard"""),
     Example(
         "describe-standard",
-        "Describe a standard",
+        M_("Describe a standard"),
         "DESCRIBE answers a graph (Turtle or JSON-LD): everything the registry says "
         "about NGSI-LD.",
         "DESCRIBE <standards/ngsi-ld>"),
     Example(
         "construct-capability-map",
-        "Build a small graph: capabilities and the components that provide them",
+        M_("Build a small graph: capabilities and the components that provide them"),
         "CONSTRUCT answers a graph of your own shape, here a map from capabilities to "
         "components, ready to load in another tool.",
         """PREFIX reg: <def/>

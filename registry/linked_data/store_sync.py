@@ -46,7 +46,7 @@ import pyoxigraph as ox
 from sqlalchemy import insert, select, text, update
 
 from registry.catalogue.snapshot import Catalogue
-from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph
+from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph, GraphBuilder
 from registry.linked_data.graph_store import GraphStore, StoreEndpoints, graph_iri
 from registry.linked_data.iris import (
     component_iri,
@@ -259,13 +259,17 @@ class StoreWriter:
         self._verified = time.monotonic()
         if not full and pushed is not None and pushed >= snapshot.version:
             return Push(pushed, 0, 0, False)
-        graph = self.graph_at(snapshot, self.base)
         if full:
-            put, deleted = self._push_all(graph)
+            put, deleted = self._push_all(self.graph_at(snapshot, self.base))
         else:
             assert pushed is not None
-            put, deleted = self._push_changes(graph, self._changes(pushed, snapshot.version),
-                                              known=self._digests_at == pushed)
+            changes = self._changes(pushed, snapshot.version)
+            # The changed projects first, from their own chunks: a record's graph does not
+            # wait for the DCAT-AP description, the slow part of deriving a new graph.
+            put, deleted = self._push_projects(snapshot, changes)
+            more, gone = self._push_changes(self.graph_at(snapshot, self.base), changes,
+                                            known=self._digests_at == pushed)
+            put, deleted = put + more, deleted + gone
         _save_version(self.store, url, snapshot.version)
         self._digests_at = self._seen = snapshot.version
         return Push(snapshot.version, put, deleted, full)
@@ -331,19 +335,27 @@ class StoreWriter:
                 deleted += 1
         return put + 1, deleted
 
-    def _push_changes(self, graph: DerivedGraph, changes: list[Change], known: bool
-                      ) -> tuple[int, int]:
+    def _push_projects(self, snapshot: Any, changes: list[Change]) -> tuple[int, int]:
         put = deleted = 0
-        projects = {c.record_id for c in changes if c.kind == "project"}
-        for project_id in sorted(projects):
+        ids = sorted({c.record_id for c in changes if c.kind == "project"})
+        current = snapshot.roadmap.projects
+        # A builder of its own: the linked-data service's keeps every project's chunk.
+        chunks = GraphBuilder().project_chunks([current[i] for i in ids if i in current],
+                                               self.base)
+        for project_id in ids:
             name = record_graph("project", self.base, project_id)
-            chunk = graph.chunks.get(PROJECT + project_id)
+            chunk = chunks.get(PROJECT + project_id)
             if chunk is None:
                 self._delete(name)
                 deleted += 1
             else:
                 self._put(name, chunk.data)
                 put += 1
+        return put, deleted
+
+    def _push_changes(self, graph: DerivedGraph, changes: list[Change], known: bool
+                      ) -> tuple[int, int]:
+        put = deleted = 0
         touched = {(c.kind, c.record_id) for c in changes
                    if c.kind != "project" and c.kind in RECORD_IRIS}
         if touched:

@@ -154,4 +154,9 @@ def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
             if until is not None and state in EXPLAINED and until < end:
                 state = "expired"
             add["trend", index, state] += 1
-    return +add  # drop zero counts
+    # Drop zero counts; share the keys: 10,000 projects name the same few hundred
+    # (a tuple per project and key would hold tens of megabytes of equal tuples).
+    return Counter({_KEYS.setdefault(k, k): n for k, n in add.items() if n > 0})
+
+
+_KEYS: dict[Any, Any] = {}

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from registry.documents.language import guess
 from registry.svg.style import (
     CHAR,
     FONT,
@@ -474,14 +475,17 @@ def _gantt_rows(layout: _Timeline, rows: Sequence[GanttRow], labels: Sequence[st
             f'<rect x="{coord(x1)}" y="{y + 4}" width="{coord(max(2.0, x2 - x1))}" height="18" '
             f'fill="{style.fill}" stroke="{OUTLINE}" stroke-width="1"/>'
             f'<text x="{coord(x2 + 4)}" y="{y + 18}" fill="{INK}">{esc(status)}</text>')
+        # A phase name too short to tell its language takes that of its siblings.
+        siblings = guess(" ".join(name for name, _s, _e in row.phases))
         for k, (name, p_start, p_end) in enumerate(row.phases):
-            out.append(_phase(layout, k, name, p_start, p_end, y + 25))
+            out.append(_phase(layout, k, name, p_start, p_end, y + 25, siblings))
         out.append("</g>")
     out.append("</g>")
     return out
 
 
-def _phase(layout: _Timeline, k: int, name: str, start: date, end: date, y: float) -> str:
+def _phase(layout: _Timeline, k: int, name: str, start: date, end: date, y: float,
+           siblings: str | None = None) -> str:
     """Return one phase: a lane segment named inside, shortened to fit (whole in its title)."""
     p1, p2 = layout.x(start), layout.x(max(end, start))
     width = max(1.0, p2 - p1 - 1)
@@ -490,7 +494,11 @@ def _phase(layout: _Timeline, k: int, name: str, start: date, end: date, y: floa
     if room >= 4 or (room >= 1 and len(name) <= room):
         label = (f'<text x="{coord(p1 + 3)}" y="{coord(y + 13)}" fill="{INK}" '
                  f'aria-hidden="true">{esc(shorten(name, room))}</text>')
-    return (f'<g class="phase"><title>{esc(name)}: {start.isoformat()} \u2013 '
+    # A phase's name is free text with no language in the sheet: mark the one its words
+    # show (registry.documents.language), for screen readers.
+    said = guess(name) or siblings
+    lang = f' lang="{said}"' if said else ""
+    return (f'<g class="phase"{lang}><title>{esc(name)}: {start.isoformat()} \u2013 '
             f'{end.isoformat()}</title><rect x="{coord(p1)}" y="{coord(y)}" '
             f'width="{coord(width)}" height="18" fill="{PHASE_FILLS[k % 2]}" '
             f'stroke="{OUTLINE}" stroke-width="1"/>{label}</g>')

@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from registry.catalogue.snapshot import Catalogue
-from registry.documents.findings import ERROR, WARNING, Finding, Positions, finding
+from registry.documents.findings import (
+    ERROR,
+    M_,
+    WARNING,
+    Finding,
+    Listing,
+    Positions,
+    Text,
+    finding,
+)
 from registry.linked_data.context import Field, resolve_path, values_at
 from registry.linked_data.iris import (
     ADMS,
@@ -363,11 +372,41 @@ def _suggestions(catalogue: Catalogue, target: str, scheme: str | None, value: s
     return out[:MAX_SUGGESTIONS]
 
 
-def _did_you_mean(ids: list[str]) -> str:
-    quoted = [f"`{i}`" for i in ids]
-    if len(quoted) == 1:
-        return f"did you mean {quoted[0]}?"
-    return f"did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+# Message templates (registry.documents.localize puts them into French and Dutch).
+MESSAGES = {
+    "did-you-mean": M_("did you mean {ids}?"),
+    "not-a-concept": M_("{field}: `{value}` is not a concept of the vocabulary `{scheme}`"),
+    "allowed": M_("allowed values: {values}"),
+    "use-vocabulary": M_("use an id of the vocabulary `{scheme}`"),
+    "not-a-standard": M_("`{value}` is not a standard of the catalogue"),
+    "use-standard": M_("use the id of a standard of the registry's catalogue"),
+    "not-a-component": M_("{field}: `{value}` is not a component of the catalogue"),
+    "new-component": M_("a new component that the project builds belongs in "
+                        "components.provides"),
+    "deprecated-concept": M_("{field}: `{value}` is a deprecated concept of the vocabulary "
+                             "`{scheme}`"),
+    "use-instead": M_("use `{replacement}` instead"),
+    "choose-current": M_("choose a current concept of the vocabulary `{scheme}`"),
+    "component-no-reuse": M_("component `{value}` is {status} and should no longer be "
+                             "reused"),
+    "standard-is": M_("standard `{value}` is {status}"),
+    "component-is": M_("component `{value}` is {status}"),
+    "declare-instead": M_("declare `{replacement}` instead"),
+    "consider-one": M_("consider `{other}`, which provides the same capability"),
+    "consider-several": M_("consider {others}, which provide the same capabilities"),
+}
+# The statuses a message names, as words to translate.
+STATUSES = {"deprecated": M_("deprecated"), "retired": M_("retired"), "pilot": M_("pilot"),
+            "active": M_("active"), "candidate": M_("candidate"),
+            "recommended": M_("recommended"), "mandatory": M_("mandatory")}
+
+
+def _status(status: Any) -> Any:
+    return Text(STATUSES[status]) if status in STATUSES else str(status)
+
+
+def _did_you_mean(ids: list[str]) -> Text:
+    return Text(MESSAGES["did-you-mean"], ids=Listing([f"`{i}`" for i in ids], "or"))
 
 
 # --- the check -------------------------------------------------------------------------
@@ -380,59 +419,60 @@ def _record(catalogue: Catalogue, rules: PathRules, value: str) -> Any:
     return catalogue.components.get(value)
 
 
-def _unknown(catalogue: Catalogue, rules: PathRules, value: str) -> tuple[str, str | None]:
+def _unknown(catalogue: Catalogue, rules: PathRules, value: str) -> tuple[Text, Text | None]:
     close = suggestions(catalogue, rules.target, rules.scheme, value)
     hint = _did_you_mean(close) if close else None
     if rules.target == "concept":
-        message = (f"{rules.label}: `{value}` is not a concept of the vocabulary "
-                   f"`{rules.scheme}`")
+        message = Text(MESSAGES["not-a-concept"], field=rules.label, value=value,
+                       scheme=str(rules.scheme))
         if hint is None:
             current = sorted(c.id for c in catalogue.concepts.get(rules.scheme or "", {}
                                                                    ).values()
                              if not c.deprecated)
             if 0 < len(current) <= LIST_ALLOWED_UP_TO:
-                hint = "allowed values: " + ", ".join(f"`{c}`" for c in current)
+                hint = Text(MESSAGES["allowed"], values=", ".join(f"`{c}`" for c in current))
             else:
-                hint = f"use an id of the vocabulary `{rules.scheme}`"
+                hint = Text(MESSAGES["use-vocabulary"], scheme=str(rules.scheme))
         return message, hint
     if rules.target == "standard":
-        return (f"`{value}` is not a standard of the catalogue",
-                hint or "use the id of a standard of the registry's catalogue")
-    return (f"{rules.label}: `{value}` is not a component of the catalogue",
-            hint or "a new component that the project builds belongs in components.provides")
+        return (Text(MESSAGES["not-a-standard"], value=value),
+                hint or Text(MESSAGES["use-standard"]))
+    return (Text(MESSAGES["not-a-component"], field=rules.label, value=value),
+            hint or Text(MESSAGES["new-component"]))
 
 
 def _violation(catalogue: Catalogue, rules: PathRules, rule: Rule, value: str,
-               record: Any) -> tuple[str, str | None] | None:
+               record: Any) -> tuple[Text, Text | None] | None:
     """Return (message, hint) when a known value breaks a rule, else None."""
     if rule.test == "deprecated":
         if rules.target == "concept":
             if not record.deprecated:
                 return None
             replacement = record.replaced_by
-            return (f"{rules.label}: `{value}` is a deprecated concept of the vocabulary "
-                    f"`{rules.scheme}`",
-                    f"use `{replacement}` instead" if replacement
-                    else f"choose a current concept of the vocabulary `{rules.scheme}`")
+            return (Text(MESSAGES["deprecated-concept"], field=rules.label, value=value,
+                         scheme=str(rules.scheme)),
+                    Text(MESSAGES["use-instead"], replacement=replacement) if replacement
+                    else Text(MESSAGES["choose-current"], scheme=str(rules.scheme)))
         if record.get("status") != "deprecated":
             return None
         return _deprecated_record(rules, value, record)
     if record.get("status") != rule.status:
         return None
     if rules.target == "component":
-        return (f"component `{value}` is {rule.status} and should no longer be reused",
+        return (Text(MESSAGES["component-no-reuse"], value=value, status=_status(rule.status)),
                 _successor_hint(catalogue, value, record))
     return _deprecated_record(rules, value, record)
 
 
-def _deprecated_record(rules: PathRules, value: str, record: Any) -> tuple[str, str | None]:
+def _deprecated_record(rules: PathRules, value: str, record: Any) -> tuple[Text, Text | None]:
     replacement = record.get("replaced_by")
-    kind = "standard" if rules.target == "standard" else "component"
-    return (f"{kind} `{value}` is {record.get('status')}",
-            f"declare `{replacement}` instead" if replacement else None)
+    template = MESSAGES["standard-is" if rules.target == "standard" else "component-is"]
+    return (Text(template, value=value, status=_status(record.get("status"))),
+            Text(MESSAGES["declare-instead"], replacement=replacement) if replacement
+            else None)
 
 
-def _successor_hint(catalogue: Catalogue, value: str, record: Any) -> str | None:
+def _successor_hint(catalogue: Catalogue, value: str, record: Any) -> Text | None:
     others: list[str] = []
     for capability in record.get("provides", ()):
         for other in catalogue.components_by_capability.get(capability, ()):
@@ -442,9 +482,9 @@ def _successor_hint(catalogue: Catalogue, value: str, record: Any) -> str | None
     if not others:
         return None
     if len(others) == 1:
-        return f"consider `{others[0]}`, which provides the same capability"
-    listed = " or ".join(f"`{o}`" for o in others[:MAX_SUGGESTIONS])
-    return f"consider {listed}, which provide the same capabilities"
+        return Text(MESSAGES["consider-one"], other=others[0])
+    listed = Listing([f"`{o}`" for o in others[:MAX_SUGGESTIONS]], "or", commas=False)
+    return Text(MESSAGES["consider-several"], others=listed)
 
 
 def check(sheet: Any, catalogue: Catalogue, positions: Positions | None = None,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from registry.documents.findings import ERROR, M_, Finding, Positions, locate
+from registry.documents.findings import ERROR, M_, Finding, Listing, Positions, Text, locate
 
 ITEM_NAMES = {
     "standards": M_("standard"), "kpis": M_("KPI"), "phases": M_("phase"),
@@ -21,6 +21,12 @@ ITEM_NAMES = {
     "uses": M_("used data entity"), "produces": M_("produced data entity"),
 }
 LANGUAGES = {"en": M_("English"), "fr": M_("French"), "nl": M_("Dutch"), "de": M_("German")}
+# How a place is said: "standard 2 (dcat-ap)", "note of standard 2 (dcat-ap)".
+THE_SHEET = M_("the sheet")
+ITEM = "{item} {number}"  # no words of its own: nothing to translate
+ITEM_WITH_ID = "{item} {number} ({id})"
+LIST_ITEM = M_("item {number}")
+FIELD_OF = M_("{field} of {owner}")
 
 # A hint: its template and parameters.
 Hint = tuple[str, dict[str, Any]]
@@ -54,30 +60,41 @@ def _get(data: Any, parts: list[str]) -> Any:
     return data
 
 
-def label(pointer: str, sheet: Any = None) -> str:
-    """Return a short plain-language name for the place a pointer designates."""
+def label(pointer: str, sheet: Any = None) -> Text:
+    """Return a short plain-language name for the place a pointer designates.
+
+    A Text: `str()` gives the English words, registry.documents.localize translates them.
+    Field names are the sheet's own keys and stay as written.
+    """
     parts = split(pointer)
     if not parts:
-        return "the sheet"
-    words: list[str] = []
+        return Text(THE_SHEET)
+    words: list[Any] = []
     for i, part in enumerate(parts):
         parent = parts[i - 1] if i else None
         if part.isdigit() and parent is not None and parent in ITEM_NAMES:
-            name = f"{ITEM_NAMES[parent]} {int(part) + 1}"
             item = _get(sheet, parts[:i + 1])
+            name = Text(ITEM, item=Text(ITEM_NAMES[parent]), number=int(part) + 1)
             if isinstance(item, dict) and isinstance(item.get("id"), str):
-                name += f" ({short(item['id'], 40)})"
+                name = Text(ITEM_WITH_ID, item=Text(ITEM_NAMES[parent]), number=int(part) + 1,
+                            id=short(item["id"], 40))
             # The item's name says where it is: "needed capability 2", not
             # "capabilities needs needed capability 2".
             words = [name]
         elif part.isdigit():
-            words.append(f"item {int(part) + 1}")
+            words.append(Text(LIST_ITEM, number=int(part) + 1))
         else:
             words.append(part)
     if len(words) >= 2 and parts[-2].isdigit():
         # "note of standard 2 (dcat-ap)" reads better than "standard 2 (dcat-ap) note".
-        return f"{words[-1]} of {' '.join(words[:-1])}"
-    return " ".join(words)
+        return Text(FIELD_OF, field=words[-1], owner=_words(words[:-1]))
+    return _words(words)
+
+
+def _words(words: list[Any]) -> Text:
+    """Return words said one after the other ("timeline phases item 3") as one Text."""
+    return Text(" ".join(f"{{w{i}}}" for i in range(len(words))),
+                **{f"w{i}": w for i, w in enumerate(words)})
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -91,6 +108,11 @@ def short(value: Any, limit: int = 60) -> str:
 def render(template: str, params: Mapping[str, Any]) -> str:
     """Return a message template filled with its parameters."""
     return template.format_map(params)
+
+
+def _param(value: Any) -> Any:
+    """Return a parameter as kept on a finding: a Text or Listing as is, else its text."""
+    return value if isinstance(value, (Text, Listing)) else str(value)
 
 
 class SheetContext:
@@ -115,11 +137,11 @@ class SheetContext:
                 **params: Any) -> Finding:
         """Return a located finding whose message is `template` filled with `params`."""
         line, column = self.at(path, where, key=key)
-        values = {name: str(value) for name, value in params.items()}
+        values = {name: _param(value) for name, value in params.items()}
         hint_template, hint_text = None, None
         if hint is not None:
             hint_template = hint[0]
-            hint_values = {name: str(value) for name, value in hint[1].items()}
+            hint_values = {name: _param(value) for name, value in hint[1].items()}
             hint_text = render(hint_template, hint_values)
             values.update(hint_values)
         return Finding(severity, code, path, render(template, values), line, column, hint_text,

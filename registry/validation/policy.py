@@ -24,7 +24,16 @@ from datetime import date, datetime
 from typing import Any
 
 from registry.catalogue.snapshot import Catalogue
-from registry.documents.findings import ERROR, WARNING, Finding, Positions, finding
+from registry.documents.findings import (
+    ERROR,
+    M_,
+    WARNING,
+    Finding,
+    Listing,
+    Positions,
+    Text,
+    finding,
+)
 
 OPEN_DATA_CAPABILITY = "open-data-publication"
 PERSONAL_DATA_CAPABILITY = "personal-data-processing"
@@ -33,6 +42,37 @@ PERSONAL_DATA_CAPABILITY = "personal-data-processing"
 MISSING = {
     "mandatory": ("policy.mandatory-missing", ERROR),
     "recommended": ("policy.recommended-missing", WARNING),
+}
+
+
+# Message templates (registry.documents.localize puts them into French and Dutch).
+MESSAGES = {
+    "missing.mandatory": M_("mandatory standard {standard} applies because {why} but is not "
+                            "declared: declare it in standards with a conformance (complies, "
+                            "partial, planned or explain)"),
+    "missing.recommended": M_("recommended standard {standard} applies because {why} but is "
+                              "not declared: declare it in standards with a conformance "
+                              "(complies, partial, planned or explain)"),
+    "missing.hint": M_("e.g. `{{id: {id}, conformance: complies}}`; partial, planned and "
+                       "explain also need a note, planned and explain an until date"),
+    "needs": M_("the project needs `{capability}`"),
+    "builds": M_("the project builds `{capability}`"),
+    "open-data": M_("data.open_data is true (capability `{capability}`)"),
+    "personal-data": M_("data.personal_data is true (capability `{capability}`)"),
+    "lapsed.explanation": M_("the explanation{subject} lapsed on {until} (validation as of "
+                             "{as_of})"),
+    "lapsed.plan": M_("the plan{subject} lapsed on {until} (validation as of {as_of})"),
+    "lapsed.declaration": M_("the declaration{subject} lapsed on {until} (validation as of "
+                             "{as_of})"),
+    "for-standard": M_(" for `{standard}`"),
+    "lapsed.hint": M_("review it: update the note and set a new until date, or declare "
+                      "conformance complies if the project now conforms"),
+    "reuse.one": M_("capability `{capability}` is already provided by the active component "
+                    "{components}: consider reusing component {choice}"),
+    "reuse.several": M_("capability `{capability}` is already provided by the active "
+                        "components {components}: consider reusing component {choice}"),
+    "reuse.hint": M_("add {quoted} to components.reuses, or keep building it if the "
+                     "existing component cannot serve the project"),
 }
 
 
@@ -61,29 +101,21 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
-
-
-def applicable_capabilities(sheet: Mapping[str, Any]) -> dict[str, str]:
+def applicable_capabilities(sheet: Mapping[str, Any]) -> dict[str, Text]:
     """Return the capabilities that make standards apply, each with why it counts."""
     capabilities = _mapping(sheet.get("capabilities"))
     data = _mapping(sheet.get("data"))
-    reasons: dict[str, str] = {}
+    reasons: dict[str, Text] = {}
     for _, capability in _strings(capabilities.get("needs")):
-        reasons.setdefault(capability, f"the project needs `{capability}`")
+        reasons.setdefault(capability, Text(MESSAGES["needs"], capability=capability))
     for _, capability in _strings(capabilities.get("builds")):
-        reasons.setdefault(capability, f"the project builds `{capability}`")
+        reasons.setdefault(capability, Text(MESSAGES["builds"], capability=capability))
     if data.get("open_data") is True:
         reasons.setdefault(OPEN_DATA_CAPABILITY,
-                           f"data.open_data is true (capability `{OPEN_DATA_CAPABILITY}`)")
+                           Text(MESSAGES["open-data"], capability=OPEN_DATA_CAPABILITY))
     if data.get("personal_data") is True:
-        reasons.setdefault(PERSONAL_DATA_CAPABILITY, "data.personal_data is true "
-                           f"(capability `{PERSONAL_DATA_CAPABILITY}`)")
+        reasons.setdefault(PERSONAL_DATA_CAPABILITY, Text(MESSAGES["personal-data"],
+                                                          capability=PERSONAL_DATA_CAPABILITY))
     return reasons
 
 
@@ -105,7 +137,7 @@ def missing_standards(sheet: Mapping[str, Any], catalogue: Catalogue,
     """Yield a finding per applicable mandatory or recommended standard not declared."""
     declared = {item["id"] for _, item in _declarations(sheet)
                 if isinstance(item.get("id"), str)}
-    why: dict[str, list[str]] = {}
+    why: dict[str, list[Text]] = {}
     for capability, reason in applicable_capabilities(sheet).items():
         for standard_id in catalogue.standards_by_capability.get(capability, ()):
             why.setdefault(standard_id, []).append(reason)
@@ -114,11 +146,9 @@ def missing_standards(sheet: Mapping[str, Any], catalogue: Catalogue,
         if standard_id in declared or record.get("status") not in MISSING:
             continue
         code, severity = MISSING[record["status"]]
-        message = (f"{record['status']} standard {_name(record, standard_id)} applies "
-                   f"because {_and(why[standard_id])} but is not declared: declare it in "
-                   "standards with a conformance (complies, partial, planned or explain)")
-        hint = (f"e.g. `{{id: {standard_id}, conformance: complies}}`; partial, planned "
-                "and explain also need a note, planned and explain an until date")
+        message = Text(MESSAGES["missing." + record["status"]],
+                       standard=_name(record, standard_id), why=Listing(why[standard_id]))
+        hint = Text(MESSAGES["missing.hint"], id=standard_id)
         yield finding(severity, code, "/standards", message, positions=positions, hint=hint)
 
 
@@ -133,11 +163,11 @@ def expired_explanations(sheet: Mapping[str, Any], as_of: date,
         conformance = item.get("conformance")
         what = ("explanation" if conformance == "explain"
                 else "plan" if conformance == "planned" else "declaration")
-        subject = f" for `{standard}`" if isinstance(standard, str) else ""
-        message = (f"the {what}{subject} lapsed on {until.isoformat()} "
-                   f"(validation as of {as_of.isoformat()})")
-        hint = ("review it: update the note and set a new until date, or declare "
-                "conformance complies if the project now conforms")
+        subject: Any = Text(MESSAGES["for-standard"], standard=standard) \
+            if isinstance(standard, str) else ""
+        message = Text(MESSAGES["lapsed." + what], subject=subject, until=until.isoformat(),
+                       as_of=as_of.isoformat())
+        hint = Text(MESSAGES["lapsed.hint"])
         yield finding(ERROR, "policy.explanation-expired", f"/standards/{i}/until", message,
                       positions=positions, hint=hint)
 
@@ -152,11 +182,10 @@ def reuse_opportunities(sheet: Mapping[str, Any], catalogue: Catalogue,
         if not active or reused.intersection(active):
             continue
         quoted = [f"`{c}`" for c in active]
-        noun = "component" if len(active) == 1 else "components"
-        message = (f"capability `{capability}` is already provided by the active {noun} "
-                   f"{_and(quoted)}: consider reusing component {_or(active)}")
-        hint = (f"add {_or(quoted)} to components.reuses, or keep building it if "
-                "the existing component cannot serve the project")
+        message = Text(MESSAGES["reuse.one" if len(active) == 1 else "reuse.several"],
+                       capability=capability, components=Listing(quoted),
+                       choice=Listing(active, "or"))
+        hint = Text(MESSAGES["reuse.hint"], quoted=Listing(quoted, "or"))
         yield finding(WARNING, "policy.reuse-available", f"/capabilities/builds/{i}",
                       message, positions=positions, hint=hint)
 

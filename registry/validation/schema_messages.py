@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from registry.documents.findings import M_, Finding, Positions
+from registry.documents.findings import M_, Finding, Listing, Positions, Text
 from registry.documents.results import json_type
 from registry.validation.places import (
     LANGUAGES,
@@ -249,7 +249,7 @@ def _findings(error: ValidationError, ctx: SheetContext, pattern_paths: set[str]
 
 
 def _unknown_fields(ctx: SheetContext, error: ValidationError, code: str, path: str,
-                    name: str) -> Iterator[Finding]:
+                    name: Text) -> Iterator[Finding]:
     allowed = list(error.schema.get("properties", {}))
     patterns = list(error.schema.get("patternProperties", {}))
     for key in error.instance:
@@ -273,36 +273,39 @@ def _required(ctx: SheetContext, path: str, prop: str, instance: dict[str, Any])
                      owner=label(path, ctx.sheet), field=prop, advice=advice)
 
 
-def _advice(normal_path: str, prop: str, parent: str, instance: Mapping[str, Any]) -> str:
+def _advice(normal_path: str, prop: str, parent: str, instance: Mapping[str, Any]) -> Text:
     """Return what to write for a missing field: from ADVICE, else from the schema."""
     if normal_path in DECLARATION_ADVICE:
-        return DECLARATION_ADVICE[normal_path].format(conformance=instance.get("conformance"))
+        return Text(DECLARATION_ADVICE[normal_path],
+                    conformance=str(instance.get("conformance")))
     if normal_path in ADVICE:
-        return ADVICE[normal_path].format()
+        return Text(ADVICE[normal_path])
     sub: Any = schema()
     for part in split(parent):
         sub = resolve(sub)
         sub = sub.get("items", {}) if part.isdigit() else sub.get("properties", {}).get(part, {})
     target = resolve(resolve(sub).get("properties", {}).get(prop, {}))
     if "required" in target:
-        return SCHEMA_ADVICE["required"].format(fields=" and ".join(target["required"]))
+        return Text(SCHEMA_ADVICE["required"],
+                    fields=Listing(target["required"], "and", commas=False))
     if "enum" in target:
-        return SCHEMA_ADVICE["enum"].format(choices=", ".join(map(str, target["enum"])))
+        return Text(SCHEMA_ADVICE["enum"], choices=", ".join(map(str, target["enum"])))
     if "const" in target:
-        return SCHEMA_ADVICE["const"].format(field=prop, value=target["const"])
-    return SCHEMA_ADVICE["*"].format(field=prop)
+        return Text(SCHEMA_ADVICE["const"], field=prop, value=str(target["const"]))
+    return Text(SCHEMA_ADVICE["*"], field=prop)
 
 
-def kind(value: Any) -> str:
+def kind(value: Any) -> Text:
     """Return what a value is, in words: `the number 3`, `a list`."""
-    shown = str(value).lower() if isinstance(value, bool) else value
-    return KINDS[json_type(value)].format(value=shown)
+    shown = str(value).lower() if isinstance(value, bool) else str(value)
+    return Text(KINDS[json_type(value)], value=shown)
 
 
-def _type(ctx: SheetContext, code: str, path: str, name: str, expected: Any,
+def _type(ctx: SheetContext, code: str, path: str, name: Text, expected: Any,
           instance: Any) -> Finding:
     types = [expected] if isinstance(expected, str) else list(expected)
-    wanted = " or ".join(TYPE_NAMES.get(t, t) for t in types)
+    wanted = Listing([Text(TYPE_NAMES[t]) if t in TYPE_NAMES else t for t in types], "or",
+                     commas=False)
     params: dict[str, Any] = {"name": name, "wanted": wanted, "kind": kind(instance)}
     if "string" in types and isinstance(instance, (bool, int, float)):
         # YAML 1.1 turned what the author wrote into something else: say what, and how
@@ -314,7 +317,7 @@ def _type(ctx: SheetContext, code: str, path: str, name: str, expected: Any,
     if instance is None:
         advice = ADVICE.get(normal(path))
         if advice:
-            return ctx.error(code, path, MESSAGES["type.empty-advice"], advice=advice.format(),
+            return ctx.error(code, path, MESSAGES["type.empty-advice"], advice=Text(advice),
                              **params)
         return ctx.error(code, path, MESSAGES["type.empty"], **params)
     if isinstance(instance, str) and (

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from registry.documents.findings import M_, WARNING, Finding, Positions
+from registry.documents.findings import M_, WARNING, Finding, Listing, Positions, Text
 from registry.validation.places import LANGUAGES, SheetContext, label, short
 from registry.validation.schema import DATE_SHAPE
 
@@ -43,6 +43,12 @@ MESSAGES = {
 }
 
 
+# calendar.month_name without the locale: the English names, translated like the rest.
+MONTHS = (M_("January"), M_("February"), M_("March"), M_("April"), M_("May"), M_("June"),
+          M_("July"), M_("August"), M_("September"), M_("October"), M_("November"),
+          M_("December"))
+
+
 def check_sheet(sheet: Any, positions: Positions | None = None) -> Iterator[Finding]:
     """Yield the sheet.* findings: the rules a JSON Schema cannot state."""
     if not isinstance(sheet, dict):
@@ -64,16 +70,17 @@ def _date(value: Any) -> datetime.date | None:
     return None
 
 
-def _why_not_a_date(value: str) -> str:
+def _why_not_a_date(value: str) -> Text:
     year, month, day = (int(p) for p in value.split("-"))
     if not 1 <= month <= 12:
-        return MESSAGES["no-month"].format(month=f"{month:02d}")
+        return Text(MESSAGES["no-month"], month=f"{month:02d}")
     if year == 0:
-        return MESSAGES["no-year-0"]
+        return Text(MESSAGES["no-year-0"])
     days = calendar.monthrange(year, month)[1]
     if day == 0:
-        return MESSAGES["no-day-0"]
-    return MESSAGES["month-days"].format(month=calendar.month_name[month], year=year, days=days)
+        return Text(MESSAGES["no-day-0"])
+    return Text(MESSAGES["month-days"], month=Text(MONTHS[month - 1]), year=str(year),
+                days=str(days))
 
 
 def _date_fields(sheet: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -176,5 +183,6 @@ def _missing_languages(sheet: dict[str, Any], ctx: SheetContext) -> Iterator[Fin
             continue
         yield ctx.finding(WARNING, "sheet.missing-language", f"/{field}",
                           MESSAGES["missing-language"], field=field,
-                          codes=" and ".join(missing),
-                          names=" and ".join(LANGUAGES[lang] for lang in missing))
+                          codes=Listing(missing, commas=False),
+                          names=Listing([Text(LANGUAGES[lang]) for lang in missing],
+                                        commas=False))

@@ -30,11 +30,12 @@ def register(app: Flask) -> None:
         system,
         validation,
     )
-    from registry.web.shared import consistency, errors, i18n, notices, render
+    from registry.web.shared import consistency, errors, i18n, localized, notices, render
 
     errors.init_app(app)
     consistency.init_app(app)  # a read-model snapshot pinned per request
     i18n.init_app(app)
+    localized.init_app(app)  # findings in the page's language
     render.init_app(app)
     notices.init_app(app)
     for module in (catalogue, projects, measurements, compliance, roadmap, dashboard,

@@ -38,7 +38,13 @@ from registry.web.shared.i18n import current_lang
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import project_title, project_titles, standard_labels
 from registry.web.shared.params import as_of, check_params, page_args
-from registry.web.shared.render import chart_page, chart_pages, page_as_of, render_page
+from registry.web.shared.render import (
+    chart_page,
+    chart_pages,
+    page_as_of,
+    render_page,
+    snapshot_page,
+)
 from registry.web.shared.terms import meaning, term
 
 bp = Blueprint("compliance", __name__)
@@ -77,6 +83,7 @@ def _standard_order(catalogue: Catalogue) -> Callable[[str], tuple[int, str]]:
 
 
 @bp.get("/compliance")
+@snapshot_page
 def compliance() -> Response:
     """Show the compliance heatmap, the same data as a table, and the summary."""
     svc = services()

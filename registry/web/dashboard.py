@@ -34,7 +34,7 @@ from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang, gettext
 from registry.web.shared.labels import acronym, project_title
 from registry.web.shared.params import parse_as_of
-from registry.web.shared.render import page_as_of, page_error, render_page
+from registry.web.shared.render import page_as_of, page_error, render_page, snapshot_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("dashboard", __name__)
@@ -165,6 +165,7 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup | None]:
 
 
 @bp.get("/dashboard")
+@snapshot_page
 def page() -> Response:
     """Show the Office's dashboard: indicators as charts, each followed by its table."""
     svc = services()

@@ -388,7 +388,17 @@ FINDING = {"type": "object", "required": ["severity", "code", "path", "message"]
                           "line": {"type": ["integer", "null"]},
                           "column": {"type": ["integer", "null"]},
                           "message": {"type": "string"},
-                          "hint": {"type": ["string", "null"]}}}
+                          "hint": {"type": ["string", "null"]},
+                          "localized": {
+                              "type": "object", "required": ["lang", "message", "hint"],
+                              "description": "present when the request names a language "
+                              "(?lang= or Accept-Language among en, fr, nl): message and "
+                              "hint in that language; lang is the language they are in "
+                              "(en when a message has no translation yet). message and "
+                              "hint above stay English.",
+                              "properties": {"lang": {"enum": ["en", "fr", "nl"]},
+                                             "message": {"type": "string"},
+                                             "hint": {"type": ["string", "null"]}}}}}
 CELL = {"type": "object", "required": ["project", "standard", "state", "status"],
         "properties": {"project": {"type": "string"}, "standard": {"type": "string"},
                        "state": {"enum": ["complies", "partial", "planned", "explain",

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, request
 from registry.analysis.reuse import STATUSES as PROJECT_STATUSES
 from registry.analysis.roadmap import Project
 from registry.catalogue.query import QueryError, page_count, paginate, parse_paging
-from registry.documents.findings import FileReport, single_report_dict
+from registry.documents.findings import FileReport
 from registry.documents.parse import Limits
 from registry.projects import (
     FILTERS,
@@ -24,6 +24,7 @@ from registry.projects import (
     authorise,
     project_summary,
     project_view,
+    stored_findings,
     token_organisations,
 )
 from registry.readmodel import queries
@@ -36,6 +37,7 @@ from registry.web.shared.context import services
 from registry.web.shared.derived import of_project
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import body_etag, cached_json, dumps, json_response
+from registry.web.shared.localized import report_body
 from registry.web.shared.params import (
     as_of,
     check_params,
@@ -95,9 +97,12 @@ def project(project_id: str) -> Response:
     own = of_project(project_id)
     kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
             for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
+    # The findings as objects (view["validation"] has their JSON), to say them in the
+    # page's language.
+    findings = stored_findings(roadmap.projects[project_id].sheet, catalogue, date).findings
     return render_page("project.html", v=view, p=view["project"], catalogue=catalogue,
                        revisions=svc.store.revisions("project", project_id), as_of=date,
-                       opportunities=own, kpis=kpis)
+                       opportunities=own, kpis=kpis, findings=findings)
 
 
 # --- the API ----------------------------------------------------------------------------
@@ -125,11 +130,11 @@ def put_project(project_id: str) -> Response:
                                       limits=Limits(max_bytes=limit))
     if not report.valid:
         raise ApiError(422, f"the sheet has {report.errors} error(s): nothing was stored",
-                       code="invalid", detail=single_report_dict(report))
+                       code="invalid", detail=report_body(report))
     if sheet.get("id") != project_id:
         raise ApiError(422, f"the sheet's id ({sheet.get('id')!r}) differs from the id in "
                        f"the URL ({project_id!r}): a project's id never changes",
-                       code="invalid", detail=single_report_dict(report))
+                       code="invalid", detail=report_body(report))
     try:
         authorise(who, sheet, current.data if current else None)
     except Forbidden as exc:
@@ -145,7 +150,7 @@ def put_project(project_id: str) -> Response:
                        "again and redo your change", headers=headers) from None
     svc.roadmap.invalidate()
     return json_response({"project": stored.data, "revision": stored.revision,
-                          "validation": single_report_dict(report)},
+                          "validation": report_body(report)},
                          201 if current is None else 200,
                          {"ETag": record_etag(stored),
                           "Location": f"/api/projects/{project_id}"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ from registry.web.shared.http import cached_json, dumps
 from registry.web.shared.i18n import current_lang, ngettext
 from registry.web.shared.i18n import gettext as _
 from registry.web.shared.labels import acronym
-from registry.web.shared.render import render_page
+from registry.web.shared.render import render_page, snapshot_page
 from registry.web.shared.terms import term
 
 bp = Blueprint("reuse", __name__)
@@ -78,6 +79,7 @@ def api_reuse() -> Response:
 
 
 @bp.get("/reuse")
+@functools.partial(snapshot_page, also=lambda: found().overlap_version)
 def page() -> Response:
     """Show the opportunities grouped by type and ranked, each with its small picture,
     a page of each type at a time (?<type>_page=)."""
@@ -119,7 +121,20 @@ def page() -> Response:
                    for c in catalogue.concepts.get("capabilities", {}).values()})
     labels.update({f"component:{k}": localized(v["name"], lang)[0]
                    for k, v in catalogue.components.items()})
-    picture = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
+    draw = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
+    # Each opportunity's picture is drawn once per snapshot and language, not per request.
+    drawn: dict[Any, Markup] = snapshot.memo(("reuse-pictures", lang), dict)
+
+    def picture(opportunity: dict[str, Any], key: str) -> Markup:
+        memo_key = (opportunity["type"], tuple(opportunity["projects"]),
+                    opportunity["score"], opportunity["explanation"], key)
+        found = drawn.get(memo_key)
+        if found is None:
+            if len(drawn) > 2000:  # many pages visited: keep it bounded
+                drawn.clear()
+            found = drawn[memo_key] = draw(opportunity, key)
+        return found
+
     stale = every.overlap_version < snapshot.version
     return render_page("reuse.html", status=400 if error else 200, groups=shown,
                        counts={t: len(groups[t]) for t in TYPES}, paging=paging,

@@ -21,7 +21,13 @@ from registry.web.shared.context import services
 from registry.web.shared.i18n import current_lang, gettext
 from registry.web.shared.labels import project_title
 from registry.web.shared.params import page_args, roadmap_filter_error
-from registry.web.shared.render import chart_page, chart_pages, page_as_of, render_page
+from registry.web.shared.render import (
+    chart_page,
+    chart_pages,
+    page_as_of,
+    render_page,
+    snapshot_page,
+)
 from registry.web.shared.terms import term, terms
 
 bp = Blueprint("roadmap", __name__)
@@ -29,6 +35,7 @@ TIMELINE_ROWS = 50  # projects a page: a Gantt chart of 50 rows still reads on a
 
 
 @bp.get("/roadmap")
+@snapshot_page
 def timeline() -> Response:
     """Show the roadmap as a Gantt chart of the projects and their phases, a page at a time."""
     svc = services()

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from registry.documents.findings import FileReport, Finding, single_report_dict
+from registry.documents.findings import FileReport, Finding
 from registry.documents.parse import Limits
 from registry.paths import schemas_dir
 from registry.validation.pipeline import validate_bytes
@@ -20,6 +20,7 @@ from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, json_response
 from registry.web.shared.i18n import gettext as _
+from registry.web.shared.localized import report_body
 from registry.web.shared.params import parse_as_of
 from registry.web.shared.render import render_page
 from registry.web.shared.writes import JSON_TYPES, YAML_TYPES
@@ -80,7 +81,9 @@ def api_validate() -> Response:
     if len(data) > _limit():
         raise _too_large()
     report = _validate(data, name, as_of)
-    return json_response(single_report_dict(report), headers={"Cache-Control": "no-store"})
+    # The findings' `localized` text follows ?lang= and Accept-Language.
+    return json_response(report_body(report), headers={"Cache-Control": "no-store",
+                                                       "Vary": "Accept-Language"})
 
 
 @cache

@@ -107,13 +107,7 @@ ENGLISH_TEXT = """([words, names]) => {
 }"""
 
 # (page, lang or None for all, width or None for both, check) -> why it does not hold yet.
-FREE_TEXT = ("Declaration notes, phase names and revision messages are free text written "
-             "by a project's lead; the sheet format gives them no language, so they show as "
-             "written (the examples' are English) without a lang attribute")
 KNOWN_GAPS: dict[tuple[str, str | None, str | None, str], str] = {
-    ("project", None, None, "english"): FREE_TEXT,
-    ("lapsing", None, None, "english"): FREE_TEXT,
-    ("roadmap", None, None, "english"): FREE_TEXT,
 }
 
 

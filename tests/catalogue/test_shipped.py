@@ -156,9 +156,8 @@ EIF_NL = {1: "Subsidiariteit en evenredigheid", 2: "Openheid", 3: "Transparantie
           6: "Gebruikersgerichtheid", 7: "Inclusiviteit en toegankelijkheid",
           8: "Veiligheid en privacy", 9: "Meertaligheid", 10: "Administratieve vereenvoudiging",
           11: "Behoud van informatie", 12: "Beoordelen van doeltreffendheid en efficiëntie"}
-# French names that differ from BELGIF's and have not been checked against the French
-# text of Annex 2 on EUR-Lex (which the issue says wins where the two differ).
-EIF_FR_NOT_VERIFIED = {"security-privacy", "preservation-of-information"}
+# The French names follow BELGIF's eif3.ttl, the wording Belgian administrations use: no
+# stored copy of the French Annex 2 on EUR-Lex showed a name that differs from it.
 
 
 def _belgif_principles() -> dict[int, dict[str, str]]:
@@ -186,8 +185,7 @@ def test_eif_principle_names_follow_the_official_translations(catalogue):
         theirs = belgif[number]
         assert principle["name"]["en"] == theirs["en"]
         assert principle["name"]["nl"] == theirs["nl"]  # EUR-Lex and BELGIF agree in Dutch
-        if principle["id"] not in EIF_FR_NOT_VERIFIED:
-            assert principle["name"]["fr"] == theirs["fr"], principle["id"]
+        assert principle["name"]["fr"] == theirs["fr"], principle["id"]
     names = {pid: p["name"] for pid, p in catalogue.principles.items()}
     assert names["reusability"]["fr"] == "Possibilité de réutilisation"
     assert names["user-centricity"]["fr"] == "Approche centrée sur l'utilisateur"

@@ -38,7 +38,28 @@ def test_a_page_error_is_in_the_page_language_and_not_marked_english(read_client
 def test_an_api_message_on_a_page_is_marked_english(read_client):
     response = read_client.get("/nothing-here?lang=fr")
     assert response.status_code == 404
-    assert '<p lang="en">nothing at /nothing-here' in response.get_data(as_text=True)
+    # A message with a template is said in the page's language, not marked English.
+    html = response.get_data(as_text=True)
+    assert "<p>rien à l'adresse /nothing-here" in html or "<p>rien à l&#39;adresse /nothing-here" in html
+    # One without (a view's own English message) is marked lang="en".
+    response = read_client.get("/api/standards/nope", headers={"Accept": "text/html"})
+    assert response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("lang", "heading", "said"), [
+    ("fr", "Page introuvable", "rien à l"), ("nl", "Niet gevonden", "niets op /standards/nope-x")])
+def test_error_pages_in_french_and_dutch(read_client, lang, heading, said):
+    page = read_client.get(f"/standards/nope-x?lang={lang}").get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page and said in page.replace("&#39;", "'")
+    assert 'lang="en"' not in page.split("<main", 1)[1]
+    # 405 and the API's English body stay as they were.
+    response = read_client.post(f"/standards?lang={lang}", headers={"Accept": "text/html"})
+    assert response.status_code == 405
+    expected = {"fr": "POST n'est pas permis sur /standards",
+                "nl": "POST is niet toegestaan op /standards"}[lang]
+    assert expected in response.get_data(as_text=True).replace("&#39;", "'")
+    api = read_client.post("/standards", headers={"Accept": "application/json"})
+    assert api.get_json()["error"]["message"] == "POST is not allowed on /standards"
 
 
 def test_a_page_error_is_json_for_a_client_that_asks_for_json(read_client):

@@ -148,12 +148,23 @@ def test_coded_values_are_shown_in_the_page_language(web) -> None:
     assert "mutualisation" in reuse and f'{catalogue("fr")["Active components"].string}</text>' in reuse
 
 
-def test_english_finding_messages_are_marked_as_english(web) -> None:
+def test_finding_messages_are_in_the_page_language(web) -> None:
     sheet = (ROOT / "examples" / "mobility-data-hub.yaml").read_text(encoding="utf-8")
     html = web.post("/validate?lang=nl", data={"text": sheet.replace("status: proposed",
                                                                      "status: dreaming"),
                                                "as_of": AS_OF}).get_data(as_text=True)
     assert '<html lang="nl">' in html and "Niet geldig" in html
+    assert "status moet een van proposed, selected" in html
+    assert "must be one of" not in html and '<span lang="en">' not in html
+    note = catalogue("nl")["The findings are explained in English; their codes are the "
+                           "same in every language."].string
+    assert note not in html
+
+
+def test_a_message_without_translation_is_marked_as_english(web) -> None:
+    # A YAML syntax error is said by the parser, in English only.
+    html = web.post("/validate?lang=nl", data={"text": "id: [unclosed\n", "as_of": AS_OF}
+                    ).get_data(as_text=True)
     assert '<span lang="en">' in html
     assert catalogue("nl")["The findings are explained in English; their codes are the "
                            "same in every language."].string in html

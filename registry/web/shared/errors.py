@@ -13,11 +13,22 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from registry.documents.findings import M_, Text
+from registry.documents.localize import render
 from registry.errors import RegistryError
 from registry.web.shared.http import json_response
 from registry.web.shared.i18n import current_lang
 
 ApiError = RegistryError
+
+# The messages of the errors werkzeug raises and of an unexpected failure: English in the
+# API's error body, in the page's language on an error page.
+MESSAGES = {
+    404: M_("nothing at {path}: see /openapi.json for the API's routes"),
+    405: M_("{method} is not allowed on {path}"),
+    413: M_("the request body is too large"),
+    500: M_("the registry failed to answer this request; it was logged"),
+}
 
 
 def wants_json() -> bool:
@@ -35,10 +46,15 @@ def json_error(error: RegistryError) -> Response:
 
 def html_error(error: RegistryError) -> Response:
     """Return the HTML error page of an error, in the page language."""
-    # An API message is English: the page marks it lang="en" when the page is not.
+    # An API message is English: the page says it in its language when the message has
+    # a template, else marks it lang="en" when the page is not English.
+    message, message_lang = error.message, error.lang
+    if error.text is not None:
+        said = render(error.text, current_lang())
+        message, message_lang = said.text, said.lang
     try:
-        html = render_template("error.html", status=error.status, message=error.message,
-                               message_lang=error.lang)
+        html = render_template("error.html", status=error.status, message=message,
+                               message_lang=message_lang)
     except Exception:  # noqa: BLE001 - the page's context needs the store that failed
         from markupsafe import escape
 
@@ -66,16 +82,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         status = error.code or 500
-        messages = {
-            404: f"nothing at {request.path}: see /openapi.json for the API's routes",
-            405: f"{request.method} is not allowed on {request.path}",
-            413: "the request body is too large",
-        }
         headers = {}
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        return answer(RegistryError(status, messages.get(status, error.description
-                                                         or error.name), headers=headers))
+        if status in MESSAGES:
+            text = Text(MESSAGES[status], path=request.path, method=request.method)
+            return answer(RegistryError(status, str(text), headers=headers, text=text))
+        return answer(RegistryError(status, error.description or error.name,
+                                    headers=headers))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
@@ -92,5 +106,5 @@ def init_app(app: Flask) -> None:
             return answer(RegistryError(503, trouble.message, code=trouble.code,
                                         headers={"Retry-After": str(trouble.retry_after)}))
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return answer(RegistryError(500, "the registry failed to answer this request; it "
-                                    "was logged"))
+        text = Text(MESSAGES[500])
+        return answer(RegistryError(500, str(text), text=text))

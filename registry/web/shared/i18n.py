@@ -8,41 +8,40 @@ standard Jinja i18n calls: {{ _('Standards') }}, {{ ngettext('%(num)d standard',
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
-LANGUAGES = ("en", "fr", "nl")
+from registry.documents.localize import LANGUAGES, TRANSLATIONS, catalogue
+
+__all__ = ["LANGUAGES", "TRANSLATIONS", "catalogue", "current", "current_lang", "gettext",
+           "ngettext"]
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}  # in their own tongue
 
 
 def current_lang() -> str:
     """Return the page language: ?lang=, else Accept-Language, else English."""
+    # Asked for every translated string of a page (hundreds): decided once a request.
+    environ = request.environ
+    found = environ.get("registry.lang")
+    if found is None:
+        asked = request.args.get("lang", "")
+        found = asked if asked in LANGUAGES else (
+            request.accept_languages.best_match(LANGUAGES) or "en")
+        environ["registry.lang"] = found
+    return str(found)
+
+
+def asked_lang() -> str | None:
+    """Return the language a request names (?lang=, else Accept-Language), or None.
+
+    The API answers in English; it adds the text in another language only when one is
+    asked for, so that a client that asks nothing gets the body it always got.
+    """
     asked = request.args.get("lang", "")
     if asked in LANGUAGES:
         return asked
-    return request.accept_languages.best_match(LANGUAGES) or "en"
-
-
-@cache
-def catalogue(lang: str) -> dict[Any, Any]:
-    """Return msgid -> translation for a language (empty for English, the source)."""
-    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
-    if lang == "en" or not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        messages = read_po(handle, locale=lang)
-    out: dict[Any, Any] = {}
-    for message in messages:
-        if not message.id or not message.string or message.fuzzy:
-            continue
-        # plural forms map (singular, plural) to their forms, other messages to a string
-        out[message.id] = message.string
-    return out
+    return request.accept_languages.best_match(LANGUAGES)
 
 
 def current() -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -129,6 +130,32 @@ def render_page(template: str, status: int = 200, **context: Any) -> Response:
     response.headers["Vary"] = "Accept-Language"
     response.headers["Content-Language"] = current_lang()
     return response
+
+
+def snapshot_page(view: Callable[..., Response], also: Callable[[], Any] | None = None
+                  ) -> Callable[..., Response]:
+    """Memoise a page of the roadmap on the request's snapshot (path, query, language).
+
+    Such a page is a function of the snapshot and of what the request asks (and of
+    `also()`, when given: what else may move within one snapshot), so a warm request
+    costs a lookup; the copy dies with the snapshot (a write makes the next one).
+    """
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        snapshot = services().readmodel.current()
+        key = ("page", request.path, request.query_string, current_lang(),
+               also() if also else None)
+        status, html = snapshot.memo(key, lambda: _body(view(*args, **kwargs)))
+        response = Response(html, status=status, mimetype="text/html")
+        response.headers["Vary"] = "Accept-Language"
+        response.headers["Content-Language"] = current_lang()
+        return response
+
+    return wrapper
+
+
+def _body(response: Response) -> tuple[int, bytes]:
+    return response.status_code, response.get_data()
 
 
 def page_error(status: int, message: str) -> RegistryError:

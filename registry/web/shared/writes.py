@@ -10,6 +10,7 @@ from registry.documents.parse import Limits, ParseResult, parse_document
 from registry.storage.store import StoredRecord
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import etag_matches
+from registry.web.shared.localized import finding_dicts
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 JSON_TYPES = ("application/json",)
@@ -107,7 +108,7 @@ def parse_body() -> ParseResult:
         "MAX_UPLOAD_BYTES"]))
     if parsed.findings:
         raise ApiError(422, "the body could not be read: " + parsed.findings[0].message,
-                       detail={"findings": [f.to_dict() for f in parsed.findings]})
+                       detail={"findings": finding_dicts(parsed.findings)})
     return parsed
 
 

@@ -1,0 +1,85 @@
+"""Findings in the language a request asks for, beside their English `message` and `hint`.
+
+The spec's finding object (severity, code, path, line, column, message, hint) is a public
+contract and stays as it is, in English. When a request names a language (`?lang=` or
+`Accept-Language`, among en, fr and nl), each finding also gets `localized`:
+`{"lang": ..., "message": ..., "hint": ...}`, the same sentence in that language; `lang`
+says the language it is really in (English when a message has no translation yet).
+A request that names no language gets the body it always got.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from markupsafe import Markup
+
+from registry.documents.findings import FileReport, Finding, Text, single_report_dict
+from registry.documents.language import guess
+from registry.documents.localize import localize, render
+from registry.web.shared.i18n import asked_lang, current
+
+
+def localized(finding: Finding, lang: str) -> dict[str, Any]:
+    """Return the `localized` member of a finding's JSON object."""
+    found = localize(finding, lang)
+    return {"lang": found.message.lang, "message": found.message.text,
+            "hint": None if found.hint is None else found.hint.text}
+
+
+def report_body(report: FileReport) -> dict[str, Any]:
+    """Return the body of a validation (`single_report_dict`), localized if asked."""
+    body = single_report_dict(report)
+    lang = asked_lang()
+    if lang is not None:
+        for item, finding in zip(body["findings"], report.findings, strict=True):
+            item["localized"] = localized(finding, lang)
+    return body
+
+
+def finding_dicts(findings: list[Finding]) -> list[dict[str, Any]]:
+    """Return findings as JSON objects, localized if the request asks for a language."""
+    lang = asked_lang()
+    return [f.to_dict() | ({"localized": localized(f, lang)} if lang else {})
+            for f in findings]
+
+
+def said(finding: Finding) -> Any:
+    """Return a finding's message and hint in the page's language (for templates)."""
+    return localize(finding, current())
+
+
+def some_in_english(findings: list[Finding]) -> bool:
+    """Return True when a finding on a French or Dutch page has to be shown in English."""
+    lang = current()
+    return lang != "en" and any(
+        said_.message.lang != lang or (said_.hint is not None and said_.hint.lang != lang)
+        for said_ in (localize(f, lang) for f in findings))
+
+
+def say(text: Any) -> Any:
+    """Return an M_() template (or a Text) in the page's language, with the language it is in."""
+    return render(text if isinstance(text, Text) else Text(str(text)), current())
+
+
+def text_lang(text: Any, siblings: Any = ()) -> Markup:
+    """Return ` lang="xx"` for a free text in another language than the page's, else ''.
+
+    Free texts (a declaration's note, a phase's name, a revision's message) have no
+    language in the sheet format: it is guessed from their words
+    (registry.documents.language); a text too short to tell takes the language of its
+    `siblings` (the other phase names of the sheet), else is left unmarked.
+    """
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    found = guess(text) or guess(" ".join(t for t in siblings if isinstance(t, str)))
+    if found is None or found == current():
+        return Markup("")
+    return Markup(' lang="%s"') % found
+
+
+def init_app(app: Flask) -> None:
+    """Make said(), say(), some_in_english() and |text_lang available in templates."""
+    app.jinja_env.globals.update(said=said, say=say, some_in_english=some_in_english)
+    app.jinja_env.filters["text_lang"] = text_lang

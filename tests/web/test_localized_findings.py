@@ -1,0 +1,105 @@
+"""Findings in the reader's language: the API adds `localized` when a language is asked,
+its English `message` and codes unchanged; the pages say findings in their language."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from registry.documents.localize import catalogue
+from registry.projects import import_projects
+from tests.helpers import AS_OF
+
+ROOT = Path(__file__).resolve().parents[2]
+SHEET = (ROOT / "tests" / "documents" / "localize_sheet.yaml").read_bytes()
+
+
+def _validate(client, **kwargs):
+    response = client.post(f"/api/validate?as_of={AS_OF}", data=SHEET,
+                           content_type="application/yaml", **kwargs)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_no_language_asked_gives_the_spec_body(read_client):
+    body = _validate(read_client)
+    for item in body["findings"]:
+        assert list(item) == ["severity", "code", "path", "line", "column", "message", "hint"]
+
+
+@pytest.mark.parametrize(("how", "lang"), [
+    ({"headers": {"Accept-Language": "fr-BE,fr;q=0.9,en;q=0.5"}}, "fr"),
+    ({"query_string": {"lang": "nl"}}, "nl"),
+])
+def test_a_language_asked_adds_the_localized_text(read_client, how, lang):
+    plain = _validate(read_client)
+    asked = read_client.post(f"/api/validate?as_of={AS_OF}" + (
+        f"&lang={how['query_string']['lang']}" if "query_string" in how else ""),
+        data=SHEET, content_type="application/yaml", headers=how.get("headers", {}))
+    assert asked.headers["Vary"] == "Accept-Language"
+    body = asked.get_json()
+    assert len(body["findings"]) == len(plain["findings"]) > 5
+    for english, item in zip(plain["findings"], body["findings"], strict=True):
+        # The spec's members are unchanged, in English.
+        assert {k: item[k] for k in english} == english
+        local = item["localized"]
+        assert local["lang"] == lang, item
+        assert local["message"] != item["message"]
+        assert (local["hint"] is None) == (item["hint"] is None)
+    lapsed = next(i for i in body["findings"] if i["code"] == "policy.explanation-expired")
+    assert lapsed["message"].startswith("the explanation for `wcag-2-1` lapsed on 2020-01-01")
+    expected = {"fr": "l'explication de `wcag-2-1` est arrivée à échéance le 2020-01-01",
+                "nl": "de uitleg voor `wcag-2-1` is vervallen op 2020-01-01"}[lang]
+    assert lapsed["localized"]["message"].startswith(expected)
+
+
+def test_english_asked_gives_the_message_again(read_client):
+    body = _validate(read_client, headers={"Accept-Language": "en"})
+    assert all(i["localized"] == {"lang": "en", "message": i["message"], "hint": i["hint"]}
+               for i in body["findings"])
+
+
+def test_the_validate_page_says_findings_in_french(read_client):
+    html = read_client.post("/validate?lang=fr", data={
+        "text": SHEET.decode("utf-8"), "as_of": AS_OF}).get_data(as_text=True)
+    assert "est arrivée à échéance le 2020-01-01" in html
+    assert "the explanation for" not in html
+    # Every finding has its translation: no note that they are in English.
+    note = catalogue("fr")["The findings are explained in English; their codes are the "
+                           "same in every language."]
+    assert note and note not in html
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_the_sparql_example_titles_are_in_the_page_language(read_client, lang):
+    html = read_client.get(f"/sparql?lang={lang}").get_data(as_text=True)
+    title = catalogue(lang)["Which projects declare NGSI-LD, and how do they conform?"]
+    assert title and f">{title}</h3>" in html.replace("&#39;", "'")
+    assert "Which projects declare NGSI-LD" not in html
+
+
+@pytest.fixture(scope="module")
+def roadmap(read_app):
+    """A client of an app with the example roadmap."""
+    services = read_app.extensions["registry"]
+    import_projects(ROOT / "examples", services.store, services.snapshots.get(),
+                    datetime.date.fromisoformat(AS_OF), "test")
+    return read_app.test_client()
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_free_text_is_marked_with_its_language_and_the_heatmap_says_its_summary(roadmap,
+                                                                                  lang):
+    html = roadmap.get(f"/projects/mobility-data-hub?as_of={AS_OF}&lang={lang}").get_data(
+        as_text=True)
+    # A declaration's note, as the lead wrote it, in English.
+    assert '<td lang="en">The pilot has no public user interface' in html
+    # A phase name too short to tell ("Regional roll-out") takes its siblings' language.
+    assert '<th scope="row" lang="en">Regional roll-out</th>' in html
+    gantt = roadmap.get(f"/roadmap?as_of={AS_OF}&lang={lang}").get_data(as_text=True)
+    assert '<g class="phase" lang="en"><title>Regional roll-out:' in gantt
+    page = roadmap.get(f"/compliance?as_of={AS_OF}&lang={lang}").get_data(as_text=True)
+    summary = {"fr": "projets (lignes) par", "nl": "projecten (rijen) bij"}[lang]
+    assert summary in page and "projects (rows) by" not in page
