@@ -886,6 +886,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup-runs", type=int, default=30,
                         help="runs of the one-sheet start-up measure; median (30)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--startup-only", action="store_true",
+                        help="measure only the one-sheet start-up (f) and print it")
     parser.add_argument("--keep", type=Path, help="also copy the generated sheets to this folder")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when a target is missed or a correctness check fails")
@@ -918,6 +920,23 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.wait_quiet > 0:
             wait_quiet(args.wait_quiet)
+        if args.startup_only:
+            load = os.getloadavg()
+            result = startup(gen, max(1, args.startup_runs))
+            print(f"start-up (median wall, mean CPU of {result['runs']} runs, "
+                  f"{result['measured_with']}; load average {load[0]:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after):")
+            for label, key in (("registry validate --shipped, cache", "registry"),
+                               ("the same, REGISTRY_CACHE_DIR=off", "registry_no_cache"),
+                               ("check-jsonschema, same sheet", "check_jsonschema"),
+                               ("python -c pass", "python")):
+                if f"{key}_ms" in result:
+                    print(f"  {label:<38} {result[f'{key}_ms']:7.0f} ms "
+                          f"{result[f'{key}_cpu_ms']:6.0f} ms CPU")
+            if "check_jsonschema_cpu_ms" in result:
+                print(f"  CPU ratio check-jsonschema / registry: "
+                      f"{result['check_jsonschema_cpu_ms'] / result['registry_cpu_ms']:.1f}x")
+            return 0
         probe = cpu_probe()
         busy = probe["busy_before"]
         print(f"CPU check: load average {probe['loadavg'][0]:.2f}, "

@@ -13,6 +13,17 @@ files are read again. The digest is of the contents, not of modification times: 
 (two writes within one tick of the file system's clock, a checkout that restores old
 times, a copy that keeps them).
 
+Hashing is still most of what a hit costs, so the cache file also keeps the stat
+signature of those files (names, sizes, modification and change times in nanoseconds,
+inode numbers) and the time it was taken. A later read whose signature is the same takes
+the records without reading the files, unless a file was modified or changed less than
+RACY_NS before the signature was taken (the same precaution as git's "racy" index
+entries: a write within one tick of the clock after the signature leaves the times as
+they were). Any other difference falls back to the content digest: a file touched but
+not changed is a hit (and the signature is saved anew), an edit whose times were put
+back is still seen, because putting the times back changes the inode's change time,
+which no program can set.
+
 The cache is only ever a shortcut: a missing, unreadable, truncated or corrupt cache
 file, or one that cannot be written (a read-only home), means the files are read as
 without it. Records that fail their checks are never saved.
@@ -29,21 +40,35 @@ import hashlib
 import marshal
 import os
 import sys
+import time
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from registry.version import __version__
 
 ENV = "REGISTRY_CACHE_DIR"
 OFF = "off"
 # Bumped when the layout of a cache file changes.
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"registry-catalogue-cache\n"
+
+# A stat signature is only trusted for files last written this long before it was taken.
+RACY_NS = 2_000_000_000
 
 Fingerprint = tuple[Any, ...]
 Records = dict[str, list[dict[str, Any]]]
+StatSignature = tuple[Any, ...]
+
+
+class Saved(NamedTuple):
+    """What a cache file holds."""
+
+    key: Fingerprint
+    signature: StatSignature | None
+    taken_ns: int
+    records: Records
 
 
 def cache_dir() -> Path | None:
@@ -78,6 +103,29 @@ def fingerprint(roots: Sequence[Path], files: Iterable[Path], inputs: Iterable[P
             tuple(str(r.resolve()) for r in roots), digest.hexdigest())
 
 
+def stat_signature(files: Iterable[Path]) -> tuple[int, StatSignature]:
+    """Return the time now and the stat signature of `files` (raises OSError)."""
+    taken_ns = time.time_ns()
+    entries = []
+    for path in files:
+        st = os.stat(path)
+        entries.append((str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
+                        st.st_dev))
+    return taken_ns, tuple(entries)
+
+
+def unchanged(saved: Saved, signature: StatSignature) -> bool:
+    """Whether the files are those the saved records were read from, judged by stat alone.
+
+    False when a file's times are within RACY_NS of the moment the saved signature was
+    taken: a later write in the same tick of the clock would not have moved them.
+    """
+    if saved.signature is None or saved.signature != signature:
+        return False
+    newest = max((max(entry[2], entry[3]) for entry in signature), default=0)
+    return newest < saved.taken_ns - RACY_NS
+
+
 def _file_for(folder: Path, roots: Sequence[Path], check_links: bool) -> Path:
     # One cache file per catalogue folder (and setting): another folder never evicts it.
     name = "\0".join([*(str(r.resolve()) for r in roots), str(check_links)])
@@ -85,8 +133,8 @@ def _file_for(folder: Path, roots: Sequence[Path], check_links: bool) -> Path:
     return folder / f"catalogue-{digest}.marshal"
 
 
-def load(roots: Sequence[Path], key: Fingerprint, check_links: bool) -> Records | None:
-    """Return the saved records of this fingerprint, or None (no cache, stale, corrupt)."""
+def read_saved(roots: Sequence[Path], check_links: bool) -> Saved | None:
+    """Return what the cache file of these folders holds, or None (no cache, corrupt)."""
     folder = cache_dir()
     if folder is None:
         return None
@@ -103,12 +151,21 @@ def load(roots: Sequence[Path], key: Fingerprint, check_links: bool) -> Records 
     if zlib.crc32(payload) != int.from_bytes(blob[head:head + 4], "big"):
         return None
     try:
-        saved_key, records = marshal.loads(payload)
+        saved = Saved(*marshal.loads(payload))
     except (ValueError, EOFError, TypeError):
         return None
-    if saved_key != key or not _plausible(records):
+    if not isinstance(saved.key, tuple) or not isinstance(saved.taken_ns, int) \
+            or not isinstance(saved.signature, tuple | None) or not _plausible(saved.records):
         return None
-    return records
+    return saved
+
+
+def load(roots: Sequence[Path], key: Fingerprint, check_links: bool) -> Records | None:
+    """Return the saved records of this fingerprint, or None (no cache, stale, corrupt)."""
+    saved = read_saved(roots, check_links)
+    if saved is None or saved.key != key:
+        return None
+    return saved.records
 
 
 def _plausible(records: Any) -> bool:
@@ -117,13 +174,16 @@ def _plausible(records: Any) -> bool:
         for k, v in records.items())
 
 
-def save(roots: Sequence[Path], key: Fingerprint, check_links: bool, records: Records) -> None:
-    """Save checked records under their fingerprint; a failure to write is ignored."""
+def save(roots: Sequence[Path], key: Fingerprint, check_links: bool, records: Records,
+         signature: tuple[int, StatSignature] | None = None) -> None:
+    """Save checked records under their fingerprint (and the stat signature of the files
+    they were read from, taken before they were read); a failure to write is ignored."""
     folder = cache_dir()
     if folder is None:
         return
     try:
-        payload = marshal.dumps((key, records))
+        taken_ns, stats = signature if signature is not None else (0, None)
+        payload = marshal.dumps(tuple(Saved(key, stats, taken_ns, records)))
     except ValueError:  # a value marshal cannot write: no cache for these records
         return
     blob = MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload

@@ -47,15 +47,47 @@ def read_records(roots: Iterable[Path], *, check_links: bool = True
     from registry.catalogue import cache
 
     roots = list(roots)
+    sources = _sources(roots)
+    if sources is None:
+        return _read_records(roots, check_links)
+    try:
+        signature = cache.stat_signature(sources)
+    except OSError:
+        return _read_records(roots, check_links)
+    saved = cache.read_saved(roots, check_links)
+    if saved is not None and cache.unchanged(saved, signature[1]):
+        return saved.records  # no file was touched since: not even read
     key = _fingerprint(roots, check_links)
-    if key is not None:
-        saved = cache.load(roots, key, check_links)
-        if saved is not None:
-            return saved
+    if key is not None and saved is not None and saved.key == key:
+        if saved.signature != signature[1]:  # touched, not changed: save the new times
+            cache.save(roots, key, check_links, saved.records, signature)
+        return saved.records
     records = _read_records(roots, check_links)
     if key is not None:
-        cache.save(roots, key, check_links, records)
+        cache.save(roots, key, check_links, records, signature)
     return records
+
+
+def _sources(roots: list[Path]) -> list[Path] | None:
+    """Return every file the records of these folders are read from or depend on (the
+    record files, then the schemas and the reading code), or None when they cannot be
+    cached."""
+    if not roots or not all(root.is_dir() for root in roots):
+        return None  # the error is reported by reading
+    try:
+        return [*_record_files(roots), *_inputs()]
+    except OSError:
+        return None
+
+
+def _record_files(roots: list[Path]) -> list[Path]:
+    return [path for root in roots for _, path in record_files(root)]
+
+
+def _inputs() -> list[Path]:
+    documents = Path(__file__).parents[1] / "documents"
+    return [Path(__file__), Path(__file__).with_name("records.py"),
+            *sorted(documents.glob("*.py")), *sorted(SCHEMA_DIR.glob("*.schema.json"))]
 
 
 def _fingerprint(roots: list[Path], check_links: bool) -> tuple[Any, ...] | None:
@@ -64,12 +96,8 @@ def _fingerprint(roots: list[Path], check_links: bool) -> tuple[Any, ...] | None
 
     if not roots or not all(root.is_dir() for root in roots):
         return None  # the error is reported by reading
-    documents = Path(__file__).parents[1] / "documents"
-    inputs = [Path(__file__), Path(__file__).with_name("records.py"),
-              *sorted(documents.glob("*.py")), *sorted(SCHEMA_DIR.glob("*.schema.json"))]
     try:
-        files = [path for root in roots for _, path in record_files(root)]
-        return cache.fingerprint(roots, files, inputs, check_links)
+        return cache.fingerprint(roots, _record_files(roots), _inputs(), check_links)
     except OSError:
         return None
 

@@ -107,9 +107,6 @@ ENGLISH_TEXT = """([words, names]) => {
 }"""
 
 # (page, lang or None for all, width or None for both, check) -> why it does not hold yet.
-CHARTS = ("The charts are still drawn at a fixed scale by registry/analysis (charts, "
-          "heatmap, architecture); drawing them at their natural size with 12 px labels "
-          "is issue 13 item 1, not done yet")
 KNOWN_GAPS: dict[tuple[str, str | None, str | None, str], str] = {
 }
 

@@ -151,3 +151,36 @@ def test_validate_sees_an_edit_of_its_catalogue(root: Path) -> None:
     path.write_text(text.replace("\nstatus: recommended\n", "\nstatus: candidate\n"),
                     encoding="utf-8")
     assert "smart-data-models" not in warnings()
+
+
+def test_the_stat_signature_is_trusted_only_when_the_files_are_older_than_it(
+        root: Path) -> None:
+    records = read_records([root])
+    files = sorted(root.rglob("*.yaml"))
+    now, signature = cache.stat_signature(files)
+    key = _fingerprint([root], True)
+    assert key is not None
+    # Files last written well before the signature was taken: stat alone decides.
+    later = cache.Saved(key, signature, now + 10 * cache.RACY_NS, records)
+    assert cache.unchanged(later, signature)
+    # Written within the racy window: the contents must be compared.
+    assert not cache.unchanged(cache.Saved(key, signature, now, records), signature)
+    # Any other size, time or file list: not unchanged.
+    assert not cache.unchanged(later, signature[1:])
+    assert not cache.unchanged(later._replace(signature=None), signature)
+    files[0].write_bytes(files[0].read_bytes() + b"\n")
+    assert not cache.unchanged(later, cache.stat_signature(files)[1])
+
+
+def test_a_touched_but_unchanged_file_is_a_hit_that_saves_the_new_times(root: Path) -> None:
+    first = read_records([root])
+    [saved] = saved_files(root)
+    before = cache.read_saved([root], True)
+    assert before is not None and before.signature is not None
+    path = root / "standards" / "ngsi-ld.yaml"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+
+    assert read_records([root]) == first
+    after = cache.read_saved([root], True)
+    assert after is not None and after.key == before.key
+    assert after.signature != before.signature and after.records == first

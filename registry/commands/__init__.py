@@ -1,0 +1,1 @@
+"""The commands of `registry`, one module each (see registry.cli)."""

@@ -1,0 +1,62 @@
+"""`registry serve`: the development or the production server."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Reload on code changes and show tracebacks.")
+@click.option("--production", is_flag=True,
+              help="Serve with the production server (gunicorn, threaded workers that drop "
+                   "slow clients) in production mode (REGISTRY_PRODUCTION).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="With --production: worker processes (about one per core).")
+@click.option("--threads", default=32, show_default=True, type=click.IntRange(2, 256),
+              help="With --production: threads per worker (slow clients and SPARQL "
+                   "queries each hold one while they last).")
+@click.option("--header-timeout", default=10.0, show_default=True,
+              type=click.FloatRange(0.5, 300),
+              help="With --production: seconds a client has to send a request's headers.")
+@click.option("--body-timeout", default=30.0, show_default=True,
+              type=click.FloatRange(0.5, 600),
+              help="With --production: seconds a client has to send a request's body.")
+@click.option("--access-log", metavar="FILE",
+              help="With --production: write an access log line per request (- for "
+                   "standard output).")
+def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
+          header_timeout: float, body_timeout: float, access_log: str | None) -> None:
+    """Serve the registry: the development server, or with --production the production one.
+
+    Loads the shipped catalogue into an empty store first (not in production, where
+    `registry db upgrade` and `registry import` come first). In production:
+
+        registry serve --production --host 0.0.0.0 --port 8000 --workers 2
+    """
+    from registry import create_app
+
+    if production and debug:
+        raise click.UsageError("--debug and --production exclude each other")
+    if not production and (workers, threads, access_log) != (2, 32, None):
+        raise click.UsageError("--workers, --threads and --access-log go with --production")
+    try:
+        app = create_app({"PRODUCTION": True} if production else None)
+    except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
+        raise click.ClickException(str(exc)) from None
+    if debug and app.config["REGISTRY"]["PRODUCTION"]:
+        raise click.UsageError("--debug is refused in production mode (REGISTRY_PRODUCTION)")
+    if production:
+        from registry.serving import ServeOptions
+        from registry.serving import serve as serve_production
+
+        click.echo(f"Serving the registry on http://{host}:{port}/ with {workers} workers "
+                   f"of {threads} threads (Ctrl+C stops it)", err=True)
+        serve_production(app, ServeOptions(host=host, port=port, workers=workers,
+                                           threads=threads, header_timeout=header_timeout,
+                                           body_timeout=body_timeout, access_log=access_log))
+        return
+    click.echo(f"Serving the registry on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    app.run(host=host, port=port, debug=debug, use_reloader=debug)
