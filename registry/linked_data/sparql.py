@@ -38,11 +38,13 @@ import logging
 import multiprocessing
 import queue
 import re
+import signal
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from multiprocessing import resource_tracker
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -500,11 +502,21 @@ def _limit_memory(megabytes: int) -> None:
 WORKER_NICENESS = 10  # CPU weight ~10% of a web process's: slow queries yield to reads
 
 
+def _quit(signum: int, frame: Any) -> None:
+    import os
+
+    os._exit(0)
+
+
 def worker_main(conn: Any, memory_mb: int = 0) -> None:
     """Serve requests from the web process over a pipe until it closes."""
     import os
     import sys
 
+    # The web process started this worker with SIGINT blocked (see _Worker.start): from
+    # here on, Ctrl+C or a server's SIGINT to its process group ends it without a word.
+    signal.signal(signal.SIGINT, _quit)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _limit_memory(memory_mb)
     # A runaway query must not take the CPU from /health and cheap reads: on a busy
     # machine the kernel gives the web processes first call.
@@ -517,7 +529,7 @@ def worker_main(conn: Any, memory_mb: int = 0) -> None:
     while True:
         try:
             message = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
+        except (EOFError, OSError):
             return
         kind = message[0]
         try:
@@ -583,7 +595,17 @@ class _Worker:
         parent, child = ctx.Pipe()
         process = ctx.Process(target=worker_main, args=(child, memory_mb), daemon=True,
                               name="registry-sparql")
-        process.start()
+        # A SIGINT to the server's process group (a quick shutdown) that reached the fork
+        # server while it imports, or a worker before worker_main, printed a
+        # KeyboardInterrupt traceback: both are started with SIGINT blocked (a mask is
+        # inherited across fork and exec) and the worker unblocks it behind its handler.
+        # The resource tracker is started first: starting it unblocks SIGINT on its way out.
+        resource_tracker.ensure_running()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         return cls(process, parent)
 
