@@ -16,7 +16,6 @@ from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import Listing, Term, Text
 from registry.documents.localize import catalogue as messages
 from registry.documents.localize import needs_translation, render
-from tests.analysis.test_reuse import sheet
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -32,6 +31,19 @@ def examples(catalogue: Catalogue) -> list[Opportunity]:
     sheets = [yaml.safe_load(path.read_text(encoding="utf-8"))
               for path in sorted(EXAMPLES.glob("*.yaml"))]
     return find_opportunities(sheets, catalogue)
+
+
+def sheet(pid: str, owner: str, *, builds: tuple[str, ...], title: str) -> dict[str, Any]:
+    """Return a project sheet with what the reuse analysis reads."""
+    return {"sheet": "project-sheet/v1", "id": pid, "title": {"en": title},
+            "summary": {"en": f"The summary of project {pid}, long enough."},
+            "owner": {"organisation": owner, "contact": {"name": "Lead", "email": "a@b.be"}},
+            "status": "proposed", "domains": ["governance"],
+            "timeline": {"start": "2026-01-01", "end": "2027-12-31"},
+            "capabilities": {"needs": [], "builds": list(builds)},
+            "components": {"reuses": []},
+            "data": {"uses": [], "produces": [], "personal_data": False, "open_data": False},
+            "standards": []}
 
 
 def templates(value: Any) -> Iterator[str]:
