@@ -52,6 +52,7 @@ from typing import Any, NamedTuple
 from registry.analysis.similarity import Item, SimilarityIndex
 from registry.analysis.text import words
 from registry.catalogue.snapshot import Catalogue, localized
+from registry.documents.findings import M_, Listing, Term, Text
 
 OPPORTUNITY_TYPES: tuple[str, ...] = (
     "reuse", "pooling", "overlap", "data-sharing", "standard-divergence")
@@ -204,6 +205,9 @@ class Opportunity:
     # Every project of the group, when `projects` lists only max_group_size of them: a
     # project must find the opportunities it is in whatever the group's size.
     members: tuple[str, ...] = ()
+    # `explanation` as a message template with its parameters (catalogue labels in every
+    # language), to be said in a page's language; never compared, not in the JSON.
+    text: Text | None = field(default=None, compare=False, repr=False)
 
     @property
     def everyone(self) -> tuple[str, ...]:
@@ -438,32 +442,38 @@ class _Words:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         # Memos: 100,000 projects make tens of thousands of sentences with the same names.
-        self._concepts: dict[tuple[str, str], str] = {}
-        self._projects: dict[str, str] = {}
+        self._concepts: dict[tuple[str, str, bool], Term] = {}
+        self._projects: dict[str, Text] = {}
+        self._entities: dict[str, Text] = {}
 
-    def concept(self, scheme: str, cid: str) -> str:
-        key = (scheme, cid)
+    def concept(self, scheme: str, cid: str, mid: bool = False) -> Term:
+        key = (scheme, cid, mid)
         if key not in self._concepts:
             concept = self.catalogue.concept(scheme, cid)
-            self._concepts[key] = (localized(concept.label, "en")[0] or cid) if concept else cid
+            self._concepts[key] = _term(concept.label if concept else None, cid, mid)
         return self._concepts[key]
 
-    def capability(self, cid: str) -> str:
-        return _mid_sentence(self.concept("capabilities", cid))
+    def capability(self, cid: str) -> Term:
+        return self.concept("capabilities", cid, True)
 
-    def category(self, cid: str) -> str:
-        return _mid_sentence(self.concept("standard-categories", cid))
+    def category(self, cid: str) -> Term:
+        return self.concept("standard-categories", cid, True)
 
-    def entity(self, eid: str) -> str:
-        return f"{self.concept('data-entities', eid)} data"
+    def entity(self, eid: str) -> Text:
+        if eid not in self._entities:
+            self._entities[eid] = Text(M_("{entity} data"),
+                                       entity=self.concept("data-entities", eid))
+        return self._entities[eid]
 
-    def organisation(self, oid: str) -> str:
+    def organisation(self, oid: str) -> Term:
         return self.concept("organisations", oid)
 
-    def component(self, cid: str) -> str:
-        record = self.catalogue.components.get(cid)
-        name = record.get("name") if record else None
-        return (localized(name, "en")[0] if isinstance(name, Mapping) else None) or cid
+    def component(self, cid: str) -> Term:
+        key = ("component", cid, False)
+        if key not in self._concepts:
+            record = self.catalogue.components.get(cid)
+            self._concepts[key] = _term(record.get("name") if record else None, cid, False)
+        return self._concepts[key]
 
     def standard(self, sid: str) -> str:
         record = self.catalogue.standards.get(sid) or {}
@@ -476,11 +486,24 @@ class _Words:
             return acronym
         return title.split(":")[0].strip() or sid
 
-    def project(self, project: Project) -> str:
+    def project(self, project: Project) -> Text:
         if project.id not in self._projects:
-            title = localized(project.title, "en")[0] or project.id
-            self._projects[project.id] = f"“{title}” ({self.organisation(project.owner)})"
+            self._projects[project.id] = Text(
+                "\u201c{title}\u201d ({organisation})",
+                title=_term(project.title, project.id, False),
+                organisation=self.organisation(project.owner))
         return self._projects[project.id]
+
+
+def _term(label: Any, fallback: str, mid: bool) -> Term:
+    """Return a label map as a Term: its English (or the id) and its other languages."""
+    texts = {k: v for k, v in label.items() if isinstance(v, str) and v} \
+        if isinstance(label, Mapping) else {}
+    english = (localized(label, "en")[0] if texts else None) or fallback
+    if mid:
+        english = _mid_sentence(english)
+        texts = {k: _mid_sentence(v) for k, v in texts.items()}
+    return Term(texts, english)
 
 
 def _mid_sentence(label: str) -> str:
@@ -489,31 +512,45 @@ def _mid_sentence(label: str) -> str:
     return label if any(c.isupper() for c in first[1:]) else label[:1].lower() + label[1:]
 
 
-def _join(items: Sequence[str], limit: int = 3) -> str:
+def _join(items: Sequence[Any], limit: int = 3) -> Listing:
     """Return 'a', 'a and b', 'a, b and c' or 'a, b, c and 4 more'."""
     items = list(items)
     if len(items) > limit:
-        items = [*items[:limit], f"{len(items) - limit} more"]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+        items = [*items[:limit], Text(M_("{count} more"), count=len(items) - limit)]
+    return Listing(items)
 
 
-def _who(projects: Sequence[Project], words: _Words, count: int | None = None) -> str:
+def _who(projects: Sequence[Project], words: _Words, count: int | None = None) -> Listing:
     """Return 'a', 'a and b', 'a, b, c and 4 more' for projects, naming only the first three."""
     count = len(projects) if count is None else count
-    names = [words.project(p) for p in projects[:3]]
+    names: list[Any] = [words.project(p) for p in projects[:3]]
     if count > 3:
-        names.append(f"{count - 3} more")
+        names.append(Text(M_("{count} more"), count=count - 3))
     return _join(names, limit=4)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+# Counted nouns, singular and plural: English, French and Dutch all take the singular
+# for 1 and the plural from 2 (0 never occurs in an explanation).
+_NOUNS = {
+    "project": (M_("{count} project"), M_("{count} projects")),
+    "organisation": (M_("{count} organisation"), M_("{count} organisations")),
+    "other project": (M_("{count} other project"), M_("{count} other projects")),
+    "other combination": (M_("{count} other combination"), M_("{count} other combinations")),
+}
+
+
+def _plural(count: int, noun: str) -> Text:
+    return Text(_NOUNS[noun][count != 1], count=count)
+
+
+def _joined(parts: Sequence[Any], separator: str) -> Text:
+    """Return parts joined by punctuation (no words: nothing to translate)."""
+    return Text(separator.join(f"{{p{i}}}" for i in range(len(parts))),
+                **{f"p{i}": part for i, part in enumerate(parts)})
 
 
 def _opportunity(kind: str, members: Iterable[Project], link: Mapping[str, Any],
-                 score: float, explanation: str,
+                 score: float, explanation: Text,
                  everyone: Iterable[Project] | None = None) -> Opportunity:
     members = list(members)
     listed = tuple(sorted({p.id for p in members}))
@@ -524,8 +561,9 @@ def _opportunity(kind: str, members: Iterable[Project], link: Mapping[str, Any],
         organisations=tuple(sorted({p.owner for p in members})),
         link=MappingProxyType(dict(link)),
         score=round(min(1.0, max(0.0, score)), 3),
-        explanation=explanation,
+        explanation=str(explanation),
         members=whole if len(whole) > len(listed) else (),
+        text=explanation,
     )
 
 
@@ -569,14 +607,18 @@ def _reuse(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thresh
             link: dict[str, Any] = {"component": ranked[0], "capability": cap}
             if len(ranked) > 1:
                 link["alternatives"] = tuple(ranked[1:])
-            provider = f"the active catalogue component {words.component(ranked[0])}"
+            provider = Text(M_("the active catalogue component {component}"),
+                            component=words.component(ranked[0]))
             if building:
-                text = (f"{words.project(project)} plans to build {words.capability(cap)}, "
-                        f"which {provider} already provides: reuse it rather than build "
-                        "it again.")
+                text = Text(M_("{project} plans to build {capability}, which {provider} "
+                               "already provides: reuse it rather than build it again."),
+                            project=words.project(project), capability=words.capability(cap),
+                            provider=provider)
             else:
-                text = (f"{words.project(project)} needs {words.capability(cap)} and reuses "
-                        f"no component that provides it, while {provider} does: reuse it.")
+                text = Text(M_("{project} needs {capability} and reuses no component that "
+                               "provides it, while {provider} does: reuse it."),
+                            project=words.project(project), capability=words.capability(cap),
+                            provider=provider)
             found.append(_opportunity("reuse", [project], link, score, text))
     return found
 
@@ -627,11 +669,16 @@ def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thre
             listed += islice((p for p in group if cap not in p.builds),
                              thresholds.max_group_size - len(listed))
         who = _who(listed, words, len(group))
-        plan = ("none of which plans to build it yet" if not builders
-                else f"{builders} of which {'plans' if builders == 1 else 'plan'} to build it")
-        text = (f"{_plural(len(group), 'project')} of {_plural(len(owners), 'organisation')} "
-                f"({who}) build or need {words.capability(cap)}, {plan}, and no active "
-                "catalogue component provides it: build it once, together.")
+        plan = (Text(M_("none of which plans to build it yet")) if not builders
+                else Text(M_("{count} of which plans to build it")
+                          if builders == 1 else M_("{count} of which plan to build it"),
+                          count=builders))
+        text = Text(M_("{projects} of {organisations} ({who}) build or need {capability}, "
+                       "{plan}, and no active catalogue component provides it: build it "
+                       "once, together."),
+                    projects=_plural(len(group), "project"),
+                    organisations=_plural(len(owners), "organisation"), who=who,
+                    capability=words.capability(cap), plan=plan)
         link = {"capability": cap, "project_count": len(group),
                 "organisation_count": len(owners)}
         found.append(_opportunity("pooling", listed, link, score, text, group))
@@ -716,16 +763,18 @@ def _overlap(projects: Sequence[Project], thresholds: Thresholds,
         link["words"] = tuple(said[:10])
         reasons = []
         if shared.get("capabilities"):
-            reasons.append("both build or need " + _join(
-                [words.capability(c) for c in shared["capabilities"]]))
+            reasons.append(Text(M_("both build or need {capabilities}"), capabilities=_join(
+                [words.capability(c) for c in shared["capabilities"]])))
         if shared.get("entities"):
-            reasons.append("both handle " + _join(
-                [words.entity(e) for e in shared["entities"]]))
+            reasons.append(Text(M_("both handle {entities}"), entities=_join(
+                [words.entity(e) for e in shared["entities"]])))
         if said:
-            reasons.append("their sheets share words such as " + _join(
-                [f"“{w}”" for w in said[:3]], limit=3))
-        text = (f"{words.project(a)} and {words.project(b)} look alike ("
-                + "; ".join(reasons) + "): they should talk before both proceed.")
+            reasons.append(Text(M_("their sheets share words such as {words}"), words=_join(
+                [f"“{w}”" for w in said[:3]], limit=3)))
+        text = Text(M_("{project} and {other} look alike ({reasons}): they should talk "
+                       "before both proceed."),
+                    project=words.project(a), other=words.project(b),
+                    reasons=_joined(reasons, "; "))
         found.append(_opportunity("overlap", [a, b], link, match.score, text))
     return found
 
@@ -771,17 +820,26 @@ def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
                 "producers": tuple(p.id for p in producers if p.id in shown),
                 "consumers": tuple(p.id for p in consumers if p.id in shown),
                 "project_count": len(producers) + len(consumers)}
-        verb = "uses" if len(consumers) == 1 else "use"
-        others = (f"{_plural(len(consumers), 'other project')} "
-                  f"({_who(consumers, words)})")
+        others = Text("{count} ({who})", count=_plural(len(consumers), "other project"),
+                      who=_who(consumers, words))
+        one = len(consumers) == 1
         if len(producers) == 1:
-            text = (f"{words.project(producers[0])} produces {words.entity(entity)}, which "
-                    f"{others} also {verb}: get it from there rather than collect it again.")
+            text = Text(M_("{producer} produces {entity}, which {others} also uses: get it "
+                           "from there rather than collect it again.") if one else
+                        M_("{producer} produces {entity}, which {others} also use: get it "
+                           "from there rather than collect it again."),
+                        producer=words.project(producers[0]), entity=words.entity(entity),
+                        others=others)
         else:
-            text = (f"{_plural(len(producers), 'project')} "
-                    f"({_who(producers, words)}) produce "
-                    f"{words.entity(entity)}, which {others} also {verb}: agree on one "
-                    "source and get it from there rather than collect it again.")
+            text = Text(M_("{producers} ({who}) produce {entity}, which {others} also uses: "
+                           "agree on one source and get it from there rather than collect "
+                           "it again.") if one else
+                        M_("{producers} ({who}) produce {entity}, which {others} also use: "
+                           "agree on one source and get it from there rather than collect "
+                           "it again."),
+                        producers=_plural(len(producers), "project"),
+                        who=_who(producers, words), entity=words.entity(entity),
+                        others=others)
         # More consumers, more collection saved: 1 -> 0.5, 3 -> 0.75, 9 -> 0.9.
         score = len(consumers) / (len(consumers) + 1)
         found.append(_opportunity("data-sharing", listed, link, score, text,
@@ -892,13 +950,15 @@ def _divergence(entity: str, categories: Sequence[str],
     for sids in camp_sets[:3]:
         by = (words.project(merged[sids][0]) if sizes[sids] == 1
               else _plural(sizes[sids], "project"))
-        sides.append(f"{_join(sorted(words.standard(s) for s in sids))} by {by}")
+        sides.append(Text(M_("{standards} by {by}"),
+                          standards=_join(sorted(words.standard(s) for s in sids)), by=by))
     if len(camp_sets) > 3:
         sides.append(_plural(len(camp_sets) - 3, "other combination"))
-    label = " or ".join(words.category(c) for c in categories)
-    text = (f"The {_plural(total, 'project')} that exchange {words.entity(entity)} "
-            f"declare different {label} standards ({'; '.join(sides)}): an "
-            "interoperability risk, agree on one.")
+    label = Listing([words.category(c) for c in categories], "or", commas=False)
+    text = Text(M_("The {projects} that exchange {entity} declare different {categories} "
+                   "standards ({sides}): an interoperability risk, agree on one."),
+                projects=_plural(total, "project"), entity=words.entity(entity),
+                categories=label, sides=_joined(sides, "; "))
     link: dict[str, Any] = {"entity": entity, "category": categories[0],
                             "standards": tuple(standards), "project_count": total}
     if len(categories) > 1:

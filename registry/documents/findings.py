@@ -95,6 +95,38 @@ class Listing:
         return hash(str(self))
 
 
+class Term:
+    """A catalogue label (or a project's title) in every language it has: English by
+    `str()`, the page's language when a message is rendered in another (English when the
+    catalogue has no label in it)."""
+
+    __slots__ = ("english", "texts")
+
+    def __init__(self, texts: Mapping[str, str], english: str) -> None:
+        self.texts = texts
+        self.english = english
+
+    def __str__(self) -> str:
+        return self.english
+
+    def __format__(self, spec: str) -> str:
+        return format(self.english, spec)
+
+    def __repr__(self) -> str:
+        return f"Term({self.english!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Term) and (self.english, dict(self.texts)) == (
+            other.english, dict(other.texts))
+
+    def __hash__(self) -> int:
+        return hash(self.english)
+
+    def in_(self, lang: str) -> str:
+        """Return the label in a language, or in English if it has none there."""
+        return self.texts.get(lang) or self.english
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in a sheet, located by JSON Pointer (and line/column in the source)."""

@@ -23,7 +23,7 @@ from typing import Any
 from babel.lists import format_list
 from babel.messages.pofile import read_po
 
-from registry.documents.findings import Finding, Listing, Text
+from registry.documents.findings import Finding, Listing, Term, Text
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 LANGUAGES = ("en", "fr", "nl")
@@ -71,6 +71,8 @@ def _render(value: Any, lang: str) -> str:
         items = [_render(i, lang) for i in value.items]
         return format_list(items, style="standard" if value.word == "and" else "or",
                            locale=lang)
+    if isinstance(value, Term):
+        return value.in_(lang)
     return str(value)
 
 

@@ -156,3 +156,32 @@ def test_a_project_finds_its_opportunity_in_a_group_of_3000(client, app):
                           ).get_json()["opportunities"] == [group]
     assert client.get("/api/reuse?project=no-such-project").get_json() == {
         "opportunities": []}
+
+
+def test_explanations_are_said_in_the_page_language_and_english_in_the_api(roadmap_client):
+    english = ("“Smart waste containers with fill-level sensors” (Bruxelles-Propreté) plans "
+               "to build incident reporting, which the active catalogue component "
+               "FixMyStreet Brussels already provides: reuse it rather than build it again.")
+    found = roadmap_client.get("/api/reuse?type=reuse&project=smart-waste-containers"
+                               ).get_json()["opportunities"]
+    assert [o["explanation"] for o in found] == [english]
+    assert set(found[0]) == {"type", "projects", "organisations", "link", "score",
+                             "explanation", "omitted"}
+    french = roadmap_client.get("/reuse?lang=fr&type=reuse").get_data(as_text=True)
+    assert ("<p>“Conteneurs à déchets intelligents avec capteurs de remplissage” "
+            "(Bruxelles-Propreté) prévoit de construire la capacité « signalement "
+            "d&#39;incidents », que le composant actif du catalogue FixMyStreet Brussels "
+            "fournit déjà : réutilisez-le plutôt que de la reconstruire.</p>") in french
+    assert english not in french and "plans to build" not in french
+    for lang in ("fr", "nl"):
+        page = roadmap_client.get(f"/reuse?lang={lang}").get_data(as_text=True)
+        # Every explanation is translated: none is left marked as English.
+        assert page.count('class="opportunity"') > 5
+        body = page.split('<ol class="opportunities">', 1)[1]
+        assert '<p lang="en">' not in body
+    dutch = roadmap_client.get("/projects/smart-waste-containers?lang=nl").get_data(
+        as_text=True)
+    section = dutch.split('id="h-opportunities"')[1].split("</section>")[0]
+    assert "wil de capaciteit ‘melding van incidenten’ bouwen" in section
+    assert 'lang="en"' not in section
+    assert english in roadmap_client.get("/reuse").get_data(as_text=True)

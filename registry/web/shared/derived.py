@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from registry.analysis.compliance import Cell
+from registry.documents.findings import Text
 from registry.readmodel import queries
 from registry.readmodel.reuse import ReuseState
 from registry.services import reuse_thresholds
@@ -33,6 +35,19 @@ class Found:
     def of_project(self, project_id: str) -> list[dict[str, Any]]:
         """Return the opportunities a project is in, whether its group's list names it."""
         return [o.as_dict for o in self.state.of_project(project_id)]
+
+    @functools.cached_property
+    def _texts(self) -> dict[int, Text | None]:
+        return {id(o.as_dict): o.text for o in self.source}
+
+    def text(self, opportunity: dict[str, Any]) -> Text | None:
+        """Return the explanation template of an opportunity dict given by this Found
+        (None when it cannot be told: the page then shows the English)."""
+        found = self._texts.get(id(opportunity))
+        if found is None and opportunity.get("projects"):
+            found = next((o.text for o in self.state.of_project(opportunity["projects"][0])
+                          if o.as_dict is opportunity), None)
+        return found
 
 
 def found() -> Found:

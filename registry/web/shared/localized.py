@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from registry.documents.findings import FileReport, Finding, Text, single_report_dict
 from registry.documents.language import guess
-from registry.documents.localize import localize, render
+from registry.documents.localize import Localized, localize, render
+from registry.web.shared.derived import found
 from registry.web.shared.i18n import asked_lang, current
 
 
@@ -63,6 +64,15 @@ def say(text: Any) -> Any:
     return render(text if isinstance(text, Text) else Text(str(text)), current())
 
 
+def explanation(opportunity: dict[str, Any]) -> Localized:
+    """Return a reuse opportunity's explanation in the page's language (English, to be
+    marked so, when it has no translation)."""
+    text = found().text(opportunity)
+    if text is None:
+        return Localized(str(opportunity["explanation"]), "en")
+    return render(text, current())
+
+
 def text_lang(text: Any, siblings: Any = ()) -> Markup:
     """Return ` lang="xx"` for a free text in another language than the page's, else ''.
 
@@ -80,6 +90,8 @@ def text_lang(text: Any, siblings: Any = ()) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Make said(), say(), some_in_english() and |text_lang available in templates."""
-    app.jinja_env.globals.update(said=said, say=say, some_in_english=some_in_english)
+    """Make said(), say(), some_in_english(), explanation() and |text_lang available in
+    templates."""
+    app.jinja_env.globals.update(said=said, say=say, some_in_english=some_in_english,
+                                 explanation=explanation)
     app.jinja_env.filters["text_lang"] = text_lang
