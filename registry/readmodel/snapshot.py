@@ -30,6 +30,7 @@ from registry.readmodel.derived import (
     trend_revision,
 )
 from registry.readmodel.lists import Lists
+from registry.readmodel.overlay import replaced
 from registry.readmodel.reuse import ReuseState
 from registry.storage.store import Change
 from registry.validation.policy import applicable_capabilities
@@ -46,13 +47,16 @@ class Snapshot:
 
     def __init__(self, version: int, catalogue: Catalogue, roadmap: Roadmap, day: date,
                  derived: Mapping[str, ProjectDerived], totals: Counter[Any],
-                 lists: Lists | None = None) -> None:
+                 lists: Lists | None = None, members: object | None = None) -> None:
         self.version = version
         self.catalogue = catalogue
         self.roadmap = roadmap
         self.day = day
         self.derived = derived
         self.totals = totals
+        # The same object while the set of projects (and so their order) is the same: a
+        # cached page of the roadmap's order is reused only while it is (readmodel.reads).
+        self.members = members if members is not None else object()
         self.lists = lists if lists is not None else Lists.build(
             roadmap.projects, {pid: d.span for pid, d in derived.items()})
         # The reuse analysis, per thresholds, derived from the last snapshot that has it
@@ -142,23 +146,30 @@ class Snapshot:
                                              max(c.seq for c in catalogue_changes))
             touched |= self._depending_on(catalogue_changes, catalogue)
         project_changes = {c.record_id: c for c in changes if c.kind == "project"}
-        projects = dict(self.roadmap.projects)
-        for pid, change in project_changes.items():
-            if change.data is None:
-                projects.pop(pid, None)
-            else:
-                projects[pid] = Project(pid, change.data, change.revision,
-                                        _digest(change.data), change.created_at,
-                                        change.author)
+        old_projects = self.roadmap.projects
+        # Whether the set of projects moves (a create or a delete, not an update): only
+        # then are the roadmap and the derived data copied whole (see overlay.py).
+        members_moved = any((change.data is None) == (pid in old_projects)
+                            for pid, change in project_changes.items())
+        written = {pid: Project(pid, change.data, change.revision, _digest(change.data),
+                                change.created_at, change.author)
+                   for pid, change in project_changes.items() if change.data is not None}
+        projects: Mapping[str, Project]
+        if members_moved:
+            projects = {pid: p for pid, p in old_projects.items()
+                        if pid not in project_changes}
+            projects.update(written)
+        else:
+            projects = replaced(old_projects, written)
         touched |= set(project_changes)
-        derived = dict(self.derived)
+        recomputed: dict[str, ProjectDerived] = {}
         totals = Counter(self.totals)
         # A catalogue change alters the trend cells of every revision of the affected
         # projects: their old revisions are read again, in one query.
         reread = touched if catalogue_changes else set()
         histories = load_history(reread) if reread else {}
         for pid in sorted(touched):
-            old = derived.pop(pid, None)
+            old = self.derived.get(pid)
             if old is not None:
                 totals.subtract(old.contribution)
             project = projects.get(pid)
@@ -174,17 +185,24 @@ class Snapshot:
                         history.append(trend_revision(change.created_at, change.data,
                                                       catalogue))
             item = derive(project, history, catalogue, self.day)
-            derived[pid] = item
+            recomputed[pid] = item
             totals.update(item.contribution)
-        roadmap = self.roadmap
-        if project_changes:
-            roadmap = Roadmap(projects.values()) if set(projects) != set(
-                self.roadmap.projects) else _replaced(self.roadmap, projects)
+        derived: Mapping[str, ProjectDerived]
+        if members_moved:
+            derived = MappingProxyType({**{pid: d for pid, d in self.derived.items()
+                                           if pid in projects}, **recomputed})
+        else:
+            derived = replaced(self.derived, recomputed)
+        roadmap, members = self.roadmap, self.members
+        if members_moved:
+            roadmap, members = Roadmap(projects.values()), object()
+        elif project_changes:
+            roadmap = _replaced(projects)
         lists = self.lists.apply(
             touched, (self.roadmap.projects, _Spans(self.derived)),
             (roadmap.projects, _Spans(derived)))
-        new = Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
-                       +totals, lists)
+        new = Snapshot(version, catalogue, roadmap, self.day, derived, +totals, lists,
+                       members)
         # The reuse analysis is derived lazily from the last snapshot that holds one
         # (never a chain of snapshots: a snapshot without it passes its base on).
         if self._reuse:
@@ -274,10 +292,10 @@ class _Spans(Mapping[str, Any]):
         return len(self.derived)
 
 
-def _replaced(roadmap: Roadmap, projects: dict[str, Project]) -> Roadmap:
-    """Return a roadmap with the same ids (same order) and some projects replaced."""
+def _replaced(projects: Mapping[str, Project]) -> Roadmap:
+    """Return a roadmap of `projects`: the ids (and order) of the last one, some replaced."""
     new = Roadmap.__new__(Roadmap)
-    new.projects = MappingProxyType({pid: projects[pid] for pid in roadmap.projects})
+    new.projects = projects
     return new
 
 
