@@ -88,5 +88,5 @@ def replaced(mapping: Mapping[K, V], changes: Mapping[K, V]) -> Mapping[K, V]:
         base, merged = mapping, dict(changes)
     if len(merged) < COLLAPSE:
         return Overlay(base, merged)
-    return MappingProxyType({key: merged[key] if key in merged else value
-                             for key, value in base.items()})
+    # The keys of `merged` are the base's: the order stays the base's.
+    return MappingProxyType({**base, **merged})

@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, request
 
 from registry.readmodel import Behind
 from registry.readmodel.model import PINNED
+from registry.readmodel.reads import Reads, everything
 from registry.readmodel.snapshot import Snapshot
 from registry.response_cache import SNAPSHOT_KEY
 from registry.web.shared.context import services
@@ -88,8 +89,19 @@ def caught_up() -> bool:
     return True
 
 
+def answered_with(reads: Reads) -> None:
+    """Say that this answer read no more of its snapshot than `reads` (readmodel.reads).
+
+    The response cache then serves it again after writes that leave those reads
+    unchanged. Reads of another snapshot than the one the request is pinned to (it
+    caught up meanwhile) are ignored: the answer stays filed as reading everything.
+    """
+    if reads.version == g.get("registry_version"):
+        request.environ[SNAPSHOT_KEY] = reads
+
+
 def _answer_from(snapshot: Snapshot) -> None:
     g.registry_version = snapshot.version
     # For the response cache (registry.response_cache): the snapshot this answer is
-    # computed from, so that it is kept under that one and no other.
-    request.environ[SNAPSHOT_KEY] = (snapshot.version, snapshot.day)
+    # computed from, so that it is kept with that one's reads and no other's.
+    request.environ[SNAPSHOT_KEY] = everything(snapshot)
