@@ -18,6 +18,7 @@ from registry.readmodel.snapshot import Snapshot
 from registry.storage.store import Change, Store
 
 log = logging.getLogger("registry.readmodel")
+BATCH = 5000  # changes applied at a time
 # The snapshot a request reads from start to end (set by the web layer per request).
 PINNED: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar(
     "registry_snapshot", default=None)
@@ -136,14 +137,28 @@ class ReadModel:
             elif snapshot.day != today:
                 snapshot = snapshot.rebuild_for(today, self._history)
             while True:
-                changes = self.store.changes_since(snapshot.version, 5000)
-                if not changes:
+                changes = self.store.changes_since(snapshot.version, BATCH)
+                if changes:
+                    snapshot = snapshot.apply(changes, self._history)
+                # A short batch was the end of the feed: asking again would cost every
+                # worker a second query per write. A later commit sets `_stale` again.
+                if len(changes) < BATCH:
                     break
-                snapshot = snapshot.apply(changes, self._history)
             self._checked = time.monotonic()
             self._snapshot = snapshot
             self.high_water.raise_to(snapshot.version)
             return snapshot
+
+    def written(self, version: int) -> None:
+        """Note a write this process committed at `version`, without catching up now.
+
+        The write's own request need not wait for this worker's catch-up (nor for the
+        lock another catch-up holds): the shared high-water mark makes the next read
+        of every worker of this server catch up to it first, so no read here answers
+        older than the version the write answered.
+        """
+        self.high_water.raise_to(version)
+        self._stale.set()
 
     def _history(self, project_ids: Iterable[str]) -> Mapping[str, Sequence[Change]]:
         return project_history(self.store, project_ids)

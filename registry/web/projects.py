@@ -149,7 +149,9 @@ def put_project(project_id: str) -> Response:
         headers = {"ETag": record_etag(exc.current)} if exc.current else {}
         raise ApiError(412, "someone else changed this project at the same moment: read it "
                        "again and redo your change", headers=headers) from None
-    svc.roadmap.invalidate()
+    # Every worker of this server catches up to the write before its next read (the
+    # request need not wait for this one's catch-up); the answer names the version.
+    svc.readmodel.written(stored.seq or svc.store.head())
     return json_response({"project": stored.data, "revision": stored.revision,
                           "validation": report_body(report)},
                          201 if current is None else 200,

@@ -55,8 +55,11 @@ def init_app(app: Flask) -> None:
     def _label(response: Response) -> Response:
         version = g.get("registry_version")
         if version is not None:
-            # A write made by this request moved the model: say the newest version.
-            latest = services().readmodel.newest_version()
+            # A write made by this request moved the model: say the newest version,
+            # which a write that did not wait for the catch-up put in the high-water
+            # mark (readmodel.model.ReadModel.written).
+            model = services().readmodel
+            latest = max(model.newest_version(), model.high_water.value)
             response.headers[VERSION_HEADER] = str(max(version, latest)
                                                    if request.method not in ("GET", "HEAD")
                                                    else version)
