@@ -54,6 +54,7 @@ class ReadModel:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()  # one catch-up at a time
         self._checked = 0.0
+        self._read_at = -1.0  # when the last read of the feed began (monotonic)
         self._stale = threading.Event()  # set by the LISTEN thread: something was written
         self._listener: Listener | None = None
         self._pid = 0
@@ -126,10 +127,19 @@ class ReadModel:
 
     def catch_up(self) -> Snapshot:
         """Apply the changes after the current version; return the newest snapshot."""
+        asked = time.monotonic()
         with self._lock:
-            self._stale.clear()  # before reading: a write committed later sets it again
             snapshot = self._snapshot
             today = self._today.today()
+            # Threads that found the model stale together wait here for the first one:
+            # a read of the feed that began after this call did is as new as one this
+            # call would make, so the others do not each ask the feed again (a query
+            # per thread per write), unless a write was noticed since.
+            if (snapshot is not None and self._read_at >= asked and snapshot.day == today
+                    and not self._stale.is_set()
+                    and self.high_water.value <= snapshot.version):
+                return snapshot
+            self._stale.clear()  # before reading: a write committed later sets it again
             if snapshot is None:
                 state = load_state(self.store)
                 snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
@@ -137,6 +147,7 @@ class ReadModel:
             elif snapshot.day != today:
                 snapshot = snapshot.rebuild_for(today, self._history)
             while True:
+                read_at = time.monotonic()
                 changes = self.store.changes_since(snapshot.version, BATCH)
                 if changes:
                     snapshot = snapshot.apply(changes, self._history)
@@ -145,6 +156,7 @@ class ReadModel:
                 if len(changes) < BATCH:
                     break
             self._checked = time.monotonic()
+            self._read_at = read_at  # only a read that succeeded spares the others
             self._snapshot = snapshot
             self.high_water.raise_to(snapshot.version)
             return snapshot
