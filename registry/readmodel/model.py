@@ -125,9 +125,13 @@ class ReadModel:
 
     # -- following the feed -----------------------------------------------------------
 
-    def catch_up(self) -> Snapshot:
-        """Apply the changes after the current version; return the newest snapshot."""
-        asked = time.monotonic()
+    def catch_up(self, asked: float | None = None) -> Snapshot:
+        """Apply the changes after the current version; return the newest snapshot.
+
+        `asked` (time.monotonic(), default now): when the caller wanted the news; a
+        read of the feed begun since by another thread answers it.
+        """
+        asked = time.monotonic() if asked is None else asked
         with self._lock:
             snapshot = self._snapshot
             today = self._today.today()

@@ -150,3 +150,71 @@ def test_the_kept_trend_equals_a_replay_of_every_revision(store):
             Revision(change.created_at, change.data))
     expected = compliance_trend(history, snapshot.catalogue, snapshot.day)
     assert expected and trend_points(snapshot) == expected
+
+
+def test_many_updates_in_overlays_equal_a_rebuild(store, monkeypatch):
+    # Updates replace values in an overlay of the last snapshot's mappings, copied whole
+    # once COLLAPSE of them are held: with a small COLLAPSE, both states are crossed.
+    from registry.readmodel import overlay
+
+    monkeypatch.setattr(overlay, "COLLAPSE", 3)
+    model = ReadModel(store, ttl=0)
+    for path in EXAMPLES:
+        sheet = _sheet(path)
+        store.put("project", sheet["id"], sheet, author="test")
+    day = model.current().day
+    sheets = [_sheet(path) for path in EXAMPLES]
+    kinds = set()
+    for step in range(10):
+        sheet = sheets[step % len(sheets)]
+        sheet["status"] = "selected" if step % 2 else "in-progress"
+        store.put("project", sheet["id"], sheet, author="test")
+        snapshot = model.current()
+        kinds.add(type(snapshot.derived).__name__)
+        _same(snapshot, _rebuilt(store, day))
+        assert len(snapshot.derived) == len(snapshot.roadmap.projects) == len(EXAMPLES)
+        assert dict(snapshot.roadmap.projects.items()) == {
+            pid: snapshot.roadmap.projects[pid] for pid in snapshot.roadmap.projects}
+    assert kinds == {"Overlay", "mappingproxy"}, "both an overlay and a full copy were read"
+    # A new project (the set moves) and a deleted one: whole copies, still equal.
+    extra = {**sheets[0], "id": "aa-extra"}
+    store.put("project", "aa-extra", extra, author="test")
+    _same(model.current(), _rebuilt(store, day))
+    assert next(iter(model.current().roadmap.projects)) == "aa-extra"
+    store.delete_where("project", lambda r: r.id != "aa-extra", author="test")
+    _same(model.current(), _rebuilt(store, day))
+
+
+def test_threads_that_ask_together_read_the_feed_once(store):
+    from sqlalchemy import event
+
+    model = ReadModel(store, ttl=0)
+    model.current()
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "FROM revisions" in statement and "seq >" in statement:
+            reads.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        sheet = _sheet(EXAMPLES[0])
+        written = store.put("project", sheet["id"], sheet, author="test")
+        # Three requests found the model stale at `asked`; the first reads the feed,
+        # the others (waiting on the lock meanwhile) take what it read.
+        import time
+
+        asked = time.monotonic()
+        first = model.catch_up(asked)
+        assert first.version == written.seq and len(reads) == 1
+        assert model.catch_up(asked) is first and model.catch_up(asked) is first
+        assert len(reads) == 1
+        # A write noticed since (a NOTIFY, a high-water mark above) reads again.
+        model.written(first.version)
+        model.catch_up(asked)
+        assert len(reads) == 2
+        # A call that asks after the last read reads the feed itself.
+        model.catch_up()
+        assert len(reads) == 3
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
