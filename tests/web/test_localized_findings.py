@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from registry.documents.localize import catalogue
+from registry.documents.findings import Text
+from registry.documents.localize import catalogue, render
+from registry.linked_data.examples import EXAMPLES
 from registry.projects import import_projects
+from registry.web.validation import code_spans
 from tests.helpers import AS_OF, bearer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +81,24 @@ def test_the_sparql_example_titles_are_in_the_page_language(read_client, lang):
     title = catalogue(lang)["Which projects declare NGSI-LD, and how do they conform?"]
     assert title and f">{title}</h3>" in html.replace("&#39;", "'")
     assert "Which projects declare NGSI-LD" not in html
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_the_sparql_example_descriptions_are_in_the_page_language(read_client, lang):
+    html = read_client.get(f"/sparql?lang={lang}").get_data(as_text=True)
+    for example in EXAMPLES:
+        said = render(Text(example.description), lang)
+        assert said.lang == lang, example.id
+        # Unmarked (in the page's language), SPARQL keywords as code.
+        shown = str(code_spans(said.text))
+        assert f"<p>{shown}</p>" in html, example.id
+        assert str(code_spans(example.description)) not in html, example.id
+    assert 'lang="en"' not in html.split('id="h-examples"', 1)[1]
+    note = catalogue(lang)["The example queries are explained in English."]
+    assert note and note not in html
+    # The English page is unchanged: the same sentences, in English.
+    english = read_client.get("/sparql?lang=en").get_data(as_text=True)
+    assert f"<p>{code_spans(EXAMPLES[0].description)}</p>" in english
 
 
 @pytest.fixture(scope="module")
