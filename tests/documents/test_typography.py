@@ -9,7 +9,7 @@ import pytest
 from registry.catalogue.snapshot import localized
 from registry.documents.findings import Listing, Text
 from registry.documents.localize import catalogue, render
-from registry.documents.typography import NBSP, NNBSP, french, punctuated
+from registry.documents.typography import NBSP, NNBSP, french, french_html, punctuated
 
 # What French typography forbids: an ordinary space (or none) where a no-break one goes.
 WRONG = re.compile(r" [;:!?](?=\s|$)|« | »|«(?=[^\u00a0])|(?<=[^\u00a0])»")
@@ -56,3 +56,24 @@ def test_a_records_french_text_is_shown_with_french_spaces():
     assert localized(title, "fr") == (f"Partie 1{NBSP}: modèle{NNBSP}; note", "fr")
     assert localized(title, "en") == ("Part 1: model", "en")
     assert localized({"en": "Part 1: model"}, "fr") == ("Part 1: model", "en")
+
+
+def test_a_french_page_gets_its_spaces_where_templates_left_none():
+    html = ('<!doctype html><html lang="fr"><head><title>Conformité : x</title>'
+            '<style>a:hover{color:red;}</style></head><body>'
+            '<p><span class="nowrap">Score: 0,70</span> · Projet: a; b!</p>'
+            '<p><code>policy.x</code>: le standard <code>a: b</code> ?lang=fr</p>'
+            '<p lang="en">Note: kept <span>as: is</span>; English</p><p>après&#39;: oui</p>'
+            '<pre>x: y</pre><svg><text>livré: 2</text><g lang="en"><g><title>A: b</title>'
+            '</g></g></svg><textarea>a: b</textarea><p>« cité »</p><p>&amp; fin?</p>'
+            '</body></html>')
+    out = french_html(html)
+    assert out == french_html(out)
+    for wanted in (f"Conformité{NBSP}: x", f"Score{NBSP}: 0,70", f"Projet{NBSP}: a{NNBSP}; b{NNBSP}!",
+                   f"</code>{NBSP}: le standard", f"après&#39;{NBSP}: oui", f"livré{NBSP}: 2",
+                   f"«{NBSP}cité{NBSP}»", f"&amp; fin{NNBSP}?", "?lang=fr",
+                   # Left as they are: CSS, code, English, form fields.
+                   "a:hover{color:red;}", "<code>a: b</code>", "Note: kept <span>as: is</span>; "
+                   "English", "<pre>x: y</pre>", "<title>A: b</title>",
+                   "<textarea>a: b</textarea>"):
+        assert wanted in out, wanted
