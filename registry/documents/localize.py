@@ -43,10 +43,10 @@ def catalogue(lang: str) -> dict[Any, Any]:
         if not message.id or not message.string or message.fuzzy:
             continue
         # plural forms map (singular, plural) to their forms, other messages to a string
-        string = message.string
+        string: Any = message.string
         if lang == "fr":  # its no-break spaces, set once here for every template
-            string = (tuple(french(s) for s in string) if isinstance(string, tuple)
-                      else french(string))
+            string = (french(string) if isinstance(string, str)
+                      else tuple(french(s) for s in string))
         out[message.id] = string
     return out
 
@@ -65,6 +65,7 @@ def needs_translation(template: str) -> bool:
 
 def _render(value: Any, lang: str) -> str:
     if isinstance(value, Text):
+        template: str | None
         if lang == "en":
             template = value.template
         elif not needs_translation(value.template):
