@@ -2,8 +2,8 @@
 
 French puts a space before `;`, `:`, `!` and `?` and inside guillemets « », and that
 space must never let the sign start a line on its own. As the Imprimerie nationale's
-rules have it (and the Brussels administration writes): a no-break space (U+00A0) before
-the colon and inside « »; a narrow no-break space (U+202F) before `;`, `!` and `?`.
+rules have it: a no-break space (U+00A0) before the colon and inside « »; a narrow
+no-break space (U+202F) before `;`, `!` and `?`.
 
 Translators type ordinary spaces in the .po files, and the catalogue's records were
 written the same way: `french()` sets the right space when a French text is read (the
