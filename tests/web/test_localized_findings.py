@@ -12,6 +12,7 @@ from registry.documents.findings import Text
 from registry.documents.localize import catalogue, render
 from registry.linked_data.examples import EXAMPLES
 from registry.projects import import_projects
+from registry.response_cache import ResponseCache
 from registry.web.validation import code_spans
 from tests.helpers import AS_OF, bearer
 
@@ -181,6 +182,9 @@ def test_a_project_answer_says_its_findings_in_the_language_asked(client, hub):
                     assert item["localized"]["message"] != item["message"]
     # One tag per language: no cache may hand an English body to a French reader.
     assert len(set(etags.values())) == 4, etags
+    cache = client.application.wsgi_app
+    assert isinstance(cache, ResponseCache)  # on by default: it keys by language too
+    hits = cache.hits
     for lang, ways in ASKED.items():
         for how in ways:
             # Revalidating in the same language: 304 (the second time from the
@@ -190,6 +194,7 @@ def test_a_project_answer_says_its_findings_in_the_language_asked(client, hub):
             other = _get(client, how, etags[None])
             assert other.status_code == 200
             assert other.get_json()["validation"]["findings"][0]["localized"]["lang"] == lang
+    assert cache.hits > hits
 
 
 def test_a_writer_who_read_in_french_can_update_with_that_tag(client, store, hub):
