@@ -8,6 +8,7 @@ by the difference of its old and new contributions, never by a pass over every p
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -75,8 +76,7 @@ def in_force(revisions: Sequence[KeptRevision], day: date) -> tuple[KeptRevision
         return tuple(revisions)
     keep: set[int] = {len(revisions) - 1}
     index = -1
-    for end in month_ends(day):
-        cutoff = datetime.combine(end, time.max, tzinfo=UTC)
+    for _, cutoff in _cutoffs(day):
         while index + 1 < len(revisions) and revisions[index + 1][0] <= cutoff:
             index += 1
         if index >= 0:
@@ -84,6 +84,7 @@ def in_force(revisions: Sequence[KeptRevision], day: date) -> tuple[KeptRevision
     return tuple(revisions[i] for i in sorted(keep))
 
 
+@functools.lru_cache(maxsize=8)
 def month_ends(day: date, months: int = TREND_MONTHS) -> tuple[date, ...]:
     """Return the last `months` month ends up to `day` (the last one is `day` itself)."""
     ends: list[date] = []
@@ -92,6 +93,14 @@ def month_ends(day: date, months: int = TREND_MONTHS) -> tuple[date, ...]:
         ends.append(min(date(year, month, calendar.monthrange(year, month)[1]), day))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return tuple(reversed(ends))
+
+
+@functools.lru_cache(maxsize=8)
+def _cutoffs(day: date) -> tuple[tuple[date, datetime], ...]:
+    """Return each month end up to `day` with its last instant (computed once a day,
+    not once per project: it was half the cost of a project's contribution)."""
+    return tuple((end, datetime.combine(end, time.max, tzinfo=UTC))
+                 for end in month_ends(day))
 
 
 @dataclass(frozen=True)
@@ -189,8 +198,7 @@ def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
                 if isinstance(until, str) else None
             if until is not None and until <= horizon:
                 add["lapsed" if until < day else "lapsing"] += 1
-    for index, end in enumerate(month_ends(day)):
-        cutoff = datetime.combine(end, time.max, tzinfo=UTC)
+    for index, (end, cutoff) in enumerate(_cutoffs(day)):
         current = None
         for created_at, mandatory in history:
             if created_at > cutoff:
