@@ -45,7 +45,7 @@ from bench.reuse_scale import Generator
 from registry.catalogue.files import load_catalogue, read_records, shipped_root
 from registry.readmodel import derived as derived_module
 from registry.readmodel import snapshot as snapshot_module
-from registry.readmodel.derived import derive, kept_revision
+from registry.readmodel.derived import derive, kept_revisions
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.lists import Lists
 from registry.readmodel.snapshot import Snapshot
@@ -84,7 +84,7 @@ class Stages:
 
 
 STAGES = [(snapshot_module.Snapshot, "_depending_on", "projects that read it"),
-          (derived_module, "trend_revision", "trend"),
+          (derived_module, "trend", "trend"),
           (derived_module, "stored_findings", "findings (all)"),
           (snapshot_module, "refreshed_findings", "findings (the kind's)"),
           (derived_module, "project_compliance", "cells"),
@@ -112,8 +112,7 @@ def _reread(snapshot: Snapshot, store: Store, touched: set[str],
     out = {}
     for pid in sorted(touched):
         project = snapshot.roadmap.projects[pid]
-        revisions = [kept_revision(c.created_at, c.data) for c in histories[pid]]
-        out[pid] = derive(project, revisions, catalogue, snapshot.day)
+        out[pid] = derive(project, kept_revisions(histories[pid]), catalogue, snapshot.day)
     return out
 
 

@@ -47,11 +47,31 @@ def _until(value: str | None) -> date | None:
         return None
 
 
-def kept_revision(created_at: datetime, sheet: Mapping[str, Any] | None) -> KeptRevision:
-    """Return what is kept of one revision for the monthly trend."""
+def kept_revision(created_at: datetime, sheet: Mapping[str, Any] | None,
+                  previous: Sequence[KeptRevision] = ()) -> KeptRevision:
+    """Return what is kept of one revision for the monthly trend.
+
+    When its inputs equal those of the revision before (`previous[-1]`: most writes
+    change neither capabilities nor declarations), that object is shared, so the
+    trend computes its cells once (`derive`) and memory holds it once.
+    """
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
-    return created_at, None if sheet is None else compliance_inputs(sheet)
+    if sheet is None:
+        return created_at, None
+    inputs = compliance_inputs(sheet)
+    if previous and previous[-1][1] == inputs:
+        inputs = previous[-1][1]
+    return created_at, inputs
+
+
+def kept_revisions(changes: Iterable[Any],
+                   previous: Sequence[KeptRevision] = ()) -> list[KeptRevision]:
+    """Return the kept revisions of a project's changes (oldest first), after `previous`."""
+    out = list(previous)
+    for change in changes:
+        out.append(kept_revision(change.created_at, change.data, out))
+    return out[len(previous):]
 
 
 def trend_revision(kept: KeptRevision, catalogue: Catalogue) -> TrendRevision:
@@ -62,6 +82,21 @@ def trend_revision(kept: KeptRevision, catalogue: Catalogue) -> TrendRevision:
     cells = compliance_cells(inputs, catalogue, date.min)
     return created_at, tuple((c.state, _until(c.until)) for c in cells
                              if c.status == "mandatory" and c.applies)
+
+
+def trend(kept: Sequence[KeptRevision], catalogue: Catalogue) -> tuple[TrendRevision, ...]:
+    """Return the trend revisions of kept ones, once per shared inputs object."""
+    done: dict[int, TrendRevision] = {}
+    out: list[TrendRevision] = []
+    for revision in kept:
+        inputs = revision[1]
+        if inputs is None:
+            out.append((revision[0], None))
+            continue
+        if id(inputs) not in done:
+            done[id(inputs)] = trend_revision(revision, catalogue)
+        out.append((revision[0], done[id(inputs)][1]))
+    return tuple(out)
 
 
 def in_force(revisions: Sequence[KeptRevision], day: date) -> tuple[KeptRevision, ...]:
@@ -136,8 +171,7 @@ def derive(project: Project, revisions: Sequence[KeptRevision], catalogue: Catal
         report = stored_findings(project.sheet, catalogue, day)
     cells = tuple(project_compliance(project.sheet, catalogue, day) if cells is None
                   else cells)
-    history = tuple(trend_revision(r, catalogue) for r in kept) if history is None \
-        else tuple(history)
+    history = trend(kept, catalogue) if history is None else tuple(history)
     return ProjectDerived(report, cells, history,
                           contribution(project, report, cells, history, day),
                           span(project.sheet), kept)

@@ -25,10 +25,9 @@ from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.projects import hint_reads, refreshed_findings
 from registry.readmodel.derived import (
-    KeptRevision,
     ProjectDerived,
     derive,
-    kept_revision,
+    kept_revisions,
     month_ends,
 )
 from registry.readmodel.lists import Lists
@@ -119,7 +118,7 @@ class Snapshot:
         derived: dict[str, ProjectDerived] = {}
         totals: Counter[Any] = Counter()
         for pid, project in roadmap.projects.items():
-            revisions = [kept_revision(c.created_at, c.data) for c in history.get(pid, ())]
+            revisions = kept_revisions(history.get(pid, ()))
             item = derive(project, revisions, catalogue, day)
             derived[pid] = item
             totals.update(item.contribution)
@@ -155,11 +154,10 @@ class Snapshot:
         derived = dict(self.derived)
         totals = Counter(self.totals)
         kinds = {c.kind for c in catalogue_changes}
-        written: dict[str, list[KeptRevision]] = {}
+        written: dict[str, list[Change]] = {}
         for change in changes:
             if change.kind == "project":
-                written.setdefault(change.record_id, []).append(
-                    kept_revision(change.created_at, change.data))
+                written.setdefault(change.record_id, []).append(change)
         # The kept revisions of a project die with its derived data when it is deleted:
         # one created again (its revisions go on) has its older ones read back.
         reread = {pid for pid in touched if pid not in derived and pid in projects
@@ -174,12 +172,12 @@ class Snapshot:
             if project is None:
                 continue
             if pid in histories:
-                item = derive(project, [kept_revision(c.created_at, c.data)
-                                        for c in histories[pid]], catalogue, self.day)
+                item = derive(project, kept_revisions(histories[pid]), catalogue, self.day)
             elif old is not None and pid not in written:
                 item = _after_catalogue_change(project, old, catalogue, kinds, self.day)
             else:
-                revisions = [*(old.revisions if old else ()), *written.get(pid, ())]
+                before = old.revisions if old else ()
+                revisions = [*before, *kept_revisions(written.get(pid, ()), before)]
                 item = derive(project, revisions, catalogue, self.day)
             derived[pid] = item
             totals.update(item.contribution)
