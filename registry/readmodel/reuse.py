@@ -66,6 +66,12 @@ class ReuseState:
         self.active = analysis.active_providers(catalogue)
         self.provided = frozenset(self.active)
         self.excluded = analysis.pooling_excluded(catalogue, thresholds)
+        self.categories = analysis.Categories(catalogue, thresholds)
+        # Each project's standards by divergence category group (only those declaring
+        # in one): an entity's divergence is then recomputed from its members alone.
+        self.declared: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+        for project in projects.values():
+            self._declare(self.declared, project)
         self.popularity: Counter[str] = Counter(
             c for p in projects.values() for c in p.reuses)
         self.postings: dict[tuple[str, str], set[str]] = {}
@@ -107,6 +113,33 @@ class ReuseState:
         keys.update(("entity", e) for e in project.entities)
         return keys
 
+    def _declare(self, declared: dict[str, Any], project: Project) -> None:
+        found = self.categories.declared(project)
+        if found:
+            declared[project.id] = found
+
+    def _entity_groups(self, entity: str, words: analysis.Words) -> list[Opportunity]:
+        """Return the data-sharing and divergence opportunities of one entity."""
+        members = self._members("entity", (entity,))
+        producers = [p for p in members if entity in p.produces]
+        consumers = [p for p in members if entity in p.uses and entity not in p.produces]
+        found = []
+        sharing = analysis.entity_sharing(entity, producers, consumers, self.thresholds, words)
+        if sharing:
+            found.append(sharing)
+        # The camps the full analysis builds, from the entity's members only.
+        camps: dict[str, analysis.Camps] = {}
+        for project in members:
+            declared = self.declared.get(project.id)
+            if not declared:
+                continue
+            central = entity in project.produces or not producers
+            for group, sids in declared:
+                camps.setdefault(group, {}).setdefault((sids, central), []).append(project)
+        found += analysis.entity_divergence(entity, len(producers) + len(consumers), camps,
+                                            self.categories, self.thresholds, words)
+        return found
+
     def _members(self, kind: str, names: Iterable[str]) -> list[Project]:
         ids: set[str] = set()
         for name in names:
@@ -124,6 +157,7 @@ class ReuseState:
         new.projects = dict(self.projects)
         new.postings = dict(self.postings)
         new.popularity = Counter(self.popularity)
+        new.declared = dict(self.declared)
         new.groups = dict(self.groups)
         new.keys, new.items = list(self.keys), list(self.items)
         new.overlap_fresh = False
@@ -133,6 +167,7 @@ class ReuseState:
         moved: set[str] = set()  # components whose reuse count moved
         for pid, sheet in sheets.items():
             old, project = new.projects.pop(pid, None), _parse(sheet)
+            new.declared.pop(pid, None)
             for before, after, sign in ((old, None, -1), (None, project, 1)):
                 changed = before or after
                 if changed is None:
@@ -150,6 +185,7 @@ class ReuseState:
                     moved.add(component)
             if project is not None:
                 new.projects[pid] = project
+                new._declare(new.declared, project)
         new.popularity = +new.popularity
         # A moved count can change which provider every needing project is pointed at
         # (the most reused first): those projects are recomputed when the order moved.
@@ -173,12 +209,7 @@ class ReuseState:
                                    frozenset(caps)):
             replaced[_group(o)].append(o)
         for entity in entities:
-            replaced[("entity", entity)] = []
-        exchange = analysis.Exchange(new._members("entity", entities))
-        for o in [*analysis.data_sharing_opportunities(exchange, th, words, frozenset(entities)),
-                  *analysis.divergence_opportunities(exchange, catalogue, th, words,
-                                                 frozenset(entities))]:
-            replaced[_group(o)].append(o)
+            replaced[("entity", entity)] = new._entity_groups(entity, words)
         for key, items in replaced.items():
             for o in new.groups.get(key, ()):
                 at = bisect.bisect_left(new.keys, order_key(o))
