@@ -42,7 +42,7 @@ import functools
 import gc
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from itertools import islice
@@ -687,15 +687,19 @@ def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thre
 
 # -- overlap -----------------------------------------------------------------------------
 
-def overlap_index(projects: Sequence[Project], thresholds: Thresholds) -> SimilarityIndex:
-    """Return the similarity index of projects as the overlap analysis builds it."""
+def overlap_index(projects: Sequence[Project], thresholds: Thresholds,
+                  pause: Callable[[], None] | None = None) -> SimilarityIndex:
+    """Return the similarity index of projects as the overlap analysis builds it
+    (`pause`, when given, is called every few projects: see `_overlap`)."""
 
     def items() -> Iterator[Item]:
         # A generator: the words of 100,000 sheets are turned into ids one sheet at a
         # time, never all held as strings at once.
         empty: frozenset[str] = frozenset()
         most = SUMMARY_MAX_CHARS
-        for p in projects:
+        for number, p in enumerate(projects):
+            if pause is not None and not number % 64:
+                pause()
             # read_projects checked that titles and summaries map strings to strings.
             title = {lang: words(text) for lang, text in p.title.items()}
             texts = {lang: (words(_opening(text, most)) | title.get(lang, empty),
@@ -735,8 +739,10 @@ def _opening(text: str, most: int) -> str:
 
 
 def _overlap(projects: Sequence[Project], thresholds: Thresholds,
-             words: _Words) -> list[Opportunity]:
-    index = overlap_index(projects, thresholds)
+             words: _Words, pause: Callable[[], None] | None = None) -> list[Opportunity]:
+    # `pause`: called every few projects and pairs, for a caller computing this in the
+    # background to let other work through (registry.readmodel.inflight).
+    index = overlap_index(projects, thresholds, pause)
     found = []
     minimum = thresholds.overlap_min_score
     shared_at_least = thresholds.min_shared_features
@@ -745,7 +751,9 @@ def _overlap(projects: Sequence[Project], thresholds: Thresholds,
     score = index.score
     # Sorted: consecutive pairs then share their first item, which keeps it in the CPU
     # cache (a quarter faster on 100,000 projects than the order of a set).
-    for i, j in sorted(index.candidates()):
+    for number, (i, j) in enumerate(sorted(index.candidates())):
+        if pause is not None and not number % 256:
+            pause()
         if owner[i] == owner[j] or (delivered[i] and delivered[j]):
             continue
         if score(i, j, minimum) < minimum:

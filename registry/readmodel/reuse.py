@@ -25,14 +25,16 @@ a snapshot shows the overlaps of the last version it was computed for
 from __future__ import annotations
 
 import bisect
+import contextlib
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.analysis import reuse as analysis
 from registry.analysis.reuse import Opportunity, Project, Thresholds, order_key
 from registry.catalogue.snapshot import Catalogue
+from registry.readmodel.inflight import InFlight
 
 
 def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
@@ -227,14 +229,15 @@ class ReuseState:
 
     # -- overlap ----------------------------------------------------------------------
 
-    def refresh_overlap(self, version: int) -> None:
-        """Recompute the overlaps of this state's roadmap (the whole roadmap: see above)."""
+    def refresh_overlap(self, version: int, pause: Callable[[], None] | None = None) -> None:
+        """Recompute the overlaps of this state's roadmap (the whole roadmap: see above);
+        `pause` is called every few projects and pairs (to give way to requests)."""
         with self._lock:
             if self.overlap_fresh:
                 return
             projects = [self.projects[pid] for pid in sorted(self.projects)]
             found = analysis.overlap_opportunities(projects, self.thresholds,
-                                      analysis.Words(self.catalogue))
+                                                   analysis.Words(self.catalogue), pause)
             keys, items = list(self.keys), list(self.items)
             for o in self.groups.get(("overlap", ""), ()):
                 at = bisect.bisect_left(keys, order_key(o))
@@ -255,18 +258,26 @@ class ReuseState:
             self.overlap_version = version
             self.overlap_fresh = True
 
-    def refresh_overlap_within(self, version: int, wait: float) -> None:
-        """Start the overlap recomputation in a thread (once); wait up to `wait` seconds."""
+    def refresh_overlap_within(self, version: int, wait: float,
+                               requests: InFlight | None = None) -> None:
+        """Start the overlap recomputation in a thread (once); wait up to `wait` seconds.
+
+        With `requests`, the thread gives way to the requests being answered (see
+        inflight.py), except to the one waiting for it here.
+        """
         if self.overlap_fresh:
             return
         with self._starting:
             if self._thread is None:
-                self._thread = threading.Thread(target=self.refresh_overlap, args=(version,),
+                pause = requests.give_way if requests is not None else None
+                self._thread = threading.Thread(target=self.refresh_overlap,
+                                                args=(version, pause),
                                                 name="registry-overlap", daemon=True)
                 self._thread.start()
             thread = self._thread
         if wait > 0:
-            thread.join(wait)
+            with requests.aside() if requests is not None else contextlib.nullcontext():
+                thread.join(wait)
 
     def opportunities(self) -> Sequence[Opportunity]:
         """Return every opportunity, in the analysis' order."""
