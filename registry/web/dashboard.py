@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 from babel.numbers import format_percent
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES
@@ -201,7 +201,19 @@ def page() -> Response:
     if kpi_page > kpi_pages:
         raise page_error(400, gettext("kpi_page must be from 1 to %(pages)d", pages=kpi_pages))
     kpis = data["kpis"][(kpi_page - 1) * KPI_ROWS:kpi_page * KPI_ROWS]
+    as_of_arg = request.args.get("as_of")
+
+    def figures() -> Markup:
+        # The figures' tables read what the charts read, and the date argument of their
+        # links: hundreds of rows (an organisation each) made once, not after each write.
+        return svc.readmodel.carried.get(  # type: ignore[no-any-return]
+            ("dashboard-figures", read, snapshot.catalogue.version, lang, as_of_arg),
+            lambda: Markup(render_template(
+                "_dashboard_figures.html", d=data, svgs=svgs, pct=_pct, catalogue=catalogue,
+                acronym=lambda sid: acronym(catalogue, sid), as_of_arg=as_of_arg)))
+
     return render_page("dashboard.html", d=data, svgs=svgs, as_of=as_of, titles=titles,
+                       figures=figures,
                        kpis=kpis, kpi_page=kpi_page, kpi_pages=kpi_pages, kpi_rows=KPI_ROWS,
                        any_measured=any(k["current"] is not None for k in data["kpis"]),
                        kpi_args={k: v for k, v in request.args.items() if v},
