@@ -38,6 +38,7 @@ Which projects take part, by status (a decision, documented in `STATUS_RULES`):
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import json
@@ -951,16 +952,25 @@ def _divergence(entity: str, categories: Sequence[str],
     keys = sorted(camps, key=lambda k: (-len(camps[k]), sorted(k[0]), not k[1]))
     pairs = disjoint = 0
     divergent: set[int] = set()
+    sizes = [len(camps[key]) for key in keys]
+    # Two users of one producer do not exchange with each other: a camp of users is
+    # paired with the central camps only (found by bisection: the pairs are K squared
+    # for K camps, the loop that costs most when a write recomputes a large entity).
+    central = [j for j, key in enumerate(keys) if key[1]]
     for i, (set_a, central_a) in enumerate(keys):
-        size_a = len(camps[keys[i]])
-        for j in range(i, len(keys)):
-            set_b, central_b = keys[j]
-            if not (central_a or central_b):
-                continue  # two users of one producer do not exchange with each other
-            size_b = len(camps[keys[j]])
-            count = size_a * (size_a - 1) // 2 if i == j else size_a * size_b
+        size_a = sizes[i]
+        if central_a:  # the camp with itself
+            count = size_a * (size_a - 1) // 2
             pairs += count
-            if count and not set_a & set_b:
+            if count and not set_a:
+                disjoint += count
+                divergent.add(i)
+        others = range(i + 1, len(keys)) if central_a else \
+            central[bisect.bisect_right(central, i):]
+        for j in others:
+            count = size_a * sizes[j]
+            pairs += count
+            if count and set_a.isdisjoint(keys[j][0]):
                 disjoint += count
                 divergent.update((i, j))
     if not disjoint:
