@@ -952,13 +952,13 @@ def _divergence(entity: str, categories: Sequence[str],
     keys = sorted(camps, key=lambda k: (-len(camps[k]), sorted(k[0]), not k[1]))
     pairs = disjoint = 0
     divergent: set[int] = set()
-    sizes = [len(camps[key]) for key in keys]
+    camp_size = [len(camps[key]) for key in keys]
     # Two users of one producer do not exchange with each other: a camp of users is
     # paired with the central camps only (found by bisection: the pairs are K squared
     # for K camps, the loop that costs most when a write recomputes a large entity).
     central = [j for j, key in enumerate(keys) if key[1]]
     for i, (set_a, central_a) in enumerate(keys):
-        size_a = sizes[i]
+        size_a = camp_size[i]
         if central_a:  # the camp with itself
             count = size_a * (size_a - 1) // 2
             pairs += count
@@ -968,7 +968,7 @@ def _divergence(entity: str, categories: Sequence[str],
         others = range(i + 1, len(keys)) if central_a else \
             central[bisect.bisect_right(central, i):]
         for j in others:
-            count = size_a * sizes[j]
+            count = size_a * camp_size[j]
             pairs += count
             if count and set_a.isdisjoint(keys[j][0]):
                 disjoint += count
