@@ -179,13 +179,12 @@ def list_projects() -> Response:
 
     def compute() -> tuple[bytes, Reads]:
         # Findings are kept per project by the read model: a page costs its own rows.
-        items = queries.select_projects(snapshot, date, filters)
-        shown = paginate(items, page_number, per_page)
-        body = dumps({"total": len(items), "page": page_number, "per_page": per_page,
-                      "projects": [project_summary(p, r) for p, r in shown]})
-        # Without a filter every project is listed: the answer reads the set of
+        found = queries.projects_page(snapshot, date, filters, page_number, per_page)
+        body = dumps({"total": found.total, "page": page_number, "per_page": per_page,
+                      "projects": [project_summary(p, r) for p, r in found.items]})
+        # Without a filter every project is listed by id: the answer reads the set of
         # projects (its total, the page's place) and the page's own projects.
-        return body, projects_read(snapshot, None if filters else [p.id for p, _ in shown])
+        return body, projects_read(snapshot, None if filters else [p.id for p, _ in found.items])
 
     key = ("projects", date, tuple(sorted(args.items())))
     body, reads = snapshot.memo(key, compute)
