@@ -3,22 +3,72 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+import orjson
 
-@dataclass(frozen=True)
+from registry.analysis.sheet_cache import SheetCache
+
+
 class Project:
-    """A stored project: its current sheet and revision."""
+    """A stored project: its current sheet and revision.
 
-    id: str
-    sheet: Mapping[str, Any]
-    revision: int
-    digest: str
-    updated_at: datetime
-    updated_by: str
+    A project read from the store (`Project.stored`) keeps its sheet as compact JSON
+    bytes and decodes it when asked (a few recently asked sheets are kept decoded): at
+    10,000 projects the decoded sheets would take 70 MB of every worker, the bytes 12.
+    """
+
+    __slots__ = ("_blob", "_sheet", "digest", "id", "revision", "updated_at", "updated_by")
+
+    def __init__(self, id: str, sheet: Mapping[str, Any], revision: int, digest: str,
+                 updated_at: datetime, updated_by: str) -> None:
+        self.id = id
+        self._sheet: Mapping[str, Any] | None = sheet
+        self._blob: bytes | None = None
+        self.revision = revision
+        self.digest = digest
+        self.updated_at = updated_at
+        self.updated_by = updated_by
+
+    @classmethod
+    def stored(cls, id: str, sheet: Mapping[str, Any], revision: int, digest: str,
+               updated_at: datetime, updated_by: str) -> Project:
+        """Return a project whose sheet came from the store (JSON values only), kept compact."""
+        project = cls(id, sheet, revision, digest, updated_at, updated_by)
+        try:
+            blob = orjson.dumps(sheet)
+        except TypeError:  # not plain JSON after all: keep the mapping itself
+            return project
+        object.__setattr__(project, "_blob", blob)
+        object.__setattr__(project, "_sheet", None)
+        return project
+
+    @property
+    def sheet(self) -> Mapping[str, Any]:
+        """Return the project's sheet (decoded from its compact form when kept so)."""
+        if self._sheet is not None:
+            return self._sheet
+        return _DECODED.get(self._blob)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Project) and (
+            self.id, self.revision, self.digest, self.updated_at, self.updated_by,
+            self.sheet) == (other.id, other.revision, other.digest, other.updated_at,
+                            other.updated_by, other.sheet)
+
+    __hash__ = None  # type: ignore[assignment]  # a sheet is a mapping: never hashable
+
+    def __repr__(self) -> str:
+        return (f"Project(id={self.id!r}, revision={self.revision!r}, "
+                f"digest={self.digest!r}, updated_by={self.updated_by!r})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Shared by every snapshot that did not change it: never mutated once made.
+        if hasattr(self, "updated_by"):
+            raise AttributeError(f"a Project is immutable (setting {name})")
+        object.__setattr__(self, name, value)
 
     @property
     def owner(self) -> str | None:
@@ -45,6 +95,9 @@ class Project:
         return [d["id"] for d in items if isinstance(d, Mapping) and isinstance(d.get("id"), str)]
 
 
+_DECODED = SheetCache(2048)
+
+
 class Roadmap:
     """All projects of one stored roadmap revision. Never mutated."""
 
@@ -55,7 +108,7 @@ class Roadmap:
     @classmethod
     def from_records(cls, records: Iterable[Any]) -> Roadmap:
         """Build the roadmap from stored records of kind project."""
-        return cls(Project(r.id, r.data, r.revision, r.digest, r.updated_at, r.updated_by)
+        return cls(Project.stored(r.id, r.data, r.revision, r.digest, r.updated_at, r.updated_by)
                    for r in records)
 
     def sheets(self) -> list[Mapping[str, Any]]:

@@ -49,8 +49,8 @@ def load_state(store: Store) -> State:
         projects = []
         for row in connection.execute(select(records)):
             if row.kind == "project":
-                projects.append(Project(row.id, row.data, row.revision, row.digest,
-                                        row.updated_at, row.updated_by))
+                projects.append(Project.stored(row.id, row.data, row.revision, row.digest,
+                                               row.updated_at, row.updated_by))
             elif row.kind in by_kind:
                 by_kind[row.kind].append(row.data)
         history: dict[str, list[Change]] = defaultdict(list)

@@ -147,9 +147,9 @@ class Snapshot:
             if change.data is None:
                 projects.pop(pid, None)
             else:
-                projects[pid] = Project(pid, change.data, change.revision,
-                                        _digest(change.data), change.created_at,
-                                        change.author)
+                projects[pid] = Project.stored(pid, change.data, change.revision,
+                                               _digest(change.data), change.created_at,
+                                               change.author)
         touched |= set(project_changes)
         derived = dict(self.derived)
         totals = Counter(self.totals)
