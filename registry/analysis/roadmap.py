@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
@@ -98,6 +98,30 @@ class Project:
 _DECODED = SheetCache(2048)
 
 
+class _Sheets(Sequence[Mapping[str, Any]]):
+    """The sheets of some projects, each decoded when read."""
+
+    def __init__(self, projects: tuple[Project, ...]) -> None:
+        self._projects = projects
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return _Sheets(self._projects[index])
+        return self._projects[index].sheet
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        return (p.sheet for p in self._projects)
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+
 class Roadmap:
     """All projects of one stored roadmap revision. Never mutated."""
 
@@ -111,9 +135,12 @@ class Roadmap:
         return cls(Project.stored(r.id, r.data, r.revision, r.digest, r.updated_at, r.updated_by)
                    for r in records)
 
-    def sheets(self) -> list[Mapping[str, Any]]:
-        """Return every project's sheet."""
-        return [p.sheet for p in self.projects.values()]
+    def sheets(self) -> Sequence[Mapping[str, Any]]:
+        """Return every project's sheet, decoded one at a time as it is read.
+
+        A pass over the roadmap then holds one decoded sheet at a time, not all of them.
+        """
+        return _Sheets(tuple(self.projects.values()))
 
     def __len__(self) -> int:
         return len(self.projects)
