@@ -25,6 +25,7 @@ from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.readmodel.derived import (
     ProjectDerived,
+    TrendRevision,
     derive,
     month_ends,
     trend_revision,
@@ -111,23 +112,24 @@ class Snapshot:
 
     @classmethod
     def build(cls, version: int, catalogue: Catalogue, projects: Iterable[Project],
-              history: Mapping[str, Sequence[Change]], day: date) -> Snapshot:
-        """Build a snapshot from every project and every project revision."""
+              history: Mapping[str, Sequence[TrendRevision]], day: date) -> Snapshot:
+        """Build a snapshot from every project and the trend of every project revision."""
         roadmap = Roadmap(projects)
         derived: dict[str, ProjectDerived] = {}
         totals: Counter[Any] = Counter()
         for pid, project in roadmap.projects.items():
-            revisions = [trend_revision(c.created_at, c.data, catalogue)
-                         for c in history.get(pid, ())]
-            item = derive(project, revisions, catalogue, day)
+            item = derive(project, history.get(pid, ()), catalogue, day)
             derived[pid] = item
             totals.update(item.contribution)
         return cls(version, catalogue, roadmap, day, MappingProxyType(derived), totals)
 
     def rebuild_for(self, day: date, load_history: HistoryLoader) -> Snapshot:
         """Return this snapshot recomputed for another day (every project: dates moved)."""
+        trends = {pid: [trend_revision(c.created_at, c.data, self.catalogue)
+                        for c in changes]
+                  for pid, changes in load_history(self.roadmap.projects).items()}
         return Snapshot.build(self.version, self.catalogue, self.roadmap.projects.values(),
-                              load_history(self.roadmap.projects), day)
+                              trends, day)
 
     def apply(self, changes: Sequence[Change], load_history: HistoryLoader) -> Snapshot:
         """Return the snapshot after `changes` (oldest first), recomputing what they touch."""
