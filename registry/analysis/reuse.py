@@ -380,11 +380,13 @@ def _compact(sheet: Any) -> Any:
 
 
 def _expand(kept: Any) -> Any:
-    return orjson.loads(kept) if isinstance(kept, _Blob) else kept
+    return orjson.loads(kept.json) if isinstance(kept, _Blob) else kept
 
 
-class _Blob(bytes):
-    """A sheet kept as JSON bytes by `read_projects` (a sheet is never bytes itself)."""
+class _Blob(NamedTuple):
+    """A sheet kept as JSON bytes by `read_projects`."""
+
+    json: bytes
 
 
 def _canonical(sheet: Any) -> str:
