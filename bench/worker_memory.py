@@ -137,6 +137,10 @@ def worker(url: str, folder: str, trace: bool) -> None:
     every_view()
     gc.collect()
     figures["after a standard's status change too, every view again"] = vm_rss_mb()
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    print(f"(diagnostic: {vm_rss_mb():.0f} MB after glibc's malloc_trim(0))")
     for name, mb in figures.items():
         print(f"VmRSS {name}: {mb:.0f} MB")
     print(f"largest: {max(figures.values()):.0f} MB (target {TARGET_MB:.0f} MB)")

@@ -34,6 +34,7 @@ from typing import Any
 from registry.analysis import reuse as analysis
 from registry.analysis.reuse import Opportunity, Project, Thresholds, order_key
 from registry.catalogue.snapshot import Catalogue
+from registry.readmodel.memory import give_back
 
 
 def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
@@ -257,6 +258,7 @@ class ReuseState:
             self.keys, self.items, self.groups = keys, items, groups
             self.overlap_version = version
             self.overlap_fresh = True
+        give_back()  # the whole roadmap's similarity index was built and freed
 
     def refresh_overlap_within(self, version: int, wait: float) -> None:
         """Start the overlap recomputation in a thread (once); wait up to `wait` seconds."""

@@ -206,6 +206,10 @@ class Snapshot:
             return found
 
         def compute() -> ReuseState:
+            if self._reuse_catalogue_moved:
+                # Built afresh: let the old snapshot (and its analysis) go first, not
+                # after this one's is built beside it.
+                self._reuse_base = None
             base = self._reuse_base
             previous = base._reuse.get(thresholds) if base is not None else None
             if previous is not None and not self._reuse_catalogue_moved:
