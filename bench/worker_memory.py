@@ -102,7 +102,9 @@ def worker(url: str, folder: str, trace: bool) -> None:
     figures = {"libraries (before the first snapshot)": vm_rss_mb()}
     snapshot = readmodel.catch_up()
     figures["after the first snapshot"] = vm_rss_mb()
-    client = app.test_client()
+    # Without cookies, as the public clients the response cache serves (a page that
+    # sets one would make every later request of a cookie-keeping client bypass it).
+    client = app.test_client(use_cookies=False)
     project = next(iter(snapshot.roadmap.projects))
     standard = next(iter(snapshot.catalogue.standards))
     views = (*VIEWS, f"/projects/{project}", f"/api/projects/{project}",
