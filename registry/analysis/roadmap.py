@@ -38,9 +38,14 @@ class Project:
         """Return a project whose sheet came from the store (JSON values only), kept compact."""
         project = cls(id, sheet, revision, digest, updated_at, updated_by)
         try:
-            blob = orjson.dumps(sheet)
-        except TypeError:  # not plain JSON after all: keep the mapping itself
+            # Dates go to `default`, which refuses them: a sheet that is not plain JSON
+            # (a YAML file's dates) is kept as given, never answered back as strings.
+            blob = orjson.dumps(sheet, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        except TypeError:
             return project
+        # orjson's bytes keep the whole buffer it wrote into (8 KB for a 2 KB sheet, as
+        # tracemalloc shows): a copy of the exact size is what is kept.
+        blob = memoryview(blob).tobytes()
         object.__setattr__(project, "_blob", blob)
         object.__setattr__(project, "_sheet", None)
         return project
