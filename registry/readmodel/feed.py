@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from registry.analysis.roadmap import Project
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
-from registry.readmodel.derived import TrendRevision, trend_revision
+from registry.readmodel.derived import KeptRevision, kept_revision
 from registry.storage.store import Change, Store
 from registry.storage.tables import records, revisions
 
@@ -39,7 +39,7 @@ class State:
     version: int
     catalogue: Catalogue
     projects: list[Project]
-    history: Mapping[str, list[TrendRevision]]
+    history: Mapping[str, list[KeptRevision]]
 
 
 def load_state(store: Store) -> State:
@@ -64,13 +64,14 @@ def load_state(store: Store) -> State:
                               components=by_kind["component"],
                               vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
                               version=str(catalogue_version))
-        history: dict[str, list[TrendRevision]] = defaultdict(list)
+        history: dict[str, list[KeptRevision]] = defaultdict(list)
         rows = connection.execution_options(yield_per=500).execute(
             select(revisions.c.record_id, revisions.c.data, revisions.c.created_at)
             .where(revisions.c.kind == "project")
             .order_by(revisions.c.record_id, revisions.c.revision))
         for record_id, data, created_at in rows:
-            history[record_id].append(trend_revision(created_at, data, catalogue))
+            kept = history[record_id]
+            kept.append(kept_revision(created_at, data, kept))
     return State(version, catalogue, projects, history)
 
 
