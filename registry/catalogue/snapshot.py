@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -85,8 +86,12 @@ class Catalogue:
             (a, p["id"]) for p in self.principles.values() for a in p.get("mandated_by", ()))
         self.replacing = _index(
             (s["replaced_by"], s["id"]) for s in self.standards.values() if s.get("replaced_by"))
-        # Lower-cased titles in every language, for the `q` full-text filter.
-        self.search_text: Mapping[str, str] = MappingProxyType({
+
+    @cached_property
+    def search_text(self) -> Mapping[str, str]:
+        """Lower-cased titles in every language, for the `q` full-text filter (made on
+        first use: validating a sheet never searches)."""
+        return MappingProxyType({
             **{f"standard:{k}": _haystack(r, "title", "acronym", "description")
                for k, r in self.standards.items()},
             **{f"principle:{k}": _haystack(r, "name", "statement")
