@@ -8,6 +8,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from registry.documents.typography import french
 from registry.documents.values import Value
 
 Record = Mapping[str, Any]
@@ -186,11 +187,17 @@ def _concepts(scheme: str, vocabulary: Record) -> Mapping[str, Concept]:
 
 
 def localized(text: Mapping[str, str] | None, lang: str) -> tuple[str, str]:
-    """Return (value, language used) for a multilingual text, falling back to en."""
+    """Return (value, language used) for a multilingual text, falling back to en.
+
+    A French text comes with French typography's no-break spaces (as the fr
+    catalogue's templates do), whatever spaces its record was written with.
+    """
     if not text:
         return "", lang
     for candidate in (lang, "en", *LANGUAGES):
         if text.get(candidate):
-            return text[candidate], candidate
+            value = text[candidate]
+            return (french(value) if candidate == "fr" and isinstance(value, str)
+                    else value), candidate
     first = next(iter(text))
     return text[first], first

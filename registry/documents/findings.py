@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from registry.documents.typography import french
 from registry.documents.values import Value
 
 ERROR = "error"
@@ -125,7 +126,10 @@ class Term:
 
     def in_(self, lang: str) -> str:
         """Return the label in a language, or in English if it has none there."""
-        return self.texts.get(lang) or self.english
+        found = self.texts.get(lang)
+        if not found:
+            return self.english
+        return french(found) if lang == "fr" else found
 
 
 class Finding(Value):
