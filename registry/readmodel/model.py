@@ -11,8 +11,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from registry.readmodel.carried import Carried
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
+from registry.readmodel.inflight import InFlight
 from registry.readmodel.notify import Listener
 from registry.readmodel.snapshot import Snapshot
 from registry.storage.store import Change, Store
@@ -59,6 +61,10 @@ class ReadModel:
         self._stale = threading.Event()  # set by the LISTEN thread: something was written
         self._listener: Listener | None = None
         self._pid = 0
+        # Parts of pages that the next snapshot may reuse (see carried.py).
+        self.carried = Carried(1024)
+        # The requests being answered: background work gives way to them (inflight.py).
+        self.in_flight = InFlight()
 
     # -- reading ----------------------------------------------------------------------
 

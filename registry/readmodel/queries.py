@@ -9,6 +9,7 @@ read the kept cells (no validation, no compliance computed on the request).
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,6 +134,23 @@ def select_projects(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[s
         return compute()  # a pass over kept reports: no need to hold a copy
     return snapshot.memo(("selected-projects", as_of, tuple(sorted(filters.items()))),  # type: ignore[no-any-return]
                          compute)
+
+
+def projects_page(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[str, str],
+                  page: int, per_page: int) -> Page:
+    """Return one page of `select_projects` (by id) and how many projects match.
+
+    Without filters, today, the page is read where it lies in the roadmap (its findings
+    are kept): no pass over the other projects.
+    """
+    if filters or as_of != snapshot.day:
+        found = select_projects(snapshot, as_of, filters)
+        start = (page - 1) * per_page
+        return Page(len(found), found[start:start + per_page])
+    projects = snapshot.roadmap.projects
+    start = (page - 1) * per_page
+    rows = itertools.islice(projects.values(), start, start + per_page)
+    return Page(len(projects), [(p, report(snapshot, p, as_of)) for p in rows])
 
 
 def trend_points(snapshot: Snapshot) -> list[dict[str, Any]]:

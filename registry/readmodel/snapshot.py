@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -54,8 +54,7 @@ class Snapshot:
         self.day = day
         self.derived = derived
         self.totals = totals
-        self.lists = lists if lists is not None else Lists.build(
-            roadmap.projects, {pid: d.span for pid, d in derived.items()})
+        self.lists = lists if lists is not None else Lists.build(roadmap.projects, derived)
         # The reuse analysis, per thresholds, derived from the last snapshot that has it
         # (`reuse`); the changed projects since that one, and whether the catalogue moved.
         self._reuse: dict[Thresholds, ReuseState] = {}
@@ -185,9 +184,8 @@ class Snapshot:
         if project_changes:
             roadmap = Roadmap(projects.values()) if set(projects) != set(
                 self.roadmap.projects) else _replaced(self.roadmap, projects)
-        lists = self.lists.apply(
-            touched, (self.roadmap.projects, _Spans(self.derived)),
-            (roadmap.projects, _Spans(derived)))
+        lists = self.lists.apply(touched, (self.roadmap.projects, self.derived),
+                                 (roadmap.projects, derived))
         new = Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
                        +totals, lists)
         # The reuse analysis is derived lazily from the last snapshot that holds one
@@ -297,22 +295,6 @@ def _after_catalogue_change(project: Project, old: ProjectDerived, catalogue: Ca
         return derive(project, old.revisions, catalogue, day, report=report)
     return derive(project, old.revisions, catalogue, day, report=report, cells=old.cells,
                   history=old.history)
-
-
-class _Spans(Mapping[str, Any]):
-    """The timeline spans of derived data, read where they are kept."""
-
-    def __init__(self, derived: Mapping[str, ProjectDerived]) -> None:
-        self.derived = derived
-
-    def __getitem__(self, pid: str) -> Any:
-        return self.derived[pid].span
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.derived)
-
-    def __len__(self) -> int:
-        return len(self.derived)
 
 
 def _replaced(roadmap: Roadmap, projects: dict[str, Project]) -> Roadmap:

@@ -175,10 +175,10 @@ def list_projects() -> Response:
 
     def compute() -> bytes:
         # Findings are kept per project by the read model: a page costs its own rows.
-        items = queries.select_projects(svc.readmodel.current(), date, filters)
-        return dumps({"total": len(items), "page": page_number, "per_page": per_page,
-                      "projects": [project_summary(p, r)
-                                   for p, r in paginate(items, page_number, per_page)]})
+        found = queries.projects_page(svc.readmodel.current(), date, filters, page_number,
+                                      per_page)
+        return dumps({"total": found.total, "page": page_number, "per_page": per_page,
+                      "projects": [project_summary(p, r) for p, r in found.items]})
 
     key = ("projects", date, tuple(sorted(args.items())))
     return cached_json(svc.roadmap.memo(key, compute))

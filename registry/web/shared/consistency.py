@@ -32,6 +32,9 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static":
             return
         model = services().readmodel
+        # Counted until teardown: the overlap refresh gives way meanwhile.
+        model.in_flight.begin()
+        g.registry_in_flight = True
         raw = request.headers.get(MIN_VERSION_HEADER)
         if raw is None:
             snapshot = model.latest()
@@ -63,6 +66,8 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _unpin(_exc: BaseException | None) -> None:
+        if g.pop("registry_in_flight", False):
+            services().readmodel.in_flight.end()
         token = g.pop("registry_pin", None)
         if token is not None:
             # Torn down in another context, the pin dies with that one.
