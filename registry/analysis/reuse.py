@@ -50,6 +50,8 @@ from itertools import islice
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import orjson
+
 from registry.analysis.similarity import Item, SimilarityIndex
 from registry.analysis.text import words
 from registry.catalogue.snapshot import Catalogue, localized
@@ -357,14 +359,35 @@ def read_projects(sheets: Iterable[Any]) -> tuple[list[Project], list[int]]:
         if project is None:
             skipped.append(position)
         elif project.status != "stopped":
-            by_id[project.id].append((project, sheet))
+            # The sheet is read again only if another has the same id: kept as compact
+            # JSON meanwhile (a pass over a roadmap then never holds every sheet decoded).
+            by_id[project.id].append((project, _compact(sheet)))
     projects = []
     for pid in sorted(by_id):
         versions = by_id[pid]
         if len(versions) > 1:
-            versions = sorted(versions, key=lambda v: _canonical(v[1]))
+            versions = sorted(versions, key=lambda v: _canonical(_expand(v[1])))
         projects.append(versions[0][0])
     return projects, skipped
+
+
+def _compact(sheet: Any) -> Any:
+    try:
+        # Dates go to `default`, which refuses them: such a sheet is kept as it is, so
+        # the order of duplicates stays exactly that of `_canonical` on the sheet.
+        return _Blob(orjson.dumps(sheet, option=orjson.OPT_PASSTHROUGH_DATETIME))
+    except TypeError:  # not plain JSON (dates of a YAML file): keep the sheet itself
+        return sheet
+
+
+def _expand(kept: Any) -> Any:
+    return orjson.loads(kept.json) if isinstance(kept, _Blob) else kept
+
+
+class _Blob(NamedTuple):
+    """A sheet kept as JSON bytes by `read_projects`."""
+
+    json: bytes
 
 
 def _canonical(sheet: Any) -> str:

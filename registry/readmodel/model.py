@@ -15,6 +15,7 @@ from registry.readmodel.carried import Carried
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
 from registry.readmodel.inflight import InFlight
+from registry.readmodel.memory import give_back
 from registry.readmodel.notify import Listener
 from registry.readmodel.snapshot import Snapshot
 from registry.storage.store import Change, Store
@@ -171,23 +172,30 @@ class ReadModel:
         self._stale.clear()  # before reading: a write committed later sets it again
         snapshot = self._snapshot
         today = self._today.today()
+        rebuilt = snapshot is None or snapshot.day != today
         if snapshot is None:
             state = load_state(self.store)
             snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
                                       state.history, today)
+            del state
         elif snapshot.day != today:
             snapshot = snapshot.rebuild_for(today, self._history)
         while True:
             changes = self.store.changes_since(snapshot.version, BATCH)
             if changes:
-                snapshot = snapshot.apply(changes, self._history)
+                following = snapshot.apply(changes, self._history)
+                rebuilt = rebuilt or following.catalogue is not snapshot.catalogue
+                snapshot = following
             # A short batch was the end of the feed: asking again would cost every
             # worker a second query per write. A later commit sets `_stale` again.
             if len(changes) < BATCH:
                 break
         self._checked = self._clock()
         self._read_from = started  # only once it succeeded
-        self._snapshot = snapshot
+        previous, self._snapshot = self._snapshot, snapshot
+        if rebuilt:  # much recomputed: give back what that freed (a few ms)
+            del previous
+            give_back()
         self.high_water.raise_to(snapshot.version)
         return snapshot
 

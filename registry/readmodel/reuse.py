@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,6 +36,7 @@ from registry.analysis import reuse as analysis
 from registry.analysis.reuse import Opportunity, Project, Thresholds, order_key
 from registry.catalogue.snapshot import Catalogue
 from registry.readmodel.inflight import InFlight
+from registry.readmodel.memory import give_back
 
 
 def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
@@ -42,7 +44,39 @@ def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
     if sheet is None:
         return None
     found, _skipped = analysis.read_projects([sheet])
-    return found[0] if found else None
+    return _shared(found[0]) if found else None
+
+
+# The analysed fields held by every ReuseState of a worker: equal sets of concept ids
+# (a domain, a theme, the same needs) are one object, whatever the number of projects
+# naming them. The table only grows with the distinct values a roadmap has, and is
+# emptied past a bound (sharing is then rebuilt as projects are read again).
+_SETS: dict[Any, Any] = {}
+_SETS_KEPT = 200_000
+_SET_FIELDS = ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
+               "implied", "capabilities", "entities")
+
+
+def _kept(key: Any, value: Any) -> Any:
+    """Return the value held under `key`, holding `value` there first if none is."""
+    found = _SETS.get(key)
+    if found is None:
+        if len(_SETS) >= _SETS_KEPT:
+            _SETS.clear()
+        found = _SETS[key] = value
+    return found
+
+
+def _shared(project: Project) -> Project:
+    """Return the project with its sets of ids shared with equal ones already held."""
+    standards = project.standards
+    if standards:  # never mutated, like every field of an analysed project
+        standards = _kept(("standards", *sorted(standards.items())), standards)
+    fields: dict[str, Any] = {}
+    for name in _SET_FIELDS:
+        ids = frozenset(map(sys.intern, getattr(project, name)))
+        fields[name] = _kept(ids, ids)
+    return project._replace(standards=standards, **fields)
 
 
 def _group(o: Opportunity) -> tuple[str, str]:
@@ -98,7 +132,8 @@ class ReuseState:
     def build(cls, sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
               thresholds: Thresholds, version: int) -> ReuseState:
         """Return the state of a whole roadmap (the full analysis, once)."""
-        projects, _skipped = analysis.read_projects(sheets)
+        read, _skipped = analysis.read_projects(sheets)
+        projects = [_shared(p) for p in read]
         words = analysis.Words(catalogue)
         found = [*analysis.reuse_opportunities(projects, catalogue, thresholds, words),
                  *analysis.pooling_opportunities(projects, catalogue, thresholds, words),
@@ -257,6 +292,7 @@ class ReuseState:
             self.keys, self.items, self.groups = keys, items, groups
             self.overlap_version = version
             self.overlap_fresh = True
+        give_back()  # the whole roadmap's similarity index was built and freed
 
     def refresh_overlap_within(self, version: int, wait: float,
                                requests: InFlight | None = None) -> None:

@@ -25,6 +25,7 @@ from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.projects import hint_reads, refreshed_findings
 from registry.readmodel.derived import (
+    KeptRevision,
     ProjectDerived,
     derive,
     kept_revisions,
@@ -115,22 +116,23 @@ class Snapshot:
 
     @classmethod
     def build(cls, version: int, catalogue: Catalogue, projects: Iterable[Project],
-              history: Mapping[str, Sequence[Change]], day: date) -> Snapshot:
-        """Build a snapshot from every project and every project revision."""
+              history: Mapping[str, Sequence[KeptRevision]], day: date) -> Snapshot:
+        """Build a snapshot from every project and what is kept of its revisions."""
         roadmap = Roadmap(projects)
         derived: dict[str, ProjectDerived] = {}
         totals: Counter[Any] = Counter()
         for pid, project in roadmap.projects.items():
-            revisions = kept_revisions(history.get(pid, ()))
-            item = derive(project, revisions, catalogue, day)
+            item = derive(project, history.get(pid, ()), catalogue, day)
             derived[pid] = item
             totals.update(item.contribution)
         return cls(version, catalogue, roadmap, day, MappingProxyType(derived), totals)
 
     def rebuild_for(self, day: date, load_history: HistoryLoader) -> Snapshot:
         """Return this snapshot recomputed for another day (every project: dates moved)."""
+        kept = {pid: kept_revisions(changes)
+                for pid, changes in load_history(self.roadmap.projects).items()}
         return Snapshot.build(self.version, self.catalogue, self.roadmap.projects.values(),
-                              load_history(self.roadmap.projects), day)
+                              kept, day)
 
     def apply(self, changes: Sequence[Change], load_history: HistoryLoader) -> Snapshot:
         """Return the snapshot after `changes` (oldest first), recomputing what they touch."""
@@ -150,8 +152,9 @@ class Snapshot:
         # then are the roadmap and the derived data copied whole (see overlay.py).
         members_moved = any((change.data is None) == (pid in old_projects)
                             for pid, change in project_changes.items())
-        replacing = {pid: Project(pid, change.data, change.revision, _digest(change.data),
-                                  change.created_at, change.author)
+        replacing = {pid: Project.stored(pid, change.data, change.revision,
+                                         _digest(change.data), change.created_at,
+                                         change.author)
                      for pid, change in project_changes.items() if change.data is not None}
         projects: Mapping[str, Project]
         if members_moved:
@@ -225,6 +228,10 @@ class Snapshot:
             return found
 
         def compute() -> ReuseState:
+            if self._reuse_catalogue_moved:
+                # Built afresh: let the old snapshot (and its analysis) go first, not
+                # after this one's is built beside it.
+                self._reuse_base = None
             base = self._reuse_base
             previous = base._reuse.get(thresholds) if base is not None else None
             if previous is not None and not self._reuse_catalogue_moved:
