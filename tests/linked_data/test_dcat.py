@@ -137,6 +137,28 @@ def test_a_write_moves_the_datasets_modified_date(client):
     assert after == _stamp(store.revisions("standard", "ngsi-ld")[-1]["created_at"])
 
 
+def test_the_chunk_adds_dates_to_the_undated_description_exactly(catalogue):
+    """The derived graph's DCAT chunk (undated part kept, dates added per version) holds
+    the triples of the description built whole, whatever the dates."""
+    from registry.linked_data.dcat import RevisionDates
+
+    def at(day: int) -> datetime.datetime:
+        return datetime.datetime(2026, 1, day, 12, tzinfo=datetime.UTC)
+
+    vocabulary = next(iter(catalogue.vocabularies))
+    builder = GraphBuilder()
+    cases = [None, RevisionDates(),
+             RevisionDates({"standard": (at(1), at(2)), "project": (at(3), at(4))},
+                           {("vocabulary", vocabulary): (at(2), at(5))}),
+             RevisionDates({"standard": (at(1), at(2)), "project": (at(3), at(9))})]
+    for n, dates in enumerate(cases):
+        chunk = builder.dcat_chunk(catalogue, "https://x.example/", str(n), dates)
+        held = Graph().parse(data=chunk.data, format="nt")
+        whole = dcat_graph(catalogue, "https://x.example/", builder.options, dates)
+        assert set(held) == set(whole), n
+    assert len(builder._undated) == 1  # one undated description for the four versions
+
+
 def test_zero_violations_of_the_official_shapes_and_ranges(export):
     report = _validate(export, "shapes.ttl", "range.ttl")
     assert _results(report, SH.Violation) == []
