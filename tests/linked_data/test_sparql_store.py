@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 
 from registry.linked_data.graph_store import StoreEndpoints, StoreSettingError, graph_iri
-from registry.linked_data.store_sync import catalogue_graphs, pushed_version
+from registry.linked_data.record_graphs import catalogue_graphs
+from registry.linked_data.store_sync import pushed_version
 from tests.helpers import AS_OF, bearer, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
