@@ -1,12 +1,11 @@
-"""The named graphs of the derived graph: one per record, as both SPARQL engines hold them.
+"""The named graphs of the derived graph in an external store: one per record.
 
 A project's graph is its chunk of the derived graph; a catalogue record's graph is the
 part of the catalogue chunk whose subjects are the record (a vocabulary: its scheme and
 its concepts) and the blank nodes they lead to. What no record owns (the registry's
 status schemes) is the graph of `<base>catalogue`, and the DCAT-AP description that of
-`<base>dcat`. The external store (`store_sync`) and the embedded SPARQL workers
-(`sparql`) use the same names, so a record is replaced by replacing its graph, and a
-`GRAPH ?g` query answers the same on both.
+`<base>dcat`. A record is replaced in the store by replacing its graph (`store_sync`).
+The embedded SPARQL workers hold the same triples in their default graph.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Keep an external SPARQL store equal to the derived graph, from the change feed (no Flask).
 
-One named graph per record (see `record_graphs`, whose names the embedded SPARQL
-workers use too).
+One named graph per record (see `record_graphs`).
 
 How a write reaches the store:
 
