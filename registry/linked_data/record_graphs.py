@@ -16,7 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from registry.catalogue.snapshot import Catalogue
-from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph
+from registry.linked_data.derived import CATALOGUE, DerivedGraph
 from registry.linked_data.graph_store import graph_iri
 from registry.linked_data.iris import (
     component_iri,
@@ -79,16 +79,8 @@ def catalogue_graphs(catalogue: Catalogue, ntriples: bytes, base: str) -> dict[s
             for name, items in groups.items()}
 
 
-def chunk_graphs(graph: DerivedGraph, key: str) -> list[tuple[str, bytes]]:
-    """Return the named graphs (name, N-Triples) of one chunk of a derived graph."""
-    chunk = graph.chunks[key]
-    if key.startswith(PROJECT):
-        return [(record_graph("project", graph.base, key[len(PROJECT):]), chunk.data)]
-    if key == DCAT:
-        return [(dcat_graph(graph.base), chunk.data)]
-    if key == CATALOGUE:
-        # Split once per derived graph (a catalogue revision), whoever asks first.
-        split = graph.memo(("record-graphs", chunk.digest), lambda: catalogue_graphs(
-            graph.catalogue, chunk.data, graph.base))
-        return list(split.items())
-    raise KeyError(key)
+def catalogue_record_graphs(graph: DerivedGraph) -> dict[str, bytes]:
+    """Return the record graphs of a derived graph's catalogue chunk (split once)."""
+    chunk = graph.chunks[CATALOGUE]
+    return graph.memo(("record-graphs", chunk.digest),  # type: ignore[no-any-return]
+                      lambda: catalogue_graphs(graph.catalogue, chunk.data, graph.base))

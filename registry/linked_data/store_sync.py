@@ -39,11 +39,11 @@ from typing import Any
 
 from sqlalchemy import insert, select, text, update
 
-from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph, GraphBuilder
+from registry.linked_data.derived import PROJECT, DerivedGraph, GraphBuilder
 from registry.linked_data.graph_store import GraphStore, StoreEndpoints
 from registry.linked_data.record_graphs import (
     RECORD_IRIS,
-    chunk_graphs,
+    catalogue_record_graphs,
     dcat_graph,
     record_graph,
     rest_graph,
@@ -236,7 +236,7 @@ class StoreWriter:
         return out
 
     def _catalogue(self, graph: DerivedGraph) -> dict[str, bytes]:
-        return dict(chunk_graphs(graph, CATALOGUE))
+        return catalogue_record_graphs(graph)
 
     def _put_catalogue(self, graph: DerivedGraph, known: bool) -> int:
         """PUT the catalogue graphs that changed (all of them when `known` is False)."""
@@ -260,7 +260,7 @@ class StoreWriter:
                 self._put(name, chunk.data)
                 wanted.add(name)
                 put += 1
-        self._put(dcat_graph(self.base), graph.chunks[DCAT].data)
+        self._put(dcat_graph(self.base), graph.dcat())
         wanted.add(dcat_graph(self.base))
         deleted = 0
         # Graphs of records deleted while the store was not followed (ours only: other
@@ -302,7 +302,7 @@ class StoreWriter:
                 if name not in self._digests:  # the record is gone
                     self._delete(name)
                     deleted += 1
-        self._put(dcat_graph(self.base), graph.chunks[DCAT].data)
+        self._put(dcat_graph(self.base), graph.dcat())
         return put + 1, deleted
 
     # -- the background thread ----------------------------------------------------------

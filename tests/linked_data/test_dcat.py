@@ -43,7 +43,7 @@ def _results(report: Graph, severity: URIRef) -> list[str]:
 def export(catalogue) -> Graph:
     """Return the DCAT-AP description as /dcat.ttl serves it (through N-Triples)."""
     derived = GraphBuilder().build(catalogue, [], BASE)
-    return Graph().parse(data=derived.ntriples(["dcat"]), format="nt")
+    return Graph().parse(data=derived.dcat(), format="nt")
 
 
 @pytest.fixture(scope="module", params=["default", "corporate-body"])
@@ -138,8 +138,8 @@ def test_a_write_moves_the_datasets_modified_date(client):
 
 
 def test_the_chunk_adds_dates_to_the_undated_description_exactly(catalogue):
-    """The derived graph's DCAT chunk (undated part kept, dates added per version) holds
-    the triples of the description built whole, whatever the dates."""
+    """The derived graph's DCAT chunks (the description kept per catalogue revision, its
+    dates per roadmap version) hold the triples of the description built whole."""
     from registry.linked_data.dcat import RevisionDates
 
     def at(day: int) -> datetime.datetime:
@@ -152,11 +152,13 @@ def test_the_chunk_adds_dates_to_the_undated_description_exactly(catalogue):
                            {("vocabulary", vocabulary): (at(2), at(5))}),
              RevisionDates({"standard": (at(1), at(2)), "project": (at(3), at(9))})]
     for n, dates in enumerate(cases):
-        chunk = builder.dcat_chunk(catalogue, "https://x.example/", str(n), dates)
-        held = Graph().parse(data=chunk.data, format="nt")
+        described, dated = builder.dcat_chunks(catalogue, "https://x.example/", str(n), dates)
+        held = Graph().parse(data=described.data + dated.data, format="nt")
         whole = dcat_graph(catalogue, "https://x.example/", builder.options, dates)
         assert set(held) == set(whole), n
     assert len(builder._undated) == 1  # one undated description for the four versions
+    assert len({builder.dcat_chunks(catalogue, "https://x.example/", str(n), d)[0]
+                for n, d in enumerate(cases)}) == 1
 
 
 def test_zero_violations_of_the_official_shapes_and_ranges(export):
