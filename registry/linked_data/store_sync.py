@@ -330,13 +330,16 @@ class StoreWriter:
 def _run(ref: Any, stop: threading.Event) -> None:
     # A weak reference: the thread must not keep its app alive (tests close apps).
     pause = 0.0
+    first = True  # the first round at once: an empty store is loaded without waiting
     while not stop.is_set():
         writer = ref()
         if writer is None:
             return
         woken = False
         try:
-            if pause:
+            if first:
+                first = False
+            elif pause:
                 stop.wait(pause)
             elif writer.announced is not None:
                 # Pushed as soon as a write is announced (LISTEN); `interval` is the
