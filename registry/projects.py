@@ -66,13 +66,16 @@ def stored_findings(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: datet
 
 
 def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date,
-                 measured: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                 measured: Iterable[Mapping[str, Any]] = (),
+                 report: FileReport | None = None) -> dict[str, Any]:
     """Return a project with its current validation, compliance and KPI measurements.
 
     `measured` are the reported values ({kpi, date, value, ...}); only those of the
-    KPIs the sheet lists now are shown, oldest first.
+    KPIs the sheet lists now are shown, oldest first. `report` is the project's
+    `stored_findings` when the caller has them already (to say them in a language).
     """
-    report = stored_findings(project.sheet, catalogue, as_of)
+    if report is None:
+        report = stored_findings(project.sheet, catalogue, as_of)
     by_kpi: dict[str, list[dict[str, Any]]] = {kid: [] for kid in kpi_ids(project.sheet)}
     for m in measured:
         if m["kpi"] in by_kpi:

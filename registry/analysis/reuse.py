@@ -770,7 +770,7 @@ def _overlap(projects: Sequence[Project], thresholds: Thresholds,
                 [words.entity(e) for e in shared["entities"]])))
         if said:
             reasons.append(Text(M_("their sheets share words such as {words}"), words=_join(
-                [f"“{w}”" for w in said[:3]], limit=3)))
+                [Text("\u201c{w}\u201d", w=w) for w in said[:3]], limit=3)))
         text = Text(M_("{project} and {other} look alike ({reasons}): they should talk "
                        "before both proceed."),
                     project=words.project(a), other=words.project(b),

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from registry.documents.typography import french
+
 Record = Mapping[str, Any]
 LANGUAGES = ("en", "fr", "nl", "de")
 
@@ -170,11 +172,17 @@ def _concepts(scheme: str, vocabulary: Record) -> Mapping[str, Concept]:
 
 
 def localized(text: Mapping[str, str] | None, lang: str) -> tuple[str, str]:
-    """Return (value, language used) for a multilingual text, falling back to en."""
+    """Return (value, language used) for a multilingual text, falling back to en.
+
+    A French text comes with French typography's no-break spaces (as the fr
+    catalogue's templates do), whatever spaces its record was written with.
+    """
     if not text:
         return "", lang
     for candidate in (lang, "en", *LANGUAGES):
         if text.get(candidate):
-            return text[candidate], candidate
+            value = text[candidate]
+            return (french(value) if candidate == "fr" and isinstance(value, str)
+                    else value), candidate
     first = next(iter(text))
     return text[first], first

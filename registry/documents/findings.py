@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.documents.typography import french
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -124,7 +126,10 @@ class Term:
 
     def in_(self, lang: str) -> str:
         """Return the label in a language, or in English if it has none there."""
-        return self.texts.get(lang) or self.english
+        found = self.texts.get(lang)
+        if not found:
+            return self.english
+        return french(found) if lang == "fr" else found
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from babel.lists import format_list
 from babel.messages.pofile import read_po
 
 from registry.documents.findings import Finding, Listing, Term, Text
+from registry.documents.typography import french, punctuated
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 LANGUAGES = ("en", "fr", "nl")
@@ -42,7 +43,11 @@ def catalogue(lang: str) -> dict[Any, Any]:
         if not message.id or not message.string or message.fuzzy:
             continue
         # plural forms map (singular, plural) to their forms, other messages to a string
-        out[message.id] = message.string
+        string: Any = message.string
+        if lang == "fr":  # its no-break spaces, set once here for every template
+            string = (french(string) if isinstance(string, str)
+                      else tuple(french(s) for s in string))
+        out[message.id] = string
     return out
 
 
@@ -60,8 +65,13 @@ def needs_translation(template: str) -> bool:
 
 def _render(value: Any, lang: str) -> str:
     if isinstance(value, Text):
-        template = value.template if lang == "en" or not needs_translation(value.template) \
-            else catalogue(lang).get(value.template)
+        template: str | None
+        if lang == "en":
+            template = value.template
+        elif not needs_translation(value.template):
+            template = punctuated(value.template, lang)
+        else:
+            template = catalogue(lang).get(value.template)
         if template is None:
             raise Untranslated(value.template)
         return str(template.format_map({k: _render(v, lang) for k, v in value.params.items()}))

@@ -17,8 +17,8 @@ from registry.documents.findings import M_
 class Example:
     """One example query: an id, a question, an explanation and the query text.
 
-    The title is an M_() template, shown translated on the /sparql page; the
-    description is English (marked lang="en" on French and Dutch pages).
+    The title and the description are M_() templates (without placeholders), shown in
+    the page's language on the /sparql page; the query itself is the same everywhere.
     """
 
     id: str
@@ -31,9 +31,9 @@ EXAMPLES: tuple[Example, ...] = (
     Example(
         "projects-declaring-standard",
         M_("Which projects declare NGSI-LD, and how do they conform?"),
-        "Every project whose sheet declares the standard, with its conformance "
-        "(complies, partial, planned, explain) and owner. Change the standard's IRI to "
-        "ask about another one.",
+        M_("Every project whose sheet declares the standard, with its conformance "
+           "(complies, partial, planned, explain) and owner. Change the standard's IRI to "
+           "ask about another one."),
         """PREFIX reg: <def/>
 SELECT ?project ?title ?conformance ?owner WHERE {
   ?project reg:declares ?declaration ;
@@ -47,8 +47,8 @@ ORDER BY ?project"""),
     Example(
         "components-for-capability",
         M_("Which components implement the standards that apply to geospatial reference data?"),
-        "Standards that apply to a capability, and the reusable components that "
-        "implement them: where a project needing the capability should look first.",
+        M_("Standards that apply to a capability, and the reusable components that "
+           "implement them: where a project needing the capability should look first."),
         """PREFIX reg: <def/>
 SELECT ?standard ?component ?name ?status WHERE {
   ?standard reg:appliesTo <vocabularies/capabilities/geospatial-reference-data> .
@@ -62,8 +62,8 @@ ORDER BY ?standard ?component"""),
     Example(
         "mandatory-per-layer",
         M_("How many mandatory standards are there per EIF layer?"),
-        "Mandatory standards grouped by interoperability layer (legal, organisational, "
-        "semantic, technical), with their identifiers.",
+        M_("Mandatory standards grouped by interoperability layer (legal, organisational, "
+           "semantic, technical), with their identifiers."),
         """PREFIX reg: <def/>
 SELECT ?layer (COUNT(?standard) AS ?count)
        (GROUP_CONCAT(?id; separator=", ") AS ?standards) WHERE {
@@ -77,10 +77,10 @@ ORDER BY ?layer"""),
     Example(
         "missing-mandatory",
         M_("Which mandatory standards are missing from the most projects?"),
-        "Comply-or-explain gaps, counted: a project needs or builds a capability, a "
-        "mandatory standard applies to it, and its sheet does not declare the standard. "
-        "(MINUS, rather than FILTER NOT EXISTS, lets the store compute the gaps in one "
-        "pass.)",
+        M_("Comply-or-explain gaps, counted: a project needs or builds a capability, a "
+           "mandatory standard applies to it, and its sheet does not declare the standard. "
+           "(`MINUS`, rather than `FILTER NOT EXISTS`, lets the store compute the gaps in one "
+           "pass.)"),
         """PREFIX reg: <def/>
 SELECT ?standard (COUNT(DISTINCT ?project) AS ?projects) WHERE {
   ?standard adms:status <def/standard-status/mandatory> ;
@@ -96,8 +96,8 @@ ORDER BY DESC(?projects)"""),
     Example(
         "missing-one-standard",
         M_("Which projects should declare INSPIRE but do not?"),
-        "The projects behind one gap: they need or build a capability that INSPIRE "
-        "applies to, and do not declare it.",
+        M_("The projects behind one gap: they need or build a capability that INSPIRE "
+           "applies to, and do not declare it."),
         """PREFIX reg: <def/>
 SELECT DISTINCT ?project ?capability WHERE {
   <standards/inspire> reg:appliesTo ?capability .
@@ -108,8 +108,8 @@ ORDER BY ?project"""),
     Example(
         "reuse-opportunities",
         M_("Which active components could more projects reuse?"),
-        "Reuse opportunities, counted: projects that need a capability an active "
-        "component provides, without reusing that component.",
+        M_("Reuse opportunities, counted: projects that need a capability an active "
+           "component provides, without reusing that component."),
         """PREFIX reg: <def/>
 SELECT ?component ?capability (COUNT(DISTINCT ?project) AS ?projects) WHERE {
   ?component reg:providesCapability ?capability ;
@@ -122,7 +122,7 @@ ORDER BY DESC(?projects)"""),
     Example(
         "deprecated-still-declared",
         M_("Which projects still declare a deprecated standard, and what replaces it?"),
-        "Declarations of deprecated standards with the standard that replaces each one.",
+        M_("Declarations of deprecated standards with the standard that replaces each one."),
         """PREFIX reg: <def/>
 SELECT ?project ?standard ?replacement WHERE {
   ?project reg:declares/dcterms:conformsTo ?standard .
@@ -133,7 +133,7 @@ ORDER BY ?standard ?project"""),
     Example(
         "projects-per-owner",
         M_("How many projects does each organisation own, and with which budget?"),
-        "Projects grouped by owner organisation, with their total budget in euros.",
+        M_("Projects grouped by owner organisation, with their total budget in euros."),
         """PREFIX reg: <def/>
 SELECT ?owner ?name ?projects ?budget_eur WHERE {
   { SELECT ?owner (COUNT(?project) AS ?projects) (SUM(?budget) AS ?budget_eur) WHERE {
@@ -147,7 +147,7 @@ ORDER BY DESC(?projects)"""),
     Example(
         "standards-for-principle",
         M_("Which standards realise the openness principle?"),
-        "Standards linked to a principle, with their status.",
+        M_("Standards linked to a principle, with their status."),
         """PREFIX reg: <def/>
 SELECT ?standard ?title ?status WHERE {
   ?standard reg:realises <principles/openness> ;
@@ -160,7 +160,7 @@ ORDER BY ?status ?standard"""),
         "pooling-candidates",
         M_("Which capabilities, provided by no active component, do several owners need or "
            "build?"),
-        "Pooling candidates: the same capability, no shared platform, several owners.",
+        M_("Pooling candidates: the same capability, no shared platform, several owners."),
         """PREFIX reg: <def/>
 SELECT ?capability (COUNT(DISTINCT ?owner) AS ?owners)
        (COUNT(DISTINCT ?project) AS ?projects) WHERE {
@@ -176,8 +176,8 @@ ORDER BY DESC(?owners)"""),
         "capabilities-by-layer",
         M_("Which capabilities belong to the semantic layer, with their labels in three "
            "languages?"),
-        "A SKOS question: concepts of the capabilities scheme on one EIF layer, labelled "
-        "in English, French and Dutch.",
+        M_("A SKOS question: concepts of the capabilities scheme on one EIF layer, labelled "
+        "in English, French and Dutch."),
         """PREFIX reg: <def/>
 SELECT ?capability ?en ?fr ?nl WHERE {
   ?capability skos:inScheme <vocabularies/capabilities> ;
@@ -190,9 +190,9 @@ ORDER BY ?en"""),
     Example(
         "standards-by-legal-act",
         M_("Which legal acts make standards mandatory, and which standards do they name?"),
-        "Every legal act of the catalogue (eli:LegalResource) with the standards that it "
-        "mandates or motivates, their status and the act's date of adoption: why a "
-        "standard is mandatory.",
+        M_("Every legal act of the catalogue (`eli:LegalResource`) with the standards that it "
+           "mandates or motivates, their status and the act's date of adoption: why a "
+           "standard is mandatory."),
         """PREFIX reg: <def/>
 SELECT ?act ?title ?adopted ?standard ?status WHERE {
   ?act a eli:LegalResource ;
@@ -206,14 +206,14 @@ ORDER BY ?adopted ?act ?standard"""),
     Example(
         "describe-standard",
         M_("Describe a standard"),
-        "DESCRIBE answers a graph (Turtle or JSON-LD): everything the registry says "
-        "about NGSI-LD.",
+        M_("`DESCRIBE` answers a graph (Turtle or JSON-LD): everything the registry says "
+           "about NGSI-LD."),
         "DESCRIBE <standards/ngsi-ld>"),
     Example(
         "construct-capability-map",
         M_("Build a small graph: capabilities and the components that provide them"),
-        "CONSTRUCT answers a graph of your own shape, here a map from capabilities to "
-        "components, ready to load in another tool.",
+        M_("`CONSTRUCT` answers a graph of your own shape, here a map from capabilities to "
+           "components, ready to load in another tool."),
         """PREFIX reg: <def/>
 CONSTRUCT {
   ?capability skos:prefLabel ?label ;

@@ -9,7 +9,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
@@ -42,17 +42,20 @@ class ReadModel:
 
     def __init__(self, store: Store, ttl: float = 1.0, listen: bool = True,
                  today: type[datetime.date] = datetime.date,
-                 high_water: HighWater | None = None) -> None:
+                 high_water: HighWater | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         # Shared with the other workers of this server (see highwater.py): a version one
         # of them answered is never followed by an older answer from another.
         self.high_water = high_water or HighWater()
         self.ttl = ttl
+        self._clock = clock  # for the TTL
         self.listen = listen and store.engine.dialect.name == "postgresql"
         self._today = today
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()  # one catch-up at a time
         self._checked = 0.0
+        self._read_from = 0.0  # when the last catch-up began reading the feed
         self._stale = threading.Event()  # set by the LISTEN thread: something was written
         self._listener: Listener | None = None
         self._pid = 0
@@ -76,7 +79,8 @@ class ReadModel:
         # Listening, the notification says when to read the feed; a TTL of 0 still
         # reads it on every request (tests, and those who want no delay at all).
         interval = self.ttl if not listening or self.ttl == 0 else float("inf")
-        if (self._stale.is_set() or time.monotonic() - self._checked >= interval
+        age = self._clock() - self._checked
+        if (self._stale.is_set() or age >= interval
                 or self.high_water.value > snapshot.version):
             try:
                 return self.catch_up()
@@ -89,6 +93,19 @@ class ReadModel:
                             snapshot.version, exc_info=True)
                 self._stale.set()
                 return snapshot
+        if age >= interval / 2 and self._lock.acquire(blocking=False):
+            # Half the TTL gone: this request reads the feed, while the others go on
+            # answering the snapshot held (still within the TTL) instead of waiting for
+            # it. Under steady traffic the TTL then never runs out, and no request of a
+            # busy worker waits for a catch-up.
+            try:
+                return self._catch_up_locked()
+            except Exception:
+                log.warning("cannot read the change feed; answering version %d",
+                            snapshot.version, exc_info=True)
+                return snapshot
+            finally:
+                self._lock.release()
         return snapshot
 
     def newest_version(self) -> int:
@@ -133,26 +150,45 @@ class ReadModel:
     # -- following the feed -----------------------------------------------------------
 
     def catch_up(self) -> Snapshot:
-        """Apply the changes after the current version; return the newest snapshot."""
+        """Apply the changes after the current version; return the newest snapshot.
+
+        Callers that queue behind a catch-up which began reading the feed after they
+        asked take its snapshot without reading the feed again: it holds every change
+        committed before they asked. Without that, the requests of a busy worker that
+        found the TTL run out together each read the feed in turn under the lock, and
+        the last waited for all of them (about 1% of requests took 200 ms, see
+        bench/README.md, catalogue_http).
+        """
+        asked = self._clock()
         with self._lock:
-            self._stale.clear()  # before reading: a write committed later sets it again
             snapshot = self._snapshot
-            today = self._today.today()
-            if snapshot is None:
-                state = load_state(self.store)
-                snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
-                                          state.history, today)
-            elif snapshot.day != today:
-                snapshot = snapshot.rebuild_for(today, self._history)
-            while True:
-                changes = self.store.changes_since(snapshot.version, 5000)
-                if not changes:
-                    break
-                snapshot = snapshot.apply(changes, self._history)
-            self._checked = time.monotonic()
-            self._snapshot = snapshot
-            self.high_water.raise_to(snapshot.version)
-            return snapshot
+            if (snapshot is not None and self._read_from > asked
+                    and snapshot.day == self._today.today()):
+                return snapshot
+            return self._catch_up_locked()
+
+    def _catch_up_locked(self) -> Snapshot:
+        """Read the feed and move the snapshot forward (the caller holds the lock)."""
+        started = self._clock()
+        self._stale.clear()  # before reading: a write committed later sets it again
+        snapshot = self._snapshot
+        today = self._today.today()
+        if snapshot is None:
+            state = load_state(self.store)
+            snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
+                                      state.history, today)
+        elif snapshot.day != today:
+            snapshot = snapshot.rebuild_for(today, self._history)
+        while True:
+            changes = self.store.changes_since(snapshot.version, 5000)
+            if not changes:
+                break
+            snapshot = snapshot.apply(changes, self._history)
+        self._checked = self._clock()
+        self._read_from = started  # only once it succeeded
+        self._snapshot = snapshot
+        self.high_water.raise_to(snapshot.version)
+        return snapshot
 
     def _history(self, project_ids: Iterable[str]) -> Mapping[str, Sequence[Change]]:
         return project_history(self.store, project_ids)

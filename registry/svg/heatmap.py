@@ -54,7 +54,7 @@ class _Grid:
     column_index: dict[str, int]
     states_at: dict[tuple[str, str], str]  # (project, standard) -> state
     counts: Counter[str]
-    states: list[str]  # the legend's states: the known ones, then any other
+    states: list[str]  # the legend's: those drawn, in the palette's order, then any other
     row_text: list[str]
     column_text: list[str]
     legend_texts: list[str]
@@ -94,8 +94,8 @@ def heatmap_svg(cells: Iterable[StateCell], projects: Sequence[str],
     layout = _layout(grid, title)
     if description is None:
         description = (f"{len(grid.rows)} projects (rows) by {len(grid.columns)} standards "
-                       "(columns); " + ", ".join(f"{grid.counts.get(s, 0)} {s}"
-                                                 for s in grid.states) + ".")
+                       "(columns); " + (", ".join(f"{grid.counts[s]} {s}"
+                                                  for s in grid.states) or "no state") + ".")
     out = _opening(layout, title, description, id_prefix)
     out += _legend(grid, layout, names, meanings or {})
     out += _labels(grid, layout)
@@ -118,7 +118,9 @@ def _grid(cells: list[StateCell], projects: Sequence[str], standards: Sequence[s
     states_at = {(c.project, c.standard): c.state for c in cells
                  if c.project in row_index and c.standard in column_index}
     counts = Counter(states_at.values())
-    states = [*STYLES, *sorted(set(counts) - set(STYLES))]
+    # Only the states the picture shows: a legend entry for a state drawn nowhere ("0")
+    # is something to read that says nothing (the page's summary counts every state).
+    states = [*(s for s in STYLES if counts[s]), *sorted(set(counts) - set(STYLES))]
     return _Grid(rows, columns, row_index, column_index, states_at, counts, states,
                  [shorten(project_labels.get(p) or p, ROW_LABEL_CHARS) for p in rows],
                  [shorten(standard_labels.get(s) or s, COLUMN_LABEL_CHARS) for s in columns],
@@ -136,7 +138,8 @@ def _layout(grid: _Grid, title: str) -> _Layout:
     right = PAD + max((math.ceil(len(t) * CHAR * sin) - (count - 1 - j) * CELL
                        for j, t in enumerate(grid.column_text)), default=0)
     right = max(right, PAD)
-    item_width = CELL + 6 + math.ceil(max(len(t) for t in grid.legend_texts) * CHAR) + 16
+    item_width = CELL + 6 + math.ceil(max((len(t) for t in grid.legend_texts), default=0)
+                                      * CHAR) + 16
     grid_width = left + len(grid.columns) * CELL + right
     title_width = PAD * 2 + math.ceil(len(title) * CHAR * TITLE_FONT / FONT)
     width = max(grid_width, PAD * 2 + 3 * item_width, title_width)

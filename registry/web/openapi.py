@@ -484,6 +484,9 @@ def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
 AS_OF = {**_q("as_of", "judge lapsed explanations as of this date (YYYY-MM-DD, years 1900 "
                      "to 2999); default today", format="date",
               pattern="^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"), **EMPTY}
+LANG = _q("lang", "also say each finding's message and hint in this language, as "
+              "`localized` (Accept-Language does the same; this parameter wins); the ETag "
+              "names the language", enum=["en", "fr", "nl"])
 COMPLIANCE_FILTERS = [AS_OF, _q("project", "only this project"),
                       _q("standard", "only this standard"),
                       {**_q("state", "only this state", enum=list(STATES)), **EMPTY}]
@@ -544,7 +547,7 @@ def _project_paths() -> dict[str, Any]:
              "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
             errors=("400",), tag="projects"),
         "/api/projects/{project_id}": {
-            **_read("Get a project", _ref("ProjectDetail"), params=[project_id, AS_OF],
+            **_read("Get a project", _ref("ProjectDetail"), params=[project_id, AS_OF, LANG],
                     tag="projects"),
             "put": put},
         "/api/projects/{project_id}/kpis/{kpi_id}/measurements/{date}":

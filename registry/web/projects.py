@@ -37,7 +37,8 @@ from registry.web.shared.context import services
 from registry.web.shared.derived import of_project
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import body_etag, cached_json, dumps, json_response
-from registry.web.shared.localized import report_body
+from registry.web.shared.i18n import LANGUAGES
+from registry.web.shared.localized import add_localized, report_body
 from registry.web.shared.params import (
     as_of,
     check_params,
@@ -93,16 +94,16 @@ def project(project_id: str) -> Response:
     measured = [{"kpi": m.kpi, **m.to_dict()}
                 for m in stored_measurements.of_projects(svc.store, [project_id])
                 if m.day <= date]
-    view = project_view(roadmap.projects[project_id], catalogue, date, measured)
+    # The findings as objects (view["validation"] has their JSON), to say them in the
+    # page's language.
+    report = stored_findings(roadmap.projects[project_id].sheet, catalogue, date)
+    view = project_view(roadmap.projects[project_id], catalogue, date, measured, report)
     own = of_project(project_id)
     kpis = [{**k, "latest": (view["measurements"].get(k.get("id")) or [None])[-1]}
             for k in view["project"].get("kpis") or [] if isinstance(k, Mapping)]
-    # The findings as objects (view["validation"] has their JSON), to say them in the
-    # page's language.
-    findings = stored_findings(roadmap.projects[project_id].sheet, catalogue, date).findings
     return render_page("project.html", v=view, p=view["project"], catalogue=catalogue,
                        revisions=svc.store.revisions("project", project_id), as_of=date,
-                       opportunities=own, kpis=kpis, findings=findings)
+                       opportunities=own, kpis=kpis, findings=report.findings)
 
 
 # --- the API ----------------------------------------------------------------------------
@@ -153,7 +154,8 @@ def put_project(project_id: str) -> Response:
                           "validation": report_body(report)},
                          201 if current is None else 200,
                          {"ETag": record_etag(stored),
-                          "Location": f"/api/projects/{project_id}"})
+                          "Location": f"/api/projects/{project_id}",
+                          "Vary": "Accept-Language"})
 
 
 @bp.get("/api/projects")
@@ -194,20 +196,32 @@ def _project(project_id: str) -> Any:
 
 @bp.get("/api/projects/<project_id>")
 def get_project(project_id: str) -> Response:
-    """Answer a project: its sheet, current validation and compliance."""
+    """Answer a project: its sheet, current validation and compliance.
+
+    Its findings say their text in the language asked (`localized`), if any.
+    """
     svc = services()
-    check_params(("as_of",))
+    args = check_params(("as_of", "lang"))
+    if args.get("lang", "en") not in LANGUAGES:
+        raise ApiError(400, f"lang takes {', '.join(LANGUAGES)}",
+                       detail={"parameter": "lang", "allowed": list(LANGUAGES)})
     project = _project(project_id)
     date = as_of()
     catalogue = svc.snapshots.get()
     measured = [{"kpi": m.kpi, **m.to_dict()}
                 for m in stored_measurements.of_projects(svc.store, [project_id])]
-    body = dumps(project_view(project, catalogue, date, measured))
-    # The record's part first (what If-Match is checked against), then what else the
-    # answer shows: catalogue revision, date and the reported KPI values.
+    report = stored_findings(project.sheet, catalogue, date)
+    view = project_view(project, catalogue, date, measured, report)
+    lang = add_localized(view["validation"]["findings"], report.findings)
+    # The record's part first (what If-Match is checked against, whatever language the
+    # writer read in), then what else the answer shows: catalogue revision, date, the
+    # reported KPI values and the language of `localized`.
     etag = (f'"r{project.revision}-{project.digest[:12]}.c{catalogue.version}.{date}'
-            f'.m{body_etag(dumps(measured)).strip(chr(34))[:12]}"')
-    return cached_json(body, etag)
+            f'.m{body_etag(dumps(measured)).strip(chr(34))[:12]}'
+            f'{"" if lang is None else "." + lang}"')
+    response = cached_json(dumps(view), etag)
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/api/projects/<project_id>/revisions")

@@ -91,8 +91,10 @@ def test_a_reuse_is_said_in_english_as_before_and_in_french(catalogue: Catalogue
         "active catalogue component FixMyStreet Brussels already provides: reuse it rather "
         "than build it again.")
     french = render(reuse.text, "fr").text
-    assert french.startswith("“Smart bins” (Bruxelles-Propreté) prévoit de construire la "
-                             "capacité « signalement d")
+    # French typography: « » for the title, no-break spaces inside them and before ":".
+    assert french.startswith("«\u00a0Smart bins\u00a0» (Bruxelles-Propreté) prévoit de "
+                             "construire la capacité «\u00a0signalement d")
+    assert "fournit déjà\u00a0: réutilisez-le" in french
     assert "le composant actif du catalogue FixMyStreet" in french
     dutch = render(reuse.text, "nl").text
     assert "wil de capaciteit ‘" in dutch and "hergebruik die component" in dutch

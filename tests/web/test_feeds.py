@@ -84,7 +84,7 @@ def test_the_whole_feed_has_each_kind_of_change(client, changed):
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("fr", ("Nouveau projet", "Standard GTFS :")), ("nl", ("Nieuw project", "Standaard GTFS"))])
+    ("fr", ("Nouveau projet", "Standard GTFS\u00a0:")), ("nl", ("Nieuw project", "Standaard GTFS"))])
 def test_entries_are_in_the_language_asked(client, changed, lang, words):
     parsed, root = atom(client, f"/feed.atom?lang={lang}")
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == lang

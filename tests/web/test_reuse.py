@@ -168,10 +168,10 @@ def test_explanations_are_said_in_the_page_language_and_english_in_the_api(roadm
     assert set(found[0]) == {"type", "projects", "organisations", "link", "score",
                              "explanation", "omitted"}
     french = roadmap_client.get("/reuse?lang=fr&type=reuse").get_data(as_text=True)
-    assert ("<p>“Conteneurs à déchets intelligents avec capteurs de remplissage” "
-            "(Bruxelles-Propreté) prévoit de construire la capacité « signalement "
-            "d&#39;incidents », que le composant actif du catalogue FixMyStreet Brussels "
-            "fournit déjà : réutilisez-le plutôt que de la reconstruire.</p>") in french
+    assert ("<p>«\u00a0Conteneurs à déchets intelligents avec capteurs de remplissage\u00a0» "
+            "(Bruxelles-Propreté) prévoit de construire la capacité «\u00a0signalement "
+            "d&#39;incidents\u00a0», que le composant actif du catalogue FixMyStreet Brussels "
+            "fournit déjà\u00a0: réutilisez-le plutôt que de la reconstruire.</p>") in french
     assert english not in french and "plans to build" not in french
     for lang in ("fr", "nl"):
         page = roadmap_client.get(f"/reuse?lang={lang}").get_data(as_text=True)

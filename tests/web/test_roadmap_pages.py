@@ -157,8 +157,10 @@ def test_the_heatmap_is_an_accessible_image_with_a_cell_per_api_cell(web, roadma
     assert page.svg_attrs["aria-labelledby"] == "heatmap-title heatmap-desc"
     assert '<title id="heatmap-title">Compliance of' in html
     assert '<desc id="heatmap-desc">' in html
-    assert page.legend == list(STATES)
     expected = api_cells(web)
+    # The legend names the states drawn, in the palette's order, and no other.
+    drawn = {state for _, _, state in expected}
+    assert page.legend == [s for s in STATES if s in drawn] and len(drawn) > 2
     assert page.cell_rects == len(expected) == len(page.svg_cells)
     assert set(page.svg_cells) == expected
     assert {p for p, _, _ in expected} <= set(roadmap)
@@ -366,6 +368,24 @@ def test_the_heatmap_is_deterministic_well_formed_and_sized_for_50_by_30():
     assert 600 < width < 1600 and 1000 < height < 1400
     rotated = root.findall(".//s:g[@class='columns']/s:text", ns)
     assert len(rotated) == 30 and all("rotate(-45" in t.get("transform") for t in rotated)
+
+
+def test_the_legend_lists_only_the_states_drawn_with_their_counts():
+    cells = [Cell("p", "a", "missing", "mandatory", True, None, None, None),
+             Cell("q", "a", "complies", "mandatory", True, None, None, None),
+             Cell("q", "b", "missing", "recommended", True, None, None, None)]
+    svg = heatmap_svg(cells, ["p", "q"], title="t", state_labels={"missing": "manquant"})
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    items = ET.fromstring(svg).findall(".//s:g[@class='legend-item']", ns)
+    # The palette's order (complies before missing), each with its count.
+    assert [i.get("data-state") for i in items] == ["complies", "missing"]
+    assert [i.find("s:text[last()]", ns).text for i in items] == ["complies (1)",
+                                                                 "manquant (2)"]
+    assert "0)" not in svg
+    assert "; 1 complies, 2 missing." in heatmap_svg(cells, ["p", "q"], title="t")
+    empty = heatmap_svg([], ["p"], title="t")
+    assert 'class="legend-item"' not in empty and "No project has a state" in empty
+    ET.fromstring(empty)
 
 
 def test_only_standards_that_appear_in_a_cell_are_columns():

@@ -17,7 +17,7 @@ from registry.documents.findings import M_, Text
 from registry.documents.localize import render
 from registry.errors import RegistryError
 from registry.web.shared.http import json_response
-from registry.web.shared.i18n import current_lang
+from registry.web.shared.i18n import current_lang, typeset
 
 ApiError = RegistryError
 
@@ -53,8 +53,8 @@ def html_error(error: RegistryError) -> Response:
         said = render(error.text, current_lang())
         message, message_lang = said.text, said.lang
     try:
-        html = render_template("error.html", status=error.status, message=message,
-                               message_lang=message_lang)
+        html = typeset(render_template("error.html", status=error.status,
+                                       message=message, message_lang=message_lang))
     except Exception:  # noqa: BLE001 - the page's context needs the store that failed
         from markupsafe import escape
 

@@ -13,9 +13,10 @@ from typing import Any
 from flask import Flask, has_request_context, request
 
 from registry.documents.localize import LANGUAGES, TRANSLATIONS, catalogue
+from registry.documents.typography import french_html
 
 __all__ = ["LANGUAGES", "TRANSLATIONS", "catalogue", "current", "current_lang", "gettext",
-           "ngettext"]
+           "ngettext", "typeset"]
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}  # in their own tongue
 
 
@@ -49,6 +50,11 @@ def current() -> str:
     if not has_request_context():
         return "en"
     return current_lang()
+
+
+def typeset(html: str) -> str:
+    """Return a rendered page with its language's typography (French: no-break spaces)."""
+    return french_html(html) if current() == "fr" else html
 
 
 def gettext(message: str, **variables: Any) -> str:

@@ -29,21 +29,33 @@ def localized(finding: Finding, lang: str) -> dict[str, Any]:
             "hint": None if found.hint is None else found.hint.text}
 
 
+def add_localized(items: list[dict[str, Any]], findings: list[Finding]) -> str | None:
+    """Give each finding's JSON object (`items`, in the order of `findings`) its
+    `localized` member when the request asks for a language; return that language.
+
+    Every API answer that carries findings goes through here, so that they all say
+    them alike; an answer that may be cached must vary on the language returned
+    (`Vary: Accept-Language`, and an ETag that names it).
+    """
+    lang = asked_lang()
+    if lang is not None:
+        for item, finding in zip(items, findings, strict=True):
+            item["localized"] = localized(finding, lang)
+    return lang
+
+
 def report_body(report: FileReport) -> dict[str, Any]:
     """Return the body of a validation (`single_report_dict`), localized if asked."""
     body = single_report_dict(report)
-    lang = asked_lang()
-    if lang is not None:
-        for item, finding in zip(body["findings"], report.findings, strict=True):
-            item["localized"] = localized(finding, lang)
+    add_localized(body["findings"], report.findings)
     return body
 
 
 def finding_dicts(findings: list[Finding]) -> list[dict[str, Any]]:
     """Return findings as JSON objects, localized if the request asks for a language."""
-    lang = asked_lang()
-    return [f.to_dict() | ({"localized": localized(f, lang)} if lang else {})
-            for f in findings]
+    items = [f.to_dict() for f in findings]
+    add_localized(items, findings)
+    return items
 
 
 def said(finding: Finding) -> Any:

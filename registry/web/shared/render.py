@@ -21,7 +21,13 @@ from registry.errors import RegistryError
 from registry.svg.style import STYLES, status_style
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
-from registry.web.shared.i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, gettext
+from registry.web.shared.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    current_lang,
+    gettext,
+    typeset,
+)
 from registry.web.shared.params import parse_as_of
 from registry.web.shared.terms import language_name, layer_word, meaning, term
 
@@ -125,7 +131,7 @@ def _concept_label(lang: str) -> Any:
 
 def render_page(template: str, status: int = 200, **context: Any) -> Response:
     """Render a page in the request's language."""
-    html = render_template(template, **context)
+    html = typeset(render_template(template, **context))
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Vary"] = "Accept-Language"
     response.headers["Content-Language"] = current_lang()
