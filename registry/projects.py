@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -63,6 +64,60 @@ def stored_findings(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: datet
     findings = [*linked_data.check(sheet, catalogue, None),
                 *policy.check(sheet, catalogue, None, as_of)]
     return FileReport(f"projects/{sheet.get('id')}", findings)
+
+
+# The catalogue kind whose records each linked-data target is checked against.
+_TARGET_KINDS = {"concept": "vocabulary", "standard": "standard", "component": "component"}
+_UNKNOWN = "?"
+
+
+@functools.cache
+def _code_reads() -> dict[str, str | None]:
+    linked = {code: _TARGET_KINDS[target]
+              for code, target in linked_data.code_targets().items()}
+    return {**linked, **policy.CODE_READS}
+
+
+def finding_reads(code: str) -> str | None:
+    """Return the catalogue kind a stored finding of `code` reads (None: none, "?": unknown)."""
+    return _code_reads().get(code, _UNKNOWN)
+
+
+@functools.cache
+def _hints_read() -> dict[str, str]:
+    out = {}
+    for rules in linked_data.rule_table():
+        kind = _TARGET_KINDS[rules.target]
+        out[rules.exists.code] = kind  # "did you mean": the ids close to the unknown one
+        if rules.target == "component":
+            for rule in rules.others:  # the active components that replace this one
+                out[rule.code] = kind
+    return out
+
+
+def hint_reads(code: str) -> str | None:
+    """Return the kind whose other records (not the one named) a finding's hint reads."""
+    return _hints_read().get(code)
+
+
+def refreshed_findings(report: FileReport, sheet: Mapping[str, Any], catalogue: Catalogue,
+                       as_of: datetime.date, kinds: Iterable[str]) -> FileReport:
+    """Return `stored_findings` after a change to the catalogue records of `kinds`.
+
+    `report` is the sheet's stored findings at `as_of` under the catalogue before the
+    change: the findings that read no record of `kinds` are kept, the checks that do
+    are run again. Each code comes from one check (ties in the report's order are
+    among findings of one code, kept in the order their check made them), so the
+    result equals `stored_findings` under the new catalogue.
+    """
+    kinds = set(kinds)
+    if any(finding_reads(f.code) == _UNKNOWN for f in report.findings):
+        return stored_findings(sheet, catalogue, as_of)  # a check this does not know
+    kept = [f for f in report.findings if finding_reads(f.code) not in kinds]
+    targets = [t for t, kind in _TARGET_KINDS.items() if kind in kinds]
+    fresh = [*linked_data.check(sheet, catalogue, None, targets=targets),
+             *policy.checks_reading(sheet, catalogue, kinds)]
+    return FileReport(report.path, kept + fresh)
 
 
 def project_view(project: Project, catalogue: Catalogue, as_of: datetime.date,

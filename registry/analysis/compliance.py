@@ -56,20 +56,44 @@ def _until(value: Any) -> date | None:
     return None
 
 
-def project_compliance(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: date
-                       ) -> list[Cell]:
-    """Return the state of every standard that applies to a sheet or that it declares."""
-    project = str(sheet.get("id", ""))
-    reasons = applicable_capabilities(sheet)
-    applying: dict[str, str] = {}
-    for capability in sorted(reasons):
-        for standard_id in catalogue.standards_by_capability.get(capability, ()):
-            applying.setdefault(standard_id, capability)
+@dataclass(frozen=True)
+class ComplianceInputs:
+    """What the cells of a sheet read of the sheet: nothing of the catalogue.
+
+    Kept for old revisions (the monthly trend), so that a catalogue change recomputes
+    their cells without reading the revisions back.
+    """
+
+    project: str
+    capabilities: tuple[str, ...]  # sorted: the first capability names why one applies
+    declared: Mapping[str, Mapping[str, Any]]  # the first declaration of each standard
+
+
+def compliance_inputs(sheet: Mapping[str, Any]) -> ComplianceInputs:
+    """Return what the compliance cells of a sheet read of it."""
     declared: dict[str, Mapping[str, Any]] = {}
     items = sheet.get("standards")
     for item in items if isinstance(items, list) else []:
         if isinstance(item, Mapping) and isinstance(item.get("id"), str):
             declared.setdefault(item["id"], item)
+    return ComplianceInputs(str(sheet.get("id", "")),
+                            tuple(sorted(applicable_capabilities(sheet))), declared)
+
+
+def project_compliance(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: date
+                       ) -> list[Cell]:
+    """Return the state of every standard that applies to a sheet or that it declares."""
+    return compliance_cells(compliance_inputs(sheet), catalogue, as_of)
+
+
+def compliance_cells(inputs: ComplianceInputs, catalogue: Catalogue, as_of: date
+                     ) -> list[Cell]:
+    """Return the cells of a sheet from what they read of it (`compliance_inputs`)."""
+    applying: dict[str, str] = {}
+    for capability in inputs.capabilities:
+        for standard_id in catalogue.standards_by_capability.get(capability, ()):
+            applying.setdefault(standard_id, capability)
+    declared = inputs.declared
     cells = []
     for standard_id in sorted(set(applying) | set(declared)):
         record = catalogue.standards.get(standard_id)
@@ -86,8 +110,8 @@ def project_compliance(sheet: Mapping[str, Any], catalogue: Catalogue, as_of: da
                 state = "explain"
             if until is not None and until < as_of:
                 state = "expired"
-        cells.append(Cell(project, standard_id, state, status, standard_id in applying,
-                          applying.get(standard_id),
+        cells.append(Cell(inputs.project, standard_id, state, status,
+                          standard_id in applying, applying.get(standard_id),
                           str(declaration.get("until")) if declaration and
                           declaration.get("until") is not None else None,
                           declaration.get("note") if declaration else None))

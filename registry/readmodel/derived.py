@@ -8,13 +8,20 @@ by the difference of its old and new contributions, never by a pass over every p
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from registry.analysis.compliance import Cell, project_compliance
+from registry.analysis.compliance import (
+    Cell,
+    ComplianceInputs,
+    compliance_cells,
+    compliance_inputs,
+    project_compliance,
+)
 from registry.analysis.indicators import EXPLAINED, LAPSING_DAYS, TREND_MONTHS
 from registry.analysis.roadmap import Project
 from registry.catalogue.snapshot import Catalogue
@@ -25,6 +32,10 @@ from registry.projects import stored_findings
 # applicable mandatory cells of its sheet without expiry (state, until), or None when
 # the record was deleted at that revision.
 TrendRevision = tuple[datetime, tuple[tuple[str, date | None], ...] | None]
+# The same revision kept without the catalogue: when it was written and what its cells
+# read of its sheet (None: deleted), so a catalogue change recomputes its trend cells
+# without reading the revision back.
+KeptRevision = tuple[datetime, ComplianceInputs | None]
 
 
 def _until(value: str | None) -> date | None:
@@ -36,18 +47,79 @@ def _until(value: str | None) -> date | None:
         return None
 
 
-def trend_revision(created_at: datetime, sheet: Mapping[str, Any] | None,
-                   catalogue: Catalogue) -> TrendRevision:
-    """Return what the monthly trend keeps of one revision."""
+def kept_revision(created_at: datetime, sheet: Mapping[str, Any] | None,
+                  previous: Sequence[KeptRevision] = ()) -> KeptRevision:
+    """Return what is kept of one revision for the monthly trend.
+
+    When its inputs equal those of the revision before (`previous[-1]`: most writes
+    change neither capabilities nor declarations), that object is shared, so the
+    trend computes its cells once (`derive`) and memory holds it once.
+    """
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
     if sheet is None:
         return created_at, None
-    cells = project_compliance(sheet, catalogue, date.min)
+    inputs = compliance_inputs(sheet)
+    if previous and previous[-1][1] == inputs:
+        inputs = previous[-1][1]
+    return created_at, inputs
+
+
+def kept_revisions(changes: Iterable[Any],
+                   previous: Sequence[KeptRevision] = ()) -> list[KeptRevision]:
+    """Return the kept revisions of a project's changes (oldest first), after `previous`."""
+    out = list(previous)
+    for change in changes:
+        out.append(kept_revision(change.created_at, change.data, out))
+    return out[len(previous):]
+
+
+def trend_revision(kept: KeptRevision, catalogue: Catalogue) -> TrendRevision:
+    """Return what the monthly trend counts of one kept revision under a catalogue."""
+    created_at, inputs = kept
+    if inputs is None:
+        return created_at, None
+    cells = compliance_cells(inputs, catalogue, date.min)
     return created_at, tuple((c.state, _until(c.until)) for c in cells
                              if c.status == "mandatory" and c.applies)
 
 
+def trend(kept: Sequence[KeptRevision], catalogue: Catalogue) -> tuple[TrendRevision, ...]:
+    """Return the trend revisions of kept ones, once per shared inputs object."""
+    done: dict[int, TrendRevision] = {}
+    out: list[TrendRevision] = []
+    for revision in kept:
+        inputs = revision[1]
+        if inputs is None:
+            out.append((revision[0], None))
+            continue
+        if id(inputs) not in done:
+            done[id(inputs)] = trend_revision(revision, catalogue)
+        out.append((revision[0], done[id(inputs)][1]))
+    return tuple(out)
+
+
+def in_force(revisions: Sequence[KeptRevision], day: date) -> tuple[KeptRevision, ...]:
+    """Return the revisions (oldest first) the trend up to `day` can count.
+
+    Those in force at a month end, and the last one (a revision written later the same
+    day joins after it): a revision replaced before the next month end is never
+    counted, so what is kept stays bounded by the months however often a project is
+    written.
+    """
+    if len(revisions) < 2:
+        return tuple(revisions)
+    keep: set[int] = {len(revisions) - 1}
+    index = -1
+    for _, cutoff in _cutoffs(day):
+        while index + 1 < len(revisions) and revisions[index + 1][0] <= cutoff:
+            index += 1
+        if index >= 0:
+            keep.add(index)
+    return tuple(revisions[i] for i in sorted(keep))
+
+
+@functools.lru_cache(maxsize=8)
 def month_ends(day: date, months: int = TREND_MONTHS) -> tuple[date, ...]:
     """Return the last `months` month ends up to `day` (the last one is `day` itself)."""
     ends: list[date] = []
@@ -56,6 +128,14 @@ def month_ends(day: date, months: int = TREND_MONTHS) -> tuple[date, ...]:
         ends.append(min(date(year, month, calendar.monthrange(year, month)[1]), day))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return tuple(reversed(ends))
+
+
+@functools.lru_cache(maxsize=8)
+def _cutoffs(day: date) -> tuple[tuple[date, datetime], ...]:
+    """Return each month end up to `day` with its last instant (computed once a day,
+    not once per project: it was half the cost of a project's contribution)."""
+    return tuple((end, datetime.combine(end, time.max, tzinfo=UTC))
+                 for end in month_ends(day))
 
 
 @dataclass(frozen=True)
@@ -68,6 +148,8 @@ class ProjectDerived:
     contribution: Counter[Any]
     # (start, end) of the sheet's timeline, None when it lacks one: the roadmap's order.
     span: tuple[date, date] | None = None
+    # The revisions behind `history`, kept without the catalogue (see `in_force`).
+    revisions: tuple[KeptRevision, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -75,14 +157,24 @@ class ProjectDerived:
         return self.report.valid
 
 
-def derive(project: Project, history: Sequence[TrendRevision], catalogue: Catalogue,
-           day: date) -> ProjectDerived:
-    """Return what is derived from one project (its revisions given for the trend)."""
-    report = stored_findings(project.sheet, catalogue, day)
-    cells = tuple(project_compliance(project.sheet, catalogue, day))
-    return ProjectDerived(report, cells, tuple(history),
+def derive(project: Project, revisions: Sequence[KeptRevision], catalogue: Catalogue,
+           day: date, *, report: FileReport | None = None,
+           cells: Sequence[Cell] | None = None,
+           history: Sequence[TrendRevision] | None = None) -> ProjectDerived:
+    """Return what is derived from one project (its revisions given for the trend).
+
+    `report`, `cells` and `history`, when given, are those parts already computed under
+    `catalogue` (a catalogue change that does not touch them passes the old ones).
+    """
+    kept = in_force(revisions, day)
+    if report is None:
+        report = stored_findings(project.sheet, catalogue, day)
+    cells = tuple(project_compliance(project.sheet, catalogue, day) if cells is None
+                  else cells)
+    history = trend(kept, catalogue) if history is None else tuple(history)
+    return ProjectDerived(report, cells, history,
                           contribution(project, report, cells, history, day),
-                          span(project.sheet))
+                          span(project.sheet), kept)
 
 
 def as_day(value: Any) -> date | None:
@@ -140,8 +232,7 @@ def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
                 if isinstance(until, str) else None
             if until is not None and until <= horizon:
                 add["lapsed" if until < day else "lapsing"] += 1
-    for index, end in enumerate(month_ends(day)):
-        cutoff = datetime.combine(end, time.max, tzinfo=UTC)
+    for index, (end, cutoff) in enumerate(_cutoffs(day)):
         current = None
         for created_at, mandatory in history:
             if created_at > cutoff:

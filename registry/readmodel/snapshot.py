@@ -23,11 +23,12 @@ from registry.analysis.reuse import Thresholds
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
+from registry.projects import hint_reads, refreshed_findings
 from registry.readmodel.derived import (
     ProjectDerived,
     derive,
+    kept_revisions,
     month_ends,
-    trend_revision,
 )
 from registry.readmodel.lists import Lists
 from registry.readmodel.reuse import ReuseState
@@ -117,8 +118,7 @@ class Snapshot:
         derived: dict[str, ProjectDerived] = {}
         totals: Counter[Any] = Counter()
         for pid, project in roadmap.projects.items():
-            revisions = [trend_revision(c.created_at, c.data, catalogue)
-                         for c in history.get(pid, ())]
+            revisions = kept_revisions(history.get(pid, ()))
             item = derive(project, revisions, catalogue, day)
             derived[pid] = item
             totals.update(item.contribution)
@@ -153,9 +153,16 @@ class Snapshot:
         touched |= set(project_changes)
         derived = dict(self.derived)
         totals = Counter(self.totals)
-        # A catalogue change alters the trend cells of every revision of the affected
-        # projects: their old revisions are read again, in one query.
-        reread = touched if catalogue_changes else set()
+        kinds = {c.kind for c in catalogue_changes}
+        written: dict[str, list[Change]] = {}
+        for change in changes:
+            if change.kind == "project":
+                written.setdefault(change.record_id, []).append(change)
+        # The kept revisions of a project die with its derived data when it is deleted:
+        # one created again (its revisions go on) has its older ones read back.
+        reread = {pid for pid in touched if pid not in derived and pid in projects
+                  and min(c.revision for c in changes if c.kind == "project"
+                          and c.record_id == pid) > 1}
         histories = load_history(reread) if reread else {}
         for pid in sorted(touched):
             old = derived.pop(pid, None)
@@ -165,15 +172,13 @@ class Snapshot:
             if project is None:
                 continue
             if pid in histories:
-                history = [trend_revision(c.created_at, c.data, catalogue)
-                           for c in histories[pid]]
+                item = derive(project, kept_revisions(histories[pid]), catalogue, self.day)
+            elif old is not None and pid not in written:
+                item = _after_catalogue_change(project, old, catalogue, kinds, self.day)
             else:
-                history = list(old.history) if old else []
-                for change in changes:
-                    if change.kind == "project" and change.record_id == pid:
-                        history.append(trend_revision(change.created_at, change.data,
-                                                      catalogue))
-            item = derive(project, history, catalogue, self.day)
+                before = old.revisions if old else ()
+                revisions = [*before, *kept_revisions(written.get(pid, ()), before)]
+                item = derive(project, revisions, catalogue, self.day)
             derived[pid] = item
             totals.update(item.contribution)
         roadmap = self.roadmap
@@ -238,24 +243,60 @@ class Snapshot:
         """Return the projects whose derived data reads one of the changed records."""
         if any(c.kind == "vocabulary" for c in changes):
             return set(self.roadmap.projects)  # concepts are checked in every sheet
-        named: set[str] = set()  # standards and components named by id
-        capabilities: set[str] = set()
+        named: dict[str, set[str]] = {"standard": set(), "component": set()}
+        capabilities: dict[str, set[str]] = {"standard": set(), "component": set()}
         for change in changes:
             if change.kind not in _CAPABILITY_FIELDS:
                 continue  # principles: no project finding or cell reads them
-            named.add(change.record_id)
+            named[change.kind].add(change.record_id)
             field = _CAPABILITY_FIELDS[change.kind]
             old = self.catalogue.records(change.kind).get(change.record_id) or {}
             new = catalogue.records(change.kind).get(change.record_id) or {}
-            capabilities.update(old.get(field) or ())
-            capabilities.update(new.get(field) or ())
+            capabilities[change.kind].update(old.get(field) or ())
+            capabilities[change.kind].update(new.get(field) or ())
+        kinds = {kind for kind, ids in named.items() if ids}
+
+        def reads_standard(item: ProjectDerived) -> bool:
+            # The trend counts old revisions too: one of them may read the standard.
+            return "standard" in kinds and any(
+                inputs is not None and (
+                    named["standard"].intersection(inputs.declared)
+                    or capabilities["standard"].intersection(inputs.capabilities))
+                for _, inputs in item.revisions)
+
+        def reads_component(project: Project) -> bool:
+            return "component" in kinds and bool(
+                named["component"].intersection(project.listed("components", "reuses"))
+                or capabilities["component"].intersection(
+                    applicable_capabilities(project.sheet)))
+
+        def hint_reads_kind(item: ProjectDerived) -> bool:
+            # Hints read other records of the kind: the ids close to an unknown one, the
+            # active components that replace a retired one.
+            return any(hint_reads(f.code) in kinds for f in item.report.findings)
+
         out = set()
         for pid, project in self.roadmap.projects.items():
-            if (named.intersection(project.declared())
-                    or named.intersection(project.listed("components", "reuses"))
-                    or capabilities.intersection(applicable_capabilities(project.sheet))):
+            item = self.derived.get(pid)
+            if item is not None and (reads_standard(item) or reads_component(project)
+                                     or hint_reads_kind(item)):
                 out.add(pid)
         return out
+
+
+def _after_catalogue_change(project: Project, old: ProjectDerived, catalogue: Catalogue,
+                            kinds: set[str], day: date) -> ProjectDerived:
+    """Return a project's derived data after a change to catalogue records of `kinds`.
+
+    Only what reads those kinds is computed again: the findings of the checks that read
+    them; the cells and the trend (from the kept revisions, never read back) only when
+    a standard changed, since they read no other record.
+    """
+    report = refreshed_findings(old.report, project.sheet, catalogue, day, kinds)
+    if "standard" in kinds:
+        return derive(project, old.revisions, catalogue, day, report=report)
+    return derive(project, old.revisions, catalogue, day, report=report, cells=old.cells,
+                  history=old.history)
 
 
 class _Spans(Mapping[str, Any]):

@@ -97,6 +97,12 @@ class PathRules:
     others: tuple[Rule, ...]
 
 
+def code_targets() -> dict[str, str]:
+    """Return the target ("concept", "standard", "component") each finding code is about."""
+    return {code: rules.target for rules in rule_table()
+            for code in (rules.exists.code, *(rule.code for rule in rules.others))}
+
+
 def _severity(iri: str | None) -> str:
     if iri in (None, SH + "Violation"):
         return ERROR
@@ -488,16 +494,22 @@ def _successor_hint(catalogue: Catalogue, value: str, record: Any) -> Text | Non
 
 
 def check(sheet: Any, catalogue: Catalogue, positions: Positions | None = None,
-          base: str = DEFAULT_BASE) -> Iterator[Finding]:
+          base: str = DEFAULT_BASE, targets: Iterable[str] | None = None
+          ) -> Iterator[Finding]:
     """Yield the linked-data findings of a sheet: unknown or deprecated concepts and ids.
 
     `base` is accepted for symmetry with the RDF functions; findings do not depend on
     it (ids are checked, not IRIs). Values of the wrong type are skipped: the structure
-    layer reports them.
+    layer reports them. `targets` ("concept", "standard", "component") keeps the
+    findings about those values only: each reads the catalogue records of its target
+    alone, so a catalogue change re-checks only the values its kind names.
     """
     if not isinstance(sheet, Mapping):
         return
+    wanted = None if targets is None else set(targets)
     for rules in rule_table():
+        if wanted is not None and rules.target not in wanted:
+            continue
         for pointer, value in values_at(sheet, rules.steps):
             record = _record(catalogue, rules, value)
             if record is None:

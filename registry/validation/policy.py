@@ -19,7 +19,7 @@ Values of the wrong type are skipped: the structure layer reports them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -188,6 +188,25 @@ def reuse_opportunities(sheet: Mapping[str, Any], catalogue: Catalogue,
         hint = Text(MESSAGES["reuse.hint"], quoted=Listing(quoted, "or"))
         yield finding(WARNING, "policy.reuse-available", f"/capabilities/builds/{i}",
                       message, positions=positions, hint=hint)
+
+
+# The kind of catalogue record each finding code reads (None: no catalogue record), so
+# that a catalogue change re-runs only the checks that read the changed kind.
+CODE_READS: dict[str, str | None] = {
+    **{code: "standard" for code, _ in MISSING.values()},
+    "policy.explanation-expired": None,
+    "policy.reuse-available": "component",
+}
+
+
+def checks_reading(sheet: Mapping[str, Any], catalogue: Catalogue, kinds: Iterable[str],
+                   positions: Positions | None = None) -> Iterator[Finding]:
+    """Yield the policy findings that read catalogue records of `kinds`, as `check` does."""
+    kinds = set(kinds)
+    if "standard" in kinds:
+        yield from missing_standards(sheet, catalogue, positions)
+    if "component" in kinds:
+        yield from reuse_opportunities(sheet, catalogue, positions)
 
 
 def check(sheet: Any, catalogue: Catalogue, positions: Positions | None = None,

@@ -1,0 +1,232 @@
+"""A catalogue change in one worker's read model: CPU of `Snapshot.apply`, split by stage.
+
+Run from the repository root:  .venv/bin/python -m bench.catalogue_change [--projects N]
+                                [--database-url URL]
+
+What it does: stores the shipped catalogue and N synthetic projects (bench.reuse_scale's
+generator; every second project written twice, so the trend has old revisions) in a
+fresh SQLite file (or a fresh schema of the PostgreSQL database given), builds a
+worker's snapshot from the database, then makes the recommended standard that applies
+to the most projects mandatory, as an editor would, and measures in the same run:
+
+- **kept**: `Snapshot.apply` of that change, as every worker runs it: the projects that
+  read the standard get their standard findings, cells and trend recomputed from what
+  the snapshot keeps (no revision read back);
+- **reread**: what `apply` did before, on the same projects: read their revisions back
+  (one query per thousand projects), decode them, and derive each project in full
+  (every finding, the cells, the trend of every revision).
+
+CPU time (time.process_time) of this process, which is what 8 workers on 2 cores
+share; medians of `--rounds` (the change is undone between rounds, not timed). Both
+results are compared with `Snapshot.build` from the database (they must be equal).
+The same is then measured for a component retired and a vocabulary concept deprecated
+(kept only). It does NOT measure propagation across servers (bench.two_servers does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import datetime
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.reuse_scale import Generator
+from registry.catalogue.files import load_catalogue, read_records, shipped_root
+from registry.readmodel import derived as derived_module
+from registry.readmodel import snapshot as snapshot_module
+from registry.readmodel.derived import derive, kept_revisions
+from registry.readmodel.feed import load_state, project_history
+from registry.readmodel.lists import Lists
+from registry.readmodel.snapshot import Snapshot
+from registry.storage import Store
+
+
+class Stages:
+    """CPU time spent in named functions while `timing` is on (nested calls not subtracted)."""
+
+    def __init__(self) -> None:
+        self.cpu: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def timing(self, targets: Sequence[tuple[Any, str, str]]) -> Iterator[None]:
+        saved = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
+        for (owner, name, stage), (_, _, original) in zip(targets, saved, strict=True):
+            setattr(owner, name, self._timed(stage, original))
+        try:
+            yield
+        finally:
+            for owner, name, original in saved:
+                setattr(owner, name, original)
+
+    def timed_loader(self, store: Store) -> Callable[[Any], Any]:
+        """Return the history loader of a worker, timed as "history read"."""
+        return self._timed("history read", lambda ids: project_history(store, ids))
+
+    def _timed(self, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.cpu[stage] += time.process_time() - start
+        return timed
+
+
+STAGES = [(snapshot_module.Snapshot, "_depending_on", "projects that read it"),
+          (derived_module, "trend", "trend"),
+          (derived_module, "stored_findings", "findings (all)"),
+          (snapshot_module, "refreshed_findings", "findings (the kind's)"),
+          (derived_module, "project_compliance", "cells"),
+          (derived_module, "contribution", "totals (contribution)"),
+          (Lists, "apply", "lists")]
+
+
+def _store(url: str, projects: int) -> Store:
+    store = Store(url)
+    store.migrate()
+    store.import_records(read_records([shipped_root()]), author="bench")
+    sheets, _ = Generator(load_catalogue(shipped_root())).roadmap(projects)
+    sheets = [orjson.loads(orjson.dumps(s)) for s in sheets]
+    store.import_records({"project": sheets}, author="bench")
+    for sheet in sheets[::2]:
+        sheet["title"] = {**sheet.get("title", {}), "en": f"{sheet['title'].get('en')} (2)"}
+    store.import_records({"project": sheets[::2]}, author="bench")
+    return store
+
+
+def _reread(snapshot: Snapshot, store: Store, touched: set[str],
+            catalogue: Any) -> dict[str, Any]:
+    """Derive the touched projects as `apply` did before: revisions read back, in full."""
+    histories = project_history(store, touched)
+    out = {}
+    for pid in sorted(touched):
+        project = snapshot.roadmap.projects[pid]
+        out[pid] = derive(project, kept_revisions(histories[pid]), catalogue, snapshot.day)
+    return out
+
+
+def _same(kept: Snapshot, rebuilt: Snapshot) -> None:
+    if kept.totals != rebuilt.totals or any(
+            kept.derived[pid].cells != item.cells
+            or kept.derived[pid].report.findings != item.report.findings
+            or kept.derived[pid].contribution != item.contribution
+            for pid, item in rebuilt.derived.items()):
+        raise SystemExit("the kept snapshot differs from a rebuild: a bug, not a figure")
+
+
+def _change(store: Store, snapshot: Snapshot, kind: str, record_id: str,
+            edit: Callable[[dict[str, Any]], None], rounds: int, check: bool
+            ) -> tuple[list[float], Stages, set[str], list[float]]:
+    """Apply one catalogue change `rounds` times (undone in between); time each apply."""
+    original = copy.deepcopy(dict(snapshot.catalogue.records(kind)[record_id]))
+    changed = copy.deepcopy(original)
+    edit(changed)
+    cpu: list[float] = []
+    reread: list[float] = []
+    stages = Stages()
+    touched: set[str] = set()
+    for round_ in range(rounds):
+        store.put(kind, record_id, changed, author="bench")
+        changes = store.changes_since(snapshot.version)
+        with stages.timing(STAGES) if round_ == 0 else contextlib.nullcontext():
+            start = time.process_time()
+            after = snapshot.apply(changes, stages.timed_loader(store))
+            cpu.append(time.process_time() - start)
+        if round_ == 0:
+            touched = {pid for pid in after.derived
+                       if after.derived[pid] is not snapshot.derived.get(pid)}
+            if check:
+                state = load_state(store)
+                _same(after, Snapshot.build(state.version, state.catalogue, state.projects,
+                                            state.history, snapshot.day))
+        if kind == "standard":
+            start = time.process_time()
+            _reread(snapshot, store, touched, after.catalogue)
+            reread.append(time.process_time() - start)
+        store.put(kind, record_id, original, author="bench")
+        snapshot = snapshot.apply(store.changes_since(after.version),
+                                  lambda ids: project_history(store, ids))
+    return cpu, stages, touched, reread
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; print the medians and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip the comparison with a rebuild (it takes a few seconds)")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-catalogue-"))
+    url = args.database_url or f"sqlite:///{folder / 'registry.sqlite'}"
+    schema = None
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine
+
+        schema = "bench_" + uuid.uuid4().hex[:8]
+        with create_engine(url).begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    try:
+        store = _store(url, args.projects)
+        state = load_state(store)
+        start = time.process_time()
+        snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
+                                  state.history, datetime.date.today())
+        print(f"{args.projects} projects on {store.engine.dialect.name}; snapshot built in "
+              f"{time.process_time() - start:.1f} s CPU")
+        applying = Counter(c.standard for d in snapshot.derived.values() for c in d.cells
+                           if c.applies)
+        sid = max((s for s, r in snapshot.catalogue.standards.items()
+                   if r["status"] == "recommended" and s in applying), key=applying.get)
+        cpu, stages, touched, reread = _change(
+            store, snapshot, "standard", sid, lambda r: r.update(status="mandatory"),
+            args.rounds, not args.no_check)
+        kept_ms, reread_ms = statistics.median(cpu) * 1000, statistics.median(reread) * 1000
+        print(f"standard {sid} made mandatory: {len(touched)} projects read it")
+        print(f"  kept (Snapshot.apply):            {kept_ms:7.0f} ms CPU (median of "
+              f"{args.rounds})")
+        print(f"  reread (revisions read back, in full): {reread_ms:7.0f} ms CPU "
+              f"({reread_ms / kept_ms:.1f}x the kept one)")
+        print("  stages of the kept apply (first round; nested calls counted in both):")
+        for stage, seconds in sorted(stages.cpu.items(), key=lambda i: -i[1]):
+            print(f"    {stage:28} {seconds * 1000:7.0f} ms")
+        component = next(c for c in ("fixmystreet", "opendata-portal", "csam-fas")
+                         if c in snapshot.catalogue.components)
+        cpu, _, touched, _ = _change(store, snapshot, "component", component,
+                                     lambda r: r.update(status="retired"), args.rounds,
+                                     False)
+        print(f"component {component} retired: {len(touched)} projects, "
+              f"{statistics.median(cpu) * 1000:.0f} ms CPU")
+
+        def deprecate(record: dict[str, Any]) -> None:
+            record["concepts"][0]["deprecated"] = True
+
+        cpu, _, touched, _ = _change(store, snapshot, "vocabulary", "capabilities",
+                                     deprecate, args.rounds, False)
+        print(f"a capability concept deprecated: {len(touched)} projects, "
+              f"{statistics.median(cpu) * 1000:.0f} ms CPU")
+        store.engine.dispose()
+    finally:
+        if schema:
+            from sqlalchemy import create_engine
+
+            with create_engine(args.database_url).begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
