@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import subprocess
 import sys
@@ -43,10 +44,16 @@ VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance
          "/reuse", "/roadmap", "/api/projects?page=1")
 
 
+# The CPU time of the request's own thread, per view: on a shared machine the wall time
+# mostly says how loaded it was, this says what the request itself cost.
+CPU: dict[str, list[float]] = {}
+
+
 def _timed(client, path: str, headers: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     answer = client.get(path, headers=headers or {})
     elapsed = time.perf_counter() - start
+    CPU.setdefault(path, []).append(time.thread_time() - cpu)
     if answer.status_code != 200:
         raise SystemExit(f"{path} answered {answer.status_code}")
     return elapsed
@@ -125,6 +132,8 @@ def main() -> None:
     overlap: list[float] = []
     first: dict[str, list[float]] = {v: [] for v in VIEWS}
     warm: dict[str, list[float]] = {v: [] for v in VIEWS}
+    first_cpu: dict[str, list[float]] = {v: [] for v in VIEWS}
+    warm_cpu: dict[str, list[float]] = {v: [] for v in VIEWS}
     catch_up: list[float] = []
     for round_ in range(args.rounds):
         sheet = copy.deepcopy(sheets[round_ * 7 % len(sheets)])
@@ -138,7 +147,9 @@ def main() -> None:
         catch_up.append(time.perf_counter() - start)
         for view in VIEWS:
             first[view].append(_timed(client, view))
+            first_cpu[view].append(CPU[view][-1])
             warm[view].append(_timed(client, view))
+            warm_cpu[view].append(CPU[view][-1])
         # The kept analysis, applied to this write alone, against the full one on the
         # same roadmap; then the background overlap refresh, waited for (timed alone).
         start = time.perf_counter()
@@ -161,10 +172,14 @@ def main() -> None:
     status_change = time.perf_counter() - start
     print(f"write (store.put + catch-up) median {statistics.median(catch_up)*1000:.0f} ms")
     print(f"standard {sid} made mandatory: catch-up {status_change*1000:.0f} ms")
-    print(f"{'view':32} {'first after write':>18} {'warm':>8}   (medians of {args.rounds})")
+    print(f"{'view':32} {'first after write':>18} {'warm':>8} {'first CPU':>10} "
+          f"{'warm CPU':>9}   (medians of {args.rounds}; CPU: the request's thread)")
     for view in VIEWS:
         print(f"{view:32} {statistics.median(first[view])*1000:15.1f} ms "
-              f"{statistics.median(warm[view])*1000:6.1f} ms")
+              f"{statistics.median(warm[view])*1000:6.1f} ms "
+              f"{statistics.median(first_cpu[view])*1000:7.1f} ms "
+              f"{statistics.median(warm_cpu[view])*1000:6.1f} ms")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"reuse analysis after one write: kept {statistics.median(kept)*1000:.0f} ms, "
           f"full recomputation {statistics.median(full)*1000:.0f} ms "
           f"({statistics.median(full) / statistics.median(kept):.0f}x); overlap refresh in "

@@ -62,7 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = BodyLimit(app.wsgi_app, settings["MAX_UPLOAD_BYTES"])  # type: ignore[method-assign]
     if settings["RESPONSE_CACHE_MB"] > 0:
         from registry.response_cache import ResponseCache
+        from registry.web.shared.consistency import VERSION_HEADER
 
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
-            app.wsgi_app, services.current_snapshot, settings["RESPONSE_CACHE_MB"] * 1024 * 1024)
+            app.wsgi_app, services.readmodel.latest, settings["RESPONSE_CACHE_MB"] * 1024 * 1024,
+            version_header=VERSION_HEADER)
     return app

@@ -5,14 +5,17 @@ lives in a module of `registry.commands`, imported only when that command runs: 
 pre-commit hook's `registry validate` pays for no other command's options and imports.
 `registry --help` lists the commands from the table below without importing them
 (tests/test_cli_commands.py keeps the table equal to the commands themselves).
+
+click itself is imported only when the group is first used: the console script calls
+`main()` without arguments, and the form of `registry validate` that a pre-commit hook
+runs is answered without click (registry.commands.validate_fast); everything else,
+and every use of `main` as a click group (tests' CliRunner), goes to the group.
 """
 
 from __future__ import annotations
 
-import importlib
+import sys
 from typing import Any
-
-import click
 
 # Name -> (module of registry.commands, attribute, first paragraph of its help).
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -55,37 +58,69 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose commands are imported from `registry.commands` when first used."""
+def _build() -> Any:
+    """Return the `registry` click group."""
+    import importlib
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+    import click
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, attribute, _ = COMMANDS[cmd_name]
-            command = getattr(importlib.import_module(f"registry.commands.{module}"), attribute)
-            self.add_command(command, cmd_name)
-        return self.commands.get(cmd_name)
+    class LazyGroup(click.Group):
+        """A group whose commands are imported from `registry.commands` when first used."""
 
-    def format_commands(self, ctx: click.Context, formatter: Any) -> None:
-        # As click's, with each short help made (by click, from a bare command) from the
-        # table instead of the real command, so that --help imports no command module.
-        if not COMMANDS:
-            return
-        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [(name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit))
-                for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
+        def list_commands(self, ctx: click.Context) -> list[str]:
+            return sorted(COMMANDS)
+
+        def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+            if cmd_name not in self.commands and cmd_name in COMMANDS:
+                module, attribute, _ = COMMANDS[cmd_name]
+                command = getattr(importlib.import_module(f"registry.commands.{module}"), attribute)
+                self.add_command(command, cmd_name)
+            return self.commands.get(cmd_name)
+
+        def format_commands(self, ctx: click.Context, formatter: Any) -> None:
+            # As click's, with each short help made (by click, from a bare command) from the
+            # table instead of the real command, so that --help imports no command module.
+            if not COMMANDS:
+                return
+            limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+            rows = [(name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit))
+                    for name in self.list_commands(ctx)]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="registry")
-def main() -> None:
-    """The open-architecture registry of a Smart City Office.
+    @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(package_name="registry")
+    def main() -> None:
+        """The open-architecture registry of a Smart City Office.
 
-    Settings come from REGISTRY_* environment variables (see `registry settings`);
-    the store is SQLite in the instance folder unless REGISTRY_DATABASE_URL names
-    another database.
-    """
+        Settings come from REGISTRY_* environment variables (see `registry settings`);
+        the store is SQLite in the instance folder unless REGISTRY_DATABASE_URL names
+        another database.
+        """
+
+    return main
+
+
+class _Registry:
+    """`main`: the click group of _build(), built (and click imported) on first use."""
+
+    _group: Any = None
+
+    def _real(self) -> Any:
+        if _Registry._group is None:
+            _Registry._group = _build()
+        return _Registry._group
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs:  # as the console script calls it: argv is the command
+            from registry.commands.validate_fast import answer
+
+            answer(sys.argv[1:])  # exits when it answers
+        return self._real()(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+
+main: Any = _Registry()

@@ -1,19 +1,23 @@
 """A cache of public answers in front of the app, never staler than the app (no Flask).
 
 Every public read is answered from one read-model snapshot, pinned to the request
-(registry.web.shared.consistency), which names it in the WSGI environ as SNAPSHOT_KEY:
-its version (the change-feed position) and its day. This WSGI middleware keeps the
-answers the app itself marks as storable by a shared cache (`200`, `Cache-Control:
-public` with a strong ETag, no Set-Cookie, varying on no more than what the key holds)
-under the snapshot they were answered from, and serves them again, or `304` to a
-matching If-None-Match, without running the app, only while the snapshot the app
-would answer from now is that same one. So the cache is correct by construction:
+(registry.web.shared.consistency), which puts in the WSGI environ as SNAPSHOT_KEY what
+the answer read of it (registry.readmodel.reads): by default everything (its version
+and day); a view that read less (the catalogue alone, a page of projects) says so.
+This WSGI middleware keeps the answers the app itself marks as storable by a shared
+cache (`200`, `Cache-Control: public` with a strong ETag, no Set-Cookie, varying on no
+more than what the key holds) with those reads, and serves them again, or `304` to a
+matching If-None-Match, without running the app, only while they hold in the snapshot
+the app would answer from now. So the cache is correct by construction:
 
-* an answer is never kept under a snapshot it was not computed from (a request that
-  caught up with the feed mid-way, or raced a write, is kept under the newer one);
-* a write, here or on any other server, moves the version, and the next request
-  misses; a worker's snapshot only moves forward, so an older entry is never current
-  again;
+* an answer is never kept with reads of a snapshot it was not computed from (a request
+  that caught up with the feed mid-way, or raced a write, is kept with the newer one);
+* a write, here or on any other server, that changes what an answer read makes the
+  next request miss; one that does not (a project update, for a standard's answer)
+  leaves it served, because the app would answer the very same bytes;
+* the answer then reflects the newer version too, and says so: its `Registry-Version`
+  is the newer one (never lower than the one it was kept with), so what a worker
+  answers stays monotonic, and the ETag, a function of the bytes, stays true;
 * only 200s are kept: a 404 is never served from here, so a lookup that misses always
   reaches the app, which asks the feed once before answering it.
 
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +37,14 @@ from typing import Any
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HOST")
 VARY_OK = {"accept", "accept-language", "host"}
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
-# Set by the app in the environ: the (version, day) of the snapshot a request read.
+# Set by the app in the environ: what the answer read of its snapshot, an object with
+# `holds(state) -> bool` (the answer is the same in that state) and `version`.
 SNAPSHOT_KEY = "registry.snapshot"
 
 
 @dataclass(frozen=True)
 class _Entry:
-    snapshot: Hashable
+    reads: Any
     status: str
     headers: list[tuple[str, str]]
     not_modified: list[tuple[str, str]]
@@ -78,18 +83,21 @@ def _matches(header: str, etag: str) -> bool:
 
 
 class ResponseCache:
-    """WSGI middleware: serve stored public answers while their snapshot is current.
+    """WSGI middleware: serve stored public answers while what they read holds.
 
-    `current` returns the key (version, day) of the snapshot a request would be
-    answered from now; the app puts the key of the snapshot it did answer from in the
-    environ under SNAPSHOT_KEY.
+    `current` returns the state (with a `version`) a request would be answered from
+    now; the app puts what its answer read of the state it did answer from in the
+    environ under SNAPSHOT_KEY. `version_header`, when given, is the answer header that
+    names the version: a kept answer served at a newer state says the newer one.
     """
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], current: Callable[[], Hashable],
-                 max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], current: Callable[[], Any],
+                 max_bytes: int = 64 * 1024 * 1024, version_header: str | None = None
+                 ) -> None:
         self.app = app
         self.current = current
         self.max_bytes = max_bytes
+        self.version_header = version_header
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -111,13 +119,14 @@ class ResponseCache:
         except Exception:  # noqa: BLE001 - the store failed: let the app answer (503)
             return self.app(environ, start_response)
         entry = self._entries.get(key)
-        if entry is not None and entry.snapshot == current:
+        if entry is not None and entry.reads.holds(current):
             self.hits += 1
             condition = environ.get("HTTP_IF_NONE_MATCH")
             if condition and _matches(condition, entry.etag):
-                start_response("304 Not Modified", entry.not_modified)
+                start_response("304 Not Modified", self._labelled(entry.not_modified,
+                                                                  entry, current))
                 return []
-            start_response(entry.status, entry.headers)
+            start_response(entry.status, self._labelled(entry.headers, entry, current))
             return [entry.body]
         self.misses += 1
         return self._fill(environ, start_response, key)
@@ -141,17 +150,30 @@ class ResponseCache:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        # Read once the answer is complete: the snapshot it was computed from, which
-        # may be newer than the one current when the request came in. A request that
-        # pinned none (a static file, an answer given before the pin) is not kept.
-        snapshot = environ.get(SNAPSHOT_KEY)
-        if snapshot is not None and len(body) <= MAX_ENTRY_BYTES:
+        # Read once the answer is complete: what it read of the snapshot it was
+        # computed from, which may be newer than the one current when the request came
+        # in. A request that pinned none (a static file, an answer given before the
+        # pin) is not kept.
+        reads = environ.get(SNAPSHOT_KEY)
+        if reads is not None and len(body) <= MAX_ENTRY_BYTES:
             headers = list(seen["headers"])
             keep = {"etag", "cache-control", "vary", "content-location", "link"}
-            self._store(key, _Entry(snapshot, seen["status"], headers,
+            if self.version_header:
+                keep.add(self.version_header.lower())
+            self._store(key, _Entry(reads, seen["status"], headers,
                                     [(n, v) for n, v in headers if n.lower() in keep],
                                     etag, body))
         return [body]
+
+    def _labelled(self, headers: list[tuple[str, str]], entry: _Entry, current: Any
+                  ) -> list[tuple[str, str]]:
+        """Return the headers saying the newest version the kept answer reflects."""
+        name = self.version_header
+        version = max(entry.reads.version, current.version)
+        if name is None or version == entry.reads.version:
+            return headers
+        lower = name.lower()
+        return [(n, str(version) if n.lower() == lower else v) for n, v in headers]
 
     def _store(self, key: tuple[Any, ...], entry: _Entry) -> None:
         with self._lock:

@@ -40,15 +40,6 @@ class Services:
         model = ReadModel(store, ttl=settings["SNAPSHOT_TTL"])
         return cls(store, model, CatalogueView(model), RoadmapView(model), settings)
 
-    def current_snapshot(self) -> tuple[object, ...]:
-        """Return the key (version, day) of the snapshot a request would read now.
-
-        What the response cache compares an entry's snapshot with (registry.web.shared
-        .consistency names the one each request did read from).
-        """
-        snapshot = self.readmodel.latest()
-        return snapshot.version, snapshot.day
-
     def check_integrity(self) -> None:
         """Raise DamagedStore when the database file fails its quick check (SQLite)."""
         problems = self.store.integrity_problems()

@@ -100,4 +100,5 @@ def test_validate_imports_no_other_command() -> None:
     status, output, imported = _modules_after("validate", "--shipped", "--as-of",
                                               "2026-11-26", str(HUB))
     assert status == 0 and "1 valid" in output
-    assert imported == {"registry.commands.validate", "registry.commands.common"}
+    assert imported == {"registry.commands.validate", "registry.commands.common",
+                        "registry.commands.validate_fast"}

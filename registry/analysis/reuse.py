@@ -38,16 +38,19 @@ Which projects take part, by status (a decision, documented in `STATUS_RULES`):
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from itertools import islice
 from types import MappingProxyType
 from typing import Any, NamedTuple
+
+import orjson
 
 from registry.analysis.similarity import Item, SimilarityIndex
 from registry.analysis.text import words
@@ -356,14 +359,35 @@ def read_projects(sheets: Iterable[Any]) -> tuple[list[Project], list[int]]:
         if project is None:
             skipped.append(position)
         elif project.status != "stopped":
-            by_id[project.id].append((project, sheet))
+            # The sheet is read again only if another has the same id: kept as compact
+            # JSON meanwhile (a pass over a roadmap then never holds every sheet decoded).
+            by_id[project.id].append((project, _compact(sheet)))
     projects = []
     for pid in sorted(by_id):
         versions = by_id[pid]
         if len(versions) > 1:
-            versions = sorted(versions, key=lambda v: _canonical(v[1]))
+            versions = sorted(versions, key=lambda v: _canonical(_expand(v[1])))
         projects.append(versions[0][0])
     return projects, skipped
+
+
+def _compact(sheet: Any) -> Any:
+    try:
+        # Dates go to `default`, which refuses them: such a sheet is kept as it is, so
+        # the order of duplicates stays exactly that of `_canonical` on the sheet.
+        return _Blob(orjson.dumps(sheet, option=orjson.OPT_PASSTHROUGH_DATETIME))
+    except TypeError:  # not plain JSON (dates of a YAML file): keep the sheet itself
+        return sheet
+
+
+def _expand(kept: Any) -> Any:
+    return orjson.loads(kept.json) if isinstance(kept, _Blob) else kept
+
+
+class _Blob(NamedTuple):
+    """A sheet kept as JSON bytes by `read_projects`."""
+
+    json: bytes
 
 
 def _canonical(sheet: Any) -> str:
@@ -687,15 +711,19 @@ def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thre
 
 # -- overlap -----------------------------------------------------------------------------
 
-def overlap_index(projects: Sequence[Project], thresholds: Thresholds) -> SimilarityIndex:
-    """Return the similarity index of projects as the overlap analysis builds it."""
+def overlap_index(projects: Sequence[Project], thresholds: Thresholds,
+                  pause: Callable[[], None] | None = None) -> SimilarityIndex:
+    """Return the similarity index of projects as the overlap analysis builds it
+    (`pause`, when given, is called every few projects: see `_overlap`)."""
 
     def items() -> Iterator[Item]:
         # A generator: the words of 100,000 sheets are turned into ids one sheet at a
         # time, never all held as strings at once.
         empty: frozenset[str] = frozenset()
         most = SUMMARY_MAX_CHARS
-        for p in projects:
+        for number, p in enumerate(projects):
+            if pause is not None and not number % 64:
+                pause()
             # read_projects checked that titles and summaries map strings to strings.
             title = {lang: words(text) for lang, text in p.title.items()}
             texts = {lang: (words(_opening(text, most)) | title.get(lang, empty),
@@ -735,8 +763,10 @@ def _opening(text: str, most: int) -> str:
 
 
 def _overlap(projects: Sequence[Project], thresholds: Thresholds,
-             words: _Words) -> list[Opportunity]:
-    index = overlap_index(projects, thresholds)
+             words: _Words, pause: Callable[[], None] | None = None) -> list[Opportunity]:
+    # `pause`: called every few projects and pairs, for a caller computing this in the
+    # background to let other work through (registry.readmodel.inflight).
+    index = overlap_index(projects, thresholds, pause)
     found = []
     minimum = thresholds.overlap_min_score
     shared_at_least = thresholds.min_shared_features
@@ -745,7 +775,9 @@ def _overlap(projects: Sequence[Project], thresholds: Thresholds,
     score = index.score
     # Sorted: consecutive pairs then share their first item, which keeps it in the CPU
     # cache (a quarter faster on 100,000 projects than the order of a set).
-    for i, j in sorted(index.candidates()):
+    for number, (i, j) in enumerate(sorted(index.candidates())):
+        if pause is not None and not number % 256:
+            pause()
         if owner[i] == owner[j] or (delivered[i] and delivered[j]):
             continue
         if score(i, j, minimum) < minimum:
@@ -811,40 +843,76 @@ def _data_sharing(exchange: _Exchange, thresholds: Thresholds,
     for entity in sorted(exchange.producers):
         if only is not None and entity not in only:
             continue
-        producers, consumers = exchange.producers[entity], exchange.consumers(entity)
-        if not consumers:
-            continue
-        listed = [*producers, *consumers][:thresholds.max_group_size]
-        shown = {p.id for p in listed}
-        link = {"entity": entity,
-                "producers": tuple(p.id for p in producers if p.id in shown),
-                "consumers": tuple(p.id for p in consumers if p.id in shown),
-                "project_count": len(producers) + len(consumers)}
-        others = Text("{count} ({who})", count=_plural(len(consumers), "other project"),
-                      who=_who(consumers, words))
-        one = len(consumers) == 1
-        if len(producers) == 1:
-            text = Text(M_("{producer} produces {entity}, which {others} also uses: get it "
-                           "from there rather than collect it again.") if one else
-                        M_("{producer} produces {entity}, which {others} also use: get it "
-                           "from there rather than collect it again."),
-                        producer=words.project(producers[0]), entity=words.entity(entity),
-                        others=others)
-        else:
-            text = Text(M_("{producers} ({who}) produce {entity}, which {others} also uses: "
-                           "agree on one source and get it from there rather than collect "
-                           "it again.") if one else
-                        M_("{producers} ({who}) produce {entity}, which {others} also use: "
-                           "agree on one source and get it from there rather than collect "
-                           "it again."),
-                        producers=_plural(len(producers), "project"),
-                        who=_who(producers, words), entity=words.entity(entity),
-                        others=others)
-        # More consumers, more collection saved: 1 -> 0.5, 3 -> 0.75, 9 -> 0.9.
-        score = len(consumers) / (len(consumers) + 1)
-        found.append(_opportunity("data-sharing", listed, link, score, text,
-                                  [*producers, *consumers]))
+        opportunity = _sharing(entity, exchange.producers[entity],
+                               exchange.consumers(entity), thresholds, words)
+        if opportunity:
+            found.append(opportunity)
     return found
+
+
+def _sharing(entity: str, producers: Sequence[Project], consumers: Sequence[Project],
+             thresholds: Thresholds, words: _Words) -> Opportunity | None:
+    """Return the data-sharing opportunity of one entity (members by id), or None."""
+    if not producers or not consumers:
+        return None
+    listed = [*producers, *consumers][:thresholds.max_group_size]
+    shown = {p.id for p in listed}
+    link = {"entity": entity,
+            "producers": tuple(p.id for p in producers if p.id in shown),
+            "consumers": tuple(p.id for p in consumers if p.id in shown),
+            "project_count": len(producers) + len(consumers)}
+    others = Text("{count} ({who})", count=_plural(len(consumers), "other project"),
+                  who=_who(consumers, words))
+    one = len(consumers) == 1
+    if len(producers) == 1:
+        text = Text(M_("{producer} produces {entity}, which {others} also uses: get it "
+                       "from there rather than collect it again.") if one else
+                    M_("{producer} produces {entity}, which {others} also use: get it "
+                       "from there rather than collect it again."),
+                    producer=words.project(producers[0]), entity=words.entity(entity),
+                    others=others)
+    else:
+        text = Text(M_("{producers} ({who}) produce {entity}, which {others} also uses: "
+                       "agree on one source and get it from there rather than collect "
+                       "it again.") if one else
+                    M_("{producers} ({who}) produce {entity}, which {others} also use: "
+                       "agree on one source and get it from there rather than collect "
+                       "it again."),
+                    producers=_plural(len(producers), "project"),
+                    who=_who(producers, words), entity=words.entity(entity),
+                    others=others)
+    # More consumers, more collection saved: 1 -> 0.5, 3 -> 0.75, 9 -> 0.9.
+    score = len(consumers) / (len(consumers) + 1)
+    return _opportunity("data-sharing", listed, link, score, text,
+                        [*producers, *consumers])
+
+
+Camps = dict[tuple[frozenset[str], bool], list[Project]]
+
+
+class _Categories:
+    """The category groups divergence compares, and which of them a project declares in."""
+
+    def __init__(self, catalogue: Catalogue, thresholds: Thresholds) -> None:
+        self.group_of: dict[str, str] = {c: c for c in thresholds.divergence_categories}
+        for members in thresholds.divergence_category_groups:
+            for name in members:
+                self.group_of[name] = members[0]
+        self.members_of: dict[str, list[str]] = defaultdict(list)
+        for name, group_name in sorted(self.group_of.items()):
+            self.members_of[group_name].append(name)
+        self.counted = set(thresholds.divergence_conformance)
+        self.category_of = {sid: str(record.get("category") or "")
+                            for sid, record in catalogue.standards.items()}
+
+    def declared(self, project: Project) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Return (group, standards declared in it) of each group the project declares in."""
+        by_group: dict[str, set[str]] = {}
+        for sid, conformance in project.standards.items():
+            group = self.group_of.get(self.category_of.get(sid, ""))
+            if group and conformance in self.counted:
+                by_group.setdefault(group, set()).add(sid)
+        return tuple((g, frozenset(sids)) for g, sids in by_group.items())
 
 
 def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: Thresholds,
@@ -855,29 +923,15 @@ def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: 
     # it, its users take it from the same outside source, so all of them. Two users of
     # an entity that a third project produces each talk to the producer, not to each
     # other: comparing them would report standards that never meet.
-    group_of: dict[str, str] = {c: c for c in thresholds.divergence_categories}
-    for members in thresholds.divergence_category_groups:
-        for name in members:
-            group_of[name] = members[0]
-    members_of: dict[str, list[str]] = defaultdict(list)
-    for name, group_name in sorted(group_of.items()):
-        members_of[group_name].append(name)
-    counted = set(thresholds.divergence_conformance)
-    category_of = {sid: str(record.get("category") or "")
-                   for sid, record in catalogue.standards.items()}
+    categories = _Categories(catalogue, thresholds)
     # entity -> group -> (standard set, talks to all) -> projects declaring exactly that
     # set ("camps"). Built project by project, skipping the many that declare nothing
     # in these categories, rather than entity by entity over every user.
-    by_entity: dict[str, dict[str, dict[tuple[frozenset[str], bool], list[Project]]]] = {}
+    by_entity: dict[str, dict[str, Camps]] = {}
     for project in exchange.projects:
-        by_group: dict[str, set[str]] = {}
-        for sid, conformance in project.standards.items():
-            group = group_of.get(category_of.get(sid, ""))
-            if group and conformance in counted:
-                by_group.setdefault(group, set()).add(sid)
-        if not by_group:
+        declared = categories.declared(project)
+        if not declared:
             continue
-        declared = [(g, frozenset(sids)) for g, sids in by_group.items()]
         for entity in project.entities:
             if only is not None and entity not in only:
                 continue
@@ -890,19 +944,30 @@ def _standard_divergence(exchange: _Exchange, catalogue: Catalogue, thresholds: 
 
     found = []
     for entity in sorted(by_entity):
-        if len(exchange.producers.get(entity, ())) + len(exchange.consumers(entity)) < 2:
-            continue
-        camps = by_entity[entity]
-        for group in sorted(camps):
-            opportunity = _divergence(entity, members_of[group], camps[group], thresholds,
-                                      words)
-            if opportunity:
-                found.append(opportunity)
+        found += _entity_divergence(
+            entity, len(exchange.producers.get(entity, ())) + len(exchange.consumers(entity)),
+            by_entity[entity], categories, thresholds, words)
+    return found
+
+
+def _entity_divergence(entity: str, exchanging: int, camps: Mapping[str, Camps],
+                       categories: _Categories, thresholds: Thresholds, words: _Words
+                       ) -> list[Opportunity]:
+    """Return the divergences of one entity: `exchanging` producers and consumers, and
+    the camps of each category group (projects by id)."""
+    if exchanging < 2:
+        return []
+    found = []
+    for group in sorted(camps):
+        opportunity = _divergence(entity, categories.members_of[group], camps[group],
+                                  thresholds, words)
+        if opportunity:
+            found.append(opportunity)
     return found
 
 
 def _divergence(entity: str, categories: Sequence[str],
-                camps: Mapping[tuple[frozenset[str], bool], list[Project]],
+                camps: Camps,
                 thresholds: Thresholds, words: _Words) -> Opportunity | None:
     """Return the divergence of one category group for one entity, or None if all agree."""
     # Camps, not projects: at 100,000 projects an entity has thousands of declarers but
@@ -910,16 +975,25 @@ def _divergence(entity: str, categories: Sequence[str],
     keys = sorted(camps, key=lambda k: (-len(camps[k]), sorted(k[0]), not k[1]))
     pairs = disjoint = 0
     divergent: set[int] = set()
+    camp_size = [len(camps[key]) for key in keys]
+    # Two users of one producer do not exchange with each other: a camp of users is
+    # paired with the central camps only (found by bisection: the pairs are K squared
+    # for K camps, the loop that costs most when a write recomputes a large entity).
+    central = [j for j, key in enumerate(keys) if key[1]]
     for i, (set_a, central_a) in enumerate(keys):
-        size_a = len(camps[keys[i]])
-        for j in range(i, len(keys)):
-            set_b, central_b = keys[j]
-            if not (central_a or central_b):
-                continue  # two users of one producer do not exchange with each other
-            size_b = len(camps[keys[j]])
-            count = size_a * (size_a - 1) // 2 if i == j else size_a * size_b
+        size_a = camp_size[i]
+        if central_a:  # the camp with itself
+            count = size_a * (size_a - 1) // 2
             pairs += count
-            if count and not set_a & set_b:
+            if count and not set_a:
+                disjoint += count
+                divergent.add(i)
+        others = range(i + 1, len(keys)) if central_a else \
+            central[bisect.bisect_right(central, i):]
+        for j in others:
+            count = size_a * camp_size[j]
+            pairs += count
+            if count and set_a.isdisjoint(keys[j][0]):
                 disjoint += count
                 divergent.update((i, j))
     if not disjoint:
@@ -976,3 +1050,7 @@ pooling_opportunities = _pooling
 overlap_opportunities = _overlap
 data_sharing_opportunities = _data_sharing
 divergence_opportunities = _standard_divergence
+# One entity's groups, from its members alone (the read model keeps who they are).
+Categories = _Categories
+entity_sharing = _sharing
+entity_divergence = _entity_divergence

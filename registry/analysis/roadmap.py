@@ -2,23 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
+
+import orjson
+
+from registry.analysis.sheet_cache import SheetCache
 
 
-@dataclass(frozen=True)
 class Project:
-    """A stored project: its current sheet and revision."""
+    """A stored project: its current sheet and revision.
 
-    id: str
-    sheet: Mapping[str, Any]
-    revision: int
-    digest: str
-    updated_at: datetime
-    updated_by: str
+    A project read from the store (`Project.stored`) keeps its sheet as compact JSON
+    bytes and decodes it when asked (a few recently asked sheets are kept decoded): at
+    10,000 projects the decoded sheets would take 70 MB of every worker, the bytes 12.
+    """
+
+    __slots__ = ("_blob", "_sheet", "digest", "id", "revision", "updated_at", "updated_by")
+
+    def __init__(self, id: str, sheet: Mapping[str, Any], revision: int, digest: str,
+                 updated_at: datetime, updated_by: str) -> None:
+        self.id = id
+        self._sheet: Mapping[str, Any] | None = sheet
+        self._blob: bytes | None = None
+        self.revision = revision
+        self.digest = digest
+        self.updated_at = updated_at
+        self.updated_by = updated_by
+
+    @classmethod
+    def stored(cls, id: str, sheet: Mapping[str, Any], revision: int, digest: str,
+               updated_at: datetime, updated_by: str) -> Project:
+        """Return a project whose sheet came from the store (JSON values only), kept compact."""
+        project = cls(id, sheet, revision, digest, updated_at, updated_by)
+        try:
+            # Dates go to `default`, which refuses them: a sheet that is not plain JSON
+            # (a YAML file's dates) is kept as given, never answered back as strings.
+            blob = orjson.dumps(sheet, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        except TypeError:
+            return project
+        # orjson's bytes keep the whole buffer it wrote into (8 KB for a 2 KB sheet, as
+        # tracemalloc shows): a copy of the exact size is what is kept.
+        blob = memoryview(blob).tobytes()
+        object.__setattr__(project, "_blob", blob)
+        object.__setattr__(project, "_sheet", None)
+        return project
+
+    @property
+    def sheet(self) -> Mapping[str, Any]:
+        """Return the project's sheet (decoded from its compact form when kept so)."""
+        if self._sheet is not None:
+            return self._sheet
+        return _DECODED.get(self._blob)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Project) and (
+            self.id, self.revision, self.digest, self.updated_at, self.updated_by,
+            self.sheet) == (other.id, other.revision, other.digest, other.updated_at,
+                            other.updated_by, other.sheet)
+
+    __hash__ = None  # type: ignore[assignment]  # a sheet is a mapping: never hashable
+
+    def __repr__(self) -> str:
+        return (f"Project(id={self.id!r}, revision={self.revision!r}, "
+                f"digest={self.digest!r}, updated_by={self.updated_by!r})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Shared by every snapshot that did not change it: never mutated once made.
+        if hasattr(self, "updated_by"):
+            raise AttributeError(f"a Project is immutable (setting {name})")
+        object.__setattr__(self, name, value)
 
     @property
     def owner(self) -> str | None:
@@ -45,6 +100,33 @@ class Project:
         return [d["id"] for d in items if isinstance(d, Mapping) and isinstance(d.get("id"), str)]
 
 
+_DECODED = SheetCache(2048)
+
+
+class _Sheets(Sequence[Mapping[str, Any]]):
+    """The sheets of some projects, each decoded when read."""
+
+    def __init__(self, projects: tuple[Project, ...]) -> None:
+        self._projects = projects
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return _Sheets(self._projects[index])
+        return self._projects[index].sheet
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        return (p.sheet for p in self._projects)
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+
 class Roadmap:
     """All projects of one stored roadmap revision. Never mutated."""
 
@@ -55,12 +137,15 @@ class Roadmap:
     @classmethod
     def from_records(cls, records: Iterable[Any]) -> Roadmap:
         """Build the roadmap from stored records of kind project."""
-        return cls(Project(r.id, r.data, r.revision, r.digest, r.updated_at, r.updated_by)
+        return cls(Project.stored(r.id, r.data, r.revision, r.digest, r.updated_at, r.updated_by)
                    for r in records)
 
-    def sheets(self) -> list[Mapping[str, Any]]:
-        """Return every project's sheet."""
-        return [p.sheet for p in self.projects.values()]
+    def sheets(self) -> Sequence[Mapping[str, Any]]:
+        """Return every project's sheet, decoded one at a time as it is read.
+
+        A pass over the roadmap then holds one decoded sheet at a time, not all of them.
+        """
+        return _Sheets(tuple(self.projects.values()))
 
     def __len__(self) -> int:
         return len(self.projects)

@@ -36,7 +36,6 @@ folder (and link-check setting), written atomically.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import os
 import sys
@@ -90,6 +89,8 @@ def fingerprint(roots: Sequence[Path], files: Iterable[Path], inputs: Iterable[P
     `inputs` are the other files the result depends on (schemas, the reading code).
     Raises OSError when a file cannot be read (the caller then reads the files itself).
     """
+    import hashlib  # not at the top: only a changed stat signature needs it (2-3 ms)
+
     digest = hashlib.blake2b(digest_size=32)
     for group in (files, inputs):
         for path in group:
@@ -128,9 +129,11 @@ def unchanged(saved: Saved, signature: StatSignature) -> bool:
 
 def _file_for(folder: Path, roots: Sequence[Path], check_links: bool) -> Path:
     # One cache file per catalogue folder (and setting): another folder never evicts it.
-    name = "\0".join([*(str(r.resolve()) for r in roots), str(check_links)])
-    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:20]
-    return folder / f"catalogue-{digest}.marshal"
+    # 64 bits of checksums name it (hashlib would load OpenSSL on every run): two folders
+    # that shared a name would only evict each other, since the saved key holds the roots.
+    name = "\0".join([*(str(r.resolve()) for r in roots), str(check_links)]).encode(
+        "utf-8", "surrogateescape")
+    return folder / f"catalogue-{zlib.crc32(name):08x}{zlib.adler32(name):08x}.marshal"
 
 
 def read_saved(roots: Sequence[Path], check_links: bool) -> Saved | None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from registry.documents.values import Value
 from registry.paths import schemas_dir
 
 if TYPE_CHECKING:
@@ -33,15 +33,19 @@ def api_path(kind: str) -> str:
     return "/api/legal" if kind == "legal" else f"/api/{kind}s"
 
 
-@dataclass(frozen=True)
-class RecordError:
+class RecordError(Value):
     """One problem in a catalogue record: where it is and what is wrong."""
 
+    __slots__ = ("file", "path", "message", "line", "column")
     file: str
     path: str
     message: str
-    line: int | None = None
-    column: int | None = None
+    line: int | None
+    column: int | None
+
+    def __init__(self, file: str, path: str, message: str, line: int | None = None,
+                 column: int | None = None) -> None:
+        self._init(file, path, message, line, column)
 
     def __str__(self) -> str:
         where = self.file

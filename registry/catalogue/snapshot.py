@@ -4,31 +4,42 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 from registry.documents.typography import french
+from registry.documents.values import Value
 
 Record = Mapping[str, Any]
 LANGUAGES = ("en", "fr", "nl", "de")
 
 
-@dataclass(frozen=True)
-class Concept:
+class Concept(Value):
     """A SKOS concept of one scheme, with its narrower concepts resolved."""
 
+    __slots__ = ("scheme", "id", "label", "definition", "broader", "narrower",
+                 "exact_match", "alt_labels", "layer", "deprecated", "replaced_by")
     scheme: str
     id: str
     label: Mapping[str, str]
     definition: Mapping[str, str]
-    broader: tuple[str, ...] = ()
-    narrower: tuple[str, ...] = ()
-    exact_match: tuple[str, ...] = ()
-    alt_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    layer: str | None = None
-    deprecated: bool = False
-    replaced_by: str | None = None
+    broader: tuple[str, ...]
+    narrower: tuple[str, ...]
+    exact_match: tuple[str, ...]
+    alt_labels: Mapping[str, tuple[str, ...]]
+    layer: str | None
+    deprecated: bool
+    replaced_by: str | None
+
+    def __init__(self, scheme: str, id: str, label: Mapping[str, str],  # noqa: A002
+                 definition: Mapping[str, str], broader: tuple[str, ...] = (),
+                 narrower: tuple[str, ...] = (), exact_match: tuple[str, ...] = (),
+                 alt_labels: Mapping[str, tuple[str, ...]] | None = None,
+                 layer: str | None = None, deprecated: bool = False,
+                 replaced_by: str | None = None) -> None:
+        self._init(scheme, id, label, definition, broader, narrower, exact_match,
+                   {} if alt_labels is None else alt_labels, layer, deprecated, replaced_by)
 
 
 def _index(pairs: Iterable[tuple[str, str]]) -> Mapping[str, tuple[str, ...]]:
@@ -87,8 +98,12 @@ class Catalogue:
             (a, p["id"]) for p in self.principles.values() for a in p.get("mandated_by", ()))
         self.replacing = _index(
             (s["replaced_by"], s["id"]) for s in self.standards.values() if s.get("replaced_by"))
-        # Lower-cased titles in every language, for the `q` full-text filter.
-        self.search_text: Mapping[str, str] = MappingProxyType({
+
+    @cached_property
+    def search_text(self) -> Mapping[str, str]:
+        """Lower-cased titles in every language, for the `q` full-text filter (made on
+        first use: validating a sheet never searches)."""
+        return MappingProxyType({
             **{f"standard:{k}": _haystack(r, "title", "acronym", "description")
                for k, r in self.standards.items()},
             **{f"principle:{k}": _haystack(r, "name", "statement")

@@ -43,8 +43,8 @@ def validate(paths: tuple[str, ...], fmt: str, as_of: Any, catalogue_dir: Path |
     import datetime
 
     from registry.catalogue.files import CatalogueLoadError, load_catalogue, shipped_root
-    from registry.validation.batch import NoSuchFile, expand_paths, validate_paths
-    from registry.validation.report import render
+    from registry.commands.validate_fast import BAR_ABOVE, check
+    from registry.validation.batch import NoSuchFile, expand_paths
 
     date = as_of.date() if as_of else datetime.date.today()
     try:
@@ -63,12 +63,10 @@ def validate(paths: tuple[str, ...], fmt: str, as_of: Any, catalogue_dir: Path |
                                    f"({len(exc.errors)} problem(s))") from None
     else:
         catalogue = open_services().snapshots.get
-    if len(files) > 20 and sys.stderr.isatty():
+    if len(files) > BAR_ABOVE and sys.stderr.isatty():
         with click.progressbar(length=len(files), label="Validating", file=sys.stderr) as bar:
-            reports = validate_paths(list(paths), catalogue, date, jobs=jobs,
-                                     progress=bar.update)
+            output, status = check(paths, catalogue, date, fmt, jobs, progress=bar.update)
     else:  # no bar at all (not a hidden one): the bar's module costs start-up time
-        reports = validate_paths(list(paths), catalogue, date, jobs=jobs)
-    output = render(reports, fmt)
+        output, status = check(paths, catalogue, date, fmt, jobs)
     click.echo(output, nl=not output.endswith("\n"))
-    sys.exit(0 if all(r.valid for r in reports) else 1)
+    sys.exit(status)

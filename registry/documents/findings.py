@@ -12,10 +12,10 @@ the words inside a message are translated with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from registry.documents.typography import french
+from registry.documents.values import Value
 
 ERROR = "error"
 WARNING = "warning"
@@ -132,22 +132,31 @@ class Term:
         return french(found) if lang == "fr" else found
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Value):
     """One problem found in a sheet, located by JSON Pointer (and line/column in the source)."""
 
+    __slots__ = ("severity", "code", "path", "message", "line", "column", "hint",
+                 "template", "hint_template", "params")
+    # The untranslated template of `message` (and of `hint`) and their parameters, when
+    # the message was built from one; never compared, never serialised.
+    _compared = ("severity", "code", "path", "message", "line", "column", "hint")
     severity: str
     code: str
     path: str
     message: str
-    line: int | None = None
-    column: int | None = None
-    hint: str | None = None
-    # The untranslated template of `message` (and of `hint`) and their parameters, when
-    # the message was built from one; never compared, never serialised.
-    template: str | None = field(default=None, compare=False, repr=False)
-    hint_template: str | None = field(default=None, compare=False, repr=False)
-    params: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    line: int | None
+    column: int | None
+    hint: str | None
+    template: str | None
+    hint_template: str | None
+    params: Mapping[str, Any] | None
+
+    def __init__(self, severity: str, code: str, path: str, message: str,
+                 line: int | None = None, column: int | None = None, hint: str | None = None,
+                 template: str | None = None, hint_template: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        self._init(severity, code, path, message, line, column, hint, template,
+                   hint_template, params)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as the spec's JSON object (key order fixed)."""
@@ -196,15 +205,23 @@ def finding(severity: str, code: str, path: str, message: str | Text, *,
                    hint_template=hint_template, params=params)
 
 
-@dataclass
 class FileReport:
-    """The findings of one file."""
+    """The findings of one file (sorted: errors first, then by position)."""
 
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+    def __init__(self, path: str, findings: list[Finding] | None = None) -> None:
+        self.path = path
+        self.findings: list[Finding] = [] if findings is None else findings
         self.findings.sort(key=Finding.sort_key)
+
+    def __repr__(self) -> str:
+        return f"FileReport(path={self.path!r}, findings={self.findings!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.path, self.findings) == (other.path, other.findings)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass without frozen
 
     @property
     def errors(self) -> int:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from registry.documents.values import Value
 
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(Value):
     """Bounds on what the parser accepts; a reader reads at most `max_bytes + 1` bytes."""
 
-    max_bytes: int = MIB
-    max_depth: int = 32
+    __slots__ = ("max_bytes", "max_depth", "max_digits")
+    max_bytes: int
+    max_depth: int
     # Python refuses to convert longer decimal strings to int (CVE-2020-10735); refuse them
     # ourselves, with a finding, so that the answer does not depend on sys.set_int_max_str_digits.
-    max_digits: int = 4300
+    max_digits: int
+
+    def __init__(self, max_bytes: int = MIB, max_depth: int = 32, max_digits: int = 4300
+                 ) -> None:
+        self._init(max_bytes, max_depth, max_digits)
 
     @property
     def read_size(self) -> int:

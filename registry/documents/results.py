@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from registry.documents.findings import ERROR, Finding
 from registry.documents.limits import Limits
+from registry.documents.values import Value
 
 Position = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class ParseResult:
+class ParseResult(Value):
     """The outcome of parsing one document: value and positions, or parse findings."""
 
+    __slots__ = ("value", "positions", "findings", "format", "key_positions", "sources")
     value: Any
     positions: dict[str, Position]
     findings: list[Finding]
     format: str
     # Position of the key of each mapping entry (the value's is in `positions`): an
     # unknown field is best shown at its name.
-    key_positions: dict[str, Position] = field(default_factory=dict)
+    key_positions: dict[str, Position]
     # Source text of plain YAML scalars that were read as something else than a string
     # (`NO` -> false, `1.10` -> 1.1), so that messages can quote what the author wrote.
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str]
+
+    def __init__(self, value: Any, positions: dict[str, Position], findings: list[Finding],
+                 format: str, key_positions: dict[str, Position] | None = None,  # noqa: A002
+                 sources: dict[str, str] | None = None) -> None:
+        self._init(value, positions, findings, format,
+                   {} if key_positions is None else key_positions,
+                   {} if sources is None else sources)
 
     @property
     def ok(self) -> bool:

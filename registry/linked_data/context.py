@@ -30,12 +30,12 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from registry.documents.values import Value
 from registry.linked_data.iris import DEFAULT_BASE, FOAF, XSD, project_iri
 from registry.paths import schemas_dir
 
@@ -52,25 +52,34 @@ _DATE_LENGTH = len("2026-03-01")
 _LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z", re.ASCII)
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Value):
     """One key of the sheet layout: where it sits, its predicate and its value type."""
 
+    __slots__ = ("key", "iri", "kind", "many", "datatype", "vocab", "level")
     key: str
     iri: str
     kind: str  # "vocab" | "id" | "lang" | "typed" | "plain" | "object"
-    many: bool = False  # "@container": "@set": the JSON value is a list of items
-    datatype: str | None = None  # kind "typed": the expanded xsd datatype
-    vocab: str | None = None  # kind "vocab": the namespace that values are appended to
-    level: Level | None = None  # kind "object": the layout of the nested objects
+    many: bool  # "@container": "@set": the JSON value is a list of items
+    datatype: str | None  # kind "typed": the expanded xsd datatype
+    vocab: str | None  # kind "vocab": the namespace that values are appended to
+    level: Level | None  # kind "object": the layout of the nested objects
+
+    def __init__(self, key: str, iri: str, kind: str, many: bool = False,
+                 datatype: str | None = None, vocab: str | None = None,
+                 level: Level | None = None) -> None:
+        self._init(key, iri, kind, many, datatype, vocab, level)
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(Value):
     """The keys of one JSON object: its own fields and those grouped under `@nest` keys."""
 
+    __slots__ = ("fields", "nests")
     fields: Mapping[str, Field]
-    nests: Mapping[str, Mapping[str, Field]] = field(default_factory=dict)
+    nests: Mapping[str, Mapping[str, Field]]
+
+    def __init__(self, fields: Mapping[str, Field],
+                 nests: Mapping[str, Mapping[str, Field]] | None = None) -> None:
+        self._init(fields, {} if nests is None else nests)
 
     def members(self) -> Iterator[tuple[tuple[str, ...], Field]]:
         """Yield (JSON keys from this object, field) for every field of the level."""

@@ -25,7 +25,7 @@ from registry.analysis.compliance import (
 from registry.analysis.indicators import EXPLAINED, LAPSING_DAYS, TREND_MONTHS
 from registry.analysis.roadmap import Project
 from registry.catalogue.snapshot import Catalogue
-from registry.documents.findings import FileReport
+from registry.documents.findings import FileReport, Finding
 from registry.projects import stored_findings
 
 # A revision of a project as the monthly trend needs it: when it was written and the
@@ -167,14 +167,41 @@ def derive(project: Project, revisions: Sequence[KeptRevision], catalogue: Catal
     `catalogue` (a catalogue change that does not touch them passes the old ones).
     """
     kept = in_force(revisions, day)
+    sheet = project.sheet  # decoded once here (a stored project keeps JSON bytes)
     if report is None:
-        report = stored_findings(project.sheet, catalogue, day)
-    cells = tuple(project_compliance(project.sheet, catalogue, day) if cells is None
+        report = stored_findings(sheet, catalogue, day)
+        report.findings[:] = [shared_finding(f) for f in report.findings]
+    cells = tuple(project_compliance(sheet, catalogue, day) if cells is None
                   else cells)
     history = trend(kept, catalogue) if history is None else tuple(history)
     return ProjectDerived(report, cells, history,
                           contribution(project, report, cells, history, day),
-                          span(project.sheet), kept)
+                          span(sheet), kept)
+
+
+def shared_finding(found: Finding) -> Finding:
+    """Return an equal finding already held, if any (findings never change once made).
+
+    At 10,000 projects a worker holds some 70,000 findings of a thousand distinct
+    messages (an unknown concept named by many sheets at the same place): one object
+    each, shared by every report that has it, instead of 47 MB of equal copies.
+    """
+    try:
+        params = tuple(sorted(found.params.items())) if found.params else None
+        key = (found, found.template, found.hint_template, params)
+        kept = _FINDINGS.get(key)
+    except TypeError:  # a parameter that cannot be hashed: keep this one as it is
+        return found
+    if kept is not None:
+        return kept
+    if len(_FINDINGS) >= _FINDINGS_KEPT:
+        _FINDINGS.clear()  # bounded: a long-lived worker sees new findings forever
+    _FINDINGS[key] = found
+    return found
+
+
+_FINDINGS: dict[Any, Finding] = {}
+_FINDINGS_KEPT = 100_000
 
 
 def as_day(value: Any) -> date | None:

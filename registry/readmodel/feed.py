@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from registry.analysis.roadmap import Project
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
+from registry.readmodel.derived import KeptRevision, kept_revision
 from registry.storage.store import Change, Store
 from registry.storage.tables import records, revisions
 
@@ -28,12 +29,17 @@ _CHANGE_COLUMNS = (revisions.c.seq, revisions.c.kind, revisions.c.record_id,
 
 @dataclass(frozen=True)
 class State:
-    """Everything a worker needs to build its first snapshot, read in one transaction."""
+    """Everything a worker needs to build its first snapshot, read in one transaction.
+
+    `history` holds what the monthly trend keeps of each project revision, made as the
+    revisions are read: a worker never holds every revision's sheet at once (at 10,000
+    projects that peak alone left 70 MB of freed but unreturned memory behind).
+    """
 
     version: int
     catalogue: Catalogue
     projects: list[Project]
-    history: Mapping[str, list[Change]]
+    history: Mapping[str, list[KeptRevision]]
 
 
 def load_state(store: Store) -> State:
@@ -49,20 +55,23 @@ def load_state(store: Store) -> State:
         projects = []
         for row in connection.execute(select(records)):
             if row.kind == "project":
-                projects.append(Project(row.id, row.data, row.revision, row.digest,
-                                        row.updated_at, row.updated_by))
+                projects.append(Project.stored(row.id, row.data, row.revision, row.digest,
+                                               row.updated_at, row.updated_by))
             elif row.kind in by_kind:
                 by_kind[row.kind].append(row.data)
-        history: dict[str, list[Change]] = defaultdict(list)
-        rows = connection.execute(select(*_CHANGE_COLUMNS)
-                                  .where(revisions.c.kind == "project")
-                                  .order_by(revisions.c.record_id, revisions.c.revision))
-        for row in rows:
-            history[row.record_id].append(Change(*row))
-    catalogue = Catalogue(standards=by_kind["standard"], principles=by_kind["principle"],
-                          components=by_kind["component"],
-                          vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
-                          version=str(catalogue_version))
+        catalogue = Catalogue(standards=by_kind["standard"],
+                              principles=by_kind["principle"],
+                              components=by_kind["component"],
+                              vocabularies=by_kind["vocabulary"], legal=by_kind["legal"],
+                              version=str(catalogue_version))
+        history: dict[str, list[KeptRevision]] = defaultdict(list)
+        rows = connection.execution_options(yield_per=500).execute(
+            select(revisions.c.record_id, revisions.c.data, revisions.c.created_at)
+            .where(revisions.c.kind == "project")
+            .order_by(revisions.c.record_id, revisions.c.revision))
+        for record_id, data, created_at in rows:
+            kept = history[record_id]
+            kept.append(kept_revision(created_at, data, kept))
     return State(version, catalogue, projects, history)
 
 

@@ -22,6 +22,7 @@ from registry.analysis.indicators import (
     project_kpis,
 )
 from registry.analysis.reuse import OPPORTUNITY_TYPES, STATUSES
+from registry.analysis.roadmap import Roadmap
 from registry.analysis.todo import KINDS, contact
 from registry.readmodel.queries import trend_points
 from registry.readmodel.snapshot import Snapshot
@@ -89,7 +90,10 @@ def indicators_today(snapshot: Snapshot, opportunities: Iterable[Mapping[str, An
             "projects_reusing": reusing, "projects_share": _share(reusing, total),
             "by_component": by_component},
         "opportunities": {"total": sum(types.values()), "by_type": types},
-        "kpis": project_kpis(snapshot.roadmap, snapshot.day, measured),
+        # The projects with KPIs alone (the lists mark them), in the roadmap's order.
+        "kpis": project_kpis(Roadmap(snapshot.roadmap.projects[pid]
+                                     for pid in snapshot.lists.marked("kpis")),
+                             snapshot.day, measured),
         "trend": {"method": TREND_METHOD, "points": trend_points(snapshot)},
     }
 
@@ -99,27 +103,23 @@ def needs_action_today(snapshot: Snapshot, opportunities: Sequence[Mapping[str, 
     """Return what `registry.analysis.todo.needs_action` returns, from kept data."""
     roadmap, totals, derived = snapshot.roadmap, snapshot.totals, snapshot.derived
     lists: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-    # Lapsing: nearest first over every project that has one (their count is kept).
+    # Lapsing: nearest first over every project that has one (the lists mark them).
     rows = []
-    for pid, item in derived.items():
-        if item.contribution["lapsing"] or item.contribution["lapsed"]:
-            rows += lapsing_declarations([roadmap.projects[pid].sheet], snapshot.day,
-                                         LAPSING_DAYS)
+    for pid in snapshot.lists.marked("todo", "lapsing"):
+        rows += lapsing_declarations([roadmap.projects[pid].sheet], snapshot.day,
+                                     LAPSING_DAYS)
     for row in heapq.nsmallest(limit, rows, key=lambda r: (
             not r["expired"], r["until"], str(r["project"]), str(r["standard"]))):
         lists["lapsing"].append({**contact(roadmap, str(row["project"])),
                                  "standard": row["standard"], "until": row["until"],
                                  "expired": row["expired"], "days_left": row["days_left"]})
-    # Missing and deprecated: by project then standard, so the first `limit` projects
-    # that have one (in id order, as the roadmap is) are enough.
-    for kind, key in (("missing", ("mandatory", "missing")),
-                      ("deprecated", ("deprecated-declared",))):
-        for pid, item in derived.items():
+    # Missing and deprecated: by project then standard, so the first `limit` marked
+    # projects in id order (the roadmap's) have every line that can be shown.
+    for kind in ("missing", "deprecated"):
+        for pid in sorted(heapq.nsmallest(limit, snapshot.lists.marked("todo", kind))):
             if len(lists[kind]) >= limit:
                 break
-            if not item.contribution[key if len(key) > 1 else key[0]]:
-                continue
-            for cell in sorted(item.cells, key=lambda c: c.standard):
+            for cell in sorted(derived[pid].cells, key=lambda c: c.standard):
                 if kind == "missing" and (cell.status == "mandatory" and cell.applies
                                           and cell.state == "missing"):
                     lists[kind].append({**contact(roadmap, pid), "standard": cell.standard,

@@ -1,7 +1,10 @@
 """Orders and postings the list pages read, kept up to date project by project.
 
 `order` is the timeline's order of every project with both dates (start, end, id);
-`postings` maps a filter value (owner, status, domain) to the projects that have it.
+`postings` maps a filter value (owner, status, domain) to the projects that have it, and
+a few marks to the projects that bear them: `("todo", kind)` the projects with a line
+in the dashboard's "needs action" list of that kind, `("kpis", "")` those with KPIs,
+`("example", "")` the example projects still loaded.
 `Lists.apply` moves only the changed projects (a bisect in the order, a copy of the few
 posting sets they are in), so a page after a write never sorts or scans the roadmap.
 """
@@ -12,16 +15,41 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
 from registry.analysis.roadmap import Project
+from registry.projects import is_example
 
 OrderKey = tuple[date, date, str]
 
 
-def keys(project: Project) -> set[tuple[str, str]]:
-    """Return the filter values a project is listed under."""
+class Derived(Protocol):
+    """What the lists read of a project's derived data (`ProjectDerived`)."""
+
+    @property
+    def span(self) -> tuple[date, date] | None: ...
+
+    @property
+    def contribution(self) -> Mapping[Any, int]: ...
+
+
+def keys(project: Project, derived: Derived | None = None) -> set[tuple[str, str]]:
+    """Return the filter values and marks a project is listed under."""
     out = {("owner", project.owner or ""), ("status", str(project.sheet.get("status")))}
     out.update(("domain", d) for d in project.listed("domains"))
+    kpis = project.sheet.get("kpis")
+    if isinstance(kpis, list) and kpis:
+        out.add(("kpis", ""))
+    if is_example(project):
+        out.add(("example", ""))
+    if derived is not None:
+        counts = derived.contribution
+        if counts["lapsing"] or counts["lapsed"]:
+            out.add(("todo", "lapsing"))
+        if counts["mandatory", "missing"]:
+            out.add(("todo", "missing"))
+        if counts["deprecated-declared"]:
+            out.add(("todo", "deprecated"))
     return out
 
 
@@ -33,35 +61,35 @@ class Lists:
     postings: Mapping[tuple[str, str], frozenset[str]]
 
     @classmethod
-    def build(cls, projects: Mapping[str, Project],
-              spans: Mapping[str, tuple[date, date] | None]) -> Lists:
+    def build(cls, projects: Mapping[str, Project], derived: Mapping[str, Derived]) -> Lists:
         """Return the lists of every project."""
-        order = sorted((*span, pid) for pid, span in spans.items() if span is not None)
+        order = sorted((*item.span, pid) for pid, item in derived.items()
+                       if item.span is not None)
         postings: dict[tuple[str, str], set[str]] = {}
         for pid, project in projects.items():
-            for key in keys(project):
+            for key in keys(project, derived.get(pid)):
                 postings.setdefault(key, set()).add(pid)
         return cls(order, {k: frozenset(v) for k, v in postings.items()})
 
     def apply(self, changed: Iterable[str],
-              old: tuple[Mapping[str, Project], Mapping[str, tuple[date, date] | None]],
-              new: tuple[Mapping[str, Project], Mapping[str, tuple[date, date] | None]]
-              ) -> Lists:
+              old: tuple[Mapping[str, Project], Mapping[str, Derived]],
+              new: tuple[Mapping[str, Project], Mapping[str, Derived]]) -> Lists:
         """Return the lists after the `changed` projects moved from `old` to `new`."""
         order = list(self.order)
         postings = dict(self.postings)
-        (old_projects, old_spans), (new_projects, new_spans) = old, new
+        (old_projects, old_derived), (new_projects, new_derived) = old, new
         for pid in changed:
-            span = old_spans.get(pid)
+            was, now = old_derived.get(pid), new_derived.get(pid)
+            span = was.span if was is not None else None
             if span is not None:
                 at = bisect.bisect_left(order, (*span, pid))
                 if at < len(order) and order[at] == (*span, pid):
                     del order[at]
-            span = new_spans.get(pid)
+            span = now.span if now is not None else None
             if span is not None:
                 bisect.insort(order, (*span, pid))
-            before = keys(old_projects[pid]) if pid in old_projects else set()
-            after = keys(new_projects[pid]) if pid in new_projects else set()
+            before = keys(old_projects[pid], was) if pid in old_projects else set()
+            after = keys(new_projects[pid], now) if pid in new_projects else set()
             for key in before - after:
                 left = postings.get(key, frozenset()) - {pid}
                 if left:
@@ -80,3 +108,7 @@ class Lists:
                 for name, value in filters.items()]
         wanted = frozenset.intersection(*sets)
         return [pid for _start, _end, pid in self.order if pid in wanted]
+
+    def marked(self, name: str, value: str = "") -> frozenset[str]:
+        """Return the projects bearing a mark (see the module's docstring)."""
+        return self.postings.get((name, value), frozenset())

@@ -11,13 +11,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from registry.readmodel.carried import Carried
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
+from registry.readmodel.inflight import InFlight
+from registry.readmodel.memory import give_back
 from registry.readmodel.notify import Listener
 from registry.readmodel.snapshot import Snapshot
 from registry.storage.store import Change, Store
 
 log = logging.getLogger("registry.readmodel")
+BATCH = 5000  # changes applied at a time
 # The snapshot a request reads from start to end (set by the web layer per request).
 PINNED: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar(
     "registry_snapshot", default=None)
@@ -59,6 +63,10 @@ class ReadModel:
         self._stale = threading.Event()  # set by the LISTEN thread: something was written
         self._listener: Listener | None = None
         self._pid = 0
+        # Parts of pages that the next snapshot may reuse (see carried.py).
+        self.carried = Carried(1024)
+        # The requests being answered: background work gives way to them (inflight.py).
+        self.in_flight = InFlight()
 
     # -- reading ----------------------------------------------------------------------
 
@@ -173,22 +181,43 @@ class ReadModel:
         self._stale.clear()  # before reading: a write committed later sets it again
         snapshot = self._snapshot
         today = self._today.today()
+        rebuilt = snapshot is None or snapshot.day != today
         if snapshot is None:
             state = load_state(self.store)
             snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
                                       state.history, today)
+            del state
         elif snapshot.day != today:
             snapshot = snapshot.rebuild_for(today, self._history)
         while True:
-            changes = self.store.changes_since(snapshot.version, 5000)
-            if not changes:
+            changes = self.store.changes_since(snapshot.version, BATCH)
+            if changes:
+                following = snapshot.apply(changes, self._history)
+                rebuilt = rebuilt or following.catalogue is not snapshot.catalogue
+                snapshot = following
+            # A short batch was the end of the feed: asking again would cost every
+            # worker a second query per write. A later commit sets `_stale` again.
+            if len(changes) < BATCH:
                 break
-            snapshot = snapshot.apply(changes, self._history)
         self._checked = self._clock()
         self._read_from = started  # only once it succeeded
-        self._snapshot = snapshot
+        previous, self._snapshot = self._snapshot, snapshot
+        if rebuilt:  # much recomputed: give back what that freed (a few ms)
+            del previous
+            give_back()
         self.high_water.raise_to(snapshot.version)
         return snapshot
+
+    def written(self, version: int) -> None:
+        """Note a write this process committed at `version`, without catching up now.
+
+        The write's own request need not wait for this worker's catch-up (nor for the
+        lock another catch-up holds): the shared high-water mark makes the next read
+        of every worker of this server catch up to it first, so no read here answers
+        older than the version the write answered.
+        """
+        self.high_water.raise_to(version)
+        self._stale.set()
 
     def _history(self, project_ids: Iterable[str]) -> Mapping[str, Sequence[Change]]:
         return project_history(self.store, project_ids)

@@ -9,6 +9,7 @@ read the kept cells (no validation, no compliance computed on the request).
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,10 +79,19 @@ def iter_cells(snapshot: Snapshot, as_of: datetime.date,
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list and how many items the whole list holds."""
+    """One page of a list and how many items the whole list holds.
+
+    `read`: the projects whose derived data the page was computed from, in the order of
+    the roadmap up to the page's end (None: every project), for `readmodel.reads`.
+    """
 
     total: int
     items: list[Any]
+    read: tuple[str, ...] | None = None
+
+
+# The kept totals that the compliance summary and a page's total read.
+SUMMARY_TOTALS = tuple((kind, state) for kind in ("cells", "mandatory") for state in STATES)
 
 
 def compliance_page(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[str, str],
@@ -94,12 +104,21 @@ def compliance_page(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[s
         state = filters.get("state")
         total = snapshot.totals["cells", state] if state else sum(
             snapshot.totals["cells", s] for s in STATES)
-        for index, cell in enumerate(iter_cells(snapshot, as_of, filters)):
+        read: list[str] = []
+        index = 0
+        # Project by project, so that the projects visited are known, a project without
+        # a matching cell included (one that gains a cell moves the page).
+        for pid in snapshot.roadmap.projects:
             if index >= start + per_page:
                 break
-            if index >= start:
-                items.append(cell)
-        return Page(total, items)
+            read.append(pid)
+            for cell in snapshot.derived[pid].cells:
+                if state is not None and cell.state != state:
+                    continue
+                if start <= index < start + per_page:
+                    items.append(cell)
+                index += 1
+        return Page(total, items, tuple(read))
     total = 0
     for cell in iter_cells(snapshot, as_of, filters):
         if start <= total < start + per_page:
@@ -133,6 +152,23 @@ def select_projects(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[s
         return compute()  # a pass over kept reports: no need to hold a copy
     return snapshot.memo(("selected-projects", as_of, tuple(sorted(filters.items()))),  # type: ignore[no-any-return]
                          compute)
+
+
+def projects_page(snapshot: Snapshot, as_of: datetime.date, filters: Mapping[str, str],
+                  page: int, per_page: int) -> Page:
+    """Return one page of `select_projects` (by id) and how many projects match.
+
+    Without filters, today, the page is read where it lies in the roadmap (its findings
+    are kept): no pass over the other projects.
+    """
+    if filters or as_of != snapshot.day:
+        found = select_projects(snapshot, as_of, filters)
+        start = (page - 1) * per_page
+        return Page(len(found), found[start:start + per_page])
+    projects = snapshot.roadmap.projects
+    start = (page - 1) * per_page
+    rows = itertools.islice(projects.values(), start, start + per_page)
+    return Page(len(projects), [(p, report(snapshot, p, as_of)) for p in rows])
 
 
 def trend_points(snapshot: Snapshot) -> list[dict[str, Any]]:

@@ -25,14 +25,18 @@ a snapshot shows the overlaps of the last version it was computed for
 from __future__ import annotations
 
 import bisect
+import contextlib
+import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.analysis import reuse as analysis
 from registry.analysis.reuse import Opportunity, Project, Thresholds, order_key
 from registry.catalogue.snapshot import Catalogue
+from registry.readmodel.inflight import InFlight
+from registry.readmodel.memory import give_back
 
 
 def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
@@ -40,7 +44,39 @@ def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
     if sheet is None:
         return None
     found, _skipped = analysis.read_projects([sheet])
-    return found[0] if found else None
+    return _shared(found[0]) if found else None
+
+
+# The analysed fields held by every ReuseState of a worker: equal sets of concept ids
+# (a domain, a theme, the same needs) are one object, whatever the number of projects
+# naming them. The table only grows with the distinct values a roadmap has, and is
+# emptied past a bound (sharing is then rebuilt as projects are read again).
+_SETS: dict[Any, Any] = {}
+_SETS_KEPT = 200_000
+_SET_FIELDS = ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
+               "implied", "capabilities", "entities")
+
+
+def _kept(key: Any, value: Any) -> Any:
+    """Return the value held under `key`, holding `value` there first if none is."""
+    found = _SETS.get(key)
+    if found is None:
+        if len(_SETS) >= _SETS_KEPT:
+            _SETS.clear()
+        found = _SETS[key] = value
+    return found
+
+
+def _shared(project: Project) -> Project:
+    """Return the project with its sets of ids shared with equal ones already held."""
+    standards = project.standards
+    if standards:  # never mutated, like every field of an analysed project
+        standards = _kept(("standards", *sorted(standards.items())), standards)
+    fields: dict[str, Any] = {}
+    for name in _SET_FIELDS:
+        ids = frozenset(map(sys.intern, getattr(project, name)))
+        fields[name] = _kept(ids, ids)
+    return project._replace(standards=standards, **fields)
 
 
 def _group(o: Opportunity) -> tuple[str, str]:
@@ -66,6 +102,12 @@ class ReuseState:
         self.active = analysis.active_providers(catalogue)
         self.provided = frozenset(self.active)
         self.excluded = analysis.pooling_excluded(catalogue, thresholds)
+        self.categories = analysis.Categories(catalogue, thresholds)
+        # Each project's standards by divergence category group (only those declaring
+        # in one): an entity's divergence is then recomputed from its members alone.
+        self.declared: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+        for project in projects.values():
+            self._declare(self.declared, project)
         self.popularity: Counter[str] = Counter(
             c for p in projects.values() for c in p.reuses)
         self.postings: dict[tuple[str, str], set[str]] = {}
@@ -90,7 +132,8 @@ class ReuseState:
     def build(cls, sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
               thresholds: Thresholds, version: int) -> ReuseState:
         """Return the state of a whole roadmap (the full analysis, once)."""
-        projects, _skipped = analysis.read_projects(sheets)
+        read, _skipped = analysis.read_projects(sheets)
+        projects = [_shared(p) for p in read]
         words = analysis.Words(catalogue)
         found = [*analysis.reuse_opportunities(projects, catalogue, thresholds, words),
                  *analysis.pooling_opportunities(projects, catalogue, thresholds, words),
@@ -106,6 +149,33 @@ class ReuseState:
                     & self.provided)
         keys.update(("entity", e) for e in project.entities)
         return keys
+
+    def _declare(self, declared: dict[str, Any], project: Project) -> None:
+        found = self.categories.declared(project)
+        if found:
+            declared[project.id] = found
+
+    def _entity_groups(self, entity: str, words: analysis.Words) -> list[Opportunity]:
+        """Return the data-sharing and divergence opportunities of one entity."""
+        members = self._members("entity", (entity,))
+        producers = [p for p in members if entity in p.produces]
+        consumers = [p for p in members if entity in p.uses and entity not in p.produces]
+        found = []
+        sharing = analysis.entity_sharing(entity, producers, consumers, self.thresholds, words)
+        if sharing:
+            found.append(sharing)
+        # The camps the full analysis builds, from the entity's members only.
+        camps: dict[str, analysis.Camps] = {}
+        for project in members:
+            declared = self.declared.get(project.id)
+            if not declared:
+                continue
+            central = entity in project.produces or not producers
+            for group, sids in declared:
+                camps.setdefault(group, {}).setdefault((sids, central), []).append(project)
+        found += analysis.entity_divergence(entity, len(producers) + len(consumers), camps,
+                                            self.categories, self.thresholds, words)
+        return found
 
     def _members(self, kind: str, names: Iterable[str]) -> list[Project]:
         ids: set[str] = set()
@@ -124,6 +194,7 @@ class ReuseState:
         new.projects = dict(self.projects)
         new.postings = dict(self.postings)
         new.popularity = Counter(self.popularity)
+        new.declared = dict(self.declared)
         new.groups = dict(self.groups)
         new.keys, new.items = list(self.keys), list(self.items)
         new.overlap_fresh = False
@@ -133,6 +204,7 @@ class ReuseState:
         moved: set[str] = set()  # components whose reuse count moved
         for pid, sheet in sheets.items():
             old, project = new.projects.pop(pid, None), _parse(sheet)
+            new.declared.pop(pid, None)
             for before, after, sign in ((old, None, -1), (None, project, 1)):
                 changed = before or after
                 if changed is None:
@@ -150,6 +222,7 @@ class ReuseState:
                     moved.add(component)
             if project is not None:
                 new.projects[pid] = project
+                new._declare(new.declared, project)
         new.popularity = +new.popularity
         # A moved count can change which provider every needing project is pointed at
         # (the most reused first): those projects are recomputed when the order moved.
@@ -173,12 +246,7 @@ class ReuseState:
                                    frozenset(caps)):
             replaced[_group(o)].append(o)
         for entity in entities:
-            replaced[("entity", entity)] = []
-        exchange = analysis.Exchange(new._members("entity", entities))
-        for o in [*analysis.data_sharing_opportunities(exchange, th, words, frozenset(entities)),
-                  *analysis.divergence_opportunities(exchange, catalogue, th, words,
-                                                 frozenset(entities))]:
-            replaced[_group(o)].append(o)
+            replaced[("entity", entity)] = new._entity_groups(entity, words)
         for key, items in replaced.items():
             for o in new.groups.get(key, ()):
                 at = bisect.bisect_left(new.keys, order_key(o))
@@ -196,14 +264,15 @@ class ReuseState:
 
     # -- overlap ----------------------------------------------------------------------
 
-    def refresh_overlap(self, version: int) -> None:
-        """Recompute the overlaps of this state's roadmap (the whole roadmap: see above)."""
+    def refresh_overlap(self, version: int, pause: Callable[[], None] | None = None) -> None:
+        """Recompute the overlaps of this state's roadmap (the whole roadmap: see above);
+        `pause` is called every few projects and pairs (to give way to requests)."""
         with self._lock:
             if self.overlap_fresh:
                 return
             projects = [self.projects[pid] for pid in sorted(self.projects)]
             found = analysis.overlap_opportunities(projects, self.thresholds,
-                                      analysis.Words(self.catalogue))
+                                                   analysis.Words(self.catalogue), pause)
             keys, items = list(self.keys), list(self.items)
             for o in self.groups.get(("overlap", ""), ()):
                 at = bisect.bisect_left(keys, order_key(o))
@@ -223,19 +292,28 @@ class ReuseState:
             self.keys, self.items, self.groups = keys, items, groups
             self.overlap_version = version
             self.overlap_fresh = True
+        give_back()  # the whole roadmap's similarity index was built and freed
 
-    def refresh_overlap_within(self, version: int, wait: float) -> None:
-        """Start the overlap recomputation in a thread (once); wait up to `wait` seconds."""
+    def refresh_overlap_within(self, version: int, wait: float,
+                               requests: InFlight | None = None) -> None:
+        """Start the overlap recomputation in a thread (once); wait up to `wait` seconds.
+
+        With `requests`, the thread gives way to the requests being answered (see
+        inflight.py), except to the one waiting for it here.
+        """
         if self.overlap_fresh:
             return
         with self._starting:
             if self._thread is None:
-                self._thread = threading.Thread(target=self.refresh_overlap, args=(version,),
+                pause = requests.give_way if requests is not None else None
+                self._thread = threading.Thread(target=self.refresh_overlap,
+                                                args=(version, pause),
                                                 name="registry-overlap", daemon=True)
                 self._thread.start()
             thread = self._thread
         if wait > 0:
-            thread.join(wait)
+            with requests.aside() if requests is not None else contextlib.nullcontext():
+                thread.join(wait)
 
     def opportunities(self) -> Sequence[Opportunity]:
         """Return every opportunity, in the analysis' order."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -25,12 +25,14 @@ from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
 from registry.projects import hint_reads, refreshed_findings
 from registry.readmodel.derived import (
+    KeptRevision,
     ProjectDerived,
     derive,
     kept_revisions,
     month_ends,
 )
 from registry.readmodel.lists import Lists
+from registry.readmodel.overlay import replaced
 from registry.readmodel.reuse import ReuseState
 from registry.storage.store import Change
 from registry.validation.policy import applicable_capabilities
@@ -47,15 +49,17 @@ class Snapshot:
 
     def __init__(self, version: int, catalogue: Catalogue, roadmap: Roadmap, day: date,
                  derived: Mapping[str, ProjectDerived], totals: Counter[Any],
-                 lists: Lists | None = None) -> None:
+                 lists: Lists | None = None, members: object | None = None) -> None:
         self.version = version
         self.catalogue = catalogue
         self.roadmap = roadmap
         self.day = day
         self.derived = derived
         self.totals = totals
-        self.lists = lists if lists is not None else Lists.build(
-            roadmap.projects, {pid: d.span for pid, d in derived.items()})
+        # The same object while the set of projects (and so their order) is the same: a
+        # cached page of the roadmap's order is reused only while it is (readmodel.reads).
+        self.members = members if members is not None else object()
+        self.lists = lists if lists is not None else Lists.build(roadmap.projects, derived)
         # The reuse analysis, per thresholds, derived from the last snapshot that has it
         # (`reuse`); the changed projects since that one, and whether the catalogue moved.
         self._reuse: dict[Thresholds, ReuseState] = {}
@@ -112,22 +116,23 @@ class Snapshot:
 
     @classmethod
     def build(cls, version: int, catalogue: Catalogue, projects: Iterable[Project],
-              history: Mapping[str, Sequence[Change]], day: date) -> Snapshot:
-        """Build a snapshot from every project and every project revision."""
+              history: Mapping[str, Sequence[KeptRevision]], day: date) -> Snapshot:
+        """Build a snapshot from every project and what is kept of its revisions."""
         roadmap = Roadmap(projects)
         derived: dict[str, ProjectDerived] = {}
         totals: Counter[Any] = Counter()
         for pid, project in roadmap.projects.items():
-            revisions = kept_revisions(history.get(pid, ()))
-            item = derive(project, revisions, catalogue, day)
+            item = derive(project, history.get(pid, ()), catalogue, day)
             derived[pid] = item
             totals.update(item.contribution)
         return cls(version, catalogue, roadmap, day, MappingProxyType(derived), totals)
 
     def rebuild_for(self, day: date, load_history: HistoryLoader) -> Snapshot:
         """Return this snapshot recomputed for another day (every project: dates moved)."""
+        kept = {pid: kept_revisions(changes)
+                for pid, changes in load_history(self.roadmap.projects).items()}
         return Snapshot.build(self.version, self.catalogue, self.roadmap.projects.values(),
-                              load_history(self.roadmap.projects), day)
+                              kept, day)
 
     def apply(self, changes: Sequence[Change], load_history: HistoryLoader) -> Snapshot:
         """Return the snapshot after `changes` (oldest first), recomputing what they touch."""
@@ -142,16 +147,24 @@ class Snapshot:
                                              max(c.seq for c in catalogue_changes))
             touched |= self._depending_on(catalogue_changes, catalogue)
         project_changes = {c.record_id: c for c in changes if c.kind == "project"}
-        projects = dict(self.roadmap.projects)
-        for pid, change in project_changes.items():
-            if change.data is None:
-                projects.pop(pid, None)
-            else:
-                projects[pid] = Project(pid, change.data, change.revision,
-                                        _digest(change.data), change.created_at,
-                                        change.author)
+        old_projects = self.roadmap.projects
+        # Whether the set of projects moves (a create or a delete, not an update): only
+        # then are the roadmap and the derived data copied whole (see overlay.py).
+        members_moved = any((change.data is None) == (pid in old_projects)
+                            for pid, change in project_changes.items())
+        replacing = {pid: Project.stored(pid, change.data, change.revision,
+                                         _digest(change.data), change.created_at,
+                                         change.author)
+                     for pid, change in project_changes.items() if change.data is not None}
+        projects: Mapping[str, Project]
+        if members_moved:
+            projects = {pid: p for pid, p in old_projects.items()
+                        if pid not in project_changes}
+            projects.update(replacing)
+        else:
+            projects = replaced(old_projects, replacing)
         touched |= set(project_changes)
-        derived = dict(self.derived)
+        recomputed: dict[str, ProjectDerived] = {}
         totals = Counter(self.totals)
         kinds = {c.kind for c in catalogue_changes}
         written: dict[str, list[Change]] = {}
@@ -160,12 +173,12 @@ class Snapshot:
                 written.setdefault(change.record_id, []).append(change)
         # The kept revisions of a project die with its derived data when it is deleted:
         # one created again (its revisions go on) has its older ones read back.
-        reread = {pid for pid in touched if pid not in derived and pid in projects
+        reread = {pid for pid in touched if pid not in self.derived and pid in projects
                   and min(c.revision for c in changes if c.kind == "project"
                           and c.record_id == pid) > 1}
         histories = load_history(reread) if reread else {}
         for pid in sorted(touched):
-            old = derived.pop(pid, None)
+            old = self.derived.get(pid)
             if old is not None:
                 totals.subtract(old.contribution)
             project = projects.get(pid)
@@ -179,17 +192,23 @@ class Snapshot:
                 before = old.revisions if old else ()
                 revisions = [*before, *kept_revisions(written.get(pid, ()), before)]
                 item = derive(project, revisions, catalogue, self.day)
-            derived[pid] = item
+            recomputed[pid] = item
             totals.update(item.contribution)
-        roadmap = self.roadmap
-        if project_changes:
-            roadmap = Roadmap(projects.values()) if set(projects) != set(
-                self.roadmap.projects) else _replaced(self.roadmap, projects)
-        lists = self.lists.apply(
-            touched, (self.roadmap.projects, _Spans(self.derived)),
-            (roadmap.projects, _Spans(derived)))
-        new = Snapshot(version, catalogue, roadmap, self.day, MappingProxyType(derived),
-                       +totals, lists)
+        derived: Mapping[str, ProjectDerived]
+        if members_moved:
+            derived = MappingProxyType({**{pid: d for pid, d in self.derived.items()
+                                           if pid in projects}, **recomputed})
+        else:
+            derived = replaced(self.derived, recomputed)
+        roadmap, members = self.roadmap, self.members
+        if members_moved:
+            roadmap, members = Roadmap(projects.values()), object()
+        elif project_changes:
+            roadmap = _replaced(projects)
+        lists = self.lists.apply(touched, (self.roadmap.projects, self.derived),
+                                 (roadmap.projects, derived))
+        new = Snapshot(version, catalogue, roadmap, self.day, derived, +totals, lists,
+                       members)
         # The reuse analysis is derived lazily from the last snapshot that holds one
         # (never a chain of snapshots: a snapshot without it passes its base on).
         if self._reuse:
@@ -209,6 +228,10 @@ class Snapshot:
             return found
 
         def compute() -> ReuseState:
+            if self._reuse_catalogue_moved:
+                # Built afresh: let the old snapshot (and its analysis) go first, not
+                # after this one's is built beside it.
+                self._reuse_base = None
             base = self._reuse_base
             previous = base._reuse.get(thresholds) if base is not None else None
             if previous is not None and not self._reuse_catalogue_moved:
@@ -299,26 +322,10 @@ def _after_catalogue_change(project: Project, old: ProjectDerived, catalogue: Ca
                   history=old.history)
 
 
-class _Spans(Mapping[str, Any]):
-    """The timeline spans of derived data, read where they are kept."""
-
-    def __init__(self, derived: Mapping[str, ProjectDerived]) -> None:
-        self.derived = derived
-
-    def __getitem__(self, pid: str) -> Any:
-        return self.derived[pid].span
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.derived)
-
-    def __len__(self) -> int:
-        return len(self.derived)
-
-
-def _replaced(roadmap: Roadmap, projects: dict[str, Project]) -> Roadmap:
-    """Return a roadmap with the same ids (same order) and some projects replaced."""
+def _replaced(projects: Mapping[str, Project]) -> Roadmap:
+    """Return a roadmap of `projects`: the ids (and order) of the last one, some replaced."""
     new = Roadmap.__new__(Roadmap)
-    new.projects = MappingProxyType({pid: projects[pid] for pid in roadmap.projects})
+    new.projects = projects
     return new
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,8 @@ class StoredRecord:
     digest: str
     updated_at: datetime
     updated_by: str
+    # The change-feed position of the revision a write made (None when read back).
+    seq: int | None = None
 
     @property
     def etag(self) -> str:
@@ -524,8 +526,8 @@ class Store:
                     raise
                 raise Conflict(winner) from None
             stored = StoredRecord(kind, record_id, data, first, new_digest, now, author)
-            self._history(connection, stored, action or "create", message)
-            return stored
+            seq = self._history(connection, stored, action or "create", message)
+            return replace(stored, seq=seq)
         if create_only:
             raise Conflict(current)
         if if_match is not None and if_match != current.revision:
@@ -542,8 +544,8 @@ class Store:
         if result.rowcount != 1:
             raise PreconditionFailed(self._get(connection, kind, record_id))
         stored = StoredRecord(kind, record_id, data, revision, new_digest, now, author)
-        self._history(connection, stored, action or "update", message)
-        return stored
+        seq = self._history(connection, stored, action or "update", message)
+        return replace(stored, seq=seq)
 
     @staticmethod
     def _last_revision(connection: Connection, kind: str, record_id: str) -> int:
@@ -577,9 +579,10 @@ class Store:
         return deleted
 
     def _history(self, connection: Connection, stored: StoredRecord, action: str,
-                 message: str | None, data: Any = ...) -> None:
+                 message: str | None, data: Any = ...) -> int:
+        """Write the revision and the audit event of `stored`; return the revision's seq."""
         feed_order(connection)
-        connection.execute(insert(revisions).values(
+        inserted = connection.execute(insert(revisions).values(
             kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
             data=stored.data if data is ... else data, author=stored.updated_by,
             message=message, created_at=stored.updated_at))
@@ -590,6 +593,11 @@ class Store:
         state = CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE
         connection.execute(update(catalogue_state).where(catalogue_state.c.id == state)
                            .values(version=catalogue_state.c.version + 1))
+        # The seq came back with the insert (RETURNING, or SQLite's last row id).
+        key = inserted.inserted_primary_key
+        if key is None:  # pragma: no cover - both engines return the primary key
+            raise RuntimeError("the revision's seq was not returned")
+        return int(key[0])
 
     def import_records(self, by_kind: Mapping[str, Iterable[dict[str, Any]]], *,
                        author: str, message: str | None = None) -> ImportResult:

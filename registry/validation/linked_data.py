@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from registry.documents.findings import (
     Text,
     finding,
 )
+from registry.documents.values import Value
 from registry.linked_data.context import Field, resolve_path, values_at
 from registry.linked_data.iris import (
     ADMS,
@@ -73,21 +73,25 @@ MAX_SUGGESTIONS = 3
 LIST_ALLOWED_UP_TO = 15  # schemes this small are listed in full when nothing is close
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Value):
     """One coded SHACL property shape, as the fast check applies it."""
 
+    __slots__ = ("shape", "code", "severity", "test", "status")
     shape: str
     code: str
     severity: str
     test: str  # "exists" | "deprecated" | "status"
-    status: str | None = None  # test "status": the status value that triggers the shape
+    status: str | None  # test "status": the status value that triggers the shape
+
+    def __init__(self, shape: str, code: str, severity: str, test: str,
+                 status: str | None = None) -> None:
+        self._init(shape, code, severity, test, status)
 
 
-@dataclass(frozen=True)
-class PathRules:
+class PathRules(Value):
     """The rules on one sheet location: what its values must be, then what they must not be."""
 
+    __slots__ = ("predicates", "steps", "label", "target", "scheme", "exists", "others")
     predicates: tuple[str, ...]
     steps: tuple[tuple[tuple[str, ...], Field], ...]
     label: str  # e.g. "capabilities.needs", for messages
@@ -95,6 +99,11 @@ class PathRules:
     scheme: str | None
     exists: Rule
     others: tuple[Rule, ...]
+
+    def __init__(self, predicates: tuple[str, ...],
+                 steps: tuple[tuple[tuple[str, ...], Field], ...], label: str, target: str,
+                 scheme: str | None, exists: Rule, others: tuple[Rule, ...]) -> None:
+        self._init(predicates, steps, label, target, scheme, exists, others)
 
 
 def code_targets() -> dict[str, str]:
@@ -113,7 +122,7 @@ def _severity(iri: str | None) -> str:
 
 # The shapes' facts as the rule table needs them, derived from the shapes file once and
 # kept in the repository: reading them needs no RDF parser, so `registry validate` does
-# not import rdflib. The file records the digest of the shapes it was derived from; when
+# not import rdflib. The file records the checksum of the shapes it was derived from; when
 # the shapes change, the facts are derived again from the shapes (slower, never stale)
 # until the file is written anew (tests/validation/test_linked_data.py says how).
 SHAPES_PATH = schemas_dir() / "project-sheet" / "v1.shapes.ttl"
@@ -121,10 +130,15 @@ RULES_PATH = Path(__file__).with_name("shape_rules.json")
 
 
 def shapes_digest() -> str:
-    """Return the SHA-256 of the shapes file, which the saved facts must match."""
-    import hashlib  # imported when used, like difflib below: every import counts at start-up
+    """Return the size and CRC-32 of the shapes file, which the saved facts must match.
 
-    return hashlib.sha256(SHAPES_PATH.read_bytes()).hexdigest()
+    A checksum, not a cryptographic digest: it only tells an edited shapes file from the
+    one the facts were derived from, and hashlib would load OpenSSL on every validation.
+    """
+    import zlib
+
+    data = SHAPES_PATH.read_bytes()
+    return f"{len(data)}:{zlib.crc32(data):08x}"
 
 
 @cache
@@ -134,7 +148,7 @@ def rule_table() -> tuple[PathRules, ...]:
         saved = json.loads(RULES_PATH.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         saved = None
-    if isinstance(saved, dict) and saved.get("shapes_sha256") == shapes_digest():
+    if isinstance(saved, dict) and saved.get("shapes_checksum") == shapes_digest():
         return build_table([ShapeFact.from_dict(item) for item in saved["shapes"]])
     from registry.linked_data.graph import shapes_graph
 
@@ -152,17 +166,21 @@ def saved_rules() -> dict[str, Any]:
     from registry.linked_data.graph import shapes_graph
 
     facts = shape_facts(shapes_graph(DEFAULT_BASE))
-    return {"shapes": [fact.to_dict() for fact in facts], "shapes_sha256": shapes_digest()}
+    return {"shapes": [fact.to_dict() for fact in facts], "shapes_checksum": shapes_digest()}
 
 
-@dataclass(frozen=True)
-class ShapeFact:
+class ShapeFact(Value):
     """What one coded property shape says: the path, the rule, its target and scheme."""
 
+    __slots__ = ("predicates", "rule", "target", "scheme")
     predicates: tuple[str, ...]
     rule: Rule
     target: str | None
     scheme: str | None
+
+    def __init__(self, predicates: tuple[str, ...], rule: Rule, target: str | None,
+                 scheme: str | None) -> None:
+        self._init(predicates, rule, target, scheme)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fact as plain JSON data."""

@@ -32,6 +32,7 @@ from registry.catalogue.query import (
 )
 from registry.catalogue.records import RecordError, api_path
 from registry.catalogue.snapshot import Catalogue
+from registry.readmodel.reads import catalogue_only
 from registry.storage.store import (
     Conflict,
     NotFound,
@@ -41,7 +42,7 @@ from registry.storage.store import (
 )
 from registry.storage.tokens import Identity
 from registry.web.shared.auth import require
-from registry.web.shared.consistency import caught_up
+from registry.web.shared.consistency import answered_with, caught_up
 from registry.web.shared.context import services
 from registry.web.shared.derived import compliance_cells
 from registry.web.shared.errors import ApiError
@@ -223,6 +224,7 @@ def _api_list(kind: str, plural: str) -> Response:
 
     # Identical queries between two catalogue revisions share one serialised answer.
     etag, body = svc.snapshots.memo((kind, "list", tuple(sorted(args.items()))), compute)
+    answered_with(catalogue_only(svc.readmodel.current()))
     return cached_json(body, etag)
 
 
@@ -249,6 +251,8 @@ def _api_detail(kind: str, record_id: str, build: Callable[..., dict[str, Any]])
         return _record_tag(catalogue, kind, record_id, revision), body
 
     etag, body = svc.snapshots.memo((kind, "detail", record_id), compute)
+    # The answer reads the catalogue (and the record's revisions, which move with it).
+    answered_with(catalogue_only(svc.readmodel.current()))
     return cached_json(body, etag)
 
 

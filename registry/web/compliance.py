@@ -29,8 +29,10 @@ from registry.catalogue.query import QueryError, paginate, parse_paging
 from registry.catalogue.snapshot import Catalogue
 from registry.csv_cells import safe_row
 from registry.readmodel import queries
+from registry.readmodel.reads import Reads, projects_read
 from registry.readmodel.snapshot import Snapshot
 from registry.svg.heatmap import heatmap_svg
+from registry.web.shared.consistency import answered_with
 from registry.web.shared.context import services
 from registry.web.shared.errors import ApiError
 from registry.web.shared.http import cached_json, dumps, etag_matches, json_response
@@ -182,16 +184,21 @@ def api_compliance() -> Response:
     date = as_of()
     snapshot = svc.readmodel.current()
 
-    def compute() -> bytes:
+    def compute() -> tuple[bytes, Reads]:
         # The read model keeps every project's cells: a page visits its own cells (and,
         # with a project or standard filter, the kept cells), never computes the matrix.
         found = queries.compliance_page(snapshot, date, filters, page, per_page)
-        return dumps({"as_of": date.isoformat(), "summary": queries.summary(snapshot, date),
+        body = dumps({"as_of": date.isoformat(), "summary": queries.summary(snapshot, date),
                       "total": found.total, "page": page, "per_page": per_page,
                       "cells": [c.to_dict() for c in found.items]})
+        # What the answer read: the summary's totals and the projects up to the page's
+        # end (the response cache keeps it across writes that leave those unchanged).
+        return body, projects_read(snapshot, found.read, queries.SUMMARY_TOTALS)
 
-    return cached_json(snapshot.memo(("api-compliance", date, tuple(sorted(args.items()))),
-                                     compute))
+    body, reads = snapshot.memo(("api-compliance", date, tuple(sorted(args.items()))),
+                                compute)
+    answered_with(reads)
+    return cached_json(body)
 
 
 @bp.get("/api/compliance.csv")

@@ -9,10 +9,11 @@ the other roadmap pages do.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Any
 
 from babel.numbers import format_percent
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from registry.analysis.compliance import STATES
@@ -39,6 +40,8 @@ from registry.web.shared.terms import term
 
 bp = Blueprint("dashboard", __name__)
 TOP_STANDARDS = 15  # the adoption chart shows the most declared; the table lists all
+CHARTED = ("projects", "mandatory_compliance", "trend", "standards_adoption",
+           "component_reuse", "opportunities")  # the parts of the indicators `_charts` draws
 KPI_ROWS = 50  # the KPI table a page at a time (?kpi_page=): a roadmap may have thousands
 
 
@@ -172,9 +175,13 @@ def page() -> Response:
     as_of = page_as_of()
     lang = current_lang()
     data = compute_indicators(as_of)
-    svgs = svc.roadmap.memo(("dashboard-charts", svc.snapshots.version, as_of, lang),
-                            lambda: _charts(data, lang))
     snapshot = svc.readmodel.current()
+    # The charts read these numbers, the catalogue's labels and the language: a write
+    # that moves none of them (a title, a summary) draws nothing again.
+    read = hashlib.blake2b(dumps([data[k] for k in CHARTED]), digest_size=16).digest()
+    svgs = svc.readmodel.carried.get(
+        ("dashboard-charts", read, snapshot.catalogue.version, lang),
+        lambda: _charts(data, lang))
     roadmap = snapshot.roadmap
     titles = _Titles(roadmap, lang)  # only the projects the page names are looked up
     catalogue = svc.snapshots.get()
@@ -194,7 +201,19 @@ def page() -> Response:
     if kpi_page > kpi_pages:
         raise page_error(400, gettext("kpi_page must be from 1 to %(pages)d", pages=kpi_pages))
     kpis = data["kpis"][(kpi_page - 1) * KPI_ROWS:kpi_page * KPI_ROWS]
+    as_of_arg = request.args.get("as_of")
+
+    def figures() -> Markup:
+        # The figures' tables read what the charts read, and the date argument of their
+        # links: hundreds of rows (an organisation each) made once, not after each write.
+        return svc.readmodel.carried.get(  # type: ignore[no-any-return]
+            ("dashboard-figures", read, snapshot.catalogue.version, lang, as_of_arg),
+            lambda: Markup(render_template(
+                "_dashboard_figures.html", d=data, svgs=svgs, pct=_pct, catalogue=catalogue,
+                acronym=lambda sid: acronym(catalogue, sid), as_of_arg=as_of_arg)))
+
     return render_page("dashboard.html", d=data, svgs=svgs, as_of=as_of, titles=titles,
+                       figures=figures,
                        kpis=kpis, kpi_page=kpi_page, kpi_pages=kpi_pages, kpi_rows=KPI_ROWS,
                        any_measured=any(k["current"] is not None for k in data["kpis"]),
                        kpi_args={k: v for k, v in request.args.items() if v},

@@ -28,11 +28,12 @@ from registry.projects import (
     token_organisations,
 )
 from registry.readmodel import queries
+from registry.readmodel.reads import Reads, projects_read
 from registry.storage import measurements as stored_measurements
 from registry.storage.store import Conflict, NotFound, PreconditionFailed, StoredRecord
 from registry.validation.pipeline import validate_and_load
 from registry.web.shared.auth import identity
-from registry.web.shared.consistency import caught_up
+from registry.web.shared.consistency import answered_with, caught_up
 from registry.web.shared.context import services
 from registry.web.shared.derived import of_project
 from registry.web.shared.errors import ApiError
@@ -149,7 +150,9 @@ def put_project(project_id: str) -> Response:
         headers = {"ETag": record_etag(exc.current)} if exc.current else {}
         raise ApiError(412, "someone else changed this project at the same moment: read it "
                        "again and redo your change", headers=headers) from None
-    svc.roadmap.invalidate()
+    # Every worker of this server catches up to the write before its next read (the
+    # request need not wait for this one's catch-up); the answer names the version.
+    svc.readmodel.written(stored.seq or svc.store.head())
     return json_response({"project": stored.data, "revision": stored.revision,
                           "validation": report_body(report)},
                          201 if current is None else 200,
@@ -172,16 +175,21 @@ def list_projects() -> Response:
         raise ApiError(400, exc.message, detail={"parameter": exc.param}) from None
     date = as_of()
     filters = {k: v for k, v in args.items() if k in FILTERS and v}
+    snapshot = svc.readmodel.current()
 
-    def compute() -> bytes:
+    def compute() -> tuple[bytes, Reads]:
         # Findings are kept per project by the read model: a page costs its own rows.
-        items = queries.select_projects(svc.readmodel.current(), date, filters)
-        return dumps({"total": len(items), "page": page_number, "per_page": per_page,
-                      "projects": [project_summary(p, r)
-                                   for p, r in paginate(items, page_number, per_page)]})
+        found = queries.projects_page(snapshot, date, filters, page_number, per_page)
+        body = dumps({"total": found.total, "page": page_number, "per_page": per_page,
+                      "projects": [project_summary(p, r) for p, r in found.items]})
+        # Without a filter every project is listed by id: the answer reads the set of
+        # projects (its total, the page's place) and the page's own projects.
+        return body, projects_read(snapshot, None if filters else [p.id for p, _ in found.items])
 
     key = ("projects", date, tuple(sorted(args.items())))
-    return cached_json(svc.roadmap.memo(key, compute))
+    body, reads = snapshot.memo(key, compute)
+    answered_with(reads)
+    return cached_json(body)
 
 
 def _project(project_id: str) -> Any:

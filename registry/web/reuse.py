@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from registry.analysis.diagram import Node, opportunity_diagram
@@ -112,36 +112,56 @@ def page() -> Response:
             number = 1
         shown[t] = groups[t][(number - 1) * REUSE_ROWS:number * REUSE_ROWS]
         paging[t] = (number, pages)
-    # Labels for the projects the page lists, never for the whole roadmap.
-    listed = dict.fromkeys(p for t in TYPES for o in shown[t] for p in o["projects"])
-    labels = {f"project:{pid}": localized(roadmap.projects[pid].sheet.get("title"),
-                                          lang)[0] or pid
-              for pid in listed if pid in roadmap.projects}
-    labels.update({f"capability:{c.id}": localized(c.label, lang)[0]
-                   for c in catalogue.concepts.get("capabilities", {}).values()})
-    labels.update({f"component:{k}": localized(v["name"], lang)[0]
-                   for k, v in catalogue.components.items()})
+    labels = _Labels(roadmap.projects, catalogue, lang)
     draw = _pictures(labels, roadmap.projects, lambda sid: acronym(catalogue, sid))
-    # Each opportunity's picture is drawn once per snapshot and language, not per request.
-    drawn: dict[Any, Markup] = snapshot.memo(("reuse-pictures", lang), dict)
+    carried = services().readmodel.carried
 
-    def picture(opportunity: dict[str, Any], key: str) -> Markup:
-        memo_key = (opportunity["type"], tuple(opportunity["projects"]),
-                    opportunity["score"], opportunity["explanation"], key)
-        found = drawn.get(memo_key)
-        if found is None:
-            if len(drawn) > 2000:  # many pages visited: keep it bounded
-                drawn.clear()
-            found = drawn[memo_key] = draw(opportunity, key)
-        return found
+    def item(opportunity: dict[str, Any], key: str) -> Markup:
+        # An opportunity's entry reads the opportunity (an unchanged group keeps the same
+        # object from one snapshot to the next), the sheets of its projects (titles, the
+        # standards its picture shows), the catalogue's labels, the language and its
+        # place: after a write only the entries that read the written project are made
+        # again, not the page's hundred pictures.
+        projects = roadmap.projects
+        read = tuple(projects[pid].digest if pid in projects else None
+                     for pid in opportunity["projects"])
+        entry = carried.get(
+            ("reuse-item", id(opportunity), key, lang, catalogue.version, read),
+            lambda: (opportunity, Markup(render_template(
+                "_opportunity.html", o=opportunity, key=key, labels=labels,
+                picture=draw))))
+        if entry[0] is not opportunity:  # an id reused by a newer opportunity: not ours
+            return Markup(render_template("_opportunity.html", o=opportunity, key=key,
+                                          labels=labels, picture=draw))
+        return entry[1]  # type: ignore[no-any-return]
 
     stale = every.overlap_version < snapshot.version
     return render_page("reuse.html", status=400 if error else 200, groups=shown,
                        counts={t: len(groups[t]) for t in TYPES}, paging=paging,
-                       picture=picture, error=error, types=TYPES,
+                       item=item, error=error, types=TYPES,
                        args=request.args.to_dict(), labels=labels, total=len(items),
                        per_page=REUSE_ROWS,
                        overlap_version=every.overlap_version if stale else None)
+
+
+class _Labels:
+    """Labels of the page's nodes in the page language, looked up when an entry is made
+    (never for the whole roadmap, nor for entries kept from an earlier snapshot)."""
+
+    def __init__(self, projects: Mapping[str, Any], catalogue: Any, lang: str) -> None:
+        self.projects, self.catalogue, self.lang = projects, catalogue, lang
+
+    def get(self, key: str, default: str) -> str:
+        scheme, _sep, rid = key.partition(":")
+        if scheme == "project" and rid in self.projects:
+            return localized(self.projects[rid].sheet.get("title"), self.lang)[0] or rid
+        if scheme == "capability":
+            concept = self.catalogue.concepts.get("capabilities", {}).get(rid)
+            if concept is not None:
+                return localized(concept.label, self.lang)[0]  # type: ignore[no-any-return]
+        if scheme == "component" and rid in self.catalogue.components:
+            return localized(self.catalogue.components[rid]["name"], self.lang)[0]  # type: ignore[no-any-return]
+        return default
 
 
 def _declared(sheet: Mapping[str, Any]) -> set[str]:
@@ -151,7 +171,7 @@ def _declared(sheet: Mapping[str, Any]) -> set[str]:
         if isinstance(listed, list) else set()
 
 
-def _pictures(labels: Mapping[str, str], projects: Mapping[str, Any],
+def _pictures(labels: _Labels, projects: Mapping[str, Any],
               standard: Callable[[str], str]) -> Callable[[dict[str, Any], str], Markup]:
     """Return what draws one opportunity's picture in the page language (called by the
     template for the opportunities it shows, so a long list draws only its page)."""

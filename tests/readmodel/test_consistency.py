@@ -132,3 +132,20 @@ def test_a_record_created_on_another_server_is_found_without_waiting(servers):
     missing = client_b.get("/api/projects/no-such-project")
     assert missing.status_code == 404
     assert int(missing.headers["Registry-Version"]) >= int(answer.headers["Registry-Version"])
+
+
+def test_a_write_answers_its_own_version_and_the_next_read_is_at_least_as_new(servers):
+    a, _b = servers
+    client = a.test_client()
+    model = a.extensions["registry"].readmodel
+    held = model.catch_up().version
+    written = _put(client, _office(a))
+    assert written.status_code == 201
+    version = int(written.headers["Registry-Version"])
+    # The answer names the write's own place in the feed, without this worker having
+    # caught up in the write's request; its next read catches up first.
+    assert version == a.extensions["registry"].store.head() > held
+    assert model.newest_version() < version
+    read = client.get("/api/projects/mobility-data-hub")
+    assert read.status_code == 200
+    assert int(read.headers["Registry-Version"]) >= version

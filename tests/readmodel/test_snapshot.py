@@ -150,3 +150,66 @@ def test_the_kept_trend_equals_a_replay_of_every_revision(store):
             Revision(change.created_at, change.data))
     expected = compliance_trend(history, snapshot.catalogue, snapshot.day)
     assert expected and trend_points(snapshot) == expected
+
+
+def test_many_updates_in_overlays_equal_a_rebuild(store, monkeypatch):
+    # Updates replace values in an overlay of the last snapshot's mappings, copied whole
+    # once COLLAPSE of them are held: with a small COLLAPSE, both states are crossed.
+    from registry.readmodel import overlay
+
+    monkeypatch.setattr(overlay, "COLLAPSE", 3)
+    model = ReadModel(store, ttl=0)
+    for path in EXAMPLES:
+        sheet = _sheet(path)
+        store.put("project", sheet["id"], sheet, author="test")
+    day = model.current().day
+    sheets = [_sheet(path) for path in EXAMPLES]
+    kinds = set()
+    for step in range(10):
+        sheet = sheets[step % len(sheets)]
+        sheet["status"] = "selected" if step % 2 else "in-progress"
+        store.put("project", sheet["id"], sheet, author="test")
+        snapshot = model.current()
+        kinds.add(type(snapshot.derived).__name__)
+        _same(snapshot, _rebuilt(store, day))
+        assert len(snapshot.derived) == len(snapshot.roadmap.projects) == len(EXAMPLES)
+        assert dict(snapshot.roadmap.projects.items()) == {
+            pid: snapshot.roadmap.projects[pid] for pid in snapshot.roadmap.projects}
+    assert kinds == {"Overlay", "mappingproxy"}, "both an overlay and a full copy were read"
+    # A new project (the set moves) and a deleted one: whole copies, still equal.
+    extra = {**sheets[0], "id": "aa-extra"}
+    store.put("project", "aa-extra", extra, author="test")
+    _same(model.current(), _rebuilt(store, day))
+    assert next(iter(model.current().roadmap.projects)) == "aa-extra"
+    store.delete_where("project", lambda r: r.id != "aa-extra", author="test")
+    _same(model.current(), _rebuilt(store, day))
+
+
+def test_a_catch_up_reads_the_feed_once_and_a_write_marks_the_model(store):
+    from sqlalchemy import event
+
+    # No LISTEN thread: its notification of the write would (rightly) mark the model
+    # stale again at a moment the test does not choose.
+    model = ReadModel(store, ttl=3600, listen=False)
+    model.current()
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "FROM revisions" in statement and "seq >" in statement:
+            reads.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        sheet = _sheet(EXAMPLES[0])
+        written = store.put("project", sheet["id"], sheet, author="test")
+        assert written.seq == store.head()
+        # Not noticed yet (no LISTEN, an hour's TTL): the held snapshot answers.
+        assert model.current().version < written.seq and not reads
+        # The writer notes its write: the next read catches up, with one query (a
+        # short batch is the end of the feed), and reads stay at least that new.
+        model.written(written.seq)
+        assert model.current().version == written.seq
+        assert len(reads) == 1
+        assert model.current().version == written.seq and len(reads) == 1
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)

@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, request
 
 from registry.readmodel import Behind
 from registry.readmodel.model import PINNED
+from registry.readmodel.reads import Reads, everything
 from registry.readmodel.snapshot import Snapshot
 from registry.response_cache import SNAPSHOT_KEY
 from registry.web.shared.context import services
@@ -32,6 +33,9 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static":
             return
         model = services().readmodel
+        # Counted until teardown: the overlap refresh gives way meanwhile.
+        model.in_flight.begin()
+        g.registry_in_flight = True
         raw = request.headers.get(MIN_VERSION_HEADER)
         if raw is None:
             snapshot = model.latest()
@@ -54,8 +58,11 @@ def init_app(app: Flask) -> None:
     def _label(response: Response) -> Response:
         version = g.get("registry_version")
         if version is not None:
-            # A write made by this request moved the model: say the newest version.
-            latest = services().readmodel.newest_version()
+            # A write made by this request moved the model: say the newest version,
+            # which a write that did not wait for the catch-up put in the high-water
+            # mark (readmodel.model.ReadModel.written).
+            model = services().readmodel
+            latest = max(model.newest_version(), model.high_water.value)
             response.headers[VERSION_HEADER] = str(max(version, latest)
                                                    if request.method not in ("GET", "HEAD")
                                                    else version)
@@ -63,6 +70,8 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _unpin(_exc: BaseException | None) -> None:
+        if g.pop("registry_in_flight", False):
+            services().readmodel.in_flight.end()
         token = g.pop("registry_pin", None)
         if token is not None:
             # Torn down in another context, the pin dies with that one.
@@ -88,8 +97,19 @@ def caught_up() -> bool:
     return True
 
 
+def answered_with(reads: Reads) -> None:
+    """Say that this answer read no more of its snapshot than `reads` (readmodel.reads).
+
+    The response cache then serves it again after writes that leave those reads
+    unchanged. Reads of another snapshot than the one the request is pinned to (it
+    caught up meanwhile) are ignored: the answer stays filed as reading everything.
+    """
+    if reads.version == g.get("registry_version"):
+        request.environ[SNAPSHOT_KEY] = reads
+
+
 def _answer_from(snapshot: Snapshot) -> None:
     g.registry_version = snapshot.version
     # For the response cache (registry.response_cache): the snapshot this answer is
-    # computed from, so that it is kept under that one and no other.
-    request.environ[SNAPSHOT_KEY] = (snapshot.version, snapshot.day)
+    # computed from, so that it is kept with that one's reads and no other's.
+    request.environ[SNAPSHOT_KEY] = everything(snapshot)

@@ -55,7 +55,8 @@ def found() -> Found:
     svc = services()
     snapshot = svc.readmodel.current()
     state = snapshot.reuse(reuse_thresholds(svc.settings))
-    state.refresh_overlap_within(snapshot.version, float(svc.settings["REUSE_OVERLAP_WAIT"]))
+    state.refresh_overlap_within(snapshot.version, float(svc.settings["REUSE_OVERLAP_WAIT"]),
+                                 svc.readmodel.in_flight)
     items = state.opportunities()  # one read: a finished refresh swaps the list whole
     version = state.overlap_version
     return snapshot.memo(("reuse", id(items)), lambda: Found(  # type: ignore[no-any-return]

@@ -14,10 +14,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _examples_notice() -> dict[str, Any]:
-        from registry.projects import is_example
-
-        roadmap = services().roadmap
-        # Once per roadmap version, not once per page: a roadmap has thousands of projects.
-        shown = roadmap.memo("examples-loaded", lambda: sum(
-            1 for p in roadmap.get().projects.values() if is_example(p)))
-        return {"example_projects": shown}
+        # The read model marks the example projects as it moves: no pass over the roadmap.
+        return {"example_projects": len(services().readmodel.current().lists.marked(
+            "example"))}

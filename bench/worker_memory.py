@@ -1,0 +1,261 @@
+"""What one web worker holds at 10,000 projects, and where it goes.
+
+Run from the repository root:  .venv/bin/python -m bench.worker_memory [--projects N]
+                                [--database-url URL] [--keep PATH] [--trace]
+
+What it does: stores the shipped catalogue and N synthetic projects (bench.reuse_scale's
+generator, stored as bench.readmodel_scale stores them) in a fresh SQLite file, or in a
+fresh schema of the PostgreSQL database given by --database-url (`--keep PATH` keeps a
+SQLite file between runs and reuses it). Then a separate process, as a gunicorn worker
+would be (the production settings: response cache on, its default size), builds the read
+model, requests every view once through the Flask test client (dashboard, indicators,
+compliance page 1, /compliance, /reuse, /roadmap, projects page 1, a project page, a
+standard), waits for the reuse overlaps, and prints its VmRSS (/proc/self/status) at each
+step; then it writes 5 projects and a standard's status (as another server would, through
+the store), answers every view again and prints VmRSS once more.
+
+The split walks what the worker holds, object by object (each object counted once, in
+the order printed: what the catalogue shares with the sheets counts as catalogue), and
+gives Python's own allocations (tracemalloc's current total, when --trace) beside it.
+"Libraries" is the VmRSS of the same process before the first snapshot (interpreter,
+imports, the app, the catalogue as the app loads it). --trace also prints tracemalloc's
+top 15 holders by line; it slows the run and adds its own memory to VmRSS, so the RSS
+figures of a --trace run are not the ones to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import os
+import subprocess
+import sys
+import tempfile
+import types
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance",
+         "/reuse", "/roadmap", "/api/projects?page=1")
+TARGET_MB = 250.0
+
+
+def vm_rss_mb() -> float:
+    """Return this process's resident memory in MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Walker:
+    """Sum the sizes of objects reachable from roots, each object counted once overall."""
+
+    # Reached through these, an object is not the read model's (modules, classes, code).
+    STOP = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+            types.CodeType, types.MethodType)
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def size(self, *roots: Any) -> int:
+        total = 0
+        stack = list(roots)
+        seen = self.seen
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen or isinstance(obj, self.STOP):
+                continue
+            seen.add(id(obj))
+            total += sys.getsizeof(obj)
+            if isinstance(obj, dict):
+                stack.extend(obj.keys())
+                stack.extend(obj.values())
+            elif isinstance(obj, (list, tuple, set, frozenset)):
+                stack.extend(obj)
+            elif isinstance(obj, (str, bytes, int, float, bool)) or obj is None:
+                continue
+            else:
+                stack.extend(gc.get_referents(obj))
+        return total
+
+
+def worker(url: str, folder: str, trace: bool) -> None:
+    """Be one web worker: print VmRSS at each step and what the read model holds."""
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start(1)
+    from registry import create_app
+    from registry.services import reuse_thresholds
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "LOAD_EXAMPLES": False,
+                      "REUSE_OVERLAP_WAIT": 600.0})
+    services = app.extensions["registry"]
+    readmodel = services.readmodel
+    figures = {"libraries (before the first snapshot)": vm_rss_mb()}
+    snapshot = readmodel.catch_up()
+    figures["after the first snapshot"] = vm_rss_mb()
+    # Without cookies, as the public clients the response cache serves (a page that
+    # sets one would make every later request of a cookie-keeping client bypass it).
+    client = app.test_client(use_cookies=False)
+    project = next(iter(snapshot.roadmap.projects))
+    standard = next(iter(snapshot.catalogue.standards))
+    views = (*VIEWS, f"/projects/{project}", f"/api/projects/{project}",
+             f"/standards/{standard}", f"/api/standards/{standard}")
+
+    def every_view() -> None:
+        for view in views:
+            answer = client.get(view)
+            if answer.status_code != 200:
+                raise SystemExit(f"{view} answered {answer.status_code}")
+        current = readmodel.current()
+        current.reuse(reuse_thresholds(services.settings)).refresh_overlap_within(
+            current.version, 600.0)
+
+    every_view()
+    figures["after every view once"] = vm_rss_mb()
+    sheets = [copy.deepcopy(dict(p.sheet)) for p in
+              list(readmodel.current().roadmap.projects.values())[:5]]
+    for number, sheet in enumerate(sheets):
+        sheet["title"] = {**sheet.get("title", {}), "en": f"Changed {number}"}
+        services.store.put("project", sheet["id"], sheet, author="bench")
+        readmodel.catch_up()
+        every_view()
+    gc.collect()
+    figures["after 5 project writes, every view after each"] = vm_rss_mb()
+    catalogue = readmodel.current().catalogue
+    sid = next(s for s, r in catalogue.standards.items() if r["status"] == "recommended")
+    record = copy.deepcopy(dict(catalogue.standards[sid]))
+    record["status"] = "mandatory"
+    services.store.put("standard", sid, record, author="bench")
+    readmodel.catch_up()
+    every_view()
+    gc.collect()
+    figures["after a standard's status change too, every view again"] = vm_rss_mb()
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    print(f"(diagnostic: {vm_rss_mb():.0f} MB after glibc's malloc_trim(0))")
+    for name, mb in figures.items():
+        print(f"VmRSS {name}: {mb:.0f} MB")
+    print(f"largest: {max(figures.values()):.0f} MB (target {TARGET_MB:.0f} MB)")
+    split(readmodel.current(), app)
+    if trace:
+        import tracemalloc
+
+        current, peak = tracemalloc.get_traced_memory()
+        print(f"tracemalloc: {current / 2**20:.0f} MB held, peak {peak / 2**20:.0f} MB; "
+              "top holders by line:")
+        stats = tracemalloc.take_snapshot().statistics("lineno")
+        for stat in stats[:15]:
+            frame = stat.traceback[0]
+            print(f"  {stat.size / 2**20:7.1f} MB {stat.count:9,d} blocks  "
+                  f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}")
+    readmodel.close()
+
+
+def split(snapshot: Any, app: Any) -> None:
+    """Print what the snapshot's parts hold, each object counted once, in this order."""
+    walker = Walker()
+    derived = snapshot.derived.values()
+    reuse = list(snapshot._reuse.values())
+    cache = _response_cache(app)
+    parts: list[tuple[str, Iterable[Any]]] = [
+        ("catalogue", [snapshot.catalogue]),
+        ("sheets (roadmap)", [snapshot.roadmap]),
+        ("findings/reports", [getattr(d, "report", None) for d in derived]),
+        ("compliance cells", [d.cells for d in derived]),
+        ("trend history", [d.history for d in derived]),
+        ("contributions and totals", [[d.contribution for d in derived], snapshot.totals]),
+        ("derived (the rest)", [snapshot.derived]),
+        ("lists", [snapshot.lists]),
+        ("reuse state", reuse),
+        ("page memo", [snapshot._memo]),
+        ("response cache", [cache._entries] if cache is not None else []),
+    ]
+    total = 0
+    for name, roots in parts:
+        size = walker.size(*roots)
+        total += size
+        print(f"  {name:28} {size / 2**20:7.1f} MB")
+    print(f"  {'total walked':28} {total / 2**20:7.1f} MB")
+
+
+def _response_cache(app: Any) -> Any:
+    from registry.response_cache import ResponseCache
+
+    layer = app.wsgi_app
+    while layer is not None and not isinstance(layer, ResponseCache):
+        layer = getattr(layer, "app", None)
+    return layer
+
+
+def prepare(url: str, folder: Path, projects: int) -> None:
+    """Store the catalogue and `projects` synthetic projects."""
+    from bench.reuse_scale import Generator
+    from registry import create_app
+    from registry.catalogue.files import load_catalogue, shipped_root
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder),
+                      "LOAD_EXAMPLES": False, "RESPONSE_CACHE_MB": 0})
+    services = app.extensions["registry"]
+    sheets, _ = Generator(load_catalogue(shipped_root())).roadmap(projects)
+    sheets = [orjson.loads(orjson.dumps(s)) for s in sheets]
+    services.store.import_records({"project": sheets}, author="bench")
+    services.store.engine.dispose()
+
+
+def main() -> None:
+    """Prepare the database, run the worker in a process of its own, print its figures."""
+    if sys.argv[1:2] == ["--worker"]:
+        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace")
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--keep", default="", help="a SQLite file to make once and reuse")
+    parser.add_argument("--trace", action="store_true")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
+    schema = None
+    if args.database_url:
+        from sqlalchemy import create_engine
+
+        schema = "bench_" + uuid.uuid4().hex[:8]
+        with create_engine(args.database_url).begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        url = (f"{args.database_url}{'&' if '?' in args.database_url else '?'}"
+               f"options=-csearch_path%3D{schema}")
+        prepare(url, folder, args.projects)
+    else:
+        path = Path(args.keep) if args.keep else folder / "registry.sqlite"
+        url = f"sqlite:///{path}"
+        if not path.exists():
+            prepare(url, folder, args.projects)
+        else:
+            # A kept file is written by the worker's writes: work on a copy of it.
+            copied = folder / "registry.sqlite"
+            copied.write_bytes(path.read_bytes())
+            url = f"sqlite:///{copied}"
+    print(f"{args.projects} projects, {url.split('?')[0].rsplit('/', 1)[0]}...; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
+                        str(folder), "trace" if args.trace else "plain"], check=True)
+    finally:
+        if schema:
+            from sqlalchemy import create_engine
+
+            with create_engine(args.database_url).begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+if __name__ == "__main__":
+    main()
