@@ -111,8 +111,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPARQL_STORE_PASSWORD", "",
             "Password for HTTP basic authentication to the external store."),
     Setting("SPARQL_STORE_INTERVAL", 0.1,
-            "Seconds between two rounds of the store writer (each round pushes every "
-            "change since the last)."),
+            "Seconds the store writer waits at most between two rounds (each pushes every "
+            "change since the last); on PostgreSQL it pushes as soon as a write is "
+            "announced."),
     Setting("SPARQL_STORE_WRITER", True,
             "Whether this process takes part in writing the external store (one writer at "
             "a time across every process, by a lock); off, it only forwards queries."),

@@ -244,12 +244,40 @@ def _date_time(value: datetime.datetime) -> Literal:
     return Literal(value.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
 
 
+DatedNode = tuple[URIRef, str | None, str | None, bool]  # node, kind, record, is a dataset
+
+
+def _add_dates(graph: Graph, node: URIRef, kind: str | None, record_id: str | None,
+               dataset: bool, dates: RevisionDates) -> None:
+    """Add when a node's records were first and last revised, and (a dataset) that period.
+
+    A dataset none of whose records was ever written (an empty roadmap) is dated
+    from the registry's first revision: it was published then, unchanged since.
+    """
+    span = dates.of(kind, record_id)
+    if span is None:
+        overall = dates.of(None)
+        if overall is None:
+            return
+        span = (overall[0], overall[0])
+    first, last = span
+    graph.add((node, DCTERMS.issued, _date_time(first)))
+    graph.add((node, DCTERMS.modified, _date_time(last)))
+    if dataset:
+        period = URIRef(f"{node}-period")
+        graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        graph.add((period, DCAT.startDate, _date_time(first)))
+        graph.add((period, DCAT.endDate, _date_time(last)))
+        graph.add((node, DCTERMS.temporal, period))
+
+
 class _Builder:
-    def __init__(self, base: str, options: DcatOptions, dates: RevisionDates) -> None:
+    def __init__(self, base: str, options: DcatOptions, dates: RevisionDates | None) -> None:
         self.base = base
         self.doc = base + "dcat"
         self.options = options
         self.dates = dates
+        self.dated_nodes: list[DatedNode] = []
         self.publisher = URIRef(options.publisher_iri) if options.publisher_iri \
             else self.node("publisher")
         self.graph = Graph()
@@ -334,25 +362,15 @@ class _Builder:
         self.add(node, DCTERMS.publisher, self.publisher)
 
     def dated(self, node: URIRef, kind: str | None, record_id: str | None = None) -> None:
-        """Add when the node's records were first and last revised, and that period.
+        """Add when the node's records were first and last revised (see `_add_dates`).
 
-        A dataset none of whose records was ever written (an empty roadmap) is dated
-        from the registry's first revision: it was published then, unchanged since.
+        Without dates (`dates` None) only which nodes are dated is noted: the dates
+        are added later, for each roadmap version, by `UndatedDcat.dates`.
         """
-        span = self.dates.of(kind, record_id)
-        if span is None:
-            overall = self.dates.of(None)
-            if overall is None:
-                return
-            span = (overall[0], overall[0])
-        first, last = span
-        self.add(node, DCTERMS.issued, _date_time(first))
-        self.add(node, DCTERMS.modified, _date_time(last))
-        if (node, RDF.type, DCAT.Dataset) in self.graph:
-            period = self.typed(f"{node}-period", DCTERMS.PeriodOfTime)
-            self.add(period, DCAT.startDate, _date_time(first))
-            self.add(period, DCAT.endDate, _date_time(last))
-            self.add(node, DCTERMS.temporal, period)
+        dataset = (node, RDF.type, DCAT.Dataset) in self.graph
+        self.dated_nodes.append((node, kind, record_id, dataset))
+        if self.dates is not None:
+            _add_dates(self.graph, node, kind, record_id, dataset, self.dates)
 
     def services(self, served: Iterable[URIRef]) -> list[URIRef]:
         api = self.typed(self.node("api"), DCAT.DataService)
@@ -469,7 +487,40 @@ def dcat_graph(catalogue: Catalogue, base: str = DEFAULT_BASE,
 
     `dates` are the stored records' revision dates (without them, no dates are given).
     """
-    builder = _Builder(base, options or DcatOptions(), dates or RevisionDates())
+    return _build(catalogue, base, options, dates or RevisionDates()).graph
+
+
+@dataclass(frozen=True)
+class UndatedDcat:
+    """The DCAT-AP description without its dates, and which nodes take dates.
+
+    Every write moves a date (the roadmap dataset's last revision) and nothing else of
+    the description: the undated part is built once per catalogue revision and the few
+    date triples are added per roadmap version, instead of the whole description.
+    `graph` + `dates(d)` holds the same triples as `dcat_graph(..., dates=d)`.
+    """
+
+    graph: Graph
+    dated: tuple[DatedNode, ...]
+
+    def dates(self, dates: RevisionDates) -> Graph:
+        """Return the date triples of the description for these revision dates."""
+        out = Graph()
+        for node, kind, record_id, dataset in self.dated:
+            _add_dates(out, node, kind, record_id, dataset, dates)
+        return out
+
+
+def dcat_undated(catalogue: Catalogue, base: str = DEFAULT_BASE,
+                 options: DcatOptions | None = None) -> UndatedDcat:
+    """Return the DCAT-AP description without dates, and the nodes that take them."""
+    builder = _build(catalogue, base, options, None)
+    return UndatedDcat(builder.graph, tuple(builder.dated_nodes))
+
+
+def _build(catalogue: Catalogue, base: str, options: DcatOptions | None,
+           dates: RevisionDates | None) -> _Builder:
+    builder = _Builder(base, options or DcatOptions(), dates)
     builder.common()
     catalog = builder.typed(builder.node("catalogue"), DCAT.Catalog)
     builder.described(
@@ -493,4 +544,4 @@ def dcat_graph(catalogue: Catalogue, base: str = DEFAULT_BASE,
         builder.add(catalog, DCAT.dataset, node)
     for service in builder.services(nodes):
         builder.add(catalog, DCAT.service, service)
-    return builder.graph
+    return builder

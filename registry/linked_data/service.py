@@ -54,7 +54,8 @@ class LinkedData:
             self.writer = StoreWriter(
                 services.store, self.endpoints, self.store_base,
                 latest=services.readmodel.latest, graph_at=self.graph_of,
-                interval=float(settings.get("SPARQL_STORE_INTERVAL", 0.1)))
+                interval=float(settings.get("SPARQL_STORE_INTERVAL", 0.1)),
+                announced=services.readmodel.wait_announced)
         self.writes_store = bool(settings.get("SPARQL_STORE_WRITER", True))
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()

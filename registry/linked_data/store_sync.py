@@ -1,10 +1,6 @@
 """Keep an external SPARQL store equal to the derived graph, from the change feed (no Flask).
 
-One named graph per record (`graph_store.graph_iri` of its IRI): a project's graph is
-its chunk of the derived graph; a catalogue record's graph is the part of the catalogue
-chunk whose subjects are the record (a vocabulary: its scheme and its concepts) and the
-blank nodes they lead to. What no record owns (the registry's status schemes) is the
-graph of `<base>catalogue`, and the DCAT-AP description that of `<base>dcat`.
+One named graph per record (see `record_graphs`).
 
 How a write reaches the store:
 
@@ -35,27 +31,22 @@ import os
 import threading
 import time
 import weakref
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from sqlalchemy import insert, select, text, update
 
-from registry.catalogue.snapshot import Catalogue
-from registry.linked_data.derived import CATALOGUE, DCAT, PROJECT, DerivedGraph, GraphBuilder
-from registry.linked_data.graph_store import GraphStore, StoreEndpoints, graph_iri
-from registry.linked_data.iris import (
-    component_iri,
-    concept_iri,
-    legal_iri,
-    principle_iri,
-    project_iri,
-    scheme_iri,
-    standard_iri,
+from registry.linked_data.derived import PROJECT, DerivedGraph, GraphBuilder
+from registry.linked_data.graph_store import GraphStore, StoreEndpoints
+from registry.linked_data.record_graphs import (
+    RECORD_IRIS,
+    catalogue_record_graphs,
+    dcat_graph,
+    record_graph,
+    rest_graph,
 )
 from registry.storage.store import Change, Store
 from registry.storage.tables import sparql_store_state
@@ -65,57 +56,6 @@ log = logging.getLogger("registry.sparql_store")
 WRITER_LOCK = 7301956  # PostgreSQL advisory lock key (with the schema's hash)
 VERIFY_EVERY = 30.0  # seconds between two checks that the store still holds the graphs
 MAX_PAUSE = 2.0  # seconds between tries while the store is down (bounds the catch-up delay)
-RECORD_IRIS = {"standard": standard_iri, "principle": principle_iri,
-               "component": component_iri, "legal": legal_iri, "vocabulary": scheme_iri,
-               "project": project_iri}
-
-
-def record_graph(kind: str, base: str, record_id: str) -> str:
-    """Return the named graph of a record of a kind."""
-    return graph_iri(RECORD_IRIS[kind](base, record_id))
-
-
-def rest_graph(base: str) -> str:
-    """Return the named graph of the catalogue triples no record owns."""
-    return graph_iri(base + "catalogue")
-
-
-def dcat_graph(base: str) -> str:
-    """Return the named graph of the DCAT-AP description."""
-    return graph_iri(base + "dcat")
-
-
-def catalogue_graphs(catalogue: Catalogue, ntriples: bytes, base: str) -> dict[str, bytes]:
-    """Split the catalogue chunk into one N-Triples document per record graph."""
-    owner: dict[Any, str] = {}
-    for kind in ("standard", "principle", "component", "legal"):
-        for record_id in catalogue.records(kind):
-            iri = RECORD_IRIS[kind](base, record_id)
-            owner[ox.NamedNode(iri)] = graph_iri(iri)
-    for scheme in catalogue.vocabularies:
-        name = record_graph("vocabulary", base, scheme)
-        owner[ox.NamedNode(scheme_iri(base, scheme))] = name
-        for concept in catalogue.concepts.get(scheme, {}):
-            owner[ox.NamedNode(concept_iri(base, scheme, concept))] = name
-    triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
-    # A blank node belongs with the subject that leads to it (a publisher, a contact
-    # point): repeat until nested ones are reached too.
-    found = True
-    while found:
-        found = False
-        for triple in triples:
-            if isinstance(triple.object, ox.BlankNode) and triple.object not in owner \
-                    and triple.subject in owner:
-                owner[triple.object] = owner[triple.subject]
-                found = True
-    rest = rest_graph(base)
-    groups: dict[str, list[Any]] = defaultdict(list)
-    for triple in triples:
-        groups[owner.get(triple.subject, rest)].append(triple)
-    return {name: ox.serialize(items, format=ox.RdfFormat.N_TRIPLES) or b""
-            for name, items in groups.items()}
-
-
 class Stopped(Exception):
     """The writer was stopped in the middle of a round (the position did not move)."""
 
@@ -206,8 +146,10 @@ class StoreWriter:
 
     def __init__(self, store: Store, endpoints: StoreEndpoints, base: str,
                  latest: Any, graph_at: Any, interval: float = 0.1,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, announced: Any = None) -> None:
         self.store = store
+        # Waits (up to a timeout) for a write to be announced; None: poll every interval.
+        self.announced = announced
         self.endpoints = endpoints
         self.base = base
         self.latest = latest
@@ -220,7 +162,6 @@ class StoreWriter:
         # position is the one this process left it at (another writer may have moved it).
         self._digests: dict[str, str] = {}
         self._digests_at: int | None = None
-        self._split: tuple[str, dict[str, bytes]] | None = None
         self._seen = -1  # the store's position as this process last read or left it
         self._verified = time.monotonic()
         self._stop = threading.Event()
@@ -295,11 +236,7 @@ class StoreWriter:
         return out
 
     def _catalogue(self, graph: DerivedGraph) -> dict[str, bytes]:
-        chunk = graph.chunks[CATALOGUE]
-        if self._split is None or self._split[0] != chunk.digest:
-            self._split = (chunk.digest, catalogue_graphs(graph.catalogue, chunk.data,
-                                                          self.base))
-        return self._split[1]
+        return catalogue_record_graphs(graph)
 
     def _put_catalogue(self, graph: DerivedGraph, known: bool) -> int:
         """PUT the catalogue graphs that changed (all of them when `known` is False)."""
@@ -323,7 +260,7 @@ class StoreWriter:
                 self._put(name, chunk.data)
                 wanted.add(name)
                 put += 1
-        self._put(dcat_graph(self.base), graph.chunks[DCAT].data)
+        self._put(dcat_graph(self.base), graph.dcat())
         wanted.add(dcat_graph(self.base))
         deleted = 0
         # Graphs of records deleted while the store was not followed (ours only: other
@@ -365,7 +302,7 @@ class StoreWriter:
                 if name not in self._digests:  # the record is gone
                     self._delete(name)
                     deleted += 1
-        self._put(dcat_graph(self.base), graph.chunks[DCAT].data)
+        self._put(dcat_graph(self.base), graph.dcat())
         return put + 1, deleted
 
     # -- the background thread ----------------------------------------------------------
@@ -393,14 +330,31 @@ class StoreWriter:
 def _run(ref: Any, stop: threading.Event) -> None:
     # A weak reference: the thread must not keep its app alive (tests close apps).
     pause = 0.0
-    while not stop.wait(pause):
+    first = True  # the first round at once: an empty store is loaded without waiting
+    while not stop.is_set():
         writer = ref()
         if writer is None:
             return
+        woken = False
         try:
+            if first:
+                first = False
+            elif pause:
+                stop.wait(pause)
+            elif writer.announced is not None:
+                # Pushed as soon as a write is announced (LISTEN); `interval` is the
+                # poll without it and bounds how long a missed notification waits.
+                woken = writer.announced(writer.interval)
+            else:
+                stop.wait(writer.interval)
+            if stop.is_set():
+                break
+            before = writer._seen
             writer.push_once()
             writer.last_error = None
-            pause = writer.interval
+            # Woken but nothing new (another process writes the store, or the feed
+            # cannot be read and the announcement stays up): poll instead of spinning.
+            pause = writer.interval if woken and writer._seen == before else 0.0
         except Stopped:
             break
         except Exception as exc:

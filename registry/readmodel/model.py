@@ -136,6 +136,15 @@ class ReadModel:
             self._stale.wait(min(left, 0.05))
         return snapshot
 
+    def wait_announced(self, timeout: float) -> bool:
+        """Wait until a write is announced (LISTEN) or `timeout` s pass; return which.
+
+        For background followers (the SPARQL store's writer): they call `latest()`
+        next, which catches up. Without LISTEN (SQLite) this only times out.
+        """
+        self._ensure_listener()
+        return self._stale.wait(timeout)
+
     @contextlib.contextmanager
     def pinned(self, snapshot: Snapshot | None = None) -> Iterator[Snapshot]:
         """Make `current()` answer one snapshot in this context (a request)."""

@@ -140,7 +140,7 @@ def _ntriples(resource: Resource, graph: Any) -> bytes | None:
     if kind == "dataset":
         return graph.projects() if ids[0] == "projects" else graph.dataset(_DATASETS[ids[0]])
     if kind == "dcat":
-        return graph.ntriples(["dcat"])
+        return graph.dcat()
     return graph.ntriples()
 
 

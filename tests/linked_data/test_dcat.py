@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from pathlib import Path
 
 import pyshacl
@@ -43,7 +44,7 @@ def _results(report: Graph, severity: URIRef) -> list[str]:
 def export(catalogue) -> Graph:
     """Return the DCAT-AP description as /dcat.ttl serves it (through N-Triples)."""
     derived = GraphBuilder().build(catalogue, [], BASE)
-    return Graph().parse(data=derived.ntriples(["dcat"]), format="nt")
+    return Graph().parse(data=derived.dcat(), format="nt")
 
 
 @pytest.fixture(scope="module", params=["default", "corporate-body"])
@@ -127,6 +128,10 @@ def test_a_write_moves_the_datasets_modified_date(client):
         return graph.value(node, DCTERMS.modified)
 
     before = modified()
+    # The dates are kept to the second: write in a later second than the last one, so
+    # the write can only move the date forward (never a wall-time check).
+    while _stamp(datetime.datetime.now(datetime.UTC)).toPython() <= before.toPython():
+        time.sleep(0.05)
     store = client.application.extensions["registry"].store
     record = store.get("standard", "ngsi-ld")
     data = dict(record.data)
@@ -135,6 +140,30 @@ def test_a_write_moves_the_datasets_modified_date(client):
     after = modified()
     assert after.toPython() > before.toPython()
     assert after == _stamp(store.revisions("standard", "ngsi-ld")[-1]["created_at"])
+
+
+def test_the_chunk_adds_dates_to_the_undated_description_exactly(catalogue):
+    """The derived graph's DCAT chunks (the description kept per catalogue revision, its
+    dates per roadmap version) hold the triples of the description built whole."""
+    from registry.linked_data.dcat import RevisionDates
+
+    def at(day: int) -> datetime.datetime:
+        return datetime.datetime(2026, 1, day, 12, tzinfo=datetime.UTC)
+
+    vocabulary = next(iter(catalogue.vocabularies))
+    builder = GraphBuilder()
+    cases = [None, RevisionDates(),
+             RevisionDates({"standard": (at(1), at(2)), "project": (at(3), at(4))},
+                           {("vocabulary", vocabulary): (at(2), at(5))}),
+             RevisionDates({"standard": (at(1), at(2)), "project": (at(3), at(9))})]
+    for n, dates in enumerate(cases):
+        described, dated = builder.dcat_chunks(catalogue, "https://x.example/", str(n), dates)
+        held = Graph().parse(data=described.data + dated.data, format="nt")
+        whole = dcat_graph(catalogue, "https://x.example/", builder.options, dates)
+        assert set(held) == set(whole), n
+    assert len(builder._undated) == 1  # one undated description for the four versions
+    assert len({builder.dcat_chunks(catalogue, "https://x.example/", str(n), d)[0]
+                for n, d in enumerate(cases)}) == 1
 
 
 def test_zero_violations_of_the_official_shapes_and_ranges(export):

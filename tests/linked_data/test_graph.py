@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, SKOS
 
 from registry.linked_data.context import sheet_to_graph
-from registry.linked_data.derived import CATALOGUE, DCAT, GraphBuilder
+from registry.linked_data.derived import CATALOGUE, DCAT, DCAT_DATES, GraphBuilder
 from registry.linked_data.formats import JSONLD, TURTLE, from_ntriples
 from registry.linked_data.graph import catalogue_graph, catalogue_ids_graph, vocabularies_graph
 from registry.linked_data.iris import DEFAULT_BASE
@@ -78,8 +78,8 @@ def test_catalogue_graph_states_every_field(catalogue):
 
 def test_chunks_are_disjoint_strict_and_add_up(catalogue, example_projects):
     graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
-    assert set(graph.chunks) == {CATALOGUE, DCAT, *(f"project:{p.id}" for p in
-                                                    example_projects)}
+    assert set(graph.chunks) == {CATALOGUE, DCAT, DCAT_DATES,
+                                 *(f"project:{p.id}" for p in example_projects)}
     seen: set[bytes] = set()
     for chunk in graph.chunks.values():
         lines = set(chunk.data.splitlines())
@@ -103,6 +103,26 @@ def test_only_changed_projects_are_derived_again(catalogue, example_projects):
     assert second.chunks[CATALOGUE] is first.chunks[CATALOGUE]
     third = builder.build(catalogue, example_projects[1:], DEFAULT_BASE)
     assert key not in third.chunks
+
+
+def test_a_write_changes_only_the_dates_of_the_dcat_description(catalogue, example_projects):
+    import datetime
+
+    from registry.linked_data.dcat import RevisionDates
+
+    def dates(day: int) -> RevisionDates:
+        stamp = datetime.datetime(2026, 3, day, tzinfo=datetime.UTC)
+        return RevisionDates({"project": (stamp, stamp), "standard": (stamp, stamp)})
+
+    builder = GraphBuilder()
+    first = builder.build(catalogue, example_projects, DEFAULT_BASE, "1", dates(1))
+    second = builder.build(catalogue, example_projects, DEFAULT_BASE, "2", dates(2))
+    # The description is the same object (what a SPARQL worker is sent after a write is
+    # the dates chunk, a few dozen triples, and the changed projects).
+    assert second.chunks[DCAT] is first.chunks[DCAT]
+    assert second.chunks[DCAT_DATES].digest != first.chunks[DCAT_DATES].digest
+    assert 0 < second.chunks[DCAT_DATES].triples < first.chunks[DCAT].triples / 10
+    assert b"2026-03-02T00:00:00" in second.dcat()
 
 
 @pytest.mark.parametrize("fmt", [TURTLE, JSONLD], ids=lambda f: f.key)

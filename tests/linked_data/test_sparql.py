@@ -30,7 +30,7 @@ def graph(catalogue, example_projects):
 def state(graph):
     """Return a worker's state (in this process) loaded with the graph."""
     worker = WorkerState()
-    worker.sync([], [(k, c.data) for k, c in graph.chunks.items()])
+    worker.sync(b"", graph.ntriples())
     return worker
 
 
@@ -168,14 +168,16 @@ def test_syncing_a_chunk_replaces_exactly_its_triples(catalogue, example_project
     builder = GraphBuilder()
     first = builder.build(catalogue, example_projects, DEFAULT_BASE)
     worker = WorkerState()
-    worker.sync([], [(k, c.data) for k, c in first.chunks.items()])
+    worker.sync(b"", first.ntriples())
     assert len(worker.store) == first.triples
     changed = SimpleNamespace(**{**vars(example_projects[0]), "revision": 9,
                                  "sheet": {**example_projects[0].sheet, "kpis": []}})
     second = builder.build(catalogue, [changed, *example_projects[2:]], DEFAULT_BASE)
     key = f"project:{changed.id}"
     gone = f"project:{example_projects[1].id}"
-    worker.sync([gone], [(key, second.chunks[key].data)])
+    # The old chunks come from the web process: the worker kept no copy of them.
+    assert not any(isinstance(v, bytes | dict) for v in vars(worker).values())
+    worker.sync(first.ntriples([gone, key]), second.ntriples([key]))
     assert len(worker.store) == second.triples
     expected = {str(q) for q in ox.parse(second.ntriples(), format=ox.RdfFormat.N_TRIPLES)}
     assert {str(q) for q in worker.store} == expected
@@ -197,5 +199,33 @@ def test_the_pool_answers_and_stops_a_runaway_query(graph):
         with pytest.raises(SparqlError) as raised:
             pool.run(graph, QueryRequest("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"))
         assert raised.value.code == "service-refused"
+    finally:
+        pool.close()
+
+
+def test_the_pool_follows_a_changed_graph_with_the_old_chunks_it_holds(catalogue,
+                                                                      example_projects):
+    from types import SimpleNamespace
+
+    builder = GraphBuilder()
+    first = builder.build(catalogue, example_projects, DEFAULT_BASE)
+    renamed = SimpleNamespace(**{**vars(example_projects[0]), "revision": 9,
+                                 "sheet": {**example_projects[0].sheet,
+                                           "title": {"en": "A title of the second graph"}}})
+    second = builder.build(catalogue, [renamed, *example_projects[2:]], DEFAULT_BASE)
+    iri = f"<{DEFAULT_BASE}projects/{renamed.id}>"
+    gone = f"<{DEFAULT_BASE}projects/{example_projects[1].id}>"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    pool = SparqlPool(size=1, timeout=30)
+    try:
+        assert b"true" in pool.run(first, QueryRequest(f"ASK {{ {gone} ?p ?o }}")).body
+        assert b"true" in pool.run(second, QueryRequest(
+            f'ASK {{ {iri} dcterms:title "A title of the second graph"@en }}')).body
+        assert b"false" in pool.run(second, QueryRequest(f"ASK {{ {gone} ?p ?o }}")).body
+        rows = json.loads(pool.run(second, QueryRequest(count)).body)
+        assert int(rows["results"]["bindings"][0]["n"]["value"]) == second.triples
+        # Back to the first graph: the worker takes out what the second one added.
+        rows = json.loads(pool.run(first, QueryRequest(count)).body)
+        assert int(rows["results"]["bindings"][0]["n"]["value"]) == first.triples
     finally:
         pool.close()

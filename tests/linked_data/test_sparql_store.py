@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 
 from registry.linked_data.graph_store import StoreEndpoints, StoreSettingError, graph_iri
-from registry.linked_data.store_sync import catalogue_graphs, pushed_version
+from registry.linked_data.record_graphs import catalogue_graphs
+from registry.linked_data.store_sync import pushed_version
 from tests.helpers import AS_OF, bearer, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,8 +128,9 @@ def oxigraph(tmp_path: Path) -> Iterator[Oxigraph]:
 
 def store_app(database_url: str, folder: Path, server: Oxigraph, **extra: Any) -> Any:
     folder.mkdir(parents=True, exist_ok=True)
+    settings = {"SPARQL_STORE_INTERVAL": 0.05, **extra}
     return make_app(database_url, folder, BASE_IRI=BASE, SPARQL_STORE_URL=server.url,
-                    SPARQL_STORE_INTERVAL=0.05, **extra)
+                    **settings)
 
 
 def close(app: Any) -> None:
@@ -243,6 +245,33 @@ def test_a_write_reaches_the_store_and_a_deletion_leaves_it(app_on_store, oxigra
     poll(lambda: ask(client, f"ASK {{ {iri} ?p ?o }}") is False, "the deletion")
     poll(lambda: triples(oxigraph.ntriples()) == embedded(app_on_store),
          "the store to equal the embedded graph")
+
+
+def test_the_writer_pushes_when_a_write_is_announced_not_at_its_interval(
+        database_url, tmp_path, oxigraph):
+    """On PostgreSQL the writer wakes on the write's NOTIFY: with an interval far longer
+    than the poll's bound, the store still shows the write (without LISTEN it would
+    wait the interval)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite polls every interval")
+    app = store_app(database_url, tmp_path / "a", oxigraph,
+                    SPARQL_STORE_INTERVAL=BOUND * 10)
+    try:
+        client = app.test_client()
+        store = app.extensions["registry"].store
+        app.extensions["linked_data"].start_writer()
+        # The first round runs at once, whatever the interval: the empty store is loaded.
+        poll(lambda: oxigraph.select(f"ASK {{ GRAPH <{BASE}catalogue#graph> "
+                                     "{ ?s ?p ?o } }")["boolean"], "the first load")
+        assert put_project(client, store, "announced", "Announced").status_code == 201
+        iri = f"<{BASE}projects/announced>"
+        poll(lambda: oxigraph.select(f'ASK {{ {iri} <http://purl.org/dc/terms/title> '
+                                     '"Announced"@en }')
+             ["boolean"], "the announced write in the store")
+        poll(lambda: triples(oxigraph.ntriples()) == embedded(app),
+             "the store to equal the embedded graph")
+    finally:
+        close(app)
 
 
 def test_a_store_down_refuses_queries_with_503_and_never_a_write(app_on_store, oxigraph):
