@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+import yaml
+
 from registry import create_app
 
 # The date the example sheets and test roadmaps are valid on (their explanations and
@@ -61,3 +64,8 @@ def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, .
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from json_paths(value, (*prefix, index))
+
+
+def stored_sheet(path: Path) -> dict[str, Any]:
+    """Return a YAML sheet as plain JSON data, as the API stores it (dates as strings)."""
+    return orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))

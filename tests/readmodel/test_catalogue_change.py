@@ -13,17 +13,14 @@ import copy
 import datetime
 from pathlib import Path
 
-import orjson
-import pytest
-import yaml
 from sqlalchemy import select, update
 
-from registry.catalogue.files import read_records, shipped_root
 from registry.readmodel import ReadModel
 from registry.readmodel.feed import load_state
 from registry.readmodel.snapshot import Snapshot
 from registry.storage import Store
 from registry.storage.tables import revisions
+from tests.helpers import stored_sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -36,19 +33,6 @@ class Day(datetime.date):
     @classmethod
     def today(cls) -> datetime.date:  # type: ignore[override]
         return DAY
-
-
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    store.import_records(read_records([shipped_root()]), author="test")
-    yield store
-    store.engine.dispose()
-
-
-def _sheet(path: Path) -> dict:
-    return orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
 
 
 def _variants(sheet: dict, number: int) -> list[dict]:
@@ -73,11 +57,11 @@ def _variants(sheet: dict, number: int) -> list[dict]:
 def _roadmap(store: Store) -> None:
     """Write every example several times, then spread the revisions over 14 months."""
     for number, path in enumerate(EXAMPLES):
-        for sheet in _variants(_sheet(path), number):
+        for sheet in _variants(stored_sheet(path), number):
             store.put("project", sheet["id"], sheet, author="test")
-    gone = _sheet(EXAMPLES[1])["id"]
+    gone = stored_sheet(EXAMPLES[1])["id"]
     store.delete_where("project", lambda record: record.id != gone, author="test")
-    store.put("project", gone, _sheet(EXAMPLES[1]), author="test")
+    store.put("project", gone, stored_sheet(EXAMPLES[1]), author="test")
     with store.engine.begin() as connection:
         seqs = connection.execute(select(revisions.c.seq)
                                   .where(revisions.c.kind == "project")
@@ -192,19 +176,19 @@ def test_catalogue_changes_equal_a_rebuild(store):
 
     # One batch: project writes and catalogue changes read by one catch-up.
     current = model.current()
-    sheet = _sheet(EXAMPLES[3])
+    sheet = stored_sheet(EXAMPLES[3])
     sheet["standards"] = sheet.get("standards", [])[:1]
     store.put("project", sheet["id"], sheet, author="test")
     other = _applying(current, "candidate")
     store.put("standard", other, _changed(current, "standard", other, status="mandatory"),
               author="test")
-    store.put("project", sheet["id"], _sheet(EXAMPLES[3]), author="test")
-    gone = _sheet(EXAMPLES[5])["id"]
+    store.put("project", sheet["id"], stored_sheet(EXAMPLES[3]), author="test")
+    gone = stored_sheet(EXAMPLES[5])["id"]
     store.delete_where("project", lambda r: r.id != gone, author="test")
     check()
     store.put("standard", other, _changed(current, "standard", other, status="recommended"),
               author="test")
-    store.put("project", gone, _sheet(EXAMPLES[5]), author="test")
+    store.put("project", gone, stored_sheet(EXAMPLES[5]), author="test")
     check()
 
 

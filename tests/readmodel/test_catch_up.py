@@ -18,24 +18,13 @@ import sys
 import threading
 import time
 
-import pytest
 from sqlalchemy import event
 
-from registry.catalogue.files import read_records, shipped_root
 from registry.readmodel import ReadModel
 from registry.storage import Store
 
 WAITERS = 8
 PATIENCE = 60.0  # seconds before a stuck thread fails the test (never reached when it works)
-
-
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    store.import_records(read_records([shipped_root()]), author="test")
-    yield store
-    store.engine.dispose()
 
 
 def _lock_line() -> int:

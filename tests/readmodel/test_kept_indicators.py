@@ -7,16 +7,14 @@ import copy
 import random
 from pathlib import Path
 
-import orjson
 import pytest
-import yaml
 
 from registry.analysis.compliance import lapsing
 from registry.analysis.indicators import LAPSING_DAYS, Revision, indicators
 from registry.analysis.todo import needs_action
 from registry.readmodel import queries
 from registry.readmodel.indicators import indicators_today, needs_action_today
-from tests.helpers import make_app
+from tests.helpers import make_app, stored_sheet
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
 
@@ -25,7 +23,7 @@ def _sheets(copies: int) -> list[dict]:
     out = []
     for n in range(copies):
         for path in EXAMPLES:
-            sheet = orjson.loads(orjson.dumps(yaml.safe_load(path.read_text("utf-8"))))
+            sheet = stored_sheet(path)
             sheet["id"] = f"{sheet['id']}-{n}"
             out.append(sheet)
     return out

@@ -11,33 +11,18 @@ import pytest
 import yaml
 
 from registry.analysis.roadmap import Project, Roadmap
-from registry.catalogue.files import read_records, shipped_root
 from registry.readmodel import ReadModel
-from registry.storage import Store
+from tests.helpers import stored_sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "mobility-data-hub.yaml"
 WHEN = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
-def _sheet() -> dict:
-    # Plain JSON data, as the API stores it (dates as strings).
-    return orjson.loads(orjson.dumps(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))))
-
-
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    store.import_records(read_records([shipped_root()]), author="test")
-    yield store
-    store.engine.dispose()
-
-
 def test_a_stored_project_answers_its_sheet_and_holds_a_fraction_of_it():
     sheets = []
     for number in range(300):
-        sheet = _sheet()
+        sheet = stored_sheet(EXAMPLE)
         sheet["id"] = f"project-{number:03d}"
         sheets.append(sheet)
     tracemalloc.start()
@@ -68,7 +53,7 @@ def test_a_sheet_with_dates_is_kept_as_given():
 def test_equal_findings_are_one_object_across_projects(store):
     # Two projects naming the same unknown concept at the same place have one finding.
     for pid in ("twin-a", "twin-b"):
-        sheet = _sheet()
+        sheet = stored_sheet(EXAMPLE)
         sheet["id"] = pid
         sheet["domains"] = ["no-such-domain"]
         store.put("project", pid, sheet, author="test")

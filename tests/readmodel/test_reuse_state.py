@@ -13,13 +13,12 @@ import copy
 import random
 from pathlib import Path
 
-import orjson
 import pytest
-import yaml
 
 from registry.analysis.reuse import Thresholds, find_opportunities
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.readmodel.reuse import ReuseState
+from tests.helpers import stored_sheet
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
 
@@ -33,7 +32,7 @@ def _roadmap(rng: random.Random, owners: list[str], copies: int) -> dict[str, di
     sheets = {}
     for n in range(copies):
         for path in EXAMPLES:
-            sheet = orjson.loads(orjson.dumps(yaml.safe_load(path.read_text("utf-8"))))
+            sheet = stored_sheet(path)
             sheet["id"] = f"{sheet['id']}-{n}"
             sheet["owner"]["organisation"] = rng.choice(owners)
             sheets[sheet["id"]] = sheet

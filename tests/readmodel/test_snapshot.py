@@ -6,32 +6,16 @@ import copy
 import datetime
 from pathlib import Path
 
-import orjson
 import pytest
-import yaml
 
-from registry.catalogue.files import read_records, shipped_root
 from registry.readmodel import ReadModel
 from registry.readmodel.feed import load_state
 from registry.readmodel.snapshot import Snapshot
 from registry.storage import Store
+from tests.helpers import stored_sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-
-
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    store.import_records(read_records([shipped_root()]), author="test")
-    yield store
-    store.engine.dispose()
-
-
-def _sheet(path: Path) -> dict:
-    # Plain JSON data, as the API stores it (dates as strings).
-    return orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
 
 
 def _rebuilt(store: Store, day: datetime.date) -> Snapshot:
@@ -54,7 +38,7 @@ def test_incremental_snapshots_equal_a_rebuild(store):
     assert first.version == store.head()
     assert len(first.roadmap) == 0
     for path in EXAMPLES:
-        sheet = _sheet(path)
+        sheet = stored_sheet(path)
         store.put("project", sheet["id"], sheet, author="test")
     day = first.day
     after_projects = model.current()
@@ -62,7 +46,7 @@ def test_incremental_snapshots_equal_a_rebuild(store):
     _same(after_projects, _rebuilt(store, day))
 
     # A project changes: only its own derived data is new, the others are shared.
-    sheet = _sheet(EXAMPLES[0])
+    sheet = stored_sheet(EXAMPLES[0])
     sheet["status"] = "selected" if sheet["status"] != "selected" else "in-progress"
     store.put("project", sheet["id"], sheet, author="test")
     after_update = model.current()
@@ -97,7 +81,7 @@ def test_incremental_snapshots_equal_a_rebuild(store):
 def test_one_snapshot_carries_its_catalogue_and_its_version(store):
     """The race of the issue: a catalogue read before its version is never mislabelled."""
     model = ReadModel(store, ttl=0)
-    sheet = _sheet(EXAMPLES[0])
+    sheet = stored_sheet(EXAMPLES[0])
     store.put("project", sheet["id"], sheet, author="test")
     before = model.current()
     standard_id = next(iter(before.catalogue.standards))
@@ -118,7 +102,7 @@ def test_one_snapshot_carries_its_catalogue_and_its_version(store):
 def test_reads_never_go_back_and_wait_for_a_version(store):
     model = ReadModel(store, ttl=60)  # no polling: only at_least moves it here
     seen = model.current().version
-    sheet = _sheet(EXAMPLES[1])
+    sheet = stored_sheet(EXAMPLES[1])
     store.put("project", sheet["id"], sheet, author="test")
     wanted = store.head()
     snapshot = model.at_least(wanted, timeout=5)
@@ -138,9 +122,9 @@ def test_the_kept_trend_equals_a_replay_of_every_revision(store):
 
     model = ReadModel(store, ttl=0)
     for path in EXAMPLES:
-        sheet = _sheet(path)
+        sheet = stored_sheet(path)
         store.put("project", sheet["id"], sheet, author="test")
-    sheet = _sheet(EXAMPLES[2])
+    sheet = stored_sheet(EXAMPLES[2])
     sheet["standards"] = []
     store.put("project", sheet["id"], sheet, author="test")
     snapshot = model.current()
@@ -160,10 +144,10 @@ def test_many_updates_in_overlays_equal_a_rebuild(store, monkeypatch):
     monkeypatch.setattr(overlay, "COLLAPSE", 3)
     model = ReadModel(store, ttl=0)
     for path in EXAMPLES:
-        sheet = _sheet(path)
+        sheet = stored_sheet(path)
         store.put("project", sheet["id"], sheet, author="test")
     day = model.current().day
-    sheets = [_sheet(path) for path in EXAMPLES]
+    sheets = [stored_sheet(path) for path in EXAMPLES]
     kinds = set()
     for step in range(10):
         sheet = sheets[step % len(sheets)]
@@ -200,7 +184,7 @@ def test_a_catch_up_reads_the_feed_once_and_a_write_marks_the_model(store):
 
     event.listen(store.engine, "before_cursor_execute", count)
     try:
-        sheet = _sheet(EXAMPLES[0])
+        sheet = stored_sheet(EXAMPLES[0])
         written = store.put("project", sheet["id"], sheet, author="test")
         assert written.seq == store.head()
         # Not noticed yet (no LISTEN, an hour's TTL): the held snapshot answers.

@@ -17,14 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 import yaml
 
-from registry.catalogue.files import read_records, shipped_root
 from registry.readmodel import ReadModel
 from registry.readmodel.highwater import HighWater
-from registry.storage import Store
+from tests.helpers import stored_sheet
 from tests.reliability.harness import (
     HOST,
     READY_TIMEOUT,
@@ -38,19 +36,6 @@ from tests.reliability.harness import (
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    store.import_records(read_records([shipped_root()]), author="test")
-    yield store
-    store.engine.dispose()
-
-
-def _sheet(path: Path) -> dict:
-    return orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
-
-
 def test_a_worker_never_answers_older_than_another_worker_of_its_server(store):
     # Two workers of one server (one mark) that neither poll nor listen: only the mark
     # can move the second one.
@@ -60,7 +45,7 @@ def test_a_worker_never_answers_older_than_another_worker_of_its_server(store):
     elsewhere = ReadModel(store, ttl=3600, listen=False)  # a worker of another server
     before = second.latest().version
     assert elsewhere.latest().version == before
-    sheet = _sheet(EXAMPLES[0])
+    sheet = stored_sheet(EXAMPLES[0])
     store.put("project", sheet["id"], sheet, author="test")
     answered = first.catch_up().version  # the first worker learned of the write
     assert answered > before

@@ -11,9 +11,9 @@ import datetime
 import re
 from pathlib import Path
 
-import orjson
 import pytest
-import yaml
+
+from tests.helpers import stored_sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -26,7 +26,7 @@ def _sheets() -> list[dict]:
     for copy in range(COPIES):
         for number, path in enumerate(EXAMPLES):
             # Stored as JSON: dates as ISO strings, as the API stores them.
-            sheet = orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
+            sheet = stored_sheet(path)
             sheet["id"] = f"{sheet['id']}-{copy:02d}"
             timeline = sheet["timeline"]
             # Many projects share a start date: the order must still be total (by id).
