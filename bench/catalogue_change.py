@@ -33,7 +33,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Any
 import orjson
 
 from bench.reuse_scale import Generator
+from bench.scratch import scratch_database
 from registry.catalogue.files import load_catalogue, read_records, shipped_root
 from registry.readmodel import derived as derived_module
 from registry.readmodel import snapshot as snapshot_module
@@ -170,16 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="skip the comparison with a rebuild (it takes a few seconds)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-catalogue-"))
-    url = args.database_url or f"sqlite:///{folder / 'registry.sqlite'}"
-    schema = None
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine
-
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        with create_engine(url).begin() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with scratch_database(args.database_url, folder) as url:
         store = _store(url, args.projects)
         state = load_state(store)
         start = time.process_time()
@@ -219,12 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"a capability concept deprecated: {len(touched)} projects, "
               f"{statistics.median(cpu) * 1000:.0f} ms CPU")
         store.engine.dispose()
-    finally:
-        if schema:
-            from sqlalchemy import create_engine
-
-            with create_engine(args.database_url).begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     return 0
 
 

@@ -22,6 +22,7 @@ runs that this module does not do.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import os
 import statistics
@@ -29,12 +30,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import orjson
 
 from bench.reuse_scale import Generator
+from bench.scratch import scratch_database
 from registry import create_app
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.readmodel.reuse import ReuseState
@@ -98,15 +99,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-readmodel-"))
-    url = args.database_url or f"sqlite:///{folder / 'registry.sqlite'}"
-    schema = None
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine
-
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        with create_engine(url).begin() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    scratch = contextlib.ExitStack()
+    url = scratch.enter_context(scratch_database(args.database_url, folder))
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder),
                       "LOAD_EXAMPLES": False, "RESPONSE_CACHE_MB": 0})
     services = app.extensions["registry"]
@@ -189,11 +183,7 @@ def main() -> None:
                           str(folder)], capture_output=True, text=True, check=True)
     print(rss.stdout.strip())
     services.store.engine.dispose()
-    if schema:
-        from sqlalchemy import create_engine
-
-        with create_engine(args.database_url).begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    scratch.close()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ figures of a --trace run are not the ones to quote.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import gc
 import os
@@ -33,12 +34,13 @@ import subprocess
 import sys
 import tempfile
 import types
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from bench.scratch import scratch_database
 
 VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance",
          "/reuse", "/roadmap", "/api/projects?page=1")
@@ -224,15 +226,9 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
-    schema = None
+    scratch = contextlib.ExitStack()
     if args.database_url:
-        from sqlalchemy import create_engine
-
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        with create_engine(args.database_url).begin() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        url = (f"{args.database_url}{'&' if '?' in args.database_url else '?'}"
-               f"options=-csearch_path%3D{schema}")
+        url = scratch.enter_context(scratch_database(args.database_url, folder))
         prepare(url, folder, args.projects)
     else:
         path = Path(args.keep) if args.keep else folder / "registry.sqlite"
@@ -250,11 +246,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
                         str(folder), "trace" if args.trace else "plain"], check=True)
     finally:
-        if schema:
-            from sqlalchemy import create_engine
-
-            with create_engine(args.database_url).begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        scratch.close()
 
 
 if __name__ == "__main__":
