@@ -61,11 +61,12 @@ class Snapshot:
         self.members = members if members is not None else object()
         self.lists = lists if lists is not None else Lists.build(roadmap.projects, derived)
         # The reuse analysis, per thresholds, derived from the last snapshot that has it
-        # (`reuse`); the changed projects since that one, and whether the catalogue moved.
+        # (`reuse`); the changed projects since that one, and the changed catalogue
+        # records by kind.
         self._reuse: dict[Thresholds, ReuseState] = {}
         self._reuse_base: Snapshot | None = None
         self._reuse_changed: frozenset[str] = frozenset()
-        self._reuse_catalogue_moved = False
+        self._reuse_catalogue: dict[str, frozenset[str]] = {}
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
         self._computing: dict[Any, threading.RLock] = {}
@@ -211,14 +212,15 @@ class Snapshot:
                        members)
         # The reuse analysis is derived lazily from the last snapshot that holds one
         # (never a chain of snapshots: a snapshot without it passes its base on).
+        moved = {} if self._reuse else self._reuse_catalogue
         if self._reuse:
             new._reuse_base, new._reuse_changed = self, frozenset(project_changes)
-            new._reuse_catalogue_moved = bool(catalogue_changes)
         else:
             new._reuse_base = self._reuse_base
             new._reuse_changed = self._reuse_changed | set(project_changes)
-            new._reuse_catalogue_moved = self._reuse_catalogue_moved or bool(
-                catalogue_changes)
+        new._reuse_catalogue = {kind: moved.get(kind, frozenset()) | {
+            c.record_id for c in catalogue_changes if c.kind == kind}
+            for kind in {*moved, *kinds}}
         return new
 
     def reuse(self, thresholds: Thresholds) -> ReuseState:
@@ -228,13 +230,19 @@ class Snapshot:
             return found
 
         def compute() -> ReuseState:
-            if self._reuse_catalogue_moved:
-                # Built afresh: let the old snapshot (and its analysis) go first, not
-                # after this one's is built beside it.
-                self._reuse_base = None
             base = self._reuse_base
             previous = base._reuse.get(thresholds) if base is not None else None
-            if previous is not None and not self._reuse_catalogue_moved:
+            if previous is not None and self._reuse_catalogue:
+                # Only the groups that read the changed records (None: all of them).
+                previous = previous.with_catalogue(self.catalogue, self._reuse_catalogue,
+                                                   self.version)
+                if previous is None:
+                    # Built afresh: let the old snapshot (and its analysis) go first,
+                    # not after this one's is built beside it.
+                    self._reuse_base = base = None
+            if previous is not None and not self._reuse_changed:
+                state = previous
+            elif previous is not None:
                 projects = self.roadmap.projects
                 state = previous.apply(
                     {pid: projects[pid].sheet if pid in projects else None
