@@ -34,6 +34,7 @@ from registry.readmodel.derived import (
 from registry.readmodel.lists import Lists
 from registry.readmodel.overlay import replaced
 from registry.readmodel.reuse import ReuseState
+from registry.readmodel.standard_change import StandardChange
 from registry.storage.store import Change
 from registry.validation.policy import applicable_capabilities
 
@@ -178,11 +179,25 @@ class Snapshot:
                   and min(c.revision for c in changes if c.kind == "project"
                           and c.record_id == pid) > 1}
         histories = load_history(reread) if reread else {}
+        patch = None
+        if kinds == {"standard"}:
+            patch = StandardChange.of({c.record_id for c in catalogue_changes},
+                                      self.catalogue, catalogue, self.day)
+        moved: Counter[Any] = Counter()
         for pid in sorted(touched):
             old = self.derived.get(pid)
+            project = projects.get(pid)
+            patched = None
+            if (patch is not None and old is not None and project is not None
+                    and pid not in written and pid not in histories):
+                patched = patch.patch(project, old)
+            if patched is not None:
+                # Only the standard's cell, trend entries and finding moved.
+                recomputed[pid], delta = patched
+                moved.update(delta)
+                continue
             if old is not None:
                 totals.subtract(old.contribution)
-            project = projects.get(pid)
             if project is None:
                 continue
             if pid in histories:
@@ -195,6 +210,7 @@ class Snapshot:
                 item = derive(project, revisions, catalogue, self.day)
             recomputed[pid] = item
             totals.update(item.contribution)
+        totals.update(moved)
         derived: Mapping[str, ProjectDerived]
         if members_moved:
             derived = MappingProxyType({**{pid: d for pid, d in self.derived.items()

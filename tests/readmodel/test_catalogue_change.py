@@ -230,6 +230,17 @@ def test_a_catalogue_change_touches_only_the_projects_that_read_it(store):
         if not any(f.code == "catalogue.unknown-standard"
                    for f in after.derived[pid].report.findings):
             assert after.derived[pid] is before.derived[pid], pid  # not recomputed
+    # Of those that read it, only what reads that standard moved: a project declaring it
+    # keeps its findings (the same report), and every other standard's cell.
+    declaring = {pid for pid in reading
+                 if sid in before.derived[pid].revisions[-1][1].declared
+                 and not any(f.code == "catalogue.unknown-standard"
+                             for f in before.derived[pid].report.findings)}
+    assert declaring
+    for pid in declaring:
+        assert after.derived[pid].report is before.derived[pid].report, pid
+        kept = [c for c in after.derived[pid].cells if c.standard != sid]
+        assert all(any(c is old for old in before.derived[pid].cells) for c in kept), pid
 
 
 def test_a_catalogue_change_recomputes_only_the_reuse_groups_that_read_it(store):
