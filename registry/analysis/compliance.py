@@ -95,27 +95,17 @@ def compliance_cells(inputs: ComplianceInputs, catalogue: Catalogue, as_of: date
             applying.setdefault(standard_id, capability)
     cells = []
     for standard_id in sorted(set(applying) | set(inputs.declared)):
-        cell = _cell(inputs, standard_id, applying.get(standard_id),
+        cell = cell_of(inputs, standard_id, applying.get(standard_id),
                      catalogue.standards.get(standard_id), as_of)
         if cell is not None:
             cells.append(cell)
     return cells
 
 
-def standard_cell(inputs: ComplianceInputs, standard_id: str, catalogue: Catalogue,
-                  as_of: date) -> Cell | None:
-    """Return the cell of one standard among `compliance_cells` (None: it has none)."""
-    capability = next((c for c in inputs.capabilities
-                       if standard_id in catalogue.standards_by_capability.get(c, ())), None)
-    if capability is None and standard_id not in inputs.declared:
-        return None
-    return _cell(inputs, standard_id, capability, catalogue.standards.get(standard_id),
-                 as_of)
-
-
-def _cell(inputs: ComplianceInputs, standard_id: str, capability: str | None,
+def cell_of(inputs: ComplianceInputs, standard_id: str, capability: str | None,
           record: Mapping[str, Any] | None, as_of: date) -> Cell | None:
-    """Return a standard's cell: `capability` the first one that makes it apply."""
+    """Return one standard's cell of `compliance_cells` (None: it has none), `capability`
+    the first of the sheet's that makes it apply (None: it does not apply)."""
     status = record["status"] if record else "unknown"
     declaration = inputs.declared.get(standard_id)
     if declaration is None:

@@ -223,7 +223,8 @@ class Snapshot:
         elif project_changes:
             roadmap = _replaced(projects)
         lists = self.lists.apply(touched, (self.roadmap.projects, self.derived),
-                                 (roadmap.projects, derived))
+                                 (roadmap.projects, derived),
+                                 frozenset(touched - set(project_changes)))
         new = Snapshot(version, catalogue, roadmap, self.day, derived, +totals, lists,
                        members)
         # The reuse analysis is derived lazily from the last snapshot that holds one
