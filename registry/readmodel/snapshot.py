@@ -183,7 +183,7 @@ class Snapshot:
         if kinds == {"standard"}:
             patch = StandardChange.of({c.record_id for c in catalogue_changes},
                                       self.catalogue, catalogue, self.day)
-        moved: Counter[Any] = Counter()
+        shifted: Counter[Any] = Counter()  # what the patched projects moved the totals by
         for pid in sorted(touched):
             old = self.derived.get(pid)
             project = projects.get(pid)
@@ -194,7 +194,7 @@ class Snapshot:
             if patched is not None:
                 # Only the standard's cell, trend entries and finding moved.
                 recomputed[pid], delta = patched
-                moved.update(delta)
+                shifted.update(delta)
                 continue
             if old is not None:
                 totals.subtract(old.contribution)
@@ -210,7 +210,7 @@ class Snapshot:
                 item = derive(project, revisions, catalogue, self.day)
             recomputed[pid] = item
             totals.update(item.contribution)
-        totals.update(moved)
+        totals.update(shifted)
         derived: Mapping[str, ProjectDerived]
         if members_moved:
             derived = MappingProxyType({**{pid: d for pid, d in self.derived.items()

@@ -33,7 +33,7 @@ from registry.analysis.compliance import Cell, ComplianceInputs, cell_of
 from registry.analysis.roadmap import Project
 from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import FileReport, Finding, Listing
-from registry.projects import hint_reads
+from registry.projects import finding_reads, hint_reads
 from registry.readmodel.derived import (
     _KEYS,
     ProjectDerived,
@@ -103,8 +103,8 @@ class StandardChange:
             return None
         hinted = _hints_read_standards()
         for found in old.report.findings:
-            if found.code in hinted:
-                return None
+            if found.code in hinted or finding_reads(found.code) == "?":
+                return None  # a hint read from other standards, or a check not known
         sid = self.sid
         inputs = old.revisions[-1][1]  # what the current sheet's cells read
         delta: dict[Any, int] = {}
