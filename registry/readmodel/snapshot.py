@@ -304,13 +304,18 @@ class Snapshot:
             capabilities[change.kind].update(new.get(field) or ())
         kinds = {kind for kind, ids in named.items() if ids}
 
+        standards = frozenset(named["standard"])
+        applying = frozenset(capabilities["standard"])
+
         def reads_standard(item: ProjectDerived) -> bool:
             # The trend counts old revisions too: one of them may read the standard.
-            return "standard" in kinds and any(
-                inputs is not None and (
-                    named["standard"].intersection(inputs.declared)
-                    or capabilities["standard"].intersection(inputs.capabilities))
-                for _, inputs in item.revisions)
+            if not standards:
+                return False
+            for _, inputs in item.revisions:
+                if inputs is not None and not (standards.isdisjoint(inputs.declared)
+                                               and applying.isdisjoint(inputs.capabilities)):
+                    return True
+            return False
 
         def reads_component(project: Project) -> bool:
             return "component" in kinds and bool(
@@ -318,10 +323,18 @@ class Snapshot:
                 or capabilities["component"].intersection(
                     applicable_capabilities(project.sheet)))
 
+        hinting: dict[str, bool] = {}
+
         def hint_reads_kind(item: ProjectDerived) -> bool:
             # Hints read other records of the kind: the ids close to an unknown one, the
             # active components that replace a retired one.
-            return any(hint_reads(f.code) in kinds for f in item.report.findings)
+            for found in item.report.findings:
+                code = found.code
+                if code not in hinting:
+                    hinting[code] = hint_reads(code) in kinds
+                if hinting[code]:
+                    return True
+            return False
 
         out = set()
         for pid, project in self.roadmap.projects.items():
