@@ -12,6 +12,11 @@
   the headers, and a response must be taken by the client within `send_timeout`
   seconds. A slowloris client trickling one byte at a time is dropped at the deadline,
   whatever its pace; a thread is never held longer than these bounds.
+* A listening socket per worker (SO_REUSEPORT): the kernel spreads new connections
+  over the workers. With gunicorn's one shared socket whichever worker woke first took
+  a connection, and 32 kept-alive connections split 8:24 or 3:29 between two workers;
+  the busier worker's queue then made the tail of every latency (bench/README.md,
+  catalogue_http). `shared_socket` (`--shared-socket`) restores the shared socket.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
   message before any worker starts; workers then share its memory.
@@ -53,6 +58,7 @@ class ServeOptions:
     send_timeout: float = 30.0
     keepalive: float = 5.0
     access_log: str | None = None
+    shared_socket: bool = False
 
     @property
     def bind(self) -> str:
@@ -298,6 +304,8 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
             "proc_name": "registry",
             "post_fork": _post_fork,
             "control_socket_disable": True,  # no shared socket in $HOME to steer it by
+            # Each worker binds its own socket to the address (see the module's notes).
+            "reuse_port": not o.shared_socket,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -329,6 +337,29 @@ def _post_fork(_server: Any, worker: Any) -> None:
         services.store.engine.dispose(close=False)
 
 
+class AddressInUse(Exception):
+    """Something already listens on the address the server was asked to listen on."""
+
+
+def check_address_free(options: ServeOptions) -> None:
+    """Raise AddressInUse when a socket is already bound to the server's address.
+
+    With a socket per worker, SO_REUSEPORT would let the workers join the sockets of
+    another server of the same user on that port (each then answering part of the
+    requests) instead of failing: a plain bind tells first.
+    """
+    family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Like gunicorn's sockets: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((options.host, options.port))
+        except OSError as exc:
+            raise AddressInUse(f"cannot listen on {options.bind}: {exc.strerror}") from None
+
+
 def serve(app: Any, options: ServeOptions) -> None:
     """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
+    if not options.shared_socket:
+        check_address_free(options)
     ProductionServer(app, options).run()
