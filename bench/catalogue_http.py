@@ -66,7 +66,7 @@ STATUS = "mandatory"
 TARGET_RATIO = 10.0  # issue 14 (issue 5 asked for 5x and p99 under 25 ms)
 TARGET_P99_MS = 10.0
 TARGET_COLD_START_S = 2.0
-SHARED = "shared-socket"  # --compare-shared-socket: the registry with --shared-socket
+VARIANT = "per-worker"  # --compare-socket-per-worker: the registry with --socket-per-worker
 BUSY_LIMIT = 0.15  # share of the machine's CPU time other work may take in a measurement
 T = TypeVar("T")
 
@@ -695,21 +695,21 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
               f"Datasette on {datasette_base} ...", flush=True)
         registry = servers.enter_context(running(registry_command, registry_env, REPO,
                                                  registry_log))
-        shared = None
-        if args.compare_shared_socket:
-            shared_port = free_port()
-            shared_base = f"http://{HOST}:{shared_port}"
-            shared_command = [*registry_command, "--shared-socket"]
-            shared_command[shared_command.index("--port") + 1] = str(shared_port)
-            shared_log = work / "gunicorn-shared.log"
-            shared = servers.enter_context(running(shared_command, registry_env, REPO,
-                                                   shared_log))
+        variant = None
+        if args.compare_socket_per_worker:
+            variant_port = free_port()
+            variant_base = f"http://{HOST}:{variant_port}"
+            variant_command = [*registry_command, "--socket-per-worker"]
+            variant_command[variant_command.index("--port") + 1] = str(variant_port)
+            variant_log = work / "gunicorn-per-worker.log"
+            variant = servers.enter_context(running(variant_command, registry_env, REPO,
+                                                    variant_log))
         datasette = servers.enter_context(running(
             [str(BIN / "datasette"), "serve", str(database), "-p", str(datasette_port),
              "-h", HOST], env, work, datasette_log))
         wait_ready(f"{registry_base}/health", registry, registry_log)
-        if shared is not None:
-            wait_ready(f"{shared_base}/health", shared, shared_log)
+        if variant is not None:
+            wait_ready(f"{variant_base}/health", variant, variant_log)
         wait_ready(f"{datasette_base}/{DB_NAME}.json", datasette, datasette_log)
 
         targets: dict[str, tuple[str, Callable[[Query], str],
@@ -719,9 +719,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "datasette": (datasette_base, lambda q: q.datasette_path, datasette_rows,
                           datasette.pid),
         }
-        if shared is not None:
-            targets[SHARED] = (shared_base, lambda q: q.registry_path, registry_rows,
-                               shared.pid)
+        if variant is not None:
+            targets[VARIANT] = (variant_base, lambda q: q.registry_path, registry_rows,
+                                variant.pid)
         for read in reads:
             expected = [by_id[i] for i in read.expected_ids]
             for base, path_of, rows_of, _ in targets.values():
@@ -799,7 +799,7 @@ def report(result: Mapping[str, Any]) -> str:
     ]
     disturbed = measurements = 0
     for entry in result["queries"]:
-        for server in ("registry", SHARED, "datasette"):
+        for server in ("registry", VARIANT, "datasette"):
             if server not in entry:
                 continue
             median = entry[server]["median"]
@@ -814,9 +814,9 @@ def report(result: Mapping[str, Any]) -> str:
             disturbed += entry[server]["disturbed_rounds"]
             measurements += len(entry[server]["rounds"])
     lines.append("CPU us/req: CPU time the server's processes spent per answered request.")
-    if any(SHARED in entry for entry in result["queries"]):
-        lines.append(f"{SHARED}: the same command with --shared-socket (one listening "
-                     "socket for both workers)")
+    if any(VARIANT in entry for entry in result["queries"]):
+        lines.append(f"{VARIANT}: the same command with --socket-per-worker (a listening "
+                     "socket per worker)")
     if disturbed:
         lines.append(f"WARNING: in {disturbed} of {measurements} measurements other work "
                      f"took more than {BUSY_LIMIT:.0%} of the machine's CPU time, which "
@@ -889,10 +889,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a REGISTRY_NAME setting for the registry server (repeatable), "
                              "e.g. --set RESPONSE_CACHE_MB=0 to measure without the cache")
-    parser.add_argument("--compare-shared-socket", action="store_true",
-                        help="also serve the registry with `--shared-socket` (one listening "
-                             "socket for both workers, gunicorn's default) and measure it "
-                             "in the same rounds")
+    parser.add_argument("--compare-socket-per-worker", action="store_true",
+                        help="also serve the registry with `--socket-per-worker` (a "
+                             "listening socket per worker, SO_REUSEPORT) and measure it in "
+                             "the same rounds")
     parser.add_argument("--ports", metavar="FIRST-LAST",
                         help="take the servers' ports from this range (default: any free)")
     args = parser.parse_args(argv)
@@ -912,8 +912,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("durations, rounds, connections, threads and runs must be positive")
     if args.threads > args.connections:
         parser.error("wrk needs at least one connection per thread")
-    if args.compare_shared_socket and args.worker_class != "production":
-        parser.error("--compare-shared-socket goes with --worker-class production")
+    if args.compare_socket_per_worker and args.worker_class != "production":
+        parser.error("--compare-socket-per-worker goes with --worker-class production")
     return args
 
 

@@ -12,11 +12,12 @@
   the headers, and a response must be taken by the client within `send_timeout`
   seconds. A slowloris client trickling one byte at a time is dropped at the deadline,
   whatever its pace; a thread is never held longer than these bounds.
-* A listening socket per worker (SO_REUSEPORT): the kernel spreads new connections
-  over the workers. With gunicorn's one shared socket whichever worker woke first took
-  a connection, and 32 kept-alive connections split 8:24 or 3:29 between two workers;
-  the busier worker's queue then made the tail of every latency (bench/README.md,
-  catalogue_http). `shared_socket` (`--shared-socket`) restores the shared socket.
+* One listening socket shared by the workers (gunicorn's default): whichever worker
+  wakes first takes a connection, so connections opened together can split unevenly
+  (8:24, even 32:0). `socket_per_worker` (`--socket-per-worker`) gives each worker a
+  socket of its own (SO_REUSEPORT) and the kernel spreads the connections; measured on
+  a busy machine it neither lowered the tail nor cost less: each read took 20-40% more
+  CPU time (bench/README.md, catalogue_http), so it is not the default.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
   message before any worker starts; workers then share its memory.
@@ -58,7 +59,7 @@ class ServeOptions:
     send_timeout: float = 30.0
     keepalive: float = 5.0
     access_log: str | None = None
-    shared_socket: bool = False
+    socket_per_worker: bool = False
 
     @property
     def bind(self) -> str:
@@ -305,7 +306,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
             "post_fork": _post_fork,
             "control_socket_disable": True,  # no shared socket in $HOME to steer it by
             # Each worker binds its own socket to the address (see the module's notes).
-            "reuse_port": not o.shared_socket,
+            "reuse_port": o.socket_per_worker,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -360,6 +361,6 @@ def check_address_free(options: ServeOptions) -> None:
 
 def serve(app: Any, options: ServeOptions) -> None:
     """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
-    if not options.shared_socket:
+    if options.socket_per_worker:
         check_address_free(options)
     ProductionServer(app, options).run()

@@ -24,14 +24,14 @@ import click
 @click.option("--body-timeout", default=30.0, show_default=True,
               type=click.FloatRange(0.5, 600),
               help="With --production: seconds a client has to send a request's body.")
-@click.option("--shared-socket", is_flag=True,
-              help="With --production: one listening socket shared by the workers "
-                   "(gunicorn's default) instead of one per worker.")
+@click.option("--socket-per-worker", is_flag=True,
+              help="With --production: a listening socket per worker (SO_REUSEPORT), the "
+                   "kernel spreading connections over them, instead of one shared.")
 @click.option("--access-log", metavar="FILE",
               help="With --production: write an access log line per request (- for "
                    "standard output).")
 def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
-          header_timeout: float, body_timeout: float, shared_socket: bool,
+          header_timeout: float, body_timeout: float, socket_per_worker: bool,
           access_log: str | None) -> None:
     """Serve the registry: the development server, or with --production the production one.
 
@@ -44,9 +44,10 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
 
     if production and debug:
         raise click.UsageError("--debug and --production exclude each other")
-    if not production and ((workers, threads, access_log) != (2, 32, None) or shared_socket):
-        raise click.UsageError("--workers, --threads, --shared-socket and --access-log go "
-                               "with --production")
+    if not production and ((workers, threads, access_log) != (2, 32, None)
+                           or socket_per_worker):
+        raise click.UsageError("--workers, --threads, --socket-per-worker and --access-log "
+                               "go with --production")
     try:
         app = create_app({"PRODUCTION": True} if production else None)
     except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
@@ -61,7 +62,7 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
                    f"of {threads} threads (Ctrl+C stops it)", err=True)
         options = ServeOptions(host=host, port=port, workers=workers, threads=threads,
                                header_timeout=header_timeout, body_timeout=body_timeout,
-                               shared_socket=shared_socket, access_log=access_log)
+                               socket_per_worker=socket_per_worker, access_log=access_log)
         try:
             serve_production(app, options)
         except AddressInUse as exc:

@@ -284,14 +284,14 @@ def _production_env(database: Any, instance: Path) -> dict[str, str]:
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_each_worker_listens_on_its_own_socket_and_gets_connections(
+def test_with_a_socket_per_worker_each_worker_listens_and_gets_connections(
         backend: str, tmp_path: Path) -> None:
-    """The kernel spreads connections over the workers: none is left to the first awake.
+    """With --socket-per-worker the kernel spreads connections over the workers.
 
-    With gunicorn's one shared listening socket, whichever worker woke first accepted a
-    connection, and kept-alive connections opened together split unevenly (3:29 seen
-    for 32); the busier worker made the latency tail. Each worker now listens on a
-    socket of its own (SO_REUSEPORT) and the master on none.
+    With gunicorn's one shared listening socket, whichever worker wakes first accepts a
+    connection, and kept-alive connections opened together can split unevenly (3:29
+    seen for 32). With the option each worker listens on a socket of its own
+    (SO_REUSEPORT) and the master on none.
     """
     with fresh_database(backend, tmp_path) as database:
         instance = tmp_path / "instance"
@@ -299,7 +299,8 @@ def test_each_worker_listens_on_its_own_socket_and_gets_connections(
         port = free_port()
         log = tmp_path / "server.log"
         command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
-                   "--host", HOST, "--port", str(port), "--workers", "2", "--threads", "8"]
+                   "--host", HOST, "--port", str(port), "--workers", "2", "--threads", "8",
+                   "--socket-per-worker"]
         with log.open("wb") as out:
             process = subprocess.Popen(command, cwd=ROOT, env=_production_env(database, instance),
                                        stdout=out, stderr=subprocess.STDOUT,
@@ -344,9 +345,14 @@ def test_each_worker_listens_on_its_own_socket_and_gets_connections(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_port_already_taken_stops_the_production_server_with_its_reason(
+def test_a_port_already_taken_stops_the_server_with_a_socket_per_worker(
         backend: str, tmp_path: Path) -> None:
-    """Workers that each bind with SO_REUSEPORT must not join another server's port."""
+    """Workers that each bind with SO_REUSEPORT must not join another server's port.
+
+    The port is taken by a socket with SO_REUSEPORT too, as another server of the same
+    user with --socket-per-worker would hold it: the kernel would let the workers
+    share it silently.
+    """
     with fresh_database(backend, tmp_path) as database:
         instance = tmp_path / "instance"
         prepare_store(database, instance)
@@ -356,7 +362,8 @@ def test_a_port_already_taken_stops_the_production_server_with_its_reason(
             taken.listen()
             port = taken.getsockname()[1]
             command = [str(Path(sys.executable).parent / "registry"), "serve",
-                       "--production", "--host", HOST, "--port", str(port)]
+                       "--production", "--host", HOST, "--port", str(port),
+                       "--socket-per-worker"]
             done = subprocess.run(command, cwd=ROOT, env=_production_env(database, instance),
                                   capture_output=True, text=True, timeout=READY_TIMEOUT)
         assert done.returncode == 1
