@@ -306,4 +306,14 @@ def trend_key(index: int, end: date, entry: TrendEntry) -> tuple[str, int, str]:
     return "trend", index, state
 
 
+def shared_key(key: Any) -> Any:
+    """Return the equal key of the totals already held (one object for every project)."""
+    return _KEYS.setdefault(key, key)
+
+
+def month_cutoffs(day: date) -> tuple[tuple[date, datetime], ...]:
+    """Return each month end of the trend up to `day` with its last instant."""
+    return _cutoffs(day)
+
+
 _KEYS: dict[Any, Any] = {}

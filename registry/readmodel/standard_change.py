@@ -35,13 +35,13 @@ from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import FileReport, Finding, Listing
 from registry.projects import finding_reads, hint_reads
 from registry.readmodel.derived import (
-    _KEYS,
     ProjectDerived,
     TrendEntry,
     TrendRevision,
-    _cutoffs,
     cell_keys,
+    month_cutoffs,
     shared_finding,
+    shared_key,
     trend_entry,
     trend_key,
 )
@@ -74,7 +74,7 @@ class StandardChange:
         self.applies_to = frozenset(self.record.get("applies_to") or ())
         self.same_reasons = set(old.get("applies_to") or ()) == self.applies_to
         self.mandatory = self.record.get("status") == "mandatory"
-        self.cutoffs = _cutoffs(day)
+        self.cutoffs = month_cutoffs(day)
         self.instants = [cutoff for _, cutoff in self.cutoffs]
         self._keys: dict[tuple[TrendEntry, int, int], list[Any]] = {}
         # The old missing finding -> the new one (findings are shared by many sheets).
@@ -148,7 +148,7 @@ class StandardChange:
             for key, n in delta.items():
                 total = contribution[key] + n
                 if total > 0:
-                    contribution[_KEYS.setdefault(key, key)] = total
+                    contribution[shared_key(key)] = total
                 else:
                     del contribution[key]
         return (ProjectDerived(report, cells, history, contribution, old.span,
