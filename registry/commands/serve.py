@@ -43,7 +43,10 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
     if not production and (workers, threads, access_log) != (2, 32, None):
         raise click.UsageError("--workers, --threads and --access-log go with --production")
     try:
-        app = create_app({"PRODUCTION": True} if production else None)
+        # In production one process beside the workers computes the reuse overlaps for
+        # all of them (registry.serving starts it), instead of each worker its own.
+        app = create_app({"PRODUCTION": True, "REUSE_OVERLAP_JOB": True} if production
+                         else None)
     except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
         raise click.ClickException(str(exc)) from None
     if debug and app.config["REGISTRY"]["PRODUCTION"]:
