@@ -175,8 +175,10 @@ class StoredOverlaps:
             state.install_overlaps(found[1], found[0].seq, version)
 
     def for_build(self, thresholds: Thresholds, version: int
-                  ) -> tuple[int, list[OverlapPair]] | None:
-        """Return what a full build of the reuse analysis shows as overlaps (None when
-        the job stored none yet: the build computes them itself, once)."""
+                  ) -> tuple[int, list[OverlapPair]]:
+        """Return what a full build of the reuse analysis shows as overlaps: the newest
+        result for it, else none yet (version 0; `refresh` shows the job's when it
+        comes). Never computed here: the similarity index of the whole roadmap would
+        leave its freed memory in the worker, which is what the job spares it."""
         found = self.for_version(thresholds, version, fresh=True)
-        return (found[0].seq, found[1]) if found is not None else None
+        return (found[0].seq, found[1]) if found is not None else (0, [])

@@ -171,10 +171,12 @@ def test_two_workers_show_the_overlaps_the_job_stored(store, catalogue, database
         ticks = itertools.count()
         app.extensions["registry"].readmodel.overlaps._clock = lambda t=ticks: float(next(t))
     thresholds = reuse_thresholds(apps[0].extensions["registry"].settings)
+    clients = [app.test_client() for app in apps]
+    # Before the job stored any: none shown, none computed by the worker itself.
+    assert _overlaps_of(clients[0]) == []
     job = OverlapJob(store, thresholds)
     job.run_once()
     expected = [o.to_dict() for o in _expected(sheets, catalogue, thresholds)]
-    clients = [app.test_client() for app in apps]
     assert expected
     assert [_overlaps_of(c) for c in clients] == [expected, expected]
     assert b"Overlaps as of version" not in clients[0].get("/reuse").data
