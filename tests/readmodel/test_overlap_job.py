@@ -211,3 +211,32 @@ def test_the_command_stores_the_overlaps(store, catalogue, database_url):
     assert result.exit_code == 0, result.output
     assert f"overlaps stored for version {store.head()}" in result.output
     assert overlaps.newest(store, overlaps.thresholds_digest(Thresholds())) is not None
+
+
+def test_the_running_job_follows_the_writes(store, catalogue):
+    import threading
+    import time
+
+    sheets = _roadmap(store, catalogue, copies=1)
+    thresholds = Thresholds()
+    job = OverlapJob(store, thresholds, settle=0.05, most=0.5, poll=0.05)
+    thread = threading.Thread(target=job.run, daemon=True)
+    thread.start()
+    try:
+        for number, pid in enumerate(sorted(sheets)[:3]):
+            sheets[pid]["title"] = {"en": f"Parking sensors {number}"}
+            store.put("project", pid, sheets[pid], author="test")
+        head = store.head()
+        deadline = time.monotonic() + 120  # a bound on a hung job, not a measurement
+        while time.monotonic() < deadline:
+            found = overlaps.newest(store, job.digest)
+            if found is not None and found.seq == head:
+                break
+            time.sleep(0.05)
+        found, shown = _stored(store, thresholds, catalogue)
+        assert found.seq == head
+        assert _said(shown) == _said(_expected(sheets, catalogue, thresholds))
+    finally:
+        job.stop()
+        thread.join(30)
+    assert not thread.is_alive() and not job.lock.held
