@@ -6,6 +6,8 @@ import click
 
 from registry.commands.common import settings_module
 
+NICENESS = 10  # added to the job's nice value: the workers' requests go first
+
 
 @click.command()
 @click.option("--once", is_flag=True, help="Compute once (if needed) and stop.")
@@ -19,6 +21,7 @@ def overlaps(once: bool, parent: int | None) -> None:
     the workers are served otherwise, with REGISTRY_REUSE_OVERLAP_JOB=1 for them.
     """
     import logging
+    import os
     import signal
 
     from registry.readmodel.overlap_job import OverlapJob, exit_with
@@ -37,6 +40,9 @@ def overlaps(once: bool, parent: int | None) -> None:
         click.echo("another job holds the lock" if version is None
                    else f"overlaps stored for version {version}")
         return
+    # The web workers come first: on a machine they share, the job takes the CPU they
+    # leave (it computes for a version already answered, only its overlaps lag).
+    os.nice(NICENESS)
     logging.basicConfig(level=logging.INFO, format="[overlaps] %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: job.stop())
     signal.signal(signal.SIGINT, lambda *_: job.stop())
