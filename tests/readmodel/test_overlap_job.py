@@ -197,6 +197,7 @@ def test_two_workers_show_the_overlaps_the_job_stored(store, catalogue, database
     assert b"Overlaps as of version" not in clients[1].get("/reuse").data
     job.lock.release()
     for app in apps:
+        app.extensions["registry"].readmodel.close()
         app.extensions["registry"].store.engine.dispose()
 
 
