@@ -34,17 +34,19 @@ def overlaps(once: bool, parent: int | None) -> None:
     store = Store(settings["DATABASE_URL"] or default_url(config.instance_path(settings)),
                   timeouts=Timeouts.from_settings(settings))
     job = OverlapJob(store, reuse_thresholds(settings))
-    if once:
-        version = job.run_once()
-        job.lock.release()
-        click.echo("another job holds the lock" if version is None
-                   else f"overlaps stored for version {version}")
-        return
-    # The web workers come first: on a machine they share, the job takes the CPU they
-    # leave (it computes for a version already answered, only its overlaps lag).
-    os.nice(NICENESS)
-    logging.basicConfig(level=logging.INFO, format="[overlaps] %(message)s")
-    signal.signal(signal.SIGTERM, lambda *_: job.stop())
-    signal.signal(signal.SIGINT, lambda *_: job.stop())
-    job.run(exit_with(parent) if parent else lambda: True)
-    store.engine.dispose()
+    try:
+        if once:
+            version = job.run_once()
+            job.lock.release()
+            click.echo("another job holds the lock" if version is None
+                       else f"overlaps stored for version {version}")
+            return
+        # The web workers come first: on a machine they share, the job takes the CPU
+        # they leave (it computes for a version already answered, only its overlaps lag).
+        os.nice(NICENESS)
+        logging.basicConfig(level=logging.INFO, format="[overlaps] %(message)s")
+        signal.signal(signal.SIGTERM, lambda *_: job.stop())
+        signal.signal(signal.SIGINT, lambda *_: job.stop())
+        job.run(exit_with(parent) if parent else lambda: True)
+    finally:
+        store.engine.dispose()
