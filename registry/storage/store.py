@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.pool import NullPool
 
 from registry.catalogue.records import KINDS
@@ -33,6 +34,7 @@ ROADMAP_STATE = 2
 # the advisory lock that makes revisions commit in the order of their sequence numbers.
 CHANGE_CHANNEL = "registry_changes"
 FEED_LOCK = 7301955
+PING_IDLE = 1.0  # seconds a pooled PostgreSQL connection may lie idle untested
 
 
 class SchemaTooNew(Exception):
@@ -133,9 +135,11 @@ def feed_order(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Keyed by schema too: the feed is a schema's revisions table, and registries
         # (or test runs) in other schemas of the same database must not queue behind it.
+        # One statement for both (pg_notify is NOTIFY as a function): the lock is held
+        # to commit, so every round trip after it is one more wait for the next writer.
         connection.exec_driver_sql(
-            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema()))")
-        connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
+            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema())), "
+            f"pg_notify('{CHANGE_CHANNEL}', '')")
 
 
 def default_url(instance_path: str | Path) -> str:
@@ -191,8 +195,9 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
         kwargs["connect_args"] = {"connect_timeout": max(1, round(timeouts.connect)),
                                   **kwargs.get("connect_args", {})}
     kwargs.setdefault("pool_timeout", timeouts.connect)
-    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+    engine = create_engine(url, json_serializer=_json_text,
                            json_deserializer=orjson.loads, **kwargs)
+    _ping_when_idle(engine)
     if postgresql:
         statement_ms = max(1, int(timeouts.statement * 1000))
 
@@ -208,6 +213,37 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
             dbapi_connection.autocommit = autocommit
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it lay idle PING_IDLE seconds or more.
+
+    SQLAlchemy's pool_pre_ping tests it at every check-out: two round trips (BEGIN,
+    SELECT 1) before each request's first statement, which under load each wait for the
+    interpreter lock again. A connection used within the last PING_IDLE seconds is taken
+    as alive; one that lay idle longer (the database may have restarted meanwhile) is
+    tested, and a dead one replaced, as pool_pre_ping does. A connection that dies while
+    in steady use fails its statement (503, database-unavailable) and the pool drops
+    every connection made before it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE:
+            return  # just connected, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's transaction
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                # The pool discards this connection and checks out another.
+                raise DisconnectionError(str(exc)) from exc
+            raise
 
 
 class Store:
@@ -344,16 +380,29 @@ class Store:
 
     # -- reads ------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Open a connection for reads that need no transaction around them (one statement).
+
+        On PostgreSQL it runs in autocommit: no BEGIN before the statement and no ROLLBACK
+        when the connection goes back to the pool, two round trips fewer for the reads
+        every request and every catch-up makes (the token, the record, the change feed).
+        """
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
     def version(self, state: int) -> int:
         """Return a change counter: CATALOGUE_STATE or ROADMAP_STATE."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return connection.execute(
                 select(catalogue_state.c.version).where(catalogue_state.c.id == state)
             ).scalar_one()
 
     def head(self) -> int:
         """Return the sequence number of the latest revision (0 when there is none)."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return connection.execute(select(func.max(revisions.c.seq))).scalar() or 0
 
     def changes_since(self, seq: int, limit: int | None = None) -> list[Change]:
@@ -364,7 +413,7 @@ class Store:
                  .where(revisions.c.seq > seq).order_by(revisions.c.seq))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return [Change(*row) for row in connection.execute(query)]
 
     def history(self, kind: str, record_ids: Iterable[str] | None = None
@@ -405,7 +454,7 @@ class Store:
 
     def get(self, kind: str, record_id: str) -> StoredRecord:
         """Return a record, or raise NotFound."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             found = self._get(connection, kind, record_id)
         if found is None:
             raise NotFound(f"{kind} {record_id}")
@@ -506,6 +555,14 @@ class Store:
              message: str | None, action: str | None) -> StoredRecord:
         now = _now()
         new_digest = digest(data)
+        if if_match is not None and not create_only:
+            # An update based on a revision the caller read: the UPDATE's WHERE on that
+            # revision is the check, so the record is read back only when it fails.
+            revision = self._update(connection, kind, record_id, data, if_match,
+                                    new_digest, now, author)
+            stored = StoredRecord(kind, record_id, data, revision, new_digest, now, author)
+            seq = self._history(connection, stored, action or "update", message)
+            return replace(stored, seq=seq)
         current = self._get(connection, kind, record_id)
         if current is None:
             if if_match is not None:
@@ -532,20 +589,30 @@ class Store:
             raise Conflict(current)
         if if_match is not None and if_match != current.revision:
             raise PreconditionFailed(current)
-        revision = current.revision + 1
-        # The WHERE on the old revision makes concurrent updates fail instead of
-        # silently overwriting each other, even between separate processes.
-        result = connection.execute(
-            update(records)
-            .where(and_(records.c.kind == kind, records.c.id == record_id,
-                        records.c.revision == current.revision))
-            .values(data=data, revision=revision, digest=new_digest, updated_at=now,
-                    updated_by=author))
-        if result.rowcount != 1:
-            raise PreconditionFailed(self._get(connection, kind, record_id))
+        revision = self._update(connection, kind, record_id, data, current.revision,
+                                new_digest, now, author)
         stored = StoredRecord(kind, record_id, data, revision, new_digest, now, author)
         seq = self._history(connection, stored, action or "update", message)
         return replace(stored, seq=seq)
+
+    def _update(self, connection: Connection, kind: str, record_id: str,
+                data: dict[str, Any], base: int, new_digest: str, now: datetime,
+                author: str) -> int:
+        """Replace revision `base` of a record; return the new revision number.
+
+        The WHERE on the old revision makes concurrent updates fail instead of silently
+        overwriting each other, even between separate processes: PreconditionFailed
+        with the record as it is now (None when it was deleted).
+        """
+        result = connection.execute(
+            update(records)
+            .where(and_(records.c.kind == kind, records.c.id == record_id,
+                        records.c.revision == base))
+            .values(data=data, revision=base + 1, digest=new_digest, updated_at=now,
+                    updated_by=author))
+        if result.rowcount != 1:
+            raise PreconditionFailed(self._get(connection, kind, record_id))
+        return base + 1
 
     @staticmethod
     def _last_revision(connection: Connection, kind: str, record_id: str) -> int:
@@ -582,18 +649,28 @@ class Store:
                  message: str | None, data: Any = ...) -> int:
         """Write the revision and the audit event of `stored`; return the revision's seq."""
         feed_order(connection)
-        inserted = connection.execute(insert(revisions).values(
+        revision = insert(revisions).values(
             kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
             data=stored.data if data is ... else data, author=stored.updated_by,
-            message=message, created_at=stored.updated_at))
-        connection.execute(insert(audit_events).values(
+            message=message, created_at=stored.updated_at)
+        event = insert(audit_events).values(
             at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
             kind=stored.kind, record_id=stored.id, revision=stored.revision,
-            detail={"message": message} if message else None))
+            detail={"message": message} if message else None)
         state = CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE
-        connection.execute(update(catalogue_state).where(catalogue_state.c.id == state)
-                           .values(version=catalogue_state.c.version + 1))
-        # The seq came back with the insert (RETURNING, or SQLite's last row id).
+        counter = (update(catalogue_state).where(catalogue_state.c.id == state)
+                   .values(version=catalogue_state.c.version + 1))
+        if connection.dialect.name == "postgresql":
+            # One statement, not three (data-modifying CTEs): the feed lock taken above
+            # is held until commit, and each round trip under it delays every writer.
+            written = revision.returning(revisions.c.seq).cte("written")
+            return int(connection.execute(
+                select(written.c.seq).add_cte(event.cte("audited"))
+                .add_cte(counter.cte("counted"))).scalar_one())
+        inserted = connection.execute(revision)
+        connection.execute(event)
+        connection.execute(counter)
+        # The seq came back with the insert (SQLite's last row id).
         key = inserted.inserted_primary_key
         if key is None:  # pragma: no cover - both engines return the primary key
             raise RuntimeError("the revision's seq was not returned")
