@@ -16,7 +16,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.pool import NullPool
@@ -604,12 +614,9 @@ class Store:
         overwriting each other, even between separate processes: PreconditionFailed
         with the record as it is now (None when it was deleted).
         """
-        result = connection.execute(
-            update(records)
-            .where(and_(records.c.kind == kind, records.c.id == record_id,
-                        records.c.revision == base))
-            .values(data=data, revision=base + 1, digest=new_digest, updated_at=now,
-                    updated_by=author))
+        result = connection.execute(_UPDATE, {
+            "u_kind": kind, "u_id": record_id, "u_base": base, "u_data": data,
+            "u_revision": base + 1, "u_digest": new_digest, "u_at": now, "u_by": author})
         if result.rowcount != 1:
             raise PreconditionFailed(self._get(connection, kind, record_id))
         return base + 1
@@ -649,27 +656,20 @@ class Store:
                  message: str | None, data: Any = ...) -> int:
         """Write the revision and the audit event of `stored`; return the revision's seq."""
         feed_order(connection)
-        revision = insert(revisions).values(
-            kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
-            data=stored.data if data is ... else data, author=stored.updated_by,
-            message=message, created_at=stored.updated_at)
-        event = insert(audit_events).values(
-            at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
-            kind=stored.kind, record_id=stored.id, revision=stored.revision,
-            detail={"message": message} if message else None)
-        state = CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE
-        counter = (update(catalogue_state).where(catalogue_state.c.id == state)
-                   .values(version=catalogue_state.c.version + 1))
+        values = {
+            "h_kind": stored.kind, "h_record_id": stored.id, "h_revision": stored.revision,
+            "h_action": action, "h_data": stored.data if data is ... else data,
+            "h_author": stored.updated_by, "h_message": message, "h_at": stored.updated_at,
+            "h_event": f"{stored.kind}.{action}",
+            "h_detail": {"message": message} if message else None,
+            "h_state": CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE}
         if connection.dialect.name == "postgresql":
             # One statement, not three (data-modifying CTEs): the feed lock taken above
             # is held until commit, and each round trip under it delays every writer.
-            written = revision.returning(revisions.c.seq).cte("written")
-            return int(connection.execute(
-                select(written.c.seq).add_cte(event.cte("audited"))
-                .add_cte(counter.cte("counted"))).scalar_one())
-        inserted = connection.execute(revision)
-        connection.execute(event)
-        connection.execute(counter)
+            return int(connection.execute(_HISTORY_IN_ONE, values).scalar_one())
+        inserted = connection.execute(_REVISION, values)
+        connection.execute(_AUDIT_EVENT, values)
+        connection.execute(_COUNTER, values)
         # The seq came back with the insert (SQLite's last row id).
         key = inserted.inserted_primary_key
         if key is None:  # pragma: no cover - both engines return the primary key
@@ -698,6 +698,34 @@ class Store:
                     else:
                         updated[kind] += 1
         return ImportResult(created, updated, unchanged)
+
+
+# The write path's statements, built once: building them per write (constructs, bound
+# values, the compiled-cache key) cost about as much CPU as the round trips.
+_UPDATE = (
+    update(records)
+    .where(and_(records.c.kind == bindparam("u_kind"), records.c.id == bindparam("u_id"),
+                records.c.revision == bindparam("u_base")))
+    .values(data=bindparam("u_data", type_=records.c.data.type),
+            revision=bindparam("u_revision"), digest=bindparam("u_digest"),
+            updated_at=bindparam("u_at", type_=records.c.updated_at.type),
+            updated_by=bindparam("u_by")))
+_REVISION = insert(revisions).values(
+    kind=bindparam("h_kind"), record_id=bindparam("h_record_id"),
+    revision=bindparam("h_revision"), action=bindparam("h_action"),
+    data=bindparam("h_data", type_=revisions.c.data.type), author=bindparam("h_author"),
+    message=bindparam("h_message"),
+    created_at=bindparam("h_at", type_=revisions.c.created_at.type))
+_AUDIT_EVENT = insert(audit_events).values(
+    at=bindparam("h_at", type_=audit_events.c.at.type), actor=bindparam("h_author"),
+    action=bindparam("h_event"), kind=bindparam("h_kind"), record_id=bindparam("h_record_id"),
+    revision=bindparam("h_revision"),
+    detail=bindparam("h_detail", type_=audit_events.c.detail.type))
+_COUNTER = (update(catalogue_state).where(catalogue_state.c.id == bindparam("h_state"))
+            .values(version=catalogue_state.c.version + 1))
+_WRITTEN = _REVISION.returning(revisions.c.seq).cte("written")
+_HISTORY_IN_ONE = (select(_WRITTEN.c.seq).add_cte(_AUDIT_EVENT.cte("audited"))
+                   .add_cte(_COUNTER.cte("counted")))
 
 
 def _aware(value: datetime) -> datetime:
