@@ -73,6 +73,7 @@ PORTS: list[int] = []
 # not the client, sets the pace (8 held at most 8 writes in flight: at 0.5-1 s a write
 # under load, 8-16 writes/s of the 20 asked went through whatever the servers could do).
 WRITERS = 32
+TICKS = os.sysconf("SC_CLK_TCK")
 POLL = 0.02  # seconds between two reads of one view of B while waiting for a write
 
 
@@ -272,6 +273,21 @@ def worker_rss_mb(master: int) -> list[float]:
                 if line.startswith("VmRSS:"):
                     out.append(int(line.split()[1]) / 1024)
     return sorted(out)
+
+
+def workers_cpu_s(master: int) -> float:
+    """Return the CPU seconds (user + system) spent so far by the children of `master`."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -586,12 +602,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"{spread['reads']} reads", flush=True)
             # The mix before the standard's change: after it, every worker recomputes
             # the projects that read the standard, twice (made mandatory, then back).
+            cpu = workers_cpu_s(a_pid) + workers_cpu_s(b_pid)
             mix = read_mix((a, b), tokens, spread.pop("etags"), args.mix_seconds,
                            args.connections, args.write_rate, folder, args.writers)
+            answered = mix["rps"] * args.mix_seconds + mix["writes_per_s"] * args.mix_seconds
+            mix["cpu_ms_per_request"] = 1000 * (workers_cpu_s(a_pid) + workers_cpu_s(b_pid)
+                                                - cpu) / max(1.0, answered)
             print(f"  read mix: {mix['rps']:.0f} req/s, p50 {mix['p50_ms']:.1f} ms, p99 "
                   f"{mix['p99_ms']:.1f} ms, non-2xx {mix['non_2xx']}; writes "
                   f"{mix['writes_per_s']:.1f}/s ({mix['writes_refused']} refused, p50 "
-                  f"{mix['write_p50_ms']:.0f} ms, p99 {mix['write_p99_ms']:.0f} ms)", flush=True)
+                  f"{mix['write_p50_ms']:.0f} ms, p99 {mix['write_p99_ms']:.0f} ms); "
+                  f"{mix['cpu_ms_per_request']:.2f} ms of the workers' CPU a request",
+                  flush=True)
             change = status_change(a, b, tokens)
             shown = change["shown_after_s"]
             print(f"  standard {change['standard']} made mandatory on A: in B's compliance "

@@ -41,25 +41,10 @@ from bench.two_servers import (
     reuse_database,
     server,
     warm,
+    workers_cpu_s,
 )
 
 OUT = Path(__file__).resolve().parent / "out" / "write_mix.json"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def workers_cpu_s(master: int) -> float:
-    """Return the CPU seconds (user + system) spent so far by the children of `master`."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
 
 
 def sheet_for(project_id: str, status: str) -> bytes:
@@ -128,7 +113,13 @@ def mix(url: str, folder: Path, tokens: dict[str, str], args: argparse.Namespace
     """One production server; the read mix by wrk while writers update projects."""
     with server("w", url, folder, args.workers) as (port, master):
         warm(port, list(MIX), 2)
-        status, _, body = request(port, "GET", f"/api/projects?per_page={args.projects_written}")
+        # Projects of the last page, as bench.two_servers writes projects it created
+        # (not on page 1 of the mix): a write changes what the mix reads only through
+        # the totals, never by replacing a project the page shows.
+        total = json.loads(request(port, "GET", "/api/projects?per_page=1")[2])["total"]
+        last = -(-total // args.projects_written)
+        status, _, body = request(port, "GET", f"/api/projects?per_page="
+                                  f"{args.projects_written}&page={last}")
         ids = [p["id"] for p in json.loads(body)["projects"]]
         etags = {}
         for project_id in ids:
