@@ -12,6 +12,12 @@
   the headers, and a response must be taken by the client within `send_timeout`
   seconds. A slowloris client trickling one byte at a time is dropped at the deadline,
   whatever its pace; a thread is never held longer than these bounds.
+* One listening socket shared by the workers (gunicorn's default): whichever worker
+  wakes first takes a connection, so connections opened together can split unevenly
+  (8:24, even 32:0). `socket_per_worker` (`--socket-per-worker`) gives each worker a
+  socket of its own (SO_REUSEPORT) and the kernel spreads the connections; measured on
+  a busy machine it neither lowered the tail nor cost less: each read took 20-40% more
+  CPU time (bench/README.md, catalogue_http), so it is not the default.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
   message before any worker starts; workers then share its memory.
@@ -22,7 +28,9 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +46,57 @@ HOLD_BYTES = 64 * 1024  # a response's first bytes held back to go out together
 # round trip through the poller thread, which costs more than a cached answer itself.
 KEEPALIVE_LINGER = 0.005
 LINGER_REQUESTS = 1000  # then the poller takes the connection back once
+# How long a thread waits for its turn (see Gate) before it answers without one.
+GATE_WAIT = 0.02
+
+
+class Gate:
+    """Turns to answer requests: at most `size` threads of a worker at once (0: no limit).
+
+    With 32 threads, a worker's kept-alive connections each have a thread, and every
+    request wakes its own: up to 16 threads at once take the interpreter lock from each
+    other at every system call. With a limit the others wait their turn blocked, in
+    order, not contending for the lock. A thread waiting on its client gives its turn
+    up meanwhile (`stepped_out`). One held up in the app (a slow SPARQL query, a
+    database lock) keeps it, so nobody waits more than GATE_WAIT for a turn: then it
+    answers without one, as all do without a limit. Off by default (`--active-threads
+    0`): on a busy machine a limit of 2 cost less CPU a read and had a shorter p99 in
+    some runs and more in others (bench/README, catalogue_http).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._semaphore = threading.Semaphore(size) if size > 0 else None
+        self._held = threading.local()
+
+    def holding(self) -> bool:
+        """Return True when the calling thread has a turn."""
+        return bool(getattr(self._held, "on", False))
+
+    def enter(self) -> None:
+        """Take a turn, waiting GATE_WAIT at most (none when it is not given)."""
+        if self._semaphore is not None and not self.holding():
+            self._held.on = self._semaphore.acquire(timeout=GATE_WAIT)
+
+    def leave(self) -> None:
+        """Give the turn back, if the calling thread has one."""
+        if self._semaphore is not None and self.holding():
+            self._held.on = False
+            self._semaphore.release()
+
+    @contextlib.contextmanager
+    def stepped_out(self) -> Iterator[None]:
+        """Give the turn up while waiting on a client; take it again after."""
+        held = self.holding()
+        if held:
+            self.leave()
+        try:
+            yield
+        finally:
+            if held:
+                self.enter()
+
+
+GATE = Gate(0)  # each worker sets its own (post_fork)
 
 
 @dataclass(frozen=True)
@@ -52,7 +111,9 @@ class ServeOptions:
     body_timeout: float = 30.0
     send_timeout: float = 30.0
     keepalive: float = 5.0
+    active_threads: int = 0
     access_log: str | None = None
+    socket_per_worker: bool = False
 
     @property
     def bind(self) -> str:
@@ -107,7 +168,8 @@ class DeadlineSocket:
     def _wait(self, events: int, seconds: float | None) -> bool:
         poller = select.poll()
         poller.register(self._sock.fileno(), events)
-        return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
+        with GATE.stepped_out():
+            return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
 
     def recv(self, size: int, *flags: int) -> bytes:
         """Receive, waiting at most the timeout and until the deadline."""
@@ -175,7 +237,8 @@ class DeadlineSocket:
             view = view[sent:]
         self._sock.settimeout(self.send_timeout)
         try:
-            self._sock.sendall(view, *flags)
+            with GATE.stepped_out():
+                self._sock.sendall(view, *flags)
         finally:
             self._sock.settimeout(None)
 
@@ -250,9 +313,11 @@ class GuardedThreadWorker(ThreadWorker):
             # gunicorn's own data timeout, the rest of the headers this long.
             sock.deadline = time.monotonic() + self.cfg.registry_header_timeout
             sock.quiet = True
+        GATE.enter()
         try:
             return super().handle(conn)
         finally:
+            GATE.leave()
             if isinstance(sock, DeadlineSocket):
                 sock.deadline = None
 
@@ -298,6 +363,8 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
             "proc_name": "registry",
             "post_fork": _post_fork,
             "control_socket_disable": True,  # no shared socket in $HOME to steer it by
+            # Each worker binds its own socket to the address (see the module's notes).
+            "reuse_port": o.socket_per_worker,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -305,6 +372,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         self.cfg.registry_header_timeout = o.header_timeout
         self.cfg.registry_body_timeout = o.body_timeout
         self.cfg.registry_send_timeout = o.send_timeout
+        self.cfg.registry_active_threads = o.active_threads
 
     def load(self) -> Any:
         """Return the WSGI app (already built)."""
@@ -316,6 +384,9 @@ SWITCH_INTERVAL = 0.0005  # seconds; Python's default of 5 ms shows in every tai
 
 def _post_fork(_server: Any, worker: Any) -> None:
     import sys
+
+    global GATE
+    GATE = Gate(getattr(worker.cfg, "registry_active_threads", 0))
 
     # A worker's main thread (the poller) and its request threads hand the GIL to each
     # other on every request: a short switch interval keeps a ready answer from
@@ -329,6 +400,29 @@ def _post_fork(_server: Any, worker: Any) -> None:
         services.store.engine.dispose(close=False)
 
 
+class AddressInUse(Exception):
+    """Something already listens on the address the server was asked to listen on."""
+
+
+def check_address_free(options: ServeOptions) -> None:
+    """Raise AddressInUse when a socket is already bound to the server's address.
+
+    With a socket per worker, SO_REUSEPORT would let the workers join the sockets of
+    another server of the same user on that port (each then answering part of the
+    requests) instead of failing: a plain bind tells first.
+    """
+    family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Like gunicorn's sockets: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((options.host, options.port))
+        except OSError as exc:
+            raise AddressInUse(f"cannot listen on {options.bind}: {exc.strerror}") from None
+
+
 def serve(app: Any, options: ServeOptions) -> None:
     """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
+    if options.socket_per_worker:
+        check_address_free(options)
     ProductionServer(app, options).run()
