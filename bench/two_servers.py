@@ -494,7 +494,7 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
     script = folder / "mix.lua"
     script.write_text(LUA % ", ".join(f'"{p}"' for p in MIX))
     stop = threading.Event()
-    written: dict[str, Any] = {"ok": 0, "refused": 0, "seconds": []}
+    written: dict[str, Any] = {"ok": 0, "refused": 0, "seconds": [], "statuses": {}}
 
     projects = sorted(etags)
     slots: dict[str, Any] = {"next": 0, "at": time.monotonic()}
@@ -533,6 +533,7 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
             else:
                 # 412: another writer changed it first (its ETag says the current one).
                 written["refused"] += 1
+                written["statuses"][status] = written["statuses"].get(status, 0) + 1
                 if "etag" in headers:
                     etags[project_id] = headers["etag"]
 
@@ -556,6 +557,7 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
             "p50_ms": max(r["p50_ms"] for r in results),
             "non_2xx": sum(r["non_2xx"] for r in results),
             "writes_per_s": written["ok"] / elapsed, "writes_refused": written["refused"],
+            "refused_statuses": written["statuses"],
             "write_p50_ms": 1000 * statistics.median(written["seconds"] or [0.0]),
             "write_p99_ms": 1000 * percentile(written["seconds"] or [0.0], 0.99)}
 

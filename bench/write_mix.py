@@ -113,11 +113,11 @@ def mix(url: str, folder: Path, tokens: dict[str, str], args: argparse.Namespace
     """One production server; the read mix by wrk while writers update projects."""
     with server("w", url, folder, args.workers) as (port, master):
         warm(port, list(MIX), 2)
-        # Projects of the last page, as bench.two_servers writes projects it created
+        # Projects of a page near the end, as bench.two_servers writes projects it created
         # (not on page 1 of the mix): a write changes what the mix reads only through
         # the totals, never by replacing a project the page shows.
         total = json.loads(request(port, "GET", "/api/projects?per_page=1")[2])["total"]
-        last = -(-total // args.projects_written)
+        last = max(1, total // args.projects_written)  # a full page, near the end
         status, _, body = request(port, "GET", f"/api/projects?per_page="
                                   f"{args.projects_written}&page={last}")
         ids = [p["id"] for p in json.loads(body)["projects"]]
@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"read mix, one server x {args.workers} workers: {found['rps']:.0f} req/s, p50 "
               f"{found['p50_ms']:.1f} ms, p99 {found['p99_ms']:.1f} ms, non-2xx "
               f"{found['non_2xx']}; writes {found['writes_per_s']:.1f}/s of "
-              f"{args.write_rate:.0f} asked ({found['writes_refused']} refused, p50 "
+              f"{args.write_rate:.0f} asked ({found['writes_refused']} refused "
+              f"{found['refused_statuses']}, p50 "
               f"{found['write_p50_ms']:.0f} ms, p99 {found['write_p99_ms']:.0f} ms); "
               f"{found['cpu_ms_per_request']:.2f} ms worker CPU a request", flush=True)
     result["loadavg_after"] = os.getloadavg()
