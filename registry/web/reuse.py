@@ -117,20 +117,25 @@ def page() -> Response:
     carried = services().readmodel.carried
 
     def item(opportunity: dict[str, Any], key: str) -> Markup:
-        # An opportunity's entry reads the opportunity (an unchanged group keeps the same
-        # object from one snapshot to the next), the sheets of its projects (titles, the
-        # standards its picture shows), the catalogue's labels, the language and its
-        # place: after a write only the entries that read the written project are made
-        # again, not the page's hundred pictures.
+        # An opportunity's entry reads the opportunity, the sheets of its projects
+        # (titles, the standards its picture shows), the catalogue's labels, the
+        # language and its place: after a write only the entries that read the written
+        # project are made again, not the page's hundred pictures. The opportunity is
+        # named by its value (every field, and its explanation's template with the
+        # labels in every language): a group recomputed by a write to a project it does
+        # not list, or the overlaps recomputed in the background, give equal
+        # opportunities in new objects, whose entries are the same.
         projects = roadmap.projects
         read = tuple(projects[pid].digest if pid in projects else None
                      for pid in opportunity["projects"])
+        source = every.source_of(opportunity)
+        named = (source, source.text) if source is not None else id(opportunity)
         entry = carried.get(
-            ("reuse-item", id(opportunity), key, lang, catalogue.version, read),
+            ("reuse-item", named, key, lang, catalogue.version, read),
             lambda: (opportunity, Markup(render_template(
                 "_opportunity.html", o=opportunity, key=key, labels=labels,
                 picture=draw))))
-        if entry[0] is not opportunity:  # an id reused by a newer opportunity: not ours
+        if source is None and entry[0] is not opportunity:  # an id reused: not ours
             return Markup(render_template("_opportunity.html", o=opportunity, key=key,
                                           labels=labels, picture=draw))
         return entry[1]  # type: ignore[no-any-return]
