@@ -79,6 +79,20 @@ class _Values(ValuesView[V]):
 _MISSING: Any = object()
 
 
+def flattened(mapping: Mapping[K, V]) -> dict[K, V]:
+    """Return a new dict of `mapping`, in its order: the base copied whole (a dict's or a
+    read-only proxy's `copy`, at C speed) and the replaced values put in, never a pass
+    pair by pair (`_pairs`, or `{**proxy}`, which asks the proxy key by key)."""
+    changes: Mapping[K, V] = {}
+    if isinstance(mapping, Overlay):
+        mapping, changes = mapping._base, mapping._changes
+    copy = getattr(mapping, "copy", None)
+    out: dict[K, V] = copy() if isinstance(mapping, (dict, MappingProxyType)) and copy \
+        else dict(mapping)
+    out.update(changes)
+    return out
+
+
 def replaced(mapping: Mapping[K, V], changes: Mapping[K, V]) -> Mapping[K, V]:
     """Return `mapping` with the values of `changes` (keys it has) replaced, unmutated."""
     assert all(key in mapping for key in changes), "an overlay only replaces values"
