@@ -83,12 +83,10 @@ def flattened(mapping: Mapping[K, V]) -> dict[K, V]:
     """Return a new dict of `mapping`, in its order: the base copied whole (a dict's or a
     read-only proxy's `copy`, at C speed) and the replaced values put in, never a pass
     pair by pair (`_pairs`, or `{**proxy}`, which asks the proxy key by key)."""
-    changes: Mapping[K, V] = {}
-    if isinstance(mapping, Overlay):
-        mapping, changes = mapping._base, mapping._changes
-    copy = getattr(mapping, "copy", None)
-    out: dict[K, V] = copy() if isinstance(mapping, (dict, MappingProxyType)) and copy \
-        else dict(mapping)
+    base, changes = (mapping._base, mapping._changes) if isinstance(mapping, Overlay) \
+        else (mapping, {})
+    out: dict[K, V] = base.copy() if isinstance(base, (dict, MappingProxyType)) \
+        else dict(base)
     out.update(changes)
     return out
 
