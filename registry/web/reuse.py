@@ -121,24 +121,20 @@ def page() -> Response:
         # (titles, the standards its picture shows), the catalogue's labels, the
         # language and its place: after a write only the entries that read the written
         # project are made again, not the page's hundred pictures. The opportunity is
-        # named by its value (every field, and its explanation's template with the
-        # labels in every language): a group recomputed by a write to a project it does
-        # not list, or the overlaps recomputed in the background, give equal
-        # opportunities in new objects, whose entries are the same.
+        # named by its value (what the entry shows of it, and its explanation's
+        # template with the labels in every language), not its object: a group
+        # recomputed by a write to a project it does not list, or the overlaps
+        # recomputed in the background, give equal opportunities in new objects,
+        # whose entries are the same. (Bytes and a template, not the object: a kept
+        # key holds no group's thousands of members.)
         projects = roadmap.projects
         read = tuple(projects[pid].digest if pid in projects else None
                      for pid in opportunity["projects"])
-        source = every.source_of(opportunity)
-        named = (source, source.text) if source is not None else id(opportunity)
-        entry = carried.get(
+        named = (dumps(opportunity), every.text(opportunity))
+        return carried.get(  # type: ignore[no-any-return]
             ("reuse-item", named, key, lang, catalogue.version, read),
-            lambda: (opportunity, Markup(render_template(
-                "_opportunity.html", o=opportunity, key=key, labels=labels,
-                picture=draw))))
-        if source is None and entry[0] is not opportunity:  # an id reused: not ours
-            return Markup(render_template("_opportunity.html", o=opportunity, key=key,
-                                          labels=labels, picture=draw))
-        return entry[1]  # type: ignore[no-any-return]
+            lambda: Markup(render_template("_opportunity.html", o=opportunity, key=key,
+                                           labels=labels, picture=draw)))
 
     stale = every.overlap_version < snapshot.version
     return render_page("reuse.html", status=400 if error else 200, groups=shown,

@@ -37,17 +37,8 @@ class Found:
         return [o.as_dict for o in self.state.of_project(project_id)]
 
     @functools.cached_property
-    def _sources(self) -> dict[int, Any]:
-        return {id(o.as_dict): o for o in self.source}
-
-    @functools.cached_property
     def _texts(self) -> dict[int, Text | None]:
-        return {key: o.text for key, o in self._sources.items()}
-
-    def source_of(self, opportunity: dict[str, Any]) -> Any:
-        """Return the Opportunity an opportunity dict given by this Found was made
-        from (None when it cannot be told)."""
-        return self._sources.get(id(opportunity))
+        return {id(o.as_dict): o.text for o in self.source}
 
     def text(self, opportunity: dict[str, Any]) -> Text | None:
         """Return the explanation template of an opportunity dict given by this Found
