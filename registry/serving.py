@@ -28,7 +28,9 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,57 @@ HOLD_BYTES = 64 * 1024  # a response's first bytes held back to go out together
 # round trip through the poller thread, which costs more than a cached answer itself.
 KEEPALIVE_LINGER = 0.005
 LINGER_REQUESTS = 1000  # then the poller takes the connection back once
+# How long a thread waits for its turn (see Gate) before it answers without one.
+GATE_WAIT = 0.02
+
+
+class Gate:
+    """Turns to answer requests: at most `size` threads of a worker at once (0: no limit).
+
+    With 32 threads, a worker's kept-alive connections each have a thread, and every
+    request wakes its own: up to 16 threads at once take the interpreter lock from each
+    other at every system call. With a limit the others wait their turn blocked, in
+    order, not contending for the lock. A thread waiting on its client gives its turn
+    up meanwhile (`stepped_out`). One held up in the app (a slow SPARQL query, a
+    database lock) keeps it, so nobody waits more than GATE_WAIT for a turn: then it
+    answers without one, as all do without a limit. Off by default (`--active-threads
+    0`): on a busy machine a limit of 2 cost less CPU a read and had a shorter p99 in
+    some runs and more in others (bench/README, catalogue_http).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._semaphore = threading.Semaphore(size) if size > 0 else None
+        self._held = threading.local()
+
+    def holding(self) -> bool:
+        """Return True when the calling thread has a turn."""
+        return bool(getattr(self._held, "on", False))
+
+    def enter(self) -> None:
+        """Take a turn, waiting GATE_WAIT at most (none when it is not given)."""
+        if self._semaphore is not None and not self.holding():
+            self._held.on = self._semaphore.acquire(timeout=GATE_WAIT)
+
+    def leave(self) -> None:
+        """Give the turn back, if the calling thread has one."""
+        if self._semaphore is not None and self.holding():
+            self._held.on = False
+            self._semaphore.release()
+
+    @contextlib.contextmanager
+    def stepped_out(self) -> Iterator[None]:
+        """Give the turn up while waiting on a client; take it again after."""
+        held = self.holding()
+        if held:
+            self.leave()
+        try:
+            yield
+        finally:
+            if held:
+                self.enter()
+
+
+GATE = Gate(0)  # each worker sets its own (post_fork)
 
 
 @dataclass(frozen=True)
@@ -58,6 +111,7 @@ class ServeOptions:
     body_timeout: float = 30.0
     send_timeout: float = 30.0
     keepalive: float = 5.0
+    active_threads: int = 0
     access_log: str | None = None
     socket_per_worker: bool = False
 
@@ -114,7 +168,8 @@ class DeadlineSocket:
     def _wait(self, events: int, seconds: float | None) -> bool:
         poller = select.poll()
         poller.register(self._sock.fileno(), events)
-        return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
+        with GATE.stepped_out():
+            return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
 
     def recv(self, size: int, *flags: int) -> bytes:
         """Receive, waiting at most the timeout and until the deadline."""
@@ -182,7 +237,8 @@ class DeadlineSocket:
             view = view[sent:]
         self._sock.settimeout(self.send_timeout)
         try:
-            self._sock.sendall(view, *flags)
+            with GATE.stepped_out():
+                self._sock.sendall(view, *flags)
         finally:
             self._sock.settimeout(None)
 
@@ -257,9 +313,11 @@ class GuardedThreadWorker(ThreadWorker):
             # gunicorn's own data timeout, the rest of the headers this long.
             sock.deadline = time.monotonic() + self.cfg.registry_header_timeout
             sock.quiet = True
+        GATE.enter()
         try:
             return super().handle(conn)
         finally:
+            GATE.leave()
             if isinstance(sock, DeadlineSocket):
                 sock.deadline = None
 
@@ -314,6 +372,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         self.cfg.registry_header_timeout = o.header_timeout
         self.cfg.registry_body_timeout = o.body_timeout
         self.cfg.registry_send_timeout = o.send_timeout
+        self.cfg.registry_active_threads = o.active_threads
 
     def load(self) -> Any:
         """Return the WSGI app (already built)."""
@@ -325,6 +384,9 @@ SWITCH_INTERVAL = 0.0005  # seconds; Python's default of 5 ms shows in every tai
 
 def _post_fork(_server: Any, worker: Any) -> None:
     import sys
+
+    global GATE
+    GATE = Gate(getattr(worker.cfg, "registry_active_threads", 0))
 
     # A worker's main thread (the poller) and its request threads hand the GIL to each
     # other on every request: a short switch interval keeps a ready answer from
