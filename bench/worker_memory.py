@@ -33,6 +33,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from collections.abc import Iterable
 from pathlib import Path
@@ -88,8 +89,12 @@ class Walker:
         return total
 
 
-def worker(url: str, folder: str, trace: bool) -> None:
-    """Be one web worker: print VmRSS at each step and what the read model holds."""
+def worker(url: str, folder: str, trace: bool, job: bool = False) -> None:
+    """Be one web worker: print VmRSS at each step and what the read model holds.
+
+    `job`: the overlaps come from the overlap job (a process of their own, started by
+    main), as under `registry serve --production`, instead of the worker's thread.
+    """
     if trace:
         import tracemalloc
 
@@ -98,7 +103,7 @@ def worker(url: str, folder: str, trace: bool) -> None:
     from registry.services import reuse_thresholds
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "LOAD_EXAMPLES": False,
-                      "REUSE_OVERLAP_WAIT": 600.0})
+                      "REUSE_OVERLAP_WAIT": 600.0, "REUSE_OVERLAP_JOB": job})
     services = app.extensions["registry"]
     readmodel = services.readmodel
     figures = {"libraries (before the first snapshot)": vm_rss_mb()}
@@ -118,18 +123,23 @@ def worker(url: str, folder: str, trace: bool) -> None:
             if answer.status_code != 200:
                 raise SystemExit(f"{view} answered {answer.status_code}")
         current = readmodel.current()
-        current.reuse(reuse_thresholds(services.settings)).refresh_overlap_within(
-            current.version, 600.0)
+        state = current.reuse(reuse_thresholds(services.settings))
+        if job:
+            readmodel.overlaps.refresh(state, current.version, 600.0)
+        else:
+            state.refresh_overlap_within(current.version, 600.0)
 
     every_view()
     figures["after every view once"] = vm_rss_mb()
     sheets = [copy.deepcopy(dict(p.sheet)) for p in
               list(readmodel.current().roadmap.projects.values())[:5]]
+    cpu = time.process_time()  # every thread of the worker: its overlap thread too
     for number, sheet in enumerate(sheets):
         sheet["title"] = {**sheet.get("title", {}), "en": f"Changed {number}"}
         services.store.put("project", sheet["id"], sheet, author="bench")
         readmodel.catch_up()
         every_view()
+    cpu = time.process_time() - cpu
     gc.collect()
     figures["after 5 project writes, every view after each"] = vm_rss_mb()
     catalogue = readmodel.current().catalogue
@@ -148,6 +158,8 @@ def worker(url: str, folder: str, trace: bool) -> None:
     for name, mb in figures.items():
         print(f"VmRSS {name}: {mb:.0f} MB")
     print(f"largest: {max(figures.values()):.0f} MB (target {TARGET_MB:.0f} MB)")
+    print(f"worker CPU over the 5 project writes (catch-up, every view, overlaps): "
+          f"{cpu:.2f} s")
     split(readmodel.current(), app)
     if trace:
         import tracemalloc
@@ -217,13 +229,16 @@ def prepare(url: str, folder: Path, projects: int) -> None:
 def main() -> None:
     """Prepare the database, run the worker in a process of its own, print its figures."""
     if sys.argv[1:2] == ["--worker"]:
-        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace")
+        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace", sys.argv[5:6] == ["job"])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", default="", help="a SQLite file to make once and reuse")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--overlap-job", action="store_true",
+                        help="the overlaps from the overlap job, a process beside the "
+                             "worker (as `serve --production` runs them)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     scratch = contextlib.ExitStack()
@@ -242,10 +257,27 @@ def main() -> None:
             url = f"sqlite:///{copied}"
     print(f"{args.projects} projects, {url.split('?')[0].rsplit('/', 1)[0]}...; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    job = None
+    if args.overlap_job:
+        job = subprocess.Popen(
+            [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"],
+            env={**os.environ, "REGISTRY_DATABASE_URL": url})
     try:
         subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
-                        str(folder), "trace" if args.trace else "plain"], check=True)
+                        str(folder), "trace" if args.trace else "plain",
+                        "job" if job else "thread"], check=True)
     finally:
+        if job is not None:
+            with open(f"/proc/{job.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{job.pid}/status") as status:
+                rss = next(line.split()[1] for line in status if line.startswith("VmRSS"))
+            ticks = os.sysconf("SC_CLK_TCK")
+            print(f"the overlap job (its own process): CPU "
+                  f"{(int(fields[11]) + int(fields[12])) / ticks:.1f} s in all, "
+                  f"VmRSS {int(rss) / 1024:.0f} MB")
+            job.terminate()
+            job.wait(30)
         scratch.close()
 
 

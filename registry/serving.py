@@ -21,13 +21,26 @@
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
   message before any worker starts; workers then share its memory.
+* The reuse overlaps are computed by one process beside the workers
+  (`registry overlaps`, see registry/readmodel/overlap_job.py), not in each worker:
+  a process of its own, not a thread of the master, because the master forks the
+  workers (a respawned worker would inherit the computation's garbage) and must stay
+  free to supervise them; a fresh interpreter, not a fork, so that it shares nothing
+  with the app. The master starts it when ready, starts it again if it dies (checked
+  in its loop, at most every RESTART_AFTER seconds) and stops it on exit; it stops by
+  itself if the master is gone. On PostgreSQL one of them computes across every
+  server (an advisory lock).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import select
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -113,6 +127,7 @@ class ServeOptions:
     keepalive: float = 5.0
     active_threads: int = 0
     access_log: str | None = None
+    overlap_job: bool = False  # start `registry overlaps` beside the workers
     socket_per_worker: bool = False
 
     @property
@@ -335,13 +350,86 @@ class GuardedThreadWorker(ThreadWorker):
                 sock.flush()
 
 
+RESTART_AFTER = 5.0  # seconds between two starts of the overlap job
+
+
+class Sidecar:
+    """A process of its own beside the workers (the overlap job), kept running."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+
+    def ensure(self) -> None:
+        """Start the process unless it runs (not twice within RESTART_AFTER seconds)."""
+        if self.process is not None and self._running(self.process.pid):
+            return
+        if time.monotonic() - self.started < RESTART_AFTER:
+            return
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([*self.command, "--exit-with", str(os.getpid())],
+                                        stdin=subprocess.DEVNULL, close_fds=True)
+
+    @staticmethod
+    def _running(pid: int) -> bool:
+        # gunicorn's master reaps every child (waitpid(-1)): once reaped, the id is gone.
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        with contextlib.suppress(ChildProcessError):
+            done, _status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return False
+        return True
+
+    def stop(self, wait: float = 10.0) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after `wait` seconds)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        except ChildProcessError:
+            pass
+
+
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master, also keeping the sidecar running."""
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        sidecar = getattr(self.app, "sidecar", None)
+        if sidecar is not None:
+            sidecar.ensure()
+
+
 class ProductionServer(BaseApplication):  # type: ignore[misc]
     """gunicorn, configured from ServeOptions, serving an app built once in the master."""
 
     def __init__(self, app: Any, options: ServeOptions) -> None:
         self.application = app
         self.options = options
+        self.sidecar = Sidecar(
+            [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"]) \
+            if options.overlap_job else None
         super().__init__()
+
+    def run(self) -> None:
+        """Run the master (and the sidecar) until stopped."""
+        try:
+            _Arbiter(self).run()
+        finally:
+            if self.sidecar is not None:
+                self.sidecar.stop()
 
     def load_config(self) -> None:
         """Set gunicorn's settings."""

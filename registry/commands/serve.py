@@ -52,7 +52,10 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
         raise click.UsageError("--workers, --threads, --active-threads, --socket-per-worker "
                                "and --access-log go with --production")
     try:
-        app = create_app({"PRODUCTION": True} if production else None)
+        # In production one process beside the workers computes the reuse overlaps for
+        # all of them (registry.serving starts it), instead of each worker its own.
+        app = create_app({"PRODUCTION": True, "REUSE_OVERLAP_JOB": True} if production
+                         else None)
     except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
         raise click.ClickException(str(exc)) from None
     if debug and app.config["REGISTRY"]["PRODUCTION"]:
@@ -66,7 +69,8 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
         options = ServeOptions(host=host, port=port, workers=workers, threads=threads,
                                active_threads=active_threads,
                                header_timeout=header_timeout, body_timeout=body_timeout,
-                               socket_per_worker=socket_per_worker, access_log=access_log)
+                               socket_per_worker=socket_per_worker, access_log=access_log,
+                               overlap_job=True)
         try:
             serve_production(app, options)
         except AddressInUse as exc:

@@ -267,12 +267,14 @@ def _tcp_sockets(port: int) -> dict[int, str]:
 
 
 def _children(pid: int) -> list[int]:
+    """Return the web workers of a master (not the overlap job it runs beside them)."""
     children = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == pid and fields[0] != "Z":
+                if (int(fields[1]) == pid and fields[0] != "Z"
+                        and b"overlaps" not in (entry / "cmdline").read_bytes()):
                     children.append(int(entry.name))
     return children
 
