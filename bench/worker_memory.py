@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import types
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -45,15 +46,46 @@ from bench.scratch import scratch_database
 VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance",
          "/reuse", "/roadmap", "/api/projects?page=1")
 TARGET_MB = 250.0
+BASE_IRI = "https://registry.example.org/"
 
 
-def vm_rss_mb() -> float:
-    """Return this process's resident memory in MB."""
-    with open("/proc/self/status", encoding="ascii") as status:
+def vm_rss_mb(pid: int | str = "self") -> float:
+    """Return a process's resident memory in MB (VmRSS: shared pages count in full)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def pss_mb(pid: int | str = "self") -> float:
+    """Return a process's proportional set size in MB (a page shared by n counts 1/n)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def descendants_rss_mb() -> list[float]:
+    """Return the VmRSS of this process's descendants (fork server, SPARQL workers), MB."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, ppid in parent.items() if ppid in mine} - mine
+        grew = bool(found)
+        mine |= found
+    mine.discard(os.getpid())
+    return sorted(vm_rss_mb(pid) for pid in mine)
 
 
 class Walker:
@@ -95,15 +127,21 @@ def worker(url: str, folder: str, trace: bool) -> None:
 
         tracemalloc.start(1)
     from registry import create_app
+    from registry.linked_data.iris import project_iri
     from registry.services import reuse_thresholds
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "LOAD_EXAMPLES": False,
-                      "REUSE_OVERLAP_WAIT": 600.0})
+                      "REUSE_OVERLAP_WAIT": 600.0, "BASE_IRI": BASE_IRI})
     services = app.extensions["registry"]
     readmodel = services.readmodel
-    figures = {"libraries (before the first snapshot)": vm_rss_mb()}
+    figures: dict[str, tuple[float, float]] = {}
+
+    def measure(step: str) -> None:
+        figures[step] = (vm_rss_mb(), pss_mb())
+
+    measure("libraries (before the first snapshot)")
     snapshot = readmodel.catch_up()
-    figures["after the first snapshot"] = vm_rss_mb()
+    measure("after the first snapshot")
     # Without cookies, as the public clients the response cache serves (a page that
     # sets one would make every later request of a cookie-keeping client bypass it).
     client = app.test_client(use_cookies=False)
@@ -111,18 +149,23 @@ def worker(url: str, folder: str, trace: bool) -> None:
     standard = next(iter(snapshot.catalogue.standards))
     views = (*VIEWS, f"/projects/{project}", f"/api/projects/{project}",
              f"/standards/{standard}", f"/api/standards/{standard}")
+    sparql = "/sparql?" + urllib.parse.urlencode(
+        {"query": f"ASK {{ <{project_iri(BASE_IRI, project)}> ?p ?o }}"})
 
-    def every_view() -> None:
-        for view in views:
-            answer = client.get(view)
+    def every_view(with_sparql: bool = True) -> None:
+        for view in (*views, sparql) if with_sparql else views:
+            answer = client.get(view, headers={"Accept": "application/sparql-results+json"}
+                                if view == sparql else {})
             if answer.status_code != 200:
                 raise SystemExit(f"{view} answered {answer.status_code}")
         current = readmodel.current()
         current.reuse(reuse_thresholds(services.settings)).refresh_overlap_within(
             current.version, 600.0)
 
+    every_view(with_sparql=False)
+    measure("after every view once (not /sparql)")
     every_view()
-    figures["after every view once"] = vm_rss_mb()
+    measure("after a SPARQL query too (the derived graph)")
     sheets = [copy.deepcopy(dict(p.sheet)) for p in
               list(readmodel.current().roadmap.projects.values())[:5]]
     for number, sheet in enumerate(sheets):
@@ -131,7 +174,7 @@ def worker(url: str, folder: str, trace: bool) -> None:
         readmodel.catch_up()
         every_view()
     gc.collect()
-    figures["after 5 project writes, every view after each"] = vm_rss_mb()
+    measure("after 5 project writes, every view after each")
     catalogue = readmodel.current().catalogue
     sid = next(s for s, r in catalogue.standards.items() if r["status"] == "recommended")
     record = copy.deepcopy(dict(catalogue.standards[sid]))
@@ -140,14 +183,17 @@ def worker(url: str, folder: str, trace: bool) -> None:
     readmodel.catch_up()
     every_view()
     gc.collect()
-    figures["after a standard's status change too, every view again"] = vm_rss_mb()
+    measure("after a standard's status change too, every view again")
     import ctypes
 
     ctypes.CDLL("libc.so.6").malloc_trim(0)
     print(f"(diagnostic: {vm_rss_mb():.0f} MB after glibc's malloc_trim(0))")
-    for name, mb in figures.items():
-        print(f"VmRSS {name}: {mb:.0f} MB")
-    print(f"largest: {max(figures.values()):.0f} MB (target {TARGET_MB:.0f} MB)")
+    for name, (rss, pss) in figures.items():
+        print(f"VmRSS {name}: {rss:.0f} MB (PSS {pss:.0f})")
+    largest = max(rss for rss, _ in figures.values())
+    print(f"largest: {largest:.0f} MB (target {TARGET_MB:.0f} MB)")
+    print(f"SPARQL worker processes and their fork server (not counted above): "
+          f"{[round(mb) for mb in descendants_rss_mb()]} MB")
     split(readmodel.current(), app)
     if trace:
         import tracemalloc
@@ -169,6 +215,7 @@ def split(snapshot: Any, app: Any) -> None:
     derived = snapshot.derived.values()
     reuse = list(snapshot._reuse.values())
     cache = _response_cache(app)
+    linked = app.extensions["linked_data"]
     parts: list[tuple[str, Iterable[Any]]] = [
         ("catalogue", [snapshot.catalogue]),
         ("sheets (roadmap)", [snapshot.roadmap]),
@@ -180,6 +227,7 @@ def split(snapshot: Any, app: Any) -> None:
         ("lists", [snapshot.lists]),
         ("reuse state", reuse),
         ("page memo", [snapshot._memo]),
+        ("derived graph (linked data)", [linked._graphs, linked.builder]),
         ("response cache", [cache._entries] if cache is not None else []),
     ]
     total = 0
@@ -188,6 +236,9 @@ def split(snapshot: Any, app: Any) -> None:
         total += size
         print(f"  {name:28} {size / 2**20:7.1f} MB")
     print(f"  {'total walked':28} {total / 2**20:7.1f} MB")
+    if cache is not None:
+        print(f"  response cache: {len(cache._entries)} answers, {cache._bytes / 2**20:.1f} MB "
+              f"of bodies counted by the cache (budget {cache.max_bytes / 2**20:.0f} MB)")
 
 
 def _response_cache(app: Any) -> Any:

@@ -105,6 +105,18 @@ def test_only_changed_projects_are_derived_again(catalogue, example_projects):
     assert key not in third.chunks
 
 
+def test_chunks_hold_their_triples_compressed(catalogue, example_projects):
+    # Every web worker holds a chunk per project (57 MB of N-Triples at 10,000
+    # projects): they are kept compressed and read back equal.
+    graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
+    for project in example_projects:
+        chunk = graph.chunks[f"project:{project.id}"]
+        text = sheet_ntriples(project.sheet, DEFAULT_BASE).encode()
+        assert chunk.data.startswith(text)
+        assert chunk.triples == chunk.data.count(b"\n")
+        assert len(chunk.packed) < len(chunk.data) / 2, project.id
+
+
 def test_a_write_changes_only_the_dates_of_the_dcat_description(catalogue, example_projects):
     import datetime
 
