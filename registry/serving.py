@@ -14,7 +14,9 @@
   whatever its pace; a thread is never held longer than these bounds.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
-  message before any worker starts; workers then share its memory.
+  message before any worker starts; workers then share its memory (frozen for the
+  collector, so their collections leave its pages shared), and their threads share
+  two C heaps (registry.readmodel.memory.limit_arenas).
 """
 
 from __future__ import annotations
@@ -331,4 +333,16 @@ def _post_fork(_server: Any, worker: Any) -> None:
 
 def serve(app: Any, options: ServeOptions) -> None:
     """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
+    import gc
+
+    from registry.readmodel.memory import limit_arenas
+
+    # Inherited by every worker: their threads share two C heaps instead of one each
+    # (see registry.readmodel.memory).
+    limit_arenas()
+    # What the master built (libraries, the app, the catalogue) is shared with the
+    # workers copy-on-write; frozen, the workers' collections never write to it, so
+    # its pages stay shared (it counts in each worker's RSS still, once in PSS).
+    gc.collect()
+    gc.freeze()
     ProductionServer(app, options).run()
