@@ -26,6 +26,7 @@ figures of a --trace run are not the ones to quote.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import copy
 import gc
@@ -120,8 +121,12 @@ class Walker:
         return total
 
 
-def worker(url: str, folder: str, trace: bool) -> None:
+def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> None:
     """Be one web worker: print VmRSS at each step and what the read model holds."""
+    if arenas == "server":
+        from registry.readmodel.memory import limit_arenas
+
+        limit_arenas()  # as `registry serve --production` does before forking
     if trace:
         import tracemalloc
 
@@ -144,7 +149,6 @@ def worker(url: str, folder: str, trace: bool) -> None:
     measure("after the first snapshot")
     # Without cookies, as the public clients the response cache serves (a page that
     # sets one would make every later request of a cookie-keeping client bypass it).
-    client = app.test_client(use_cookies=False)
     project = next(iter(snapshot.roadmap.projects))
     standard = next(iter(snapshot.catalogue.standards))
     views = (*VIEWS, f"/projects/{project}", f"/api/projects/{project}",
@@ -152,12 +156,22 @@ def worker(url: str, folder: str, trace: bool) -> None:
     sparql = "/sparql?" + urllib.parse.urlencode(
         {"query": f"ASK {{ <{project_iri(BASE_IRI, project)}> ?p ?o }}"})
 
+    def get(view: str) -> int:
+        answer = app.test_client(use_cookies=False).get(
+            view, headers={"Accept": "application/sparql-results+json"}
+            if view == sparql else {})
+        return int(answer.status_code)
+
     def every_view(with_sparql: bool = True) -> None:
-        for view in (*views, sparql) if with_sparql else views:
-            answer = client.get(view, headers={"Accept": "application/sparql-results+json"}
-                                if view == sparql else {})
-            if answer.status_code != 200:
-                raise SystemExit(f"{view} answered {answer.status_code}")
+        asked = [*views, sparql] if with_sparql else list(views)
+        if threads > 1:  # as a worker's request threads would, several at once
+            with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+                statuses = list(pool.map(get, asked * threads))
+        else:
+            statuses = [get(view) for view in asked]
+        for view, status in zip(asked * max(threads, 1), statuses, strict=True):
+            if status != 200:
+                raise SystemExit(f"{view} answered {status}")
         current = readmodel.current()
         current.reuse(reuse_thresholds(services.settings)).refresh_overlap_within(
             current.version, 600.0)
@@ -268,13 +282,19 @@ def prepare(url: str, folder: Path, projects: int) -> None:
 def main() -> None:
     """Prepare the database, run the worker in a process of its own, print its figures."""
     if sys.argv[1:2] == ["--worker"]:
-        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace")
+        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace", int(sys.argv[5]),
+               sys.argv[6])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", default="", help="a SQLite file to make once and reuse")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="ask every view this many times from as many threads at once")
+    parser.add_argument("--arenas", choices=("server", "glibc"), default="server",
+                        help="C heaps as the production server limits them, or glibc's "
+                             "default (one a thread, up to 8 a core)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     scratch = contextlib.ExitStack()
@@ -295,7 +315,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     try:
         subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
-                        str(folder), "trace" if args.trace else "plain"], check=True)
+                        str(folder), "trace" if args.trace else "plain",
+                        str(args.threads), args.arenas], check=True)
     finally:
         scratch.close()
 
