@@ -163,13 +163,15 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> Non
         return int(answer.status_code)
 
     def every_view(with_sparql: bool = True) -> None:
-        asked = [*views, sparql] if with_sparql else list(views)
-        if threads > 1:  # as a worker's request threads would, several at once
-            with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-                statuses = list(pool.map(get, asked * threads))
-        else:
+        # Several at once from `threads` threads, as a worker's request threads would;
+        # SPARQL once (its pool admits a few queries at a time, then answers 503).
+        asked = list(views) * threads + ([sparql] if with_sparql else [])
+        if threads == 1:
             statuses = [get(view) for view in asked]
-        for view, status in zip(asked * max(threads, 1), statuses, strict=True):
+        else:
+            with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+                statuses = list(pool.map(get, asked))
+        for view, status in zip(asked, statuses, strict=True):
             if status != 200:
                 raise SystemExit(f"{view} answered {status}")
         current = readmodel.current()
