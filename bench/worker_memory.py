@@ -10,9 +10,13 @@ SQLite file between runs and reuses it). Then a separate process, as a gunicorn 
 would be (the production settings: response cache on, its default size), builds the read
 model, requests every view once through the Flask test client (dashboard, indicators,
 compliance page 1, /compliance, /reuse, /roadmap, projects page 1, a project page, a
-standard), waits for the reuse overlaps, and prints its VmRSS (/proc/self/status) at each
-step; then it writes 5 projects and a standard's status (as another server would, through
-the store), answers every view again and prints VmRSS once more.
+standard), waits for the reuse overlaps, asks /sparql once (the derived graph and a SPARQL
+worker process), and prints its VmRSS (/proc/self/status) and PSS (/proc/self/smaps_rollup)
+at each step; then it writes 5 projects and a standard's status (as another server would,
+through the store), answers every view again and prints them once more. `--threads N`
+asks each view N times from N threads at once (a gunicorn worker's request threads);
+`--arenas glibc` leaves glibc's heaps at one per thread instead of the production
+server's two (registry.readmodel.memory.limit_arenas).
 
 The split walks what the worker holds, object by object (each object counted once, in
 the order printed: what the catalogue shares with the sheets counts as catalogue), and
@@ -255,8 +259,8 @@ def split(snapshot: Any, app: Any) -> None:
         print(f"  {name:28} {size / 2**20:7.1f} MB")
     print(f"  {'total walked':28} {total / 2**20:7.1f} MB")
     if cache is not None:
-        print(f"  response cache: {len(cache._entries)} answers, {cache._bytes / 2**20:.1f} MB "
-              f"of bodies counted by the cache (budget {cache.max_bytes / 2**20:.0f} MB)")
+        print(f"  response cache: {len(cache._entries)} answers, {cache.held_bytes / 2**20:.1f}"
+              f" MB counted against its budget of {cache.max_bytes / 2**20:.0f} MB")
 
 
 def _response_cache(app: Any) -> Any:
