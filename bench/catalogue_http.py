@@ -66,6 +66,7 @@ STATUS = "mandatory"
 TARGET_RATIO = 10.0  # issue 14 (issue 5 asked for 5x and p99 under 25 ms)
 TARGET_P99_MS = 10.0
 TARGET_COLD_START_S = 2.0
+VARIANT = "per-worker"  # --compare-socket-per-worker: the registry with --socket-per-worker
 BUSY_LIMIT = 0.15  # share of the machine's CPU time other work may take in a measurement
 T = TypeVar("T")
 
@@ -454,6 +455,7 @@ class WrkResult:
     others_cpu: float | None = None
     server_cpu_us_per_request: float | None = None
     attempts: int = 1
+    connections_per_worker: list[int] | None = None  # sampled halfway, fewest first
 
     @property
     def clean(self) -> bool:
@@ -494,17 +496,30 @@ def parse_wrk(url: str, output: str) -> WrkResult:
 
 
 def wrk(url: str, duration: float, connections: int, threads: int,
-        sessions: Sequence[int] = ()) -> WrkResult:
+        sessions: Sequence[int] = (), split: dict[int, list[int]] | None = None
+        ) -> WrkResult:
     """Load a URL with wrk for `duration` seconds and return what it measured.
 
     `sessions` are those of the servers started here, the loaded one first: their CPU
-    time, and wrk's, is told apart from other work on the machine.
+    time, and wrk's, is told apart from other work on the machine. Halfway through,
+    `split` gets the connections each worker of the loaded server holds (when known).
     """
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
                "--latency", url]
     before = cpu_sample(sessions)
-    done = subprocess.run(command, capture_output=True, text=True, check=False,
-                          timeout=duration + 60)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:
+        if split is not None and sessions:
+            time.sleep(duration / 2)
+            counts = connections_per_worker(sessions[0], int(url.split(":")[2].split("/")[0]))
+            if counts:
+                split[sessions[0]] = counts
+        try:
+            stdout, stderr = process.communicate(timeout=duration + 60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     shares = cpu_shares(before, cpu_sample(sessions))
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
@@ -515,6 +530,38 @@ def wrk(url: str, duration: float, connections: int, threads: int,
     return replace(result, server_cpu=server / shares.total,
                    wrk_cpu=shares.children / shares.total, others_cpu=shares.others,
                    server_cpu_us_per_request=1e6 * server / max(1, result.requests))
+
+
+def connections_per_worker(session: int, port: int) -> list[int]:
+    """Return the connections to `port` each worker of a server holds, fewest first.
+
+    A worker is a process of the server's session that holds a listening socket on the
+    port (the master holds none with a socket per worker). [] where /proc cannot tell.
+    """
+    sockets: dict[str, str] = {}  # inode: state (0A listening, 01 established)
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError, StopIteration), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    sockets[fields[9]] = fields[3]
+    counts = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == session:
+            continue
+        with suppress(OSError, ValueError, IndexError):
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) != session:
+                continue
+            states = []
+            for fd in (entry / "fd").iterdir():
+                with suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        states.append(sockets.get(target[8:-1]))
+            if "0A" in states:
+                counts.append(states.count("01"))
+    return sorted(counts)
 
 
 def median_of(results: Sequence[WrkResult]) -> dict[str, float | None]:
@@ -648,10 +695,21 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
               f"Datasette on {datasette_base} ...", flush=True)
         registry = servers.enter_context(running(registry_command, registry_env, REPO,
                                                  registry_log))
+        variant = None
+        if args.compare_socket_per_worker:
+            variant_port = free_port()
+            variant_base = f"http://{HOST}:{variant_port}"
+            variant_command = [*registry_command, "--socket-per-worker"]
+            variant_command[variant_command.index("--port") + 1] = str(variant_port)
+            variant_log = work / "gunicorn-per-worker.log"
+            variant = servers.enter_context(running(variant_command, registry_env, REPO,
+                                                    variant_log))
         datasette = servers.enter_context(running(
             [str(BIN / "datasette"), "serve", str(database), "-p", str(datasette_port),
              "-h", HOST], env, work, datasette_log))
         wait_ready(f"{registry_base}/health", registry, registry_log)
+        if variant is not None:
+            wait_ready(f"{variant_base}/health", variant, variant_log)
         wait_ready(f"{datasette_base}/{DB_NAME}.json", datasette, datasette_log)
 
         targets: dict[str, tuple[str, Callable[[Query], str],
@@ -661,6 +719,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "datasette": (datasette_base, lambda q: q.datasette_path, datasette_rows,
                           datasette.pid),
         }
+        if variant is not None:
+            targets[VARIANT] = (variant_base, lambda q: q.registry_path, registry_rows,
+                                variant.pid)
         for read in reads:
             expected = [by_id[i] for i in read.expected_ids]
             for base, path_of, rows_of, _ in targets.values():
@@ -679,16 +740,20 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     base, path_of, _, session = targets[server]
                     # The loaded server's session first, then the idle one's.
                     sessions = [session, *(t[3] for k, t in targets.items() if k != server)]
+                    split: dict[int, list[int]] = {}
                     load = partial(wrk, base + path_of(read), args.duration,
-                                   args.connections, args.threads, sessions)
+                                   args.connections, args.threads, sessions, split)
                     measured, attempts = budget.run(load, lambda r: r.others_cpu,
                                                     f"{read.name}, {server}")
-                    measured = replace(measured, attempts=attempts)
+                    measured = replace(measured, attempts=attempts,
+                                       connections_per_worker=split.get(session))
                     runs.setdefault((read.name, server), []).append(measured)
                     print(f"  round {round_no + 1}/{args.rounds}  {read.name:<22} "
                           f"{server:<9} {measured.requests_per_s:9.1f} req/s  "
                           f"p50 {measured.p50_ms:6.2f} ms  p99 {measured.p99_ms:6.2f} ms"
                           f"{_cpu_note(measured)}"
+                          + (f"  connections per worker {measured.connections_per_worker}"
+                             if measured.connections_per_worker else "")
                           + (f"  (attempt {attempts})" if attempts > 1 else "")
                           + ("" if measured.clean else
                              f"  ({measured.non_2xx} non-2xx, "
@@ -729,23 +794,29 @@ def report(result: Mapping[str, Any]) -> str:
         f"{settings['rounds']} round(s); {result['machine']['cpus']} CPUs shared by the "
         "servers and wrk",
         "",
-        f"{'query':<22} {'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'query':<22} {'server':<13} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'CPU us/req':>11}  {'registry/datasette':>18}",
     ]
     disturbed = measurements = 0
     for entry in result["queries"]:
-        for server in ("registry", "datasette"):
+        for server in ("registry", VARIANT, "datasette"):
+            if server not in entry:
+                continue
             median = entry[server]["median"]
             cpu = median.get("server_cpu_us_per_request")
-            ratio = f"{entry['ratio']:.2f}x" if server == "registry" else ""
+            ratio = (f"{median['requests_per_s'] / entry['datasette']['median']['requests_per_s']:.2f}x"
+                     if server != "datasette" else "")
             errors = "" if entry[server]["clean"] else "  (errors: see the JSON)"
             lines.append(f"{entry['query'] if server == 'registry' else '':<22} "
-                         f"{server:<10} {median['requests_per_s']:>9.1f} "
+                         f"{server:<13} {median['requests_per_s']:>9.1f} "
                          f"{median['p50_ms']:>8.2f} {median['p99_ms']:>8.2f} "
                          f"{'?' if cpu is None else f'{cpu:.0f}':>11}  {ratio:>18}{errors}")
             disturbed += entry[server]["disturbed_rounds"]
             measurements += len(entry[server]["rounds"])
     lines.append("CPU us/req: CPU time the server's processes spent per answered request.")
+    if any(VARIANT in entry for entry in result["queries"]):
+        lines.append(f"{VARIANT}: the same command with --socket-per-worker (a listening "
+                     "socket per worker)")
     if disturbed:
         lines.append(f"WARNING: in {disturbed} of {measurements} measurements other work "
                      f"took more than {BUSY_LIMIT:.0%} of the machine's CPU time, which "
@@ -818,6 +889,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a REGISTRY_NAME setting for the registry server (repeatable), "
                              "e.g. --set RESPONSE_CACHE_MB=0 to measure without the cache")
+    parser.add_argument("--compare-socket-per-worker", action="store_true",
+                        help="also serve the registry with `--socket-per-worker` (a "
+                             "listening socket per worker, SO_REUSEPORT) and measure it in "
+                             "the same rounds")
     parser.add_argument("--ports", metavar="FIRST-LAST",
                         help="take the servers' ports from this range (default: any free)")
     args = parser.parse_args(argv)
@@ -837,6 +912,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("durations, rounds, connections, threads and runs must be positive")
     if args.threads > args.connections:
         parser.error("wrk needs at least one connection per thread")
+    if args.compare_socket_per_worker and args.worker_class != "production":
+        parser.error("--compare-socket-per-worker goes with --worker-class production")
     return args
 
 

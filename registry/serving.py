@@ -12,6 +12,12 @@
   the headers, and a response must be taken by the client within `send_timeout`
   seconds. A slowloris client trickling one byte at a time is dropped at the deadline,
   whatever its pace; a thread is never held longer than these bounds.
+* One listening socket shared by the workers (gunicorn's default): whichever worker
+  wakes first takes a connection, so connections opened together can split unevenly
+  (8:24, even 32:0). `socket_per_worker` (`--socket-per-worker`) gives each worker a
+  socket of its own (SO_REUSEPORT) and the kernel spreads the connections; measured on
+  a busy machine it neither lowered the tail nor cost less: each read took 20-40% more
+  CPU time (bench/README.md, catalogue_http), so it is not the default.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
   message before any worker starts; workers then share its memory (frozen for the
@@ -55,6 +61,7 @@ class ServeOptions:
     send_timeout: float = 30.0
     keepalive: float = 5.0
     access_log: str | None = None
+    socket_per_worker: bool = False
 
     @property
     def bind(self) -> str:
@@ -300,6 +307,8 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
             "proc_name": "registry",
             "post_fork": _post_fork,
             "control_socket_disable": True,  # no shared socket in $HOME to steer it by
+            # Each worker binds its own socket to the address (see the module's notes).
+            "reuse_port": o.socket_per_worker,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -331,12 +340,35 @@ def _post_fork(_server: Any, worker: Any) -> None:
         services.store.engine.dispose(close=False)
 
 
+class AddressInUse(Exception):
+    """Something already listens on the address the server was asked to listen on."""
+
+
+def check_address_free(options: ServeOptions) -> None:
+    """Raise AddressInUse when a socket is already bound to the server's address.
+
+    With a socket per worker, SO_REUSEPORT would let the workers join the sockets of
+    another server of the same user on that port (each then answering part of the
+    requests) instead of failing: a plain bind tells first.
+    """
+    family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Like gunicorn's sockets: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((options.host, options.port))
+        except OSError as exc:
+            raise AddressInUse(f"cannot listen on {options.bind}: {exc.strerror}") from None
+
+
 def serve(app: Any, options: ServeOptions) -> None:
     """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
     import gc
 
     from registry.readmodel.memory import limit_arenas
 
+    if options.socket_per_worker:
+        check_address_free(options)
     # Inherited by every worker: their threads share two C heaps instead of one each
     # (see registry.readmodel.memory).
     limit_arenas()

@@ -24,11 +24,15 @@ import click
 @click.option("--body-timeout", default=30.0, show_default=True,
               type=click.FloatRange(0.5, 600),
               help="With --production: seconds a client has to send a request's body.")
+@click.option("--socket-per-worker", is_flag=True,
+              help="With --production: a listening socket per worker (SO_REUSEPORT), the "
+                   "kernel spreading connections over them, instead of one shared.")
 @click.option("--access-log", metavar="FILE",
               help="With --production: write an access log line per request (- for "
                    "standard output).")
 def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
-          header_timeout: float, body_timeout: float, access_log: str | None) -> None:
+          header_timeout: float, body_timeout: float, socket_per_worker: bool,
+          access_log: str | None) -> None:
     """Serve the registry: the development server, or with --production the production one.
 
     Loads the shipped catalogue into an empty store first (not in production, where
@@ -40,8 +44,10 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
 
     if production and debug:
         raise click.UsageError("--debug and --production exclude each other")
-    if not production and (workers, threads, access_log) != (2, 32, None):
-        raise click.UsageError("--workers, --threads and --access-log go with --production")
+    if not production and ((workers, threads, access_log) != (2, 32, None)
+                           or socket_per_worker):
+        raise click.UsageError("--workers, --threads, --socket-per-worker and --access-log "
+                               "go with --production")
     try:
         app = create_app({"PRODUCTION": True} if production else None)
     except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
@@ -49,14 +55,18 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
     if debug and app.config["REGISTRY"]["PRODUCTION"]:
         raise click.UsageError("--debug is refused in production mode (REGISTRY_PRODUCTION)")
     if production:
-        from registry.serving import ServeOptions
+        from registry.serving import AddressInUse, ServeOptions
         from registry.serving import serve as serve_production
 
         click.echo(f"Serving the registry on http://{host}:{port}/ with {workers} workers "
                    f"of {threads} threads (Ctrl+C stops it)", err=True)
-        serve_production(app, ServeOptions(host=host, port=port, workers=workers,
-                                           threads=threads, header_timeout=header_timeout,
-                                           body_timeout=body_timeout, access_log=access_log))
+        options = ServeOptions(host=host, port=port, workers=workers, threads=threads,
+                               header_timeout=header_timeout, body_timeout=body_timeout,
+                               socket_per_worker=socket_per_worker, access_log=access_log)
+        try:
+            serve_production(app, options)
+        except AddressInUse as exc:
+            raise click.ClickException(str(exc)) from None
         return
     click.echo(f"Serving the registry on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     app.run(host=host, port=port, debug=debug, use_reloader=debug)

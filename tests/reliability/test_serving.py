@@ -11,6 +11,7 @@ standard are answered 200. Nothing here is timed: a probe only has to be answere
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -236,3 +237,135 @@ def test_kept_alive_pipelined_and_continued_requests_are_answered_whole(tmp_path
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         assert "Traceback" not in log.read_text(errors="replace")
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    """Return the inodes of the sockets a process holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _tcp_sockets(port: int) -> dict[int, str]:
+    """Return the inode and state ("listen", "established"...) of each socket on port."""
+    states = {"01": "established", "0A": "listen"}
+    sockets = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    sockets[int(fields[9])] = states.get(fields[3], fields[3])
+    return sockets
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    children.append(int(entry.name))
+    return children
+
+
+def _production_env(database: Any, instance: Path) -> dict[str, str]:
+    return {**os.environ, "REGISTRY_DATABASE_URL": database.server_url,
+            "REGISTRY_INSTANCE_PATH": str(instance), "REGISTRY_PRODUCTION": "true",
+            "REGISTRY_SECRET_KEY": secrets.token_hex(32),
+            "REGISTRY_BASE_IRI": "https://registry.example.org/", "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_with_a_socket_per_worker_each_worker_listens_and_gets_connections(
+        backend: str, tmp_path: Path) -> None:
+    """With --socket-per-worker the kernel spreads connections over the workers.
+
+    With gunicorn's one shared listening socket, whichever worker wakes first accepts a
+    connection, and kept-alive connections opened together can split unevenly (3:29
+    seen for 32). With the option each worker listens on a socket of its own
+    (SO_REUSEPORT) and the master on none.
+    """
+    with fresh_database(backend, tmp_path) as database:
+        instance = tmp_path / "instance"
+        prepare_store(database, instance)
+        port = free_port()
+        log = tmp_path / "server.log"
+        command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
+                   "--host", HOST, "--port", str(port), "--workers", "2", "--threads", "8",
+                   "--socket-per-worker"]
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, cwd=ROOT, env=_production_env(database, instance),
+                                       stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        connections: list[http.client.HTTPConnection] = []
+        try:
+            _wait_ready(process, port, log)
+            workers = _children(process.pid)
+            listening = {inode for inode, state in _tcp_sockets(port).items()
+                         if state == "listen"}
+            assert len(workers) == 2 and len(listening) == 2, (workers, listening)
+            assert not _socket_inodes(process.pid) & listening, "the master listens"
+            owned = [_socket_inodes(pid) & listening for pid in workers]
+            assert [len(inodes) for inodes in owned] == [1, 1], owned
+            assert owned[0] != owned[1]
+
+            # 64 kept-alive connections: the chance that a fair spread leaves a worker
+            # without any is 2 in 2**64.
+            for _ in range(64):
+                connection = http.client.HTTPConnection(HOST, port, timeout=CLIENT_TIMEOUT)
+                connection.request("GET", "/api/standards/ngsi-ld")
+                response = connection.getresponse()
+                response.read()
+                assert response.status == 200
+                connections.append(connection)
+            established = {inode for inode, state in _tcp_sockets(port).items()
+                           if state == "established"}
+            per_worker = [len(_socket_inodes(pid) & established) for pid in workers]
+            assert sum(per_worker) == 64 and min(per_worker) > 0, per_worker
+        finally:
+            import signal
+
+            for connection in connections:
+                connection.close()
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_port_already_taken_stops_the_server_with_a_socket_per_worker(
+        backend: str, tmp_path: Path) -> None:
+    """Workers that each bind with SO_REUSEPORT must not join another server's port.
+
+    The port is taken by a socket with SO_REUSEPORT too, as another server of the same
+    user with --socket-per-worker would hold it: the kernel would let the workers
+    share it silently.
+    """
+    with fresh_database(backend, tmp_path) as database:
+        instance = tmp_path / "instance"
+        prepare_store(database, instance)
+        with socket.socket() as taken:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            taken.bind((HOST, 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            command = [str(Path(sys.executable).parent / "registry"), "serve",
+                       "--production", "--host", HOST, "--port", str(port),
+                       "--socket-per-worker"]
+            done = subprocess.run(command, cwd=ROOT, env=_production_env(database, instance),
+                                  capture_output=True, text=True, timeout=READY_TIMEOUT)
+        assert done.returncode == 1
+        assert f"cannot listen on {HOST}:{port}: Address already in use" in done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
