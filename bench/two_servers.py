@@ -265,6 +265,8 @@ def worker_rss_mb(master: int) -> list[float]:
             stat = Path(f"/proc/{entry}/stat").read_text()
             if int(stat.rsplit(")", 1)[1].split()[1]) != master:
                 continue
+            if b"overlaps" in Path(f"/proc/{entry}/cmdline").read_bytes():
+                continue  # the overlap job beside the workers, not a web worker
             for line in Path(f"/proc/{entry}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     out.append(int(line.split()[1]) / 1024)

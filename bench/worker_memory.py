@@ -38,6 +38,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import types
 import urllib.parse
 from collections.abc import Iterable
@@ -125,8 +126,13 @@ class Walker:
         return total
 
 
-def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> None:
-    """Be one web worker: print VmRSS at each step and what the read model holds."""
+def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
+           job: bool = False) -> None:
+    """Be one web worker: print VmRSS at each step and what the read model holds.
+
+    `job`: the overlaps come from the overlap job (a process of their own, started by
+    main), as under `registry serve --production`, instead of the worker's thread.
+    """
     if arenas == "server":
         from registry.readmodel.memory import limit_arenas
 
@@ -140,7 +146,8 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> Non
     from registry.services import reuse_thresholds
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "LOAD_EXAMPLES": False,
-                      "REUSE_OVERLAP_WAIT": 600.0, "BASE_IRI": BASE_IRI})
+                      "REUSE_OVERLAP_WAIT": 600.0, "BASE_IRI": BASE_IRI,
+                      "REUSE_OVERLAP_JOB": job})
     services = app.extensions["registry"]
     readmodel = services.readmodel
     figures: dict[str, tuple[float, float]] = {}
@@ -179,8 +186,11 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> Non
             if status != 200:
                 raise SystemExit(f"{view} answered {status}")
         current = readmodel.current()
-        current.reuse(reuse_thresholds(services.settings)).refresh_overlap_within(
-            current.version, 600.0)
+        state = current.reuse(reuse_thresholds(services.settings))
+        if job:
+            readmodel.overlaps.refresh(state, current.version, 600.0)
+        else:
+            state.refresh_overlap_within(current.version, 600.0)
 
     every_view(with_sparql=False)
     measure("after every view once (not /sparql)")
@@ -188,11 +198,13 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> Non
     measure("after a SPARQL query too (the derived graph)")
     sheets = [copy.deepcopy(dict(p.sheet)) for p in
               list(readmodel.current().roadmap.projects.values())[:5]]
+    cpu = time.process_time()  # every thread of the worker: its overlap thread too
     for number, sheet in enumerate(sheets):
         sheet["title"] = {**sheet.get("title", {}), "en": f"Changed {number}"}
         services.store.put("project", sheet["id"], sheet, author="bench")
         readmodel.catch_up()
         every_view()
+    cpu = time.process_time() - cpu
     gc.collect()
     measure("after 5 project writes, every view after each")
     catalogue = readmodel.current().catalogue
@@ -214,6 +226,8 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str) -> Non
         print(f"VmRSS {name}: {rss:.0f} MB (PSS {pss:.0f})")
     largest = max(rss for rss, _ in figures.values())
     print(f"largest: {largest:.0f} MB (target {TARGET_MB:.0f} MB)")
+    print(f"worker CPU over the 5 project writes (catch-up, every view, overlaps): "
+          f"{cpu:.2f} s")
     print(f"SPARQL worker processes and their fork server (not counted above): "
           f"{[round(mb) for mb in descendants_rss_mb()]} MB")
     split(readmodel.current(), app)
@@ -291,7 +305,7 @@ def main() -> None:
     """Prepare the database, run the worker in a process of its own, print its figures."""
     if sys.argv[1:2] == ["--worker"]:
         worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace", int(sys.argv[5]),
-               sys.argv[6])
+               sys.argv[6], sys.argv[7:8] == ["job"])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
@@ -303,6 +317,9 @@ def main() -> None:
     parser.add_argument("--arenas", choices=("server", "glibc"), default="server",
                         help="C heaps as the production server limits them, or glibc's "
                              "default (one a thread, up to 8 a core)")
+    parser.add_argument("--overlap-job", action="store_true",
+                        help="the overlaps from the overlap job, a process beside the "
+                             "worker (as `serve --production` runs them)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     scratch = contextlib.ExitStack()
@@ -321,11 +338,28 @@ def main() -> None:
             url = f"sqlite:///{copied}"
     print(f"{args.projects} projects, {url.split('?')[0].rsplit('/', 1)[0]}...; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    job = None
+    if args.overlap_job:
+        job = subprocess.Popen(
+            [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"],
+            env={**os.environ, "REGISTRY_DATABASE_URL": url})
     try:
         subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
                         str(folder), "trace" if args.trace else "plain",
-                        str(args.threads), args.arenas], check=True)
+                        str(args.threads), args.arenas, "job" if job else "thread"],
+                       check=True)
     finally:
+        if job is not None:
+            with open(f"/proc/{job.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{job.pid}/status") as status:
+                rss = next(line.split()[1] for line in status if line.startswith("VmRSS"))
+            ticks = os.sysconf("SC_CLK_TCK")
+            print(f"the overlap job (its own process): CPU "
+                  f"{(int(fields[11]) + int(fields[12])) / ticks:.1f} s in all, "
+                  f"VmRSS {int(rss) / 1024:.0f} MB")
+            job.terminate()
+            job.wait(30)
         scratch.close()
 
 

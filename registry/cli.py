@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "Check the catalogue itself: reviews due, contradictions, dead links."),
     "measurements": ("measurements", "measurements",
                      "Report the measured values of projects' KPIs."),
+    "overlaps": ("overlaps", "overlaps",
+                 "Compute the reuse overlaps once for every web worker of every server, "
+                 "whenever the roadmap changes (one job at a time: an advisory lock on "
+                 "PostgreSQL)."),
     "projects": ("projects", "projects", "Load and list the roadmap's projects."),
     "restore": ("backup", "restore_cmd",
                 "Load the backup FILE into the empty database of REGISTRY_DATABASE_URL."),

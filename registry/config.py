@@ -41,6 +41,11 @@ SETTINGS: tuple[Setting, ...] = (
             "recomputed (it weighs features by their rarity in the whole roadmap, so it is "
             "recomputed in full, in the background); past that it shows the overlaps of "
             "the last version they were computed for and says which."),
+    Setting("REUSE_OVERLAP_JOB", False,
+            "Web workers take the reuse overlaps from the overlap job (`registry overlaps`, "
+            "which `registry serve --production` starts beside its workers: one computes "
+            "them for every worker of every server) instead of each computing its own. "
+            "On with `serve --production`."),
     Setting("MIN_VERSION_WAIT", 2.0,
             "Seconds a read carrying Registry-Min-Version may wait for this worker to "
             "reach that version before it answers 503 with Retry-After."),

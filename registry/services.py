@@ -38,6 +38,7 @@ class Services:
         store = Store(settings["DATABASE_URL"] or default_url(instance_path),
                       timeouts=Timeouts.from_settings(settings))
         model = ReadModel(store, ttl=settings["SNAPSHOT_TTL"])
+        model.overlaps.enabled = bool(settings.get("REUSE_OVERLAP_JOB"))
         return cls(store, model, CatalogueView(model), RoadmapView(model), settings)
 
     def check_integrity(self) -> None:

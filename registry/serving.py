@@ -23,18 +23,34 @@
   message before any worker starts; workers then share its memory (frozen for the
   collector, so their collections leave its pages shared), and their threads share
   two C heaps (registry.readmodel.memory.limit_arenas).
+* The reuse overlaps are computed by one process beside the workers
+  (`registry overlaps`, see registry/readmodel/overlap_job.py), not in each worker:
+  a process of its own, not a thread of the master, because the master forks the
+  workers (a respawned worker would inherit the computation's garbage) and must stay
+  free to supervise them; a fresh interpreter, not a fork, so that it shares nothing
+  with the app. The master starts it when ready, starts it again if it dies (checked
+  in its loop, at most every RESTART_AFTER seconds) and stops it on exit; it stops by
+  itself if the master is gone. On PostgreSQL one of them computes across every
+  server (an advisory lock).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import select
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -46,6 +62,57 @@ HOLD_BYTES = 64 * 1024  # a response's first bytes held back to go out together
 # round trip through the poller thread, which costs more than a cached answer itself.
 KEEPALIVE_LINGER = 0.005
 LINGER_REQUESTS = 1000  # then the poller takes the connection back once
+# How long a thread waits for its turn (see Gate) before it answers without one.
+GATE_WAIT = 0.02
+
+
+class Gate:
+    """Turns to answer requests: at most `size` threads of a worker at once (0: no limit).
+
+    With 32 threads, a worker's kept-alive connections each have a thread, and every
+    request wakes its own: up to 16 threads at once take the interpreter lock from each
+    other at every system call. With a limit the others wait their turn blocked, in
+    order, not contending for the lock. A thread waiting on its client gives its turn
+    up meanwhile (`stepped_out`). One held up in the app (a slow SPARQL query, a
+    database lock) keeps it, so nobody waits more than GATE_WAIT for a turn: then it
+    answers without one, as all do without a limit. Off by default (`--active-threads
+    0`): on a busy machine a limit of 2 cost less CPU a read and had a shorter p99 in
+    some runs and more in others (bench/README, catalogue_http).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._semaphore = threading.Semaphore(size) if size > 0 else None
+        self._held = threading.local()
+
+    def holding(self) -> bool:
+        """Return True when the calling thread has a turn."""
+        return bool(getattr(self._held, "on", False))
+
+    def enter(self) -> None:
+        """Take a turn, waiting GATE_WAIT at most (none when it is not given)."""
+        if self._semaphore is not None and not self.holding():
+            self._held.on = self._semaphore.acquire(timeout=GATE_WAIT)
+
+    def leave(self) -> None:
+        """Give the turn back, if the calling thread has one."""
+        if self._semaphore is not None and self.holding():
+            self._held.on = False
+            self._semaphore.release()
+
+    @contextlib.contextmanager
+    def stepped_out(self) -> Iterator[None]:
+        """Give the turn up while waiting on a client; take it again after."""
+        held = self.holding()
+        if held:
+            self.leave()
+        try:
+            yield
+        finally:
+            if held:
+                self.enter()
+
+
+GATE = Gate(0)  # each worker sets its own (post_fork)
 
 
 @dataclass(frozen=True)
@@ -60,7 +127,9 @@ class ServeOptions:
     body_timeout: float = 30.0
     send_timeout: float = 30.0
     keepalive: float = 5.0
+    active_threads: int = 0
     access_log: str | None = None
+    overlap_job: bool = False  # start `registry overlaps` beside the workers
     socket_per_worker: bool = False
 
     @property
@@ -116,7 +185,8 @@ class DeadlineSocket:
     def _wait(self, events: int, seconds: float | None) -> bool:
         poller = select.poll()
         poller.register(self._sock.fileno(), events)
-        return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
+        with GATE.stepped_out():
+            return bool(poller.poll(None if seconds is None else max(0.0, seconds) * 1000))
 
     def recv(self, size: int, *flags: int) -> bytes:
         """Receive, waiting at most the timeout and until the deadline."""
@@ -184,7 +254,8 @@ class DeadlineSocket:
             view = view[sent:]
         self._sock.settimeout(self.send_timeout)
         try:
-            self._sock.sendall(view, *flags)
+            with GATE.stepped_out():
+                self._sock.sendall(view, *flags)
         finally:
             self._sock.settimeout(None)
 
@@ -259,9 +330,11 @@ class GuardedThreadWorker(ThreadWorker):
             # gunicorn's own data timeout, the rest of the headers this long.
             sock.deadline = time.monotonic() + self.cfg.registry_header_timeout
             sock.quiet = True
+        GATE.enter()
         try:
             return super().handle(conn)
         finally:
+            GATE.leave()
             if isinstance(sock, DeadlineSocket):
                 sock.deadline = None
 
@@ -279,13 +352,86 @@ class GuardedThreadWorker(ThreadWorker):
                 sock.flush()
 
 
+RESTART_AFTER = 5.0  # seconds between two starts of the overlap job
+
+
+class Sidecar:
+    """A process of its own beside the workers (the overlap job), kept running."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+
+    def ensure(self) -> None:
+        """Start the process unless it runs (not twice within RESTART_AFTER seconds)."""
+        if self.process is not None and self._running(self.process.pid):
+            return
+        if time.monotonic() - self.started < RESTART_AFTER:
+            return
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([*self.command, "--exit-with", str(os.getpid())],
+                                        stdin=subprocess.DEVNULL, close_fds=True)
+
+    @staticmethod
+    def _running(pid: int) -> bool:
+        # gunicorn's master reaps every child (waitpid(-1)): once reaped, the id is gone.
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        with contextlib.suppress(ChildProcessError):
+            done, _status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return False
+        return True
+
+    def stop(self, wait: float = 10.0) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after `wait` seconds)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        except ChildProcessError:
+            pass
+
+
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master, also keeping the sidecar running."""
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        sidecar = getattr(self.app, "sidecar", None)
+        if sidecar is not None:
+            sidecar.ensure()
+
+
 class ProductionServer(BaseApplication):  # type: ignore[misc]
     """gunicorn, configured from ServeOptions, serving an app built once in the master."""
 
     def __init__(self, app: Any, options: ServeOptions) -> None:
         self.application = app
         self.options = options
+        self.sidecar = Sidecar(
+            [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"]) \
+            if options.overlap_job else None
         super().__init__()
+
+    def run(self) -> None:
+        """Run the master (and the sidecar) until stopped."""
+        try:
+            _Arbiter(self).run()
+        finally:
+            if self.sidecar is not None:
+                self.sidecar.stop()
 
     def load_config(self) -> None:
         """Set gunicorn's settings."""
@@ -316,6 +462,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         self.cfg.registry_header_timeout = o.header_timeout
         self.cfg.registry_body_timeout = o.body_timeout
         self.cfg.registry_send_timeout = o.send_timeout
+        self.cfg.registry_active_threads = o.active_threads
 
     def load(self) -> Any:
         """Return the WSGI app (already built)."""
@@ -327,6 +474,9 @@ SWITCH_INTERVAL = 0.0005  # seconds; Python's default of 5 ms shows in every tai
 
 def _post_fork(_server: Any, worker: Any) -> None:
     import sys
+
+    global GATE
+    GATE = Gate(getattr(worker.cfg, "registry_active_threads", 0))
 
     # A worker's main thread (the poller) and its request threads hand the GIL to each
     # other on every request: a short switch interval keeps a ready answer from

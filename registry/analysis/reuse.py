@@ -511,12 +511,14 @@ class _Words:
         return title.split(":")[0].strip() or sid
 
     def project(self, project: Project) -> Text:
-        if project.id not in self._projects:
-            self._projects[project.id] = Text(
-                "\u201c{title}\u201d ({organisation})",
-                title=_term(project.title, project.id, False),
-                organisation=self.organisation(project.owner))
-        return self._projects[project.id]
+        return self.named(project.id, project.owner, project.title)
+
+    def named(self, pid: str, owner: str, title: Mapping[str, str]) -> Text:
+        if pid not in self._projects:
+            self._projects[pid] = Text("\u201c{title}\u201d ({organisation})",
+                                       title=_term(title, pid, False),
+                                       organisation=self.organisation(owner))
+        return self._projects[pid]
 
 
 def _term(label: Any, fallback: str, mid: bool) -> Term:
@@ -762,8 +764,23 @@ def _opening(text: str, most: int) -> str:
     return cut[0] if len(cut) > 1 else head
 
 
-def _overlap(projects: Sequence[Project], thresholds: Thresholds,
-             words: _Words, pause: Callable[[], None] | None = None) -> list[Opportunity]:
+class OverlapPair(NamedTuple):
+    """Two overlapping projects as plain data: what an overlap opportunity is made of
+    besides the catalogue's words (`overlap_opportunity` says it in them). Computed once,
+    outside the web workers, and stored (`registry.readmodel.overlap_job`)."""
+
+    a: tuple[str, str, Mapping[str, str]]  # the first project: id, owner, title
+    b: tuple[str, str, Mapping[str, str]]
+    score: float  # the similarity, unrounded
+    domains: tuple[str, ...]  # shared, sorted
+    capabilities: tuple[str, ...]  # shared, in the order the explanation names them
+    entities: tuple[str, ...]  # shared, in the order the explanation names them
+    words: tuple[str, ...]  # shared title words, then the rarest summary words (10)
+
+
+def overlap_pairs(projects: Sequence[Project], thresholds: Thresholds,
+                  pause: Callable[[], None] | None = None) -> list[OverlapPair]:
+    """Return the overlapping pairs of a roadmap (no catalogue: only the words need one)."""
     # `pause`: called every few projects and pairs, for a caller computing this in the
     # background to let other work through (registry.readmodel.inflight).
     index = overlap_index(projects, thresholds, pause)
@@ -788,27 +805,44 @@ def _overlap(projects: Sequence[Project], thresholds: Thresholds,
         # English words for an English explanation, when the two share some.
         match = index.match(i, j, language="en")
         shared = match.shared
-        link = {kind: tuple(sorted(shared.get(kind, ())))
-                for kind in ("domains", "capabilities", "entities")}
         # Title words say most about what a project is; then the rarest summary words.
         said = list(dict.fromkeys([*shared.get("title", ()), *shared.get("text", ())]))
-        link["words"] = tuple(said[:10])
-        reasons = []
-        if shared.get("capabilities"):
-            reasons.append(Text(M_("both build or need {capabilities}"), capabilities=_join(
-                [words.capability(c) for c in shared["capabilities"]])))
-        if shared.get("entities"):
-            reasons.append(Text(M_("both handle {entities}"), entities=_join(
-                [words.entity(e) for e in shared["entities"]])))
-        if said:
-            reasons.append(Text(M_("their sheets share words such as {words}"), words=_join(
-                [Text("\u201c{w}\u201d", w=w) for w in said[:3]], limit=3)))
-        text = Text(M_("{project} and {other} look alike ({reasons}): they should talk "
-                       "before both proceed."),
-                    project=words.project(a), other=words.project(b),
-                    reasons=_joined(reasons, "; "))
-        found.append(_opportunity("overlap", [a, b], link, match.score, text))
+        found.append(OverlapPair(
+            (a.id, a.owner, a.title), (b.id, b.owner, b.title), match.score,
+            tuple(sorted(shared.get("domains", ()))), tuple(shared.get("capabilities", ())),
+            tuple(shared.get("entities", ())), tuple(said[:10])))
     return found
+
+
+def overlap_opportunity(pair: OverlapPair, words: _Words) -> Opportunity:
+    """Return the overlap opportunity of a pair, its explanation in the catalogue's words."""
+    link = {"domains": pair.domains, "capabilities": tuple(sorted(pair.capabilities)),
+            "entities": tuple(sorted(pair.entities)), "words": pair.words}
+    reasons = []
+    if pair.capabilities:
+        reasons.append(Text(M_("both build or need {capabilities}"), capabilities=_join(
+            [words.capability(c) for c in pair.capabilities])))
+    if pair.entities:
+        reasons.append(Text(M_("both handle {entities}"), entities=_join(
+            [words.entity(e) for e in pair.entities])))
+    if pair.words:
+        reasons.append(Text(M_("their sheets share words such as {words}"), words=_join(
+            [Text("\u201c{w}\u201d", w=w) for w in pair.words[:3]], limit=3)))
+    text = Text(M_("{project} and {other} look alike ({reasons}): they should talk "
+                   "before both proceed."),
+                project=words.named(*pair.a), other=words.named(*pair.b),
+                reasons=_joined(reasons, "; "))
+    ids = tuple(sorted({pair.a[0], pair.b[0]}))
+    return Opportunity(
+        type="overlap", projects=ids, organisations=tuple(sorted({pair.a[1], pair.b[1]})),
+        link=MappingProxyType(link), score=round(min(1.0, max(0.0, pair.score)), 3),
+        explanation=str(text), text=text)
+
+
+def _overlap(projects: Sequence[Project], thresholds: Thresholds,
+             words: _Words, pause: Callable[[], None] | None = None) -> list[Opportunity]:
+    return [overlap_opportunity(pair, words)
+            for pair in overlap_pairs(projects, thresholds, pause)]
 
 
 # -- data-sharing and standard-divergence ---------------------------------------------------

@@ -18,6 +18,9 @@ import click
 @click.option("--threads", default=32, show_default=True, type=click.IntRange(2, 256),
               help="With --production: threads per worker (slow clients and SPARQL "
                    "queries each hold one while they last).")
+@click.option("--active-threads", default=0, show_default=True, type=click.IntRange(0, 256),
+              help="With --production: threads of a worker answering at once; the others "
+                   "wait their turn in order (0: no limit).")
 @click.option("--header-timeout", default=10.0, show_default=True,
               type=click.FloatRange(0.5, 300),
               help="With --production: seconds a client has to send a request's headers.")
@@ -31,7 +34,7 @@ import click
               help="With --production: write an access log line per request (- for "
                    "standard output).")
 def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
-          header_timeout: float, body_timeout: float, socket_per_worker: bool,
+          active_threads: int, header_timeout: float, body_timeout: float, socket_per_worker: bool,
           access_log: str | None) -> None:
     """Serve the registry: the development server, or with --production the production one.
 
@@ -44,12 +47,15 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
 
     if production and debug:
         raise click.UsageError("--debug and --production exclude each other")
-    if not production and ((workers, threads, access_log) != (2, 32, None)
+    if not production and ((workers, threads, active_threads, access_log) != (2, 32, 0, None)
                            or socket_per_worker):
-        raise click.UsageError("--workers, --threads, --socket-per-worker and --access-log "
-                               "go with --production")
+        raise click.UsageError("--workers, --threads, --active-threads, --socket-per-worker "
+                               "and --access-log go with --production")
     try:
-        app = create_app({"PRODUCTION": True} if production else None)
+        # In production one process beside the workers computes the reuse overlaps for
+        # all of them (registry.serving starts it), instead of each worker its own.
+        app = create_app({"PRODUCTION": True, "REUSE_OVERLAP_JOB": True} if production
+                         else None)
     except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
         raise click.ClickException(str(exc)) from None
     if debug and app.config["REGISTRY"]["PRODUCTION"]:
@@ -61,8 +67,10 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
         click.echo(f"Serving the registry on http://{host}:{port}/ with {workers} workers "
                    f"of {threads} threads (Ctrl+C stops it)", err=True)
         options = ServeOptions(host=host, port=port, workers=workers, threads=threads,
+                               active_threads=active_threads,
                                header_timeout=header_timeout, body_timeout=body_timeout,
-                               socket_per_worker=socket_per_worker, access_log=access_log)
+                               socket_per_worker=socket_per_worker, access_log=access_log,
+                               overlap_job=True)
         try:
             serve_production(app, options)
         except AddressInUse as exc:

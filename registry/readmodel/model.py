@@ -17,6 +17,7 @@ from registry.readmodel.highwater import HighWater
 from registry.readmodel.inflight import InFlight
 from registry.readmodel.memory import give_back
 from registry.readmodel.notify import Listener
+from registry.readmodel.overlaps import StoredOverlaps
 from registry.readmodel.snapshot import Snapshot
 from registry.storage.store import Change, Store
 
@@ -67,6 +68,8 @@ class ReadModel:
         self.carried = Carried(1024)
         # The requests being answered: background work gives way to them (inflight.py).
         self.in_flight = InFlight()
+        # The reuse overlaps the overlap job stored (used when `overlaps.enabled`).
+        self.overlaps = StoredOverlaps(store)
 
     # -- reading ----------------------------------------------------------------------
 

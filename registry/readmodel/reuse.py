@@ -16,9 +16,11 @@ functions, so the result equals a full recomputation (tests/readmodel/test_reuse
 checks it after random writes). A catalogue change recomputes everything, once.
 
 Overlap is the exception: its score weighs each feature by its rarity in the whole
-roadmap, so one write may move any pair. It is recomputed in full, off the request path
-(`refresh_overlap`, run by a background thread of the worker), and until that is done
-a snapshot shows the overlaps of the last version it was computed for
+roadmap, so one write may move any pair. It is recomputed in full, off the request path:
+by the overlap job, once for every worker (`overlaps.py`, `overlap_job.py`; the worker
+installs its result with `install_overlaps`), or, without the job (the development
+server, tests), by a background thread of the worker (`refresh_overlap`). Until then a
+snapshot shows the overlaps of the last version they were computed for
 (`overlap_version`), saying so.
 """
 
@@ -130,18 +132,30 @@ class ReuseState:
 
     @classmethod
     def build(cls, sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
-              thresholds: Thresholds, version: int) -> ReuseState:
-        """Return the state of a whole roadmap (the full analysis, once)."""
+              thresholds: Thresholds, version: int,
+              stored: tuple[int, Sequence[analysis.OverlapPair]] | None = None
+              ) -> ReuseState:
+        """Return the state of a whole roadmap (the full analysis, once).
+
+        `stored`: the overlaps as the overlap job computed them (the version of their
+        roadmap, their pairs), said in this catalogue's words instead of computed here.
+        """
         read, _skipped = analysis.read_projects(sheets)
         projects = [_shared(p) for p in read]
         words = analysis.Words(catalogue)
         found = [*analysis.reuse_opportunities(projects, catalogue, thresholds, words),
-                 *analysis.pooling_opportunities(projects, catalogue, thresholds, words),
-                 *analysis.overlap_opportunities(projects, thresholds, words)]
+                 *analysis.pooling_opportunities(projects, catalogue, thresholds, words)]
+        if stored is None:
+            found += analysis.overlap_opportunities(projects, thresholds, words)
+        else:
+            found += [analysis.overlap_opportunity(p, words) for p in stored[1]]
         exchange = analysis.Exchange(projects)
         found += analysis.data_sharing_opportunities(exchange, thresholds, words)
         found += analysis.divergence_opportunities(exchange, catalogue, thresholds, words)
-        return cls(catalogue, thresholds, {p.id: p for p in projects}, found, version)
+        state = cls(catalogue, thresholds, {p.id: p for p in projects}, found,
+                    version if stored is None else stored[0])
+        state.overlap_fresh = stored is None or stored[0] >= version
+        return state
 
     def _keys(self, project: Project) -> set[tuple[str, str]]:
         keys = {("pool", c) for c in project.capabilities - self.excluded}
@@ -273,26 +287,41 @@ class ReuseState:
             projects = [self.projects[pid] for pid in sorted(self.projects)]
             found = analysis.overlap_opportunities(projects, self.thresholds,
                                                    analysis.Words(self.catalogue), pause)
-            keys, items = list(self.keys), list(self.items)
-            for o in self.groups.get(("overlap", ""), ()):
-                at = bisect.bisect_left(keys, order_key(o))
-                del keys[at], items[at]
-            for o in found:
-                k = order_key(o)
-                at = bisect.bisect_left(keys, k)
-                keys.insert(at, k)
-                items.insert(at, o)
-            groups = dict(self.groups)
-            if found:
-                groups[("overlap", "")] = sorted(found, key=order_key)
-            else:
-                groups.pop(("overlap", ""), None)
-            # Readers take `items` once per request: swapping whole lists keeps each
-            # answer whole (the old overlaps or the new ones, never half of each).
-            self.keys, self.items, self.groups = keys, items, groups
-            self.overlap_version = version
-            self.overlap_fresh = True
+            self._install(found, version)
         give_back()  # the whole roadmap's similarity index was built and freed
+
+    def install_overlaps(self, pairs: Sequence[analysis.OverlapPair], version: int,
+                         current: int) -> None:
+        """Show the overlaps the job computed for the roadmap of `version` (said in this
+        state's catalogue), when newer than those shown; `current`: this state's version."""
+        with self._lock:
+            if version > self.overlap_version:
+                words = analysis.Words(self.catalogue)
+                self._install([analysis.overlap_opportunity(p, words) for p in pairs],
+                              version)
+            self.overlap_fresh = self.overlap_version >= current
+
+    def _install(self, found: list[Opportunity], version: int) -> None:
+        """Replace the overlaps shown (under `_lock`)."""
+        keys, items = list(self.keys), list(self.items)
+        for o in self.groups.get(("overlap", ""), ()):
+            at = bisect.bisect_left(keys, order_key(o))
+            del keys[at], items[at]
+        for o in found:
+            k = order_key(o)
+            at = bisect.bisect_left(keys, k)
+            keys.insert(at, k)
+            items.insert(at, o)
+        groups = dict(self.groups)
+        if found:
+            groups[("overlap", "")] = sorted(found, key=order_key)
+        else:
+            groups.pop(("overlap", ""), None)
+        # Readers take `items` once per request: swapping whole lists keeps each
+        # answer whole (the old overlaps or the new ones, never half of each).
+        self.keys, self.items, self.groups = keys, items, groups
+        self.overlap_version = version
+        self.overlap_fresh = True
 
     def refresh_overlap_within(self, version: int, wait: float,
                                requests: InFlight | None = None) -> None:

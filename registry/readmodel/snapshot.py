@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from registry.analysis.compliance import STATES
-from registry.analysis.reuse import Thresholds
+from registry.analysis.reuse import OverlapPair, Thresholds
 from registry.analysis.roadmap import Project, Roadmap
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
@@ -221,8 +221,15 @@ class Snapshot:
                 catalogue_changes)
         return new
 
-    def reuse(self, thresholds: Thresholds) -> ReuseState:
-        """Return the reuse analysis of this snapshot (maintained from the last one)."""
+    def reuse(self, thresholds: Thresholds,
+              stored: Callable[[], tuple[int, Sequence[OverlapPair]] | None] | None = None
+              ) -> ReuseState:
+        """Return the reuse analysis of this snapshot (maintained from the last one).
+
+        `stored`: when given, returns the overlaps the overlap job stored (the version
+        of their roadmap and their pairs) for a full build to show instead of computing
+        them; asked only when the analysis is built in full.
+        """
         found = self._reuse.get(thresholds)
         if found is not None:
             return found
@@ -241,7 +248,7 @@ class Snapshot:
                      for pid in sorted(self._reuse_changed)}, self.version)
             else:
                 state = ReuseState.build(self.roadmap.sheets(), self.catalogue, thresholds,
-                                         self.version)
+                                         self.version, stored() if stored else None)
             self._reuse[thresholds] = state
             self._reuse_base = None  # the old snapshot may go
             return state

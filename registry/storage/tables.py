@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -136,4 +137,19 @@ sparql_store_state = Table(
     Column("store", String(500), primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The reuse overlaps as the overlap job computed them (registry.readmodel.overlap_job):
+# one row per result, the roadmap's feed position (`seq`) and the catalogue's it was
+# computed at, the digest of the thresholds used, and the pairs (zlib-compressed JSON,
+# `registry.readmodel.overlaps`). Derived data: the job keeps the newest few rows and
+# makes them again from the feed when the table is empty.
+reuse_overlaps = Table(
+    "reuse_overlaps", metadata,
+    Column("id", SequenceId, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False, index=True),
+    Column("catalogue_seq", BigInteger, nullable=False),
+    Column("thresholds", String(40), nullable=False),
+    Column("pairs", LargeBinary, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
 )

@@ -75,7 +75,13 @@ def select(every: Found, filters: dict[str, Any]) -> list[dict[str, Any]]:
 def api_reuse() -> Response:
     """List reuse, pooling, overlap, data-sharing and standard-divergence opportunities."""
     filters = parse_filters(request.args.to_dict())
-    return cached_json(dumps({"opportunities": select(found(), filters)}))
+    every = found()
+    response = cached_json(dumps({"opportunities": select(every, filters)}))
+    if every.overlap_version < services().readmodel.current().version:
+        # Overlaps of an older version, newer ones on their way within this version:
+        # not for the shared response cache, which would keep it until the next write.
+        response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/reuse")

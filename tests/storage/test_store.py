@@ -21,7 +21,7 @@ def store(database_url):
 
 def test_migrations_leave_nothing_pending(database_url):
     store = Store(database_url)
-    assert store.pending_migrations() == ["0001", "0002", "0003", "0004"]
+    assert store.pending_migrations() == ["0001", "0002", "0003", "0004", "0005"]
     store.migrate()
     assert store.pending_migrations() == []
     store.migrate()  # idempotent

@@ -54,9 +54,15 @@ def found() -> Found:
     """Return every opportunity of the request's snapshot (maintained write by write)."""
     svc = services()
     snapshot = svc.readmodel.current()
-    state = snapshot.reuse(reuse_thresholds(svc.settings))
-    state.refresh_overlap_within(snapshot.version, float(svc.settings["REUSE_OVERLAP_WAIT"]),
-                                 svc.readmodel.in_flight)
+    thresholds = reuse_thresholds(svc.settings)
+    wait = float(svc.settings["REUSE_OVERLAP_WAIT"])
+    job = svc.readmodel.overlaps
+    if job.enabled:  # the overlap job computes them, once for every worker
+        state = snapshot.reuse(thresholds, lambda: job.for_build(thresholds, snapshot.version))
+        job.refresh(state, snapshot.version, wait)
+    else:
+        state = snapshot.reuse(thresholds)
+        state.refresh_overlap_within(snapshot.version, wait, svc.readmodel.in_flight)
     items = state.opportunities()  # one read: a finished refresh swaps the list whole
     version = state.overlap_version
     return snapshot.memo(("reuse", id(items)), lambda: Found(  # type: ignore[no-any-return]
