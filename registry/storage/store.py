@@ -500,19 +500,29 @@ class Store:
                 .order_by(revisions.c.revision))
             return [dict(row._mapping) for row in rows]
 
-    def revision_spans(self, per_record: Iterable[str] = ("vocabulary",)
+    def revision_spans(self, per_record: Iterable[str] = ("vocabulary",), after: int = 0,
+                       upto: int | None = None
                        ) -> tuple[dict[str, tuple[datetime, datetime]],
                                   dict[tuple[str, str], tuple[datetime, datetime]]]:
         """Return when records were first and last revised: per kind, and per record of
-        the kinds in `per_record` (deletions count: they change what is published)."""
+        the kinds in `per_record` (deletions count: they change what is published).
+
+        Only the revisions of the change feed after `after` up to `upto` (every one by
+        default): a reader that holds the spans at one version reads the few revisions
+        since, not the whole table again (see `registry.linked_data.service`).
+        """
         first, last = func.min(revisions.c.created_at), func.max(revisions.c.created_at)
+        within = [revisions.c.seq > after]
+        if upto is not None:
+            within.append(revisions.c.seq <= upto)
         with self.engine.connect() as connection:
             by_kind = {row.kind: (_aware(row[1]), _aware(row[2])) for row in connection.execute(
-                select(revisions.c.kind, first, last).group_by(revisions.c.kind))}
+                select(revisions.c.kind, first, last).where(*within)
+                .group_by(revisions.c.kind))}
             by_record = {(row.kind, row.record_id): (_aware(row[2]), _aware(row[3]))
                          for row in connection.execute(
                              select(revisions.c.kind, revisions.c.record_id, first, last)
-                             .where(revisions.c.kind.in_(list(per_record)))
+                             .where(revisions.c.kind.in_(list(per_record)), *within)
                              .group_by(revisions.c.kind, revisions.c.record_id))}
         return by_kind, by_record
 
