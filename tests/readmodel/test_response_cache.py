@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -385,3 +386,65 @@ def test_a_write_that_moves_the_compliance_totals_renews_every_page(servers):
     assert fresh.get_json()["summary"] != first["summary"]
     assert fresh.get_json()["cells"] == first["cells"], "the page's own cells are the same"
 
+
+
+def test_the_budget_counts_what_an_entry_holds_not_only_its_body():
+    # Answers of two bytes under distinct query strings: counting bodies alone kept
+    # 5,000 of them (10 KB "counted", some 4 MB held) in a budget of 64 KB.
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ[SNAPSHOT_KEY] = _Everything(1, datetime.date.today())
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("ETag", f'"{environ["QUERY_STRING"]}"'),
+                                  ("Cache-Control", "public, no-cache")])
+        return [b"{}"]
+
+    cache = ResponseCache(app, lambda: _State(1, datetime.date.today()), max_bytes=64 * 1024)
+    for number in range(5000):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/x", "QUERY_STRING": f"n={number}"}
+        b"".join(cache(environ, lambda *args: None))
+    assert cache.held_bytes <= cache.max_bytes
+    assert len(cache._entries) < 64 * 1024 / 500, "each entry costs more than its body"
+
+
+def test_a_stale_entry_is_dropped_when_asked_for_even_if_the_new_answer_is_not_kept():
+    # A kept answer refers to objects of the snapshot it was answered from. Once stale
+    # it is dropped, not left holding them until an answer of the same key is kept
+    # (never, when the app now answers 404).
+    import gc
+    import weakref
+
+    class Catalogue:
+        pass
+
+    today = datetime.date.today()
+    old = Catalogue()
+    current: list[Any] = [SimpleNamespace(version=1, day=today, catalogue=old)]
+    found = [True]
+
+    class _Reads:
+        def __init__(self, state: Any) -> None:
+            self.version, self.catalogue = state.version, state.catalogue
+
+        def holds(self, state: Any) -> bool:
+            return state.catalogue is self.catalogue
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not found[0]:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b"{}"]
+        environ[SNAPSHOT_KEY] = _Reads(current[0])
+        start_response("200 OK", [("ETag", '"a"'), ("Cache-Control", "public, no-cache")])
+        return [b"{}"]
+
+    cache = ResponseCache(app, lambda: current[0])
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/x", "QUERY_STRING": ""}
+    b"".join(cache(dict(environ), lambda *args: None))
+    assert len(cache._entries) == 1
+    held = weakref.ref(old)
+    del old
+    current[0] = SimpleNamespace(version=2, day=today, catalogue=Catalogue())
+    found[0] = False
+    b"".join(cache(dict(environ), lambda *args: None))
+    gc.collect()
+    assert held() is None, "the stale entry kept the older catalogue alive"
+    assert not cache._entries and cache.held_bytes == 0
