@@ -243,15 +243,15 @@ class Snapshot:
                        members)
         # The reuse analysis is derived lazily from the last snapshot that holds one
         # (never a chain of snapshots: a snapshot without it passes its base on).
-        moved = {} if self._reuse else self._reuse_catalogue
+        since: dict[str, frozenset[str]] = {} if self._reuse else self._reuse_catalogue
         if self._reuse:
             new._reuse_base, new._reuse_changed = self, frozenset(project_changes)
         else:
             new._reuse_base = self._reuse_base
             new._reuse_changed = self._reuse_changed | set(project_changes)
-        new._reuse_catalogue = {kind: moved.get(kind, frozenset()) | {
+        new._reuse_catalogue = {kind: since.get(kind, frozenset()) | {
             c.record_id for c in catalogue_changes if c.kind == kind}
-            for kind in {*moved, *kinds}}
+            for kind in {*since, *kinds}}
         return new
 
     def reuse(self, thresholds: Thresholds,
