@@ -9,12 +9,15 @@ fresh SQLite file (or a fresh schema of the PostgreSQL database given), builds a
 worker's snapshot from the database, then makes the recommended standard that applies
 to the most projects mandatory, as an editor would, and measures in the same run:
 
-- **kept**: `Snapshot.apply` of that change, as every worker runs it: the projects that
-  read the standard get their standard findings, cells and trend recomputed from what
-  the snapshot keeps (no revision read back);
-- **reread**: what `apply` did before, on the same projects: read their revisions back
-  (one query per thousand projects), decode them, and derive each project in full
-  (every finding, the cells, the trend of every revision).
+- **patched**: `Snapshot.apply` of that change, as every worker runs it: in each project
+  that reads the standard, only that standard's cell, trend entries and "missing"
+  finding are replaced, and the totals move by new minus old (`standard_change.py`);
+- **derived again**: the same change applied as before that patch (the findings of
+  every standard check, the cells and the trend of each of those projects);
+- **reread**: what `apply` did before that: read their revisions back (one query per
+  thousand projects), decode them, and derive each project in full;
+- the reuse analysis of the snapshot after the change, patched from the last one
+  (`ReuseState.with_catalogue`), against the full analysis built at the start.
 
 CPU time (time.process_time) of this process, which is what 8 workers on 2 cores
 share; medians of `--rounds` (the change is undone between rounds, not timed). Both
@@ -42,6 +45,7 @@ import orjson
 
 from bench.reuse_scale import Generator
 from bench.scratch import scratch_database
+from registry.analysis.reuse import Thresholds
 from registry.catalogue.files import load_catalogue, read_records, shipped_root
 from registry.readmodel import derived as derived_module
 from registry.readmodel import snapshot as snapshot_module
@@ -50,6 +54,8 @@ from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.lists import Lists
 from registry.readmodel.snapshot import Snapshot
 from registry.storage import Store
+
+THRESHOLDS = Thresholds()
 
 
 class Stages:
@@ -84,6 +90,7 @@ class Stages:
 
 
 STAGES = [(snapshot_module.Snapshot, "_depending_on", "projects that read it"),
+          (snapshot_module.StandardChange, "patch", "patch (the standard's parts)"),
           (derived_module, "trend", "trend"),
           (derived_module, "stored_findings", "findings (all)"),
           (snapshot_module, "refreshed_findings", "findings (the kind's)"),
@@ -125,15 +132,40 @@ def _same(kept: Snapshot, rebuilt: Snapshot) -> None:
         raise SystemExit("the kept snapshot differs from a rebuild: a bug, not a figure")
 
 
+class Timings:
+    """CPU seconds of each round, by what was timed."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, list[float]] = {}
+
+    def add(self, name: str, seconds: float) -> None:
+        self.cpu.setdefault(name, []).append(seconds)
+
+    def median_ms(self, name: str) -> float:
+        return statistics.median(self.cpu[name]) * 1000 if name in self.cpu else 0.0
+
+
+@contextlib.contextmanager
+def _unpatched() -> Iterator[None]:
+    """Apply a standard's change as before `standard_change.py`: every project that
+    reads it derived again (the findings of the standard checks, cells, trend)."""
+    saved = snapshot_module.StandardChange.of
+    snapshot_module.StandardChange.of = lambda *args: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        snapshot_module.StandardChange.of = saved  # type: ignore[method-assign]
+
+
 def _change(store: Store, snapshot: Snapshot, kind: str, record_id: str,
             edit: Callable[[dict[str, Any]], None], rounds: int, check: bool
-            ) -> tuple[list[float], Stages, set[str], list[float]]:
-    """Apply one catalogue change `rounds` times (undone in between); time each apply."""
+            ) -> tuple[Timings, Stages, set[str]]:
+    """Apply one catalogue change `rounds` times (undone in between); time each apply,
+    the same change applied as before the patch, and the reuse analysis after it."""
     original = copy.deepcopy(dict(snapshot.catalogue.records(kind)[record_id]))
     changed = copy.deepcopy(original)
     edit(changed)
-    cpu: list[float] = []
-    reread: list[float] = []
+    timings = Timings()
     stages = Stages()
     touched: set[str] = set()
     for round_ in range(rounds):
@@ -142,7 +174,15 @@ def _change(store: Store, snapshot: Snapshot, kind: str, record_id: str,
         with stages.timing(STAGES) if round_ == 0 else contextlib.nullcontext():
             start = time.process_time()
             after = snapshot.apply(changes, stages.timed_loader(store))
-            cpu.append(time.process_time() - start)
+            timings.add("kept", time.process_time() - start)
+        if kind == "standard":
+            with _unpatched():
+                start = time.process_time()
+                snapshot.apply(changes, stages.timed_loader(store))
+                timings.add("unpatched", time.process_time() - start)
+        start = time.process_time()
+        after.reuse(THRESHOLDS)
+        timings.add("reuse", time.process_time() - start)
         if round_ == 0:
             touched = {pid for pid in after.derived
                        if after.derived[pid] is not snapshot.derived.get(pid)}
@@ -153,11 +193,12 @@ def _change(store: Store, snapshot: Snapshot, kind: str, record_id: str,
         if kind == "standard":
             start = time.process_time()
             _reread(snapshot, store, touched, after.catalogue)
-            reread.append(time.process_time() - start)
+            timings.add("reread", time.process_time() - start)
         store.put(kind, record_id, original, author="bench")
         snapshot = snapshot.apply(store.changes_since(after.version),
                                   lambda ids: project_history(store, ids))
-    return cpu, stages, touched, reread
+        snapshot.reuse(THRESHOLDS)  # the next round's change patches it
+    return timings, stages, touched
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,37 +219,46 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   state.history, datetime.date.today())
         print(f"{args.projects} projects on {store.engine.dialect.name}; snapshot built in "
               f"{time.process_time() - start:.1f} s CPU")
+        start = time.process_time()
+        snapshot.reuse(THRESHOLDS)
+        print(f"reuse analysis built in full in {time.process_time() - start:.2f} s CPU")
         applying = Counter(c.standard for d in snapshot.derived.values() for c in d.cells
                            if c.applies)
         sid = max((s for s, r in snapshot.catalogue.standards.items()
                    if r["status"] == "recommended" and s in applying), key=applying.get)
-        cpu, stages, touched, reread = _change(
+        timings, stages, touched = _change(
             store, snapshot, "standard", sid, lambda r: r.update(status="mandatory"),
             args.rounds, not args.no_check)
-        kept_ms, reread_ms = statistics.median(cpu) * 1000, statistics.median(reread) * 1000
-        print(f"standard {sid} made mandatory: {len(touched)} projects read it")
-        print(f"  kept (Snapshot.apply):            {kept_ms:7.0f} ms CPU (median of "
-              f"{args.rounds})")
-        print(f"  reread (revisions read back, in full): {reread_ms:7.0f} ms CPU "
-              f"({reread_ms / kept_ms:.1f}x the kept one)")
+        kept_ms = timings.median_ms("kept")
+        print(f"standard {sid} made mandatory: {len(touched)} projects read it "
+              f"(CPU, medians of {args.rounds})")
+        print(f"  Snapshot.apply (patched):              {kept_ms:7.0f} ms")
+        for name, label in (("unpatched", "derived again, as before the patch"),
+                            ("reread", "revisions read back, in full")):
+            ms = timings.median_ms(name)
+            print(f"  {label + ':':38} {ms:7.0f} ms ({ms / kept_ms:.1f}x)")
+        print(f"  then the reuse analysis (patched):     "
+              f"{timings.median_ms('reuse'):7.1f} ms")
         print("  stages of the kept apply (first round; nested calls counted in both):")
         for stage, seconds in sorted(stages.cpu.items(), key=lambda i: -i[1]):
             print(f"    {stage:28} {seconds * 1000:7.0f} ms")
         component = next(c for c in ("fixmystreet", "opendata-portal", "csam-fas")
                          if c in snapshot.catalogue.components)
-        cpu, _, touched, _ = _change(store, snapshot, "component", component,
-                                     lambda r: r.update(status="retired"), args.rounds,
-                                     False)
+        timings, _, touched = _change(store, snapshot, "component", component,
+                                      lambda r: r.update(status="retired"), args.rounds,
+                                      False)
         print(f"component {component} retired: {len(touched)} projects, "
-              f"{statistics.median(cpu) * 1000:.0f} ms CPU")
+              f"{timings.median_ms('kept'):.0f} ms CPU; then the reuse analysis "
+              f"(patched) {timings.median_ms('reuse'):.1f} ms")
 
         def deprecate(record: dict[str, Any]) -> None:
             record["concepts"][0]["deprecated"] = True
 
-        cpu, _, touched, _ = _change(store, snapshot, "vocabulary", "capabilities",
-                                     deprecate, args.rounds, False)
+        timings, _, touched = _change(store, snapshot, "vocabulary", "capabilities",
+                                      deprecate, args.rounds, False)
         print(f"a capability concept deprecated: {len(touched)} projects, "
-              f"{statistics.median(cpu) * 1000:.0f} ms CPU")
+              f"{timings.median_ms('kept'):.0f} ms CPU; then the reuse analysis "
+              f"(in full) {timings.median_ms('reuse'):.0f} ms")
         store.engine.dispose()
     return 0
 

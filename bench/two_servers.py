@@ -69,7 +69,11 @@ MIX = ("/api/standards/ngsi-ld", "/api/projects?page=1", "/api/compliance?page=1
 TARGETS = {"propagation_p99_s": 1.0, "status_change_s": 1.0, "mix_rps": 2000.0,
            "mix_p99_ms": 50.0, "worker_rss_mb": 250.0}
 PORTS: list[int] = []
-WRITERS = 8  # client threads sharing the write schedule of the read mix
+# Client threads sharing the write schedule of the read mix: enough that the schedule,
+# not the client, sets the pace (8 held at most 8 writes in flight: at 0.5-1 s a write
+# under load, 8-16 writes/s of the 20 asked went through whatever the servers could do).
+WRITERS = 32
+TICKS = os.sysconf("SC_CLK_TCK")
 POLL = 0.02  # seconds between two reads of one view of B while waiting for a write
 
 
@@ -273,6 +277,21 @@ def worker_rss_mb(master: int) -> list[float]:
     return sorted(out)
 
 
+def workers_cpu_s(master: int) -> float:
+    """Return the CPU seconds (user + system) spent so far by the children of `master`."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     """Nearest-rank percentile (p99 of 20 values is the largest)."""
     ordered = sorted(values)
@@ -471,13 +490,13 @@ def parse_wrk(output: str) -> dict[str, Any]:
 
 
 def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str],
-             seconds: float, connections: int, write_rate: float, folder: Path
-             ) -> dict[str, Any]:
+             seconds: float, connections: int, write_rate: float, folder: Path,
+             writers: int = WRITERS) -> dict[str, Any]:
     """wrk on both servers while a writer updates projects on A and B in turn."""
     script = folder / "mix.lua"
     script.write_text(LUA % ", ".join(f'"{p}"' for p in MIX))
     stop = threading.Event()
-    written: dict[str, Any] = {"ok": 0, "refused": 0, "seconds": []}
+    written: dict[str, Any] = {"ok": 0, "refused": 0, "seconds": [], "statuses": {}}
 
     projects = sorted(etags)
     slots: dict[str, Any] = {"next": 0, "at": time.monotonic()}
@@ -516,10 +535,11 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
             else:
                 # 412: another writer changed it first (its ETag says the current one).
                 written["refused"] += 1
+                written["statuses"][status] = written["statuses"].get(status, 0) + 1
                 if "etag" in headers:
                     etags[project_id] = headers["etag"]
 
-    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
     per_server = max(1, connections // len(ports))
     started = time.monotonic()
     slots["at"] = started
@@ -539,7 +559,9 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
             "p50_ms": max(r["p50_ms"] for r in results),
             "non_2xx": sum(r["non_2xx"] for r in results),
             "writes_per_s": written["ok"] / elapsed, "writes_refused": written["refused"],
-            "write_p50_ms": 1000 * statistics.median(written["seconds"] or [0.0])}
+            "refused_statuses": written["statuses"],
+            "write_p50_ms": 1000 * statistics.median(written["seconds"] or [0.0]),
+            "write_p99_ms": 1000 * percentile(written["seconds"] or [0.0], 0.99)}
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -584,12 +606,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"{spread['reads']} reads", flush=True)
             # The mix before the standard's change: after it, every worker recomputes
             # the projects that read the standard, twice (made mandatory, then back).
+            cpu = workers_cpu_s(a_pid) + workers_cpu_s(b_pid)
             mix = read_mix((a, b), tokens, spread.pop("etags"), args.mix_seconds,
-                           args.connections, args.write_rate, folder)
+                           args.connections, args.write_rate, folder, args.writers)
+            answered = mix["rps"] * args.mix_seconds + mix["writes_per_s"] * args.mix_seconds
+            mix["cpu_ms_per_request"] = 1000 * (workers_cpu_s(a_pid) + workers_cpu_s(b_pid)
+                                                - cpu) / max(1.0, answered)
             print(f"  read mix: {mix['rps']:.0f} req/s, p50 {mix['p50_ms']:.1f} ms, p99 "
                   f"{mix['p99_ms']:.1f} ms, non-2xx {mix['non_2xx']}; writes "
                   f"{mix['writes_per_s']:.1f}/s ({mix['writes_refused']} refused, p50 "
-                  f"{mix['write_p50_ms']:.0f} ms)", flush=True)
+                  f"{mix['write_p50_ms']:.0f} ms, p99 {mix['write_p99_ms']:.0f} ms); "
+                  f"{mix['cpu_ms_per_request']:.2f} ms of the workers' CPU a request",
+                  flush=True)
             change = status_change(a, b, tokens)
             shown = change["shown_after_s"]
             print(f"  standard {change['standard']} made mandatory on A: in B's compliance "
@@ -634,6 +662,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--mix-seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=32, help="wrk, both servers")
     parser.add_argument("--write-rate", type=float, default=20.0, help="writes/s in the mix")
+    parser.add_argument("--writers", type=int, default=WRITERS,
+                        help="client threads sharing the mix's writes")
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432",
                         help="the PostgreSQL server (its database `postgres` makes ours)")
     parser.add_argument("--database", default="registry_two_servers")

@@ -93,29 +93,37 @@ def compliance_cells(inputs: ComplianceInputs, catalogue: Catalogue, as_of: date
     for capability in inputs.capabilities:
         for standard_id in catalogue.standards_by_capability.get(capability, ()):
             applying.setdefault(standard_id, capability)
-    declared = inputs.declared
     cells = []
-    for standard_id in sorted(set(applying) | set(declared)):
-        record = catalogue.standards.get(standard_id)
-        status = record["status"] if record else "unknown"
-        declaration = declared.get(standard_id)
-        if declaration is None:
-            if status not in REQUIRED_STATUSES:
-                continue
-            state = "missing"
-        else:
-            until = _until(declaration.get("until"))
-            state = str(declaration.get("conformance", "explain"))
-            if state not in STATES:
-                state = "explain"
-            if until is not None and until < as_of:
-                state = "expired"
-        cells.append(Cell(inputs.project, standard_id, state, status,
-                          standard_id in applying, applying.get(standard_id),
-                          str(declaration.get("until")) if declaration and
-                          declaration.get("until") is not None else None,
-                          declaration.get("note") if declaration else None))
+    for standard_id in sorted(set(applying) | set(inputs.declared)):
+        cell = cell_of(inputs, standard_id, applying.get(standard_id),
+                     catalogue.standards.get(standard_id), as_of)
+        if cell is not None:
+            cells.append(cell)
     return cells
+
+
+def cell_of(inputs: ComplianceInputs, standard_id: str, capability: str | None,
+          record: Mapping[str, Any] | None, as_of: date) -> Cell | None:
+    """Return one standard's cell of `compliance_cells` (None: it has none), `capability`
+    the first of the sheet's that makes it apply (None: it does not apply)."""
+    status = record["status"] if record else "unknown"
+    declaration = inputs.declared.get(standard_id)
+    if declaration is None:
+        if status not in REQUIRED_STATUSES:
+            return None
+        state = "missing"
+    else:
+        until = _until(declaration.get("until"))
+        state = str(declaration.get("conformance", "explain"))
+        if state not in STATES:
+            state = "explain"
+        if until is not None and until < as_of:
+            state = "expired"
+    return Cell(inputs.project, standard_id, state, status, capability is not None,
+                capability,
+                str(declaration.get("until")) if declaration and
+                declaration.get("until") is not None else None,
+                declaration.get("note") if declaration else None)
 
 
 def compliance_matrix(sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,

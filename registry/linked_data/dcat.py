@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import RDF, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
@@ -109,6 +110,19 @@ class RevisionDates:
         if record_id is not None:
             return self.by_record.get((kind, record_id))
         return self.by_kind.get(kind)
+
+    def extended(self, later: RevisionDates) -> RevisionDates:
+        """Return these dates with those of later revisions folded in."""
+        def fold(held: Mapping[Any, Span], more: Mapping[Any, Span]) -> dict[Any, Span]:
+            out = dict(held)
+            for key, (first, last) in more.items():
+                old = out.get(key)
+                out[key] = (first, last) if old is None else (min(old[0], first),
+                                                              max(old[1], last))
+            return out
+
+        return RevisionDates(fold(self.by_kind, later.by_kind),
+                             fold(self.by_record, later.by_record))
 
 
 def _one_title(title: Text, suffix: str) -> Text:

@@ -62,6 +62,9 @@ class LinkedData:
         # base -> (catalogue snapshot, roadmap snapshot, graph); snapshots compared by
         # identity: a new snapshot object is a new stored version.
         self._graphs: OrderedDict[str, tuple[Any, Any, DerivedGraph]] = OrderedDict()
+        # The revision dates at the newest version a graph was built for (`_dates`).
+        self._dates_lock = threading.Lock()
+        self._held_dates: tuple[int, RevisionDates] | None = None
 
     def graph(self, base: str) -> DerivedGraph:
         """Return the derived graph of the current catalogue and roadmap under a base."""
@@ -79,17 +82,38 @@ class LinkedData:
                 cached = self._graphs.get(base)
                 if cached is not None and cached[0] is catalogue and cached[1] is roadmap:
                     return cached[2]
-            # Read after the snapshots: a write landing in between makes the dates newer
-            # than the snapshots, never older, and the next version rebuilds anyway.
-            dates = RevisionDates(*self.services.store.revision_spans())
+            version = self.services.roadmap.version
             graph = self.builder.build(catalogue, roadmap.projects.values(), base,
-                                       str(self.services.roadmap.version), dates)
+                                       str(version), self._dates(version))
             with self._lock:
                 self._graphs[base] = (catalogue, roadmap, graph)
                 self._graphs.move_to_end(base)
                 while len(self._graphs) > self.max_graphs:
                     self._graphs.popitem(last=False)
         return graph
+
+    def _dates(self, version: int) -> RevisionDates:
+        """Return the revision dates at a feed version.
+
+        The dates held at an older version are extended with the revisions since (an
+        indexed range of the feed): every worker builds a graph after every write, and
+        grouping the whole revisions table each time (22 ms at 10,000 projects on
+        SQLite) was what the build asked of the database. Bounded by the version, a
+        graph also never dates a write that its snapshot does not hold.
+        """
+        with self._dates_lock:
+            held = self._held_dates
+            if held is not None and held[0] == version:
+                return held[1]
+            store = self.services.store
+            if held is None or held[0] > version:
+                dates = RevisionDates(*store.revision_spans(upto=version))
+            else:
+                dates = held[1].extended(
+                    RevisionDates(*store.revision_spans(after=held[0], upto=version)))
+            if held is None or version > held[0]:
+                self._held_dates = (version, dates)
+            return dates
 
     def graph_of(self, snapshot: Any, base: str) -> DerivedGraph:
         """Return the derived graph of one read-model snapshot (what the writer pushes)."""

@@ -29,9 +29,11 @@ from registry.documents.findings import FileReport, Finding
 from registry.projects import stored_findings
 
 # A revision of a project as the monthly trend needs it: when it was written and the
-# applicable mandatory cells of its sheet without expiry (state, until), or None when
-# the record was deleted at that revision.
-TrendRevision = tuple[datetime, tuple[tuple[str, date | None], ...] | None]
+# applicable mandatory cells of its sheet without expiry (standard, state, until), or
+# None when the record was deleted at that revision. The standard is named so that a
+# change to one standard replaces its entry alone (`standard_change.py`).
+TrendEntry = tuple[str, str, date | None]
+TrendRevision = tuple[datetime, tuple[TrendEntry, ...] | None]
 # The same revision kept without the catalogue: when it was written and what its cells
 # read of its sheet (None: deleted), so a catalogue change recomputes its trend cells
 # without reading the revision back.
@@ -80,8 +82,14 @@ def trend_revision(kept: KeptRevision, catalogue: Catalogue) -> TrendRevision:
     if inputs is None:
         return created_at, None
     cells = compliance_cells(inputs, catalogue, date.min)
-    return created_at, tuple((c.state, _until(c.until)) for c in cells
+    return created_at, tuple(trend_entry(c) for c in cells
                              if c.status == "mandatory" and c.applies)
+
+
+def trend_entry(cell: Cell) -> TrendEntry:
+    """Return what the trend keeps of an applicable mandatory cell (as of `date.min`)."""
+    return _KEYS.setdefault((cell.standard, cell.state, _until(cell.until)),
+                            (cell.standard, cell.state, _until(cell.until)))
 
 
 def trend(kept: Sequence[KeptRevision], catalogue: Catalogue) -> tuple[TrendRevision, ...]:
@@ -236,15 +244,8 @@ def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
     if report.valid:
         add["valid"] += 1
     for cell in cells:
-        add["cells", cell.state] += 1
-        if cell.status == "mandatory" and cell.applies:
-            add["mandatory", cell.state] += 1
-        if cell.status == "deprecated" and cell.state != "missing":
-            add["deprecated-declared"] += 1
-        if cell.state != "missing":
-            add["declared", cell.standard] += 1
-            if cell.state == "complies":
-                add["complies", cell.standard] += 1
+        for key in cell_keys(cell):
+            add[key] += 1
     reuses = dict.fromkeys(project.listed("components", "reuses"))
     for component in reuses:
         add["reuse", component] += 1
@@ -259,22 +260,60 @@ def contribution(project: Project, report: FileReport, cells: Iterable[Cell],
                 if isinstance(until, str) else None
             if until is not None and until <= horizon:
                 add["lapsed" if until < day else "lapsing"] += 1
-    for index, (end, cutoff) in enumerate(_cutoffs(day)):
-        current = None
-        for created_at, mandatory in history:
-            if created_at > cutoff:
-                break
-            current = (created_at, mandatory)
-        if current is None or current[1] is None:
+    for index, end, at in in_force_at(history, day):
+        mandatory = history[at][1]
+        if mandatory is None:
             continue
         add["trend-projects", index] += 1
-        for state, until in current[1]:
-            if until is not None and state in EXPLAINED and until < end:
-                state = "expired"
-            add["trend", index, state] += 1
+        for entry in mandatory:
+            add[trend_key(index, end, entry)] += 1
     # Drop zero counts; share the keys: 10,000 projects name the same few hundred
     # (a tuple per project and key would hold tens of megabytes of equal tuples).
     return Counter({_KEYS.setdefault(k, k): n for k, n in add.items() if n > 0})
+
+
+def cell_keys(cell: Cell) -> list[Any]:
+    """Return the totals' keys one compliance cell counts under."""
+    keys: list[Any] = [("cells", cell.state)]
+    if cell.status == "mandatory" and cell.applies:
+        keys.append(("mandatory", cell.state))
+    if cell.status == "deprecated" and cell.state != "missing":
+        keys.append("deprecated-declared")
+    if cell.state != "missing":
+        keys.append(("declared", cell.standard))
+        if cell.state == "complies":
+            keys.append(("complies", cell.standard))
+    return keys
+
+
+def in_force_at(history: Sequence[TrendRevision], day: date
+                ) -> Iterable[tuple[int, date, int]]:
+    """Yield (month index, month end, position in `history`) of each month end up to
+    `day` that a revision of `history` is in force at."""
+    at = -1
+    for index, (end, cutoff) in enumerate(_cutoffs(day)):
+        while at + 1 < len(history) and history[at + 1][0] <= cutoff:
+            at += 1
+        if at >= 0:
+            yield index, end, at
+
+
+def trend_key(index: int, end: date, entry: TrendEntry) -> tuple[str, int, str]:
+    """Return the totals' key of one trend entry at the month end `end` (number `index`)."""
+    _standard, state, until = entry
+    if until is not None and state in EXPLAINED and until < end:
+        state = "expired"
+    return "trend", index, state
+
+
+def shared_key(key: Any) -> Any:
+    """Return the equal key of the totals already held (one object for every project)."""
+    return _KEYS.setdefault(key, key)
+
+
+def month_cutoffs(day: date) -> tuple[tuple[date, datetime], ...]:
+    """Return each month end of the trend up to `day` with its last instant."""
+    return _cutoffs(day)
 
 
 _KEYS: dict[Any, Any] = {}

@@ -128,8 +128,10 @@ def needs_action_today(snapshot: Snapshot, opportunities: Sequence[Mapping[str, 
                                                and cell.state != "missing"):
                     lists[kind].append({**contact(roadmap, pid), "standard": cell.standard,
                                         "state": cell.state})
-    ranked = sorted(range(len(opportunities)),
-                    key=lambda i: -(opportunities[i].get("score") or 0))[:limit]
+    # The best `limit` (ties in the analysis' order, as a stable sort keeps them),
+    # without sorting the thousands of opportunities of a large roadmap after each write.
+    ranked = heapq.nsmallest(limit, range(len(opportunities)),
+                             key=lambda i: -(opportunities[i].get("score") or 0))
     for i in ranked:
         o = opportunities[i]
         projects: Sequence[str] = o.get("projects") or []

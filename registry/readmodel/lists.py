@@ -43,13 +43,20 @@ def keys(project: Project, derived: Derived | None = None) -> set[tuple[str, str
     if is_example(project):
         out.add(("example", ""))
     if derived is not None:
-        counts = derived.contribution
-        if counts["lapsing"] or counts["lapsed"]:
-            out.add(("todo", "lapsing"))
-        if counts["mandatory", "missing"]:
-            out.add(("todo", "missing"))
-        if counts["deprecated-declared"]:
-            out.add(("todo", "deprecated"))
+        out |= todo(derived)
+    return out
+
+
+def todo(derived: Derived) -> set[tuple[str, str]]:
+    """Return the marks of the dashboard's "needs action" lists (read from derived data)."""
+    out = set()
+    counts = derived.contribution
+    if counts["lapsing"] or counts["lapsed"]:
+        out.add(("todo", "lapsing"))
+    if counts["mandatory", "missing"]:
+        out.add(("todo", "missing"))
+    if counts["deprecated-declared"]:
+        out.add(("todo", "deprecated"))
     return out
 
 
@@ -73,31 +80,50 @@ class Lists:
 
     def apply(self, changed: Iterable[str],
               old: tuple[Mapping[str, Project], Mapping[str, Derived]],
-              new: tuple[Mapping[str, Project], Mapping[str, Derived]]) -> Lists:
-        """Return the lists after the `changed` projects moved from `old` to `new`."""
-        order = list(self.order)
-        postings = dict(self.postings)
+              new: tuple[Mapping[str, Project], Mapping[str, Derived]],
+              same_sheet: frozenset[str] = frozenset()) -> Lists:
+        """Return the lists after the `changed` projects moved from `old` to `new`.
+
+        `same_sheet`: changed projects whose sheet is the same object in both (a
+        catalogue change): only their marks read from derived data can move.
+        """
+        order = self.order
         (old_projects, old_derived), (new_projects, new_derived) = old, new
+        out: dict[tuple[str, str], set[str]] = {}
+        into: dict[tuple[str, str], set[str]] = {}
         for pid in changed:
             was, now = old_derived.get(pid), new_derived.get(pid)
-            span = was.span if was is not None else None
-            if span is not None:
-                at = bisect.bisect_left(order, (*span, pid))
-                if at < len(order) and order[at] == (*span, pid):
-                    del order[at]
-            span = now.span if now is not None else None
-            if span is not None:
-                bisect.insort(order, (*span, pid))
-            before = keys(old_projects[pid], was) if pid in old_projects else set()
-            after = keys(new_projects[pid], now) if pid in new_projects else set()
+            if pid in same_sheet and was is not None and now is not None:
+                before, after = todo(was), todo(now)
+            else:
+                if order is self.order:
+                    order = list(order)
+                span = was.span if was is not None else None
+                if span is not None:
+                    at = bisect.bisect_left(order, (*span, pid))
+                    if at < len(order) and order[at] == (*span, pid):
+                        del order[at]
+                span = now.span if now is not None else None
+                if span is not None:
+                    bisect.insort(order, (*span, pid))
+                before = keys(old_projects[pid], was) if pid in old_projects else set()
+                after = keys(new_projects[pid], now) if pid in new_projects else set()
             for key in before - after:
-                left = postings.get(key, frozenset()) - {pid}
-                if left:
-                    postings[key] = left
-                else:
-                    postings.pop(key, None)
+                out.setdefault(key, set()).add(pid)
             for key in after - before:
-                postings[key] = postings.get(key, frozenset()) | {pid}
+                into.setdefault(key, set()).add(pid)
+        if not out and not into and order is self.order:
+            return self
+        # One new set per posting that moved (adding a project at a time copied a
+        # posting of thousands once per project).
+        postings = dict(self.postings)
+        for key in {*out, *into}:
+            members = (postings.get(key, frozenset()) - out.get(key, set())) | into.get(
+                key, set())
+            if members:
+                postings[key] = frozenset(members)
+            else:
+                postings.pop(key, None)
         return Lists(order, postings)
 
     def ordered(self, filters: Mapping[str, str]) -> list[str]:

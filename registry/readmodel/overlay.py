@@ -79,6 +79,18 @@ class _Values(ValuesView[V]):
 _MISSING: Any = object()
 
 
+def flattened(mapping: Mapping[K, V]) -> dict[K, V]:
+    """Return a new dict of `mapping`, in its order: the base copied whole (a dict's or a
+    read-only proxy's `copy`, at C speed) and the replaced values put in, never a pass
+    pair by pair (`_pairs`, or `{**proxy}`, which asks the proxy key by key)."""
+    base, changes = (mapping._base, mapping._changes) if isinstance(mapping, Overlay) \
+        else (mapping, {})
+    out: dict[K, V] = base.copy() if isinstance(base, (dict, MappingProxyType)) \
+        else dict(base)
+    out.update(changes)
+    return out
+
+
 def replaced(mapping: Mapping[K, V], changes: Mapping[K, V]) -> Mapping[K, V]:
     """Return `mapping` with the values of `changes` (keys it has) replaced, unmutated."""
     assert all(key in mapping for key in changes), "an overlay only replaces values"

@@ -13,7 +13,9 @@ by something a project names, so a changed project changes only its own groups:
 `ReuseState.apply` keeps postings (capability -> projects, entity -> projects, reuse
 counts per component) and recomputes exactly those groups with the analysis' own
 functions, so the result equals a full recomputation (tests/readmodel/test_reuse_state.py
-checks it after random writes). A catalogue change recomputes everything, once.
+checks it after random writes). A catalogue change recomputes only the groups that read
+the changed records (`with_catalogue`); a vocabulary change (labels everywhere)
+recomputes everything.
 
 Overlap is the exception: its score weighs each feature by its rarity in the whole
 roadmap, so one write may move any pair. It is recomputed in full, off the request path:
@@ -79,6 +81,15 @@ def _shared(project: Project) -> Project:
         ids = frozenset(map(sys.intern, getattr(project, name)))
         fields[name] = _kept(ids, ids)
     return project._replace(standards=standards, **fields)
+
+
+# What the analysis reads of each kind of record (besides vocabularies' labels).
+_READ_FIELDS = {"standard": ("category", "title", "acronym"),
+                "component": ("status", "provides", "name")}
+
+
+def _read(record: Mapping[str, Any] | None, fields: Sequence[str]) -> tuple[Any, ...] | None:
+    return None if record is None else tuple(record.get(f) for f in fields)
 
 
 def _group(o: Opportunity) -> tuple[str, str]:
@@ -200,17 +211,7 @@ class ReuseState:
     def apply(self, sheets: Mapping[str, Mapping[str, Any] | None], version: int
               ) -> ReuseState:
         """Return the state after the projects of `sheets` changed (None: deleted)."""
-        new = ReuseState.__new__(ReuseState)
-        new.__dict__.update(self.__dict__)
-        new._lock = threading.Lock()
-        new._starting = threading.Lock()
-        new._thread = None
-        new.projects = dict(self.projects)
-        new.postings = dict(self.postings)
-        new.popularity = Counter(self.popularity)
-        new.declared = dict(self.declared)
-        new.groups = dict(self.groups)
-        new.keys, new.items = list(self.keys), list(self.items)
+        new = self._copy()
         new.overlap_fresh = False
         caps: set[str] = set()
         entities: set[str] = set()
@@ -261,19 +262,121 @@ class ReuseState:
             replaced[_group(o)].append(o)
         for entity in entities:
             replaced[("entity", entity)] = new._entity_groups(entity, words)
+        new._replace(replaced)
+        return new
+
+    def _copy(self) -> ReuseState:
+        """Return a copy whose mappings and lists may be changed (the values are shared)."""
+        new = ReuseState.__new__(ReuseState)
+        new.__dict__.update(self.__dict__)
+        new._lock = threading.Lock()
+        new._starting = threading.Lock()
+        new._thread = None
+        new.projects = dict(self.projects)
+        new.postings = dict(self.postings)
+        new.popularity = Counter(self.popularity)
+        new.declared = dict(self.declared)
+        new.groups = dict(self.groups)
+        new.keys, new.items = list(self.keys), list(self.items)
+        return new
+
+    def _replace(self, replaced: Mapping[tuple[str, str], list[Opportunity]]) -> None:
+        """Put the opportunities of each group of `replaced` in place of its old ones."""
         for key, items in replaced.items():
-            for o in new.groups.get(key, ()):
-                at = bisect.bisect_left(new.keys, order_key(o))
-                del new.keys[at], new.items[at]
+            for o in self.groups.get(key, ()):
+                at = bisect.bisect_left(self.keys, order_key(o))
+                del self.keys[at], self.items[at]
             for o in items:
                 k = order_key(o)
-                at = bisect.bisect_left(new.keys, k)
-                new.keys.insert(at, k)
-                new.items.insert(at, o)
+                at = bisect.bisect_left(self.keys, k)
+                self.keys.insert(at, k)
+                self.items.insert(at, o)
             if items:
-                new.groups[key] = items
+                self.groups[key] = items
             else:
-                new.groups.pop(key, None)
+                self.groups.pop(key, None)
+
+    # -- a catalogue change -----------------------------------------------------------
+
+    def with_catalogue(self, catalogue: Catalogue, changed: Mapping[str, Iterable[str]],
+                       version: int) -> ReuseState | None:
+        """Return the state at `version` under a new catalogue, `changed` naming the
+        records (by kind) that differ from this state's; None when only a full
+        recomputation will do.
+
+        The analysis reads few records, so few groups move:
+        - a standard: the divergence groups of the data entities of the projects that
+          declare it (its category decides in which group they declare; its title and
+          acronym are in those groups' explanations); its status is read by none;
+        - a component: the reuse opportunities of the projects that need or build a
+          capability it provides (before or after), and the pooling groups of those
+          capabilities (an active provider takes a capability out of pooling); only
+          its status, capabilities and name are read;
+        - a principle or a legal act: nothing;
+        - a vocabulary: every label of every explanation (overlaps included), so this
+          returns None.
+        Overlaps read no catalogue record but labels, and are kept as they are.
+        """
+        kinds = {kind: set(ids) for kind, ids in changed.items() if ids}
+        if "vocabulary" in kinds:
+            return None
+        for kind, fields in _READ_FIELDS.items():
+            # A record whose read fields are unchanged (a standard's status) moves nothing.
+            old, now = self.catalogue.records(kind), catalogue.records(kind)
+            kinds[kind] = {rid for rid in kinds.get(kind, ())
+                           if _read(old.get(rid), fields) != _read(now.get(rid), fields)}
+        new = self._copy()
+        new.catalogue = catalogue
+        if new.overlap_fresh:  # the roadmap is the same: its overlaps still hold
+            new.overlap_version = version
+        words = analysis.Words(catalogue)
+        replaced: dict[tuple[str, str], list[Opportunity]] = {}
+        standards = kinds.get("standard", set())
+        if standards:
+            new.categories = analysis.Categories(catalogue, new.thresholds)
+            entities: set[str] = set()
+            for project in new.projects.values():
+                if standards.isdisjoint(project.standards):
+                    continue
+                new.declared.pop(project.id, None)
+                new._declare(new.declared, project)
+                entities |= project.entities
+            for entity in entities:
+                replaced[("entity", entity)] = new._entity_groups(entity, words)
+        components = kinds.get("component", set())
+        if components:
+            caps: set[str] = set()
+            for cid in components:
+                for records in (self.catalogue.components, catalogue.components):
+                    caps.update((records.get(cid) or {}).get("provides", ()))
+            new.active = analysis.active_providers(catalogue)
+            new.provided = frozenset(new.active)
+            new.excluded = analysis.pooling_excluded(catalogue, new.thresholds)
+            # The postings of these capabilities depend on what is provided or excluded.
+            for cap in caps:
+                new.postings.pop(("pool", cap), None)
+                new.postings.pop(("need", cap), None)
+            reusers: set[str] = set()
+            for project in new.projects.values():
+                needed = (project.capabilities | project.implied) & caps
+                if not needed:
+                    continue
+                reusers.add(project.id)
+                for key in new._keys(project):
+                    if key[1] in caps and key[0] in ("pool", "need"):
+                        new.postings.setdefault(key, set()).add(project.id)
+            for pid in reusers:
+                replaced[("reuse", pid)] = []
+            present = [new.projects[pid] for pid in sorted(reusers)]
+            for o in analysis.reuse_opportunities(present, catalogue, new.thresholds, words,
+                                                  new.popularity):
+                replaced[_group(o)].append(o)
+            for cap in caps:
+                replaced[("pooling", cap)] = []
+            for o in analysis.pooling_opportunities(new._members("pool", caps), catalogue,
+                                                    new.thresholds, words, frozenset(caps)):
+                replaced[_group(o)].append(o)
+        new._replace(replaced)
         return new
 
     # -- overlap ----------------------------------------------------------------------

@@ -32,8 +32,9 @@ from registry.readmodel.derived import (
     month_ends,
 )
 from registry.readmodel.lists import Lists
-from registry.readmodel.overlay import replaced
+from registry.readmodel.overlay import flattened, replaced
 from registry.readmodel.reuse import ReuseState
+from registry.readmodel.standard_change import StandardChange
 from registry.storage.store import Change
 from registry.validation.policy import applicable_capabilities
 
@@ -61,11 +62,12 @@ class Snapshot:
         self.members = members if members is not None else object()
         self.lists = lists if lists is not None else Lists.build(roadmap.projects, derived)
         # The reuse analysis, per thresholds, derived from the last snapshot that has it
-        # (`reuse`); the changed projects since that one, and whether the catalogue moved.
+        # (`reuse`); the changed projects since that one, and the changed catalogue
+        # records by kind.
         self._reuse: dict[Thresholds, ReuseState] = {}
         self._reuse_base: Snapshot | None = None
         self._reuse_changed: frozenset[str] = frozenset()
-        self._reuse_catalogue_moved = False
+        self._reuse_catalogue: dict[str, frozenset[str]] = {}
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
         self._computing: dict[Any, threading.RLock] = {}
@@ -158,9 +160,19 @@ class Snapshot:
                      for pid, change in project_changes.items() if change.data is not None}
         projects: Mapping[str, Project]
         if members_moved:
-            projects = {pid: p for pid, p in old_projects.items()
-                        if pid not in project_changes}
-            projects.update(replacing)
+            # A create or a delete: a new dict in id order (the roadmap's), made by a
+            # C-level copy, never a pass over every project's pair through the overlay
+            # (13 ms of CPU per worker for each project created at 10,000, now 7 ms).
+            moved = flattened(old_projects)
+            for pid, change in project_changes.items():
+                if change.data is None:
+                    moved.pop(pid, None)
+            created = any(pid not in moved for pid in replacing)
+            moved.update(replacing)
+            # Created ids go to the end of the copy: put them in their place (sorting
+            # the ids alone; sorting the pairs made 10,000 tuples a write, food for the
+            # garbage collector's full collections).
+            projects = {pid: moved[pid] for pid in sorted(moved)} if created else moved
         else:
             projects = replaced(old_projects, replacing)
         touched |= set(project_changes)
@@ -177,11 +189,25 @@ class Snapshot:
                   and min(c.revision for c in changes if c.kind == "project"
                           and c.record_id == pid) > 1}
         histories = load_history(reread) if reread else {}
+        patch = None
+        if kinds == {"standard"}:
+            patch = StandardChange.of({c.record_id for c in catalogue_changes},
+                                      self.catalogue, catalogue, self.day)
+        shifted: Counter[Any] = Counter()  # what the patched projects moved the totals by
         for pid in sorted(touched):
             old = self.derived.get(pid)
+            project = projects.get(pid)
+            patched = None
+            if (patch is not None and old is not None and project is not None
+                    and pid not in written and pid not in histories):
+                patched = patch.patch(project, old)
+            if patched is not None:
+                # Only the standard's cell, trend entries and finding moved.
+                recomputed[pid], delta = patched
+                shifted.update(delta)
+                continue
             if old is not None:
                 totals.subtract(old.contribution)
-            project = projects.get(pid)
             if project is None:
                 continue
             if pid in histories:
@@ -194,31 +220,38 @@ class Snapshot:
                 item = derive(project, revisions, catalogue, self.day)
             recomputed[pid] = item
             totals.update(item.contribution)
+        totals.update(shifted)
         derived: Mapping[str, ProjectDerived]
         if members_moved:
-            derived = MappingProxyType({**{pid: d for pid, d in self.derived.items()
-                                           if pid in projects}, **recomputed})
+            kept = flattened(self.derived)
+            for pid in project_changes:
+                if pid not in projects:
+                    kept.pop(pid, None)
+            kept.update(recomputed)
+            derived = MappingProxyType(kept)
         else:
             derived = replaced(self.derived, recomputed)
         roadmap, members = self.roadmap, self.members
         if members_moved:
-            roadmap, members = Roadmap(projects.values()), object()
+            roadmap, members = _replaced(MappingProxyType(projects)), object()
         elif project_changes:
             roadmap = _replaced(projects)
         lists = self.lists.apply(touched, (self.roadmap.projects, self.derived),
-                                 (roadmap.projects, derived))
+                                 (roadmap.projects, derived),
+                                 frozenset(touched - set(project_changes)))
         new = Snapshot(version, catalogue, roadmap, self.day, derived, +totals, lists,
                        members)
         # The reuse analysis is derived lazily from the last snapshot that holds one
         # (never a chain of snapshots: a snapshot without it passes its base on).
+        since: dict[str, frozenset[str]] = {} if self._reuse else self._reuse_catalogue
         if self._reuse:
             new._reuse_base, new._reuse_changed = self, frozenset(project_changes)
-            new._reuse_catalogue_moved = bool(catalogue_changes)
         else:
             new._reuse_base = self._reuse_base
             new._reuse_changed = self._reuse_changed | set(project_changes)
-            new._reuse_catalogue_moved = self._reuse_catalogue_moved or bool(
-                catalogue_changes)
+        new._reuse_catalogue = {kind: since.get(kind, frozenset()) | {
+            c.record_id for c in catalogue_changes if c.kind == kind}
+            for kind in {*since, *kinds}}
         return new
 
     def reuse(self, thresholds: Thresholds,
@@ -235,13 +268,19 @@ class Snapshot:
             return found
 
         def compute() -> ReuseState:
-            if self._reuse_catalogue_moved:
-                # Built afresh: let the old snapshot (and its analysis) go first, not
-                # after this one's is built beside it.
-                self._reuse_base = None
             base = self._reuse_base
             previous = base._reuse.get(thresholds) if base is not None else None
-            if previous is not None and not self._reuse_catalogue_moved:
+            if previous is not None and self._reuse_catalogue:
+                # Only the groups that read the changed records (None: all of them).
+                previous = previous.with_catalogue(self.catalogue, self._reuse_catalogue,
+                                                   self.version)
+                if previous is None:
+                    # Built afresh: let the old snapshot (and its analysis) go first,
+                    # not after this one's is built beside it.
+                    self._reuse_base = base = None
+            if previous is not None and not self._reuse_changed:
+                state = previous
+            elif previous is not None:
                 projects = self.roadmap.projects
                 state = previous.apply(
                     {pid: projects[pid].sheet if pid in projects else None
@@ -286,13 +325,18 @@ class Snapshot:
             capabilities[change.kind].update(new.get(field) or ())
         kinds = {kind for kind, ids in named.items() if ids}
 
+        standards = frozenset(named["standard"])
+        applying = frozenset(capabilities["standard"])
+
         def reads_standard(item: ProjectDerived) -> bool:
             # The trend counts old revisions too: one of them may read the standard.
-            return "standard" in kinds and any(
-                inputs is not None and (
-                    named["standard"].intersection(inputs.declared)
-                    or capabilities["standard"].intersection(inputs.capabilities))
-                for _, inputs in item.revisions)
+            if not standards:
+                return False
+            for _, inputs in item.revisions:
+                if inputs is not None and not (standards.isdisjoint(inputs.declared)
+                                               and applying.isdisjoint(inputs.capabilities)):
+                    return True
+            return False
 
         def reads_component(project: Project) -> bool:
             return "component" in kinds and bool(
@@ -300,10 +344,18 @@ class Snapshot:
                 or capabilities["component"].intersection(
                     applicable_capabilities(project.sheet)))
 
+        hinting: dict[str, bool] = {}
+
         def hint_reads_kind(item: ProjectDerived) -> bool:
             # Hints read other records of the kind: the ids close to an unknown one, the
             # active components that replace a retired one.
-            return any(hint_reads(f.code) in kinds for f in item.report.findings)
+            for found in item.report.findings:
+                code = found.code
+                if code not in hinting:
+                    hinting[code] = hint_reads(code) in kinds
+                if hinting[code]:
+                    return True
+            return False
 
         out = set()
         for pid, project in self.roadmap.projects.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -15,9 +16,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.pool import NullPool
 
 from registry.catalogue.records import KINDS
@@ -33,6 +44,7 @@ ROADMAP_STATE = 2
 # the advisory lock that makes revisions commit in the order of their sequence numbers.
 CHANGE_CHANNEL = "registry_changes"
 FEED_LOCK = 7301955
+PING_IDLE = 1.0  # seconds a pooled PostgreSQL connection may lie idle untested
 
 
 class SchemaTooNew(Exception):
@@ -133,9 +145,11 @@ def feed_order(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Keyed by schema too: the feed is a schema's revisions table, and registries
         # (or test runs) in other schemas of the same database must not queue behind it.
+        # One statement for both (pg_notify is NOTIFY as a function): the lock is held
+        # to commit, so every round trip after it is one more wait for the next writer.
         connection.exec_driver_sql(
-            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema()))")
-        connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
+            f"SELECT pg_advisory_xact_lock({FEED_LOCK}, hashtext(current_schema())), "
+            f"pg_notify('{CHANGE_CHANNEL}', '')")
 
 
 def default_url(instance_path: str | Path) -> str:
@@ -191,8 +205,9 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
         kwargs["connect_args"] = {"connect_timeout": max(1, round(timeouts.connect)),
                                   **kwargs.get("connect_args", {})}
     kwargs.setdefault("pool_timeout", timeouts.connect)
-    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+    engine = create_engine(url, json_serializer=_json_text,
                            json_deserializer=orjson.loads, **kwargs)
+    _ping_when_idle(engine)
     if postgresql:
         statement_ms = max(1, int(timeouts.statement * 1000))
 
@@ -208,6 +223,37 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
             dbapi_connection.autocommit = autocommit
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it lay idle PING_IDLE seconds or more.
+
+    SQLAlchemy's pool_pre_ping tests it at every check-out: two round trips (BEGIN,
+    SELECT 1) before each request's first statement, which under load each wait for the
+    interpreter lock again. A connection used within the last PING_IDLE seconds is taken
+    as alive; one that lay idle longer (the database may have restarted meanwhile) is
+    tested, and a dead one replaced, as pool_pre_ping does. A connection that dies while
+    in steady use fails its statement (503, database-unavailable) and the pool drops
+    every connection made before it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE:
+            return  # just connected, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's transaction
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                # The pool discards this connection and checks out another.
+                raise DisconnectionError(str(exc)) from exc
+            raise
 
 
 class Store:
@@ -344,16 +390,29 @@ class Store:
 
     # -- reads ------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Open a connection for reads that need no transaction around them (one statement).
+
+        On PostgreSQL it runs in autocommit: no BEGIN before the statement and no ROLLBACK
+        when the connection goes back to the pool, two round trips fewer for the reads
+        every request and every catch-up makes (the token, the record, the change feed).
+        """
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
     def version(self, state: int) -> int:
         """Return a change counter: CATALOGUE_STATE or ROADMAP_STATE."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return connection.execute(
                 select(catalogue_state.c.version).where(catalogue_state.c.id == state)
             ).scalar_one()
 
     def head(self) -> int:
         """Return the sequence number of the latest revision (0 when there is none)."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return connection.execute(select(func.max(revisions.c.seq))).scalar() or 0
 
     def changes_since(self, seq: int, limit: int | None = None) -> list[Change]:
@@ -364,7 +423,7 @@ class Store:
                  .where(revisions.c.seq > seq).order_by(revisions.c.seq))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return [Change(*row) for row in connection.execute(query)]
 
     def history(self, kind: str, record_ids: Iterable[str] | None = None
@@ -405,7 +464,7 @@ class Store:
 
     def get(self, kind: str, record_id: str) -> StoredRecord:
         """Return a record, or raise NotFound."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             found = self._get(connection, kind, record_id)
         if found is None:
             raise NotFound(f"{kind} {record_id}")
@@ -441,19 +500,29 @@ class Store:
                 .order_by(revisions.c.revision))
             return [dict(row._mapping) for row in rows]
 
-    def revision_spans(self, per_record: Iterable[str] = ("vocabulary",)
+    def revision_spans(self, per_record: Iterable[str] = ("vocabulary",), after: int = 0,
+                       upto: int | None = None
                        ) -> tuple[dict[str, tuple[datetime, datetime]],
                                   dict[tuple[str, str], tuple[datetime, datetime]]]:
         """Return when records were first and last revised: per kind, and per record of
-        the kinds in `per_record` (deletions count: they change what is published)."""
+        the kinds in `per_record` (deletions count: they change what is published).
+
+        Only the revisions of the change feed after `after` up to `upto` (every one by
+        default): a reader that holds the spans at one version reads the few revisions
+        since, not the whole table again (see `registry.linked_data.service`).
+        """
         first, last = func.min(revisions.c.created_at), func.max(revisions.c.created_at)
+        within = [revisions.c.seq > after]
+        if upto is not None:
+            within.append(revisions.c.seq <= upto)
         with self.engine.connect() as connection:
             by_kind = {row.kind: (_aware(row[1]), _aware(row[2])) for row in connection.execute(
-                select(revisions.c.kind, first, last).group_by(revisions.c.kind))}
+                select(revisions.c.kind, first, last).where(*within)
+                .group_by(revisions.c.kind))}
             by_record = {(row.kind, row.record_id): (_aware(row[2]), _aware(row[3]))
                          for row in connection.execute(
                              select(revisions.c.kind, revisions.c.record_id, first, last)
-                             .where(revisions.c.kind.in_(list(per_record)))
+                             .where(revisions.c.kind.in_(list(per_record)), *within)
                              .group_by(revisions.c.kind, revisions.c.record_id))}
         return by_kind, by_record
 
@@ -506,6 +575,14 @@ class Store:
              message: str | None, action: str | None) -> StoredRecord:
         now = _now()
         new_digest = digest(data)
+        if if_match is not None and not create_only:
+            # An update based on a revision the caller read: the UPDATE's WHERE on that
+            # revision is the check, so the record is read back only when it fails.
+            revision = self._update(connection, kind, record_id, data, if_match,
+                                    new_digest, now, author)
+            stored = StoredRecord(kind, record_id, data, revision, new_digest, now, author)
+            seq = self._history(connection, stored, action or "update", message)
+            return replace(stored, seq=seq)
         current = self._get(connection, kind, record_id)
         if current is None:
             if if_match is not None:
@@ -532,20 +609,27 @@ class Store:
             raise Conflict(current)
         if if_match is not None and if_match != current.revision:
             raise PreconditionFailed(current)
-        revision = current.revision + 1
-        # The WHERE on the old revision makes concurrent updates fail instead of
-        # silently overwriting each other, even between separate processes.
-        result = connection.execute(
-            update(records)
-            .where(and_(records.c.kind == kind, records.c.id == record_id,
-                        records.c.revision == current.revision))
-            .values(data=data, revision=revision, digest=new_digest, updated_at=now,
-                    updated_by=author))
-        if result.rowcount != 1:
-            raise PreconditionFailed(self._get(connection, kind, record_id))
+        revision = self._update(connection, kind, record_id, data, current.revision,
+                                new_digest, now, author)
         stored = StoredRecord(kind, record_id, data, revision, new_digest, now, author)
         seq = self._history(connection, stored, action or "update", message)
         return replace(stored, seq=seq)
+
+    def _update(self, connection: Connection, kind: str, record_id: str,
+                data: dict[str, Any], base: int, new_digest: str, now: datetime,
+                author: str) -> int:
+        """Replace revision `base` of a record; return the new revision number.
+
+        The WHERE on the old revision makes concurrent updates fail instead of silently
+        overwriting each other, even between separate processes: PreconditionFailed
+        with the record as it is now (None when it was deleted).
+        """
+        result = connection.execute(_UPDATE, {
+            "u_kind": kind, "u_id": record_id, "u_base": base, "u_data": data,
+            "u_revision": base + 1, "u_digest": new_digest, "u_at": now, "u_by": author})
+        if result.rowcount != 1:
+            raise PreconditionFailed(self._get(connection, kind, record_id))
+        return base + 1
 
     @staticmethod
     def _last_revision(connection: Connection, kind: str, record_id: str) -> int:
@@ -582,18 +666,21 @@ class Store:
                  message: str | None, data: Any = ...) -> int:
         """Write the revision and the audit event of `stored`; return the revision's seq."""
         feed_order(connection)
-        inserted = connection.execute(insert(revisions).values(
-            kind=stored.kind, record_id=stored.id, revision=stored.revision, action=action,
-            data=stored.data if data is ... else data, author=stored.updated_by,
-            message=message, created_at=stored.updated_at))
-        connection.execute(insert(audit_events).values(
-            at=stored.updated_at, actor=stored.updated_by, action=f"{stored.kind}.{action}",
-            kind=stored.kind, record_id=stored.id, revision=stored.revision,
-            detail={"message": message} if message else None))
-        state = CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE
-        connection.execute(update(catalogue_state).where(catalogue_state.c.id == state)
-                           .values(version=catalogue_state.c.version + 1))
-        # The seq came back with the insert (RETURNING, or SQLite's last row id).
+        values = {
+            "h_kind": stored.kind, "h_record_id": stored.id, "h_revision": stored.revision,
+            "h_action": action, "h_data": stored.data if data is ... else data,
+            "h_author": stored.updated_by, "h_message": message, "h_at": stored.updated_at,
+            "h_event": f"{stored.kind}.{action}",
+            "h_detail": {"message": message} if message else None,
+            "h_state": CATALOGUE_STATE if stored.kind in CATALOGUE_KINDS else ROADMAP_STATE}
+        if connection.dialect.name == "postgresql":
+            # One statement, not three (data-modifying CTEs): the feed lock taken above
+            # is held until commit, and each round trip under it delays every writer.
+            return int(connection.execute(_HISTORY_IN_ONE, values).scalar_one())
+        inserted = connection.execute(_REVISION, values)
+        connection.execute(_AUDIT_EVENT, values)
+        connection.execute(_COUNTER, values)
+        # The seq came back with the insert (SQLite's last row id).
         key = inserted.inserted_primary_key
         if key is None:  # pragma: no cover - both engines return the primary key
             raise RuntimeError("the revision's seq was not returned")
@@ -621,6 +708,34 @@ class Store:
                     else:
                         updated[kind] += 1
         return ImportResult(created, updated, unchanged)
+
+
+# The write path's statements, built once: building them per write (constructs, bound
+# values, the compiled-cache key) cost about as much CPU as the round trips.
+_UPDATE = (
+    update(records)
+    .where(and_(records.c.kind == bindparam("u_kind"), records.c.id == bindparam("u_id"),
+                records.c.revision == bindparam("u_base")))
+    .values(data=bindparam("u_data", type_=records.c.data.type),
+            revision=bindparam("u_revision"), digest=bindparam("u_digest"),
+            updated_at=bindparam("u_at", type_=records.c.updated_at.type),
+            updated_by=bindparam("u_by")))
+_REVISION = insert(revisions).values(
+    kind=bindparam("h_kind"), record_id=bindparam("h_record_id"),
+    revision=bindparam("h_revision"), action=bindparam("h_action"),
+    data=bindparam("h_data", type_=revisions.c.data.type), author=bindparam("h_author"),
+    message=bindparam("h_message"),
+    created_at=bindparam("h_at", type_=revisions.c.created_at.type))
+_AUDIT_EVENT = insert(audit_events).values(
+    at=bindparam("h_at", type_=audit_events.c.at.type), actor=bindparam("h_author"),
+    action=bindparam("h_event"), kind=bindparam("h_kind"), record_id=bindparam("h_record_id"),
+    revision=bindparam("h_revision"),
+    detail=bindparam("h_detail", type_=audit_events.c.detail.type))
+_COUNTER = (update(catalogue_state).where(catalogue_state.c.id == bindparam("h_state"))
+            .values(version=catalogue_state.c.version + 1))
+_WRITTEN = _REVISION.returning(revisions.c.seq).cte("written")
+_HISTORY_IN_ONE = (select(_WRITTEN.c.seq).add_cte(_AUDIT_EVENT.cte("audited"))
+                   .add_cte(_COUNTER.cte("counted")))
 
 
 def _aware(value: datetime) -> datetime:

@@ -138,7 +138,7 @@ def authenticate(store: Store, secret: str) -> Identity:
                          f"{PREFIX!r}; create one with `registry token create`")
     digest = _hash(secret)
     token_id = secret[len(PREFIX):].split("_", 1)[0]
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         row = connection.execute(select(tokens).where(tokens.c.id == token_id)).first()
     # Compare the hashes in constant time so the answer's timing says nothing about
     # how much of a guessed secret was right.

@@ -511,6 +511,26 @@ def _successor_hint(catalogue: Catalogue, value: str, record: Any) -> Text | Non
     return Text(MESSAGES["consider-several"], others=listed)
 
 
+def verdicts(catalogue: Catalogue, target: str, value: str) -> tuple[Any, ...]:
+    """Return what `check` says of one value of a target (a standard or component id)
+    wherever a sheet names it: equal under two catalogues, the findings on that value
+    are equal too. The hints of unknown values (the ids close to one) are not included."""
+    out: list[Any] = []
+    for rules in rule_table():
+        if rules.target != target:
+            continue
+        record = _record(catalogue, rules, value)
+        if record is None:
+            out.append((rules.exists.code, None))
+            continue
+        for rule in rules.others:
+            broken = _violation(catalogue, rules, rule, value, record)
+            out.append((rule.code, None if broken is None else
+                        tuple((t.template, str(t)) if t is not None else None
+                              for t in broken)))
+    return tuple(out)
+
+
 def check(sheet: Any, catalogue: Catalogue, positions: Positions | None = None,
           base: str = DEFAULT_BASE, targets: Iterable[str] | None = None
           ) -> Iterator[Finding]:

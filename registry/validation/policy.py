@@ -19,7 +19,7 @@ Values of the wrong type are skipped: the structure layer reports them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -142,14 +142,31 @@ def missing_standards(sheet: Mapping[str, Any], catalogue: Catalogue,
         for standard_id in catalogue.standards_by_capability.get(capability, ()):
             why.setdefault(standard_id, []).append(reason)
     for standard_id in sorted(why):
-        record = catalogue.standards[standard_id]
-        if standard_id in declared or record.get("status") not in MISSING:
-            continue
-        code, severity = MISSING[record["status"]]
-        message = Text(MESSAGES["missing." + record["status"]],
-                       standard=_name(record, standard_id), why=Listing(why[standard_id]))
-        hint = Text(MESSAGES["missing.hint"], id=standard_id)
-        yield finding(severity, code, "/standards", message, positions=positions, hint=hint)
+        if standard_id not in declared:
+            found = missing_finding(standard_id, catalogue.standards[standard_id],
+                                    why[standard_id], positions)
+            if found is not None:
+                yield found
+
+
+def missing_finding(standard_id: str, record: Mapping[str, Any], why: Sequence[Text],
+                    positions: Positions | None = None) -> Finding | None:
+    """Return the finding of an applicable standard not declared (None: its status asks
+    for none); `why`: the reasons it applies, from `applicable_capabilities`."""
+    if record.get("status") not in MISSING:
+        return None
+    code, severity = MISSING[record["status"]]
+    message = Text(MESSAGES["missing." + record["status"]],
+                   standard=_name(record, standard_id), why=Listing(why))
+    hint = Text(MESSAGES["missing.hint"], id=standard_id)
+    return finding(severity, code, "/standards", message, positions=positions, hint=hint)
+
+
+def missing_reasons(sheet: Mapping[str, Any], catalogue: Catalogue, standard_id: str
+                    ) -> list[Text]:
+    """Return why one standard applies to a sheet, as `missing_standards` says it."""
+    return [reason for capability, reason in applicable_capabilities(sheet).items()
+            if standard_id in catalogue.standards_by_capability.get(capability, ())]
 
 
 def expired_explanations(sheet: Mapping[str, Any], as_of: date,

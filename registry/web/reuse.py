@@ -123,23 +123,24 @@ def page() -> Response:
     carried = services().readmodel.carried
 
     def item(opportunity: dict[str, Any], key: str) -> Markup:
-        # An opportunity's entry reads the opportunity (an unchanged group keeps the same
-        # object from one snapshot to the next), the sheets of its projects (titles, the
-        # standards its picture shows), the catalogue's labels, the language and its
-        # place: after a write only the entries that read the written project are made
-        # again, not the page's hundred pictures.
+        # An opportunity's entry reads the opportunity, the sheets of its projects
+        # (titles, the standards its picture shows), the catalogue's labels, the
+        # language and its place: after a write only the entries that read the written
+        # project are made again, not the page's hundred pictures. The opportunity is
+        # named by its value (what the entry shows of it, and its explanation's
+        # template with the labels in every language), not its object: a group
+        # recomputed by a write to a project it does not list, or the overlaps
+        # recomputed in the background, give equal opportunities in new objects,
+        # whose entries are the same. (Bytes and a template, not the object: a kept
+        # key holds no group's thousands of members.)
         projects = roadmap.projects
         read = tuple(projects[pid].digest if pid in projects else None
                      for pid in opportunity["projects"])
-        entry = carried.get(
-            ("reuse-item", id(opportunity), key, lang, catalogue.version, read),
-            lambda: (opportunity, Markup(render_template(
-                "_opportunity.html", o=opportunity, key=key, labels=labels,
-                picture=draw))))
-        if entry[0] is not opportunity:  # an id reused by a newer opportunity: not ours
-            return Markup(render_template("_opportunity.html", o=opportunity, key=key,
-                                          labels=labels, picture=draw))
-        return entry[1]  # type: ignore[no-any-return]
+        named = (dumps(opportunity), every.text(opportunity))
+        return carried.get(  # type: ignore[no-any-return]
+            ("reuse-item", named, key, lang, catalogue.version, read),
+            lambda: Markup(render_template("_opportunity.html", o=opportunity, key=key,
+                                           labels=labels, picture=draw)))
 
     stale = every.overlap_version < snapshot.version
     return render_page("reuse.html", status=400 if error else 200, groups=shown,

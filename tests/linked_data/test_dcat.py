@@ -204,3 +204,69 @@ def test_publisher_and_licence_come_from_the_options(catalogue):
                                                     EU + "licence/CC0"))
     assert (None, DCTERMS.license, URIRef(EU + "licence/CC0")) in graph
     assert "Ville de Bruxelles" in {str(o) for o in graph.objects()}
+
+
+def _later_second(than: datetime.datetime | None) -> None:
+    """Return once the clock is in a later second than `than` (dates are kept to it)."""
+    while than is not None and _stamp(datetime.datetime.now(datetime.UTC)).toPython() \
+            <= _stamp(than).toPython():
+        time.sleep(0.05)
+
+
+def _retitled(store, kind: str, record_id: str, suffix: str) -> None:
+    record = store.get(kind, record_id)
+    data = dict(record.data)
+    data["title"] = {**data["title"], "en": data["title"]["en"] + suffix}
+    store.put(kind, record_id, data, author="test", if_match=record.revision)
+
+
+def test_a_snapshot_graph_has_the_dates_of_its_own_version(app):
+    """A graph built for a snapshot dates the datasets as of that snapshot's version: a
+    write committed since (by another server) shows in the next snapshot's graph only."""
+    services = app.extensions["registry"]
+    linked = app.extensions["linked_data"]
+    store = services.store
+    held = services.readmodel.catch_up()
+    dates = linked.graph_of(held, BASE).dcat()
+    _later_second(store.revisions("standard", "ngsi-ld")[-1]["created_at"])
+    _retitled(store, "standard", "ngsi-ld", " (revised)")
+    # The held snapshot's graph under another base is built after the write: its dates
+    # are still the held version's.
+    again = linked.graph_of(held, "https://other.example/").dcat()
+    assert sorted(again.replace(b"https://other.example/", BASE.encode()).splitlines()) \
+        == sorted(dates.splitlines())
+    newer = services.readmodel.catch_up()
+    graph = Graph().parse(data=linked.graph_of(newer, BASE).dcat(), format="nt")
+    assert graph.value(URIRef(BASE + "dcat#standards"), DCTERMS.modified) == _stamp(
+        store.revisions("standard", "ngsi-ld")[-1]["created_at"])
+
+
+def test_the_dates_kept_from_write_to_write_are_those_of_the_whole_feed(app):
+    """After writes of every sort (a standard, a vocabulary, a project created and
+    deleted) the dates a worker extended write by write equal those read whole."""
+    from registry.linked_data.dcat import RevisionDates
+
+    services = app.extensions["registry"]
+    linked = app.extensions["linked_data"]
+    store = services.store
+    linked.graph_of(services.readmodel.catch_up(), BASE)
+    vocabulary = next(iter(services.snapshots.get().vocabularies))
+    example = next(iter(store.all("project")), None)
+    for step in range(3):
+        _later_second(max(r["created_at"] for r in store.revisions("standard", "ngsi-ld")))
+        _retitled(store, "standard", "ngsi-ld", f" ({step})")
+        record = store.get("vocabulary", vocabulary)
+        store.put("vocabulary", vocabulary, dict(record.data), author="test",
+                  if_match=record.revision)
+        if example is not None:
+            sheet = {**example.data, "id": f"copy-{step}"}
+            store.put("project", sheet["id"], sheet, author="test")
+            store.delete_where("project", lambda r, gone=sheet["id"]: r.id != gone,
+                               author="test")
+        snapshot = services.readmodel.catch_up()
+        kept = linked.graph_of(snapshot, BASE).dcat()
+        whole = GraphBuilder(linked.builder.options).build(
+            snapshot.catalogue, [], BASE, str(snapshot.version),
+            RevisionDates(*store.revision_spans())).dcat()
+        assert set(Graph().parse(data=kept, format="nt")) == set(
+            Graph().parse(data=whole, format="nt")), step

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from registry.analysis.reuse import Thresholds, find_opportunities
 from registry.readmodel import ReadModel
 from registry.readmodel.feed import load_state
 from registry.readmodel.snapshot import Snapshot
@@ -96,6 +97,19 @@ def _same(kept: Snapshot, rebuilt: Snapshot) -> None:
     assert kept.compliance_summary() == rebuilt.compliance_summary()
 
 
+# Small groups: the cut member lists are exercised too.
+THRESHOLDS = Thresholds(max_group_size=3)
+
+
+def _same_reuse(snapshot: Snapshot) -> None:
+    """The snapshot's reuse analysis (patched from the last one) equals a full one."""
+    state = snapshot.reuse(THRESHOLDS)
+    state.refresh_overlap(snapshot.version)
+    expected = find_opportunities(snapshot.roadmap.sheets(), snapshot.catalogue, THRESHOLDS)
+    assert [o.to_dict() for o in state.opportunities()] == [o.to_dict() for o in expected]
+    assert [str(o.text) for o in state.opportunities()] == [str(o.text) for o in expected]
+
+
 def _changed(snapshot: Snapshot, kind: str, record_id: str, **fields) -> dict:
     record = copy.deepcopy(dict(snapshot.catalogue.records(kind)[record_id]))
     record.update(fields)
@@ -119,11 +133,13 @@ def test_catalogue_changes_equal_a_rebuild(store):
     first = model.current()
     assert any(len(item.revisions) > 2 for item in first.derived.values())
     assert len(first.trend_points()) >= 12
+    first.reuse(THRESHOLDS)  # each next snapshot derives its analysis from the last one
 
     def check() -> Snapshot:
         snapshot = model.current()
         assert snapshot.version == store.head()
         _same(snapshot, _rebuilt(store))
+        _same_reuse(snapshot)
         return snapshot
 
     # A standard's status: recommended to mandatory, then a declared one deprecated.
@@ -214,3 +230,33 @@ def test_a_catalogue_change_touches_only_the_projects_that_read_it(store):
         if not any(f.code == "catalogue.unknown-standard"
                    for f in after.derived[pid].report.findings):
             assert after.derived[pid] is before.derived[pid], pid  # not recomputed
+    # Of those that read it, only what reads that standard moved: a project declaring it
+    # keeps its findings (the same report), and every other standard's cell.
+    declaring = {pid for pid in reading
+                 if sid in before.derived[pid].revisions[-1][1].declared
+                 and not any(f.code == "catalogue.unknown-standard"
+                             for f in before.derived[pid].report.findings)}
+    assert declaring
+    for pid in declaring:
+        assert after.derived[pid].report is before.derived[pid].report, pid
+        kept = [c for c in after.derived[pid].cells if c.standard != sid]
+        assert all(any(c is old for old in before.derived[pid].cells) for c in kept), pid
+
+
+def test_a_catalogue_change_recomputes_only_the_reuse_groups_that_read_it(store):
+    _roadmap(store)
+    model = ReadModel(store, ttl=0, today=Day)
+    before = model.current()
+    kept = before.reuse(THRESHOLDS)
+    kept.refresh_overlap(before.version)
+    sid = _applying(before, "recommended")
+    store.put("standard", sid, _changed(before, "standard", sid, status="mandatory"),
+              author="test")
+    after = model.current()
+    state = after.reuse(THRESHOLDS)
+    # A standard's status is read by no opportunity: every group is the one held before,
+    # the overlaps included (they read no record), and they are still those of now.
+    assert state.groups.keys() == kept.groups.keys()
+    assert all(state.groups[key] is kept.groups[key] for key in kept.groups)
+    assert state.overlap_fresh and state.overlap_version == after.version
+    _same_reuse(after)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,77 @@ def test_kept_reuse_equals_a_full_recomputation_after_random_writes(catalogue, s
         for pid in sorted(sheets)[::7]:
             mine = [o for o in expected if pid in o.everyone]
             assert _as_dicts(state.of_project(pid)) == _as_dicts(mine), (version, pid)
+
+
+def _catalogue_changes(catalogue, sheets):
+    """Yield (kind, record id, changed catalogue): each record field the analysis reads,
+    of the records the sheets read most."""
+    from registry.catalogue.snapshot import Catalogue
+
+    def with_record(kind: str, rid: str, record: dict | None) -> Catalogue:
+        records = {k: dict(catalogue.records(k)) for k in
+                   ("standard", "principle", "component", "vocabulary", "legal")}
+        if record is None:
+            del records[kind][rid]
+        else:
+            records[kind][rid] = record
+        return Catalogue(standards=records["standard"].values(),
+                         principles=records["principle"].values(),
+                         components=records["component"].values(),
+                         vocabularies=records["vocabulary"].values(),
+                         legal=records["legal"].values())
+
+    categories = Thresholds().divergence_categories
+    found = find_opportunities(sheets, catalogue, Thresholds())
+    declared = Counter(s for o in found if o.type == "standard-divergence"
+                       for s in o.link["standards"])
+    needed = Counter(c for sheet in sheets for group in ("needs", "builds")
+                     for c in sheet.get("capabilities", {}).get(group, ()))
+    standard = max((s for s, r in catalogue.standards.items()
+                    if r["category"] in categories), key=lambda s: declared[s])
+    record = dict(catalogue.standards[standard])
+    yield "standard", standard, with_record("standard", standard, {**record,
+                                                                  "status": "deprecated"})
+    yield "standard", standard, with_record("standard", standard, {**record,
+                                                                  "category": "security"})
+    other = next(s for s, r in catalogue.standards.items() if r["category"] == "security")
+    yield "standard", other, with_record("standard", other, {
+        **catalogue.standards[other], "category": categories[0], "acronym": "XYZ"})
+    yield "standard", standard, with_record("standard", standard, None)
+    cid = max((c for c, r in catalogue.components.items() if r.get("status") == "active"),
+              key=lambda c: sum(needed[p] for p in catalogue.components[c]["provides"]))
+    yield "component", cid, with_record("component", cid, {**catalogue.components[cid],
+                                                          "status": "retired"})
+    retired = next(c for c, r in catalogue.components.items() if r.get("status") != "active")
+    yield "component", retired, with_record("component", retired, {
+        **catalogue.components[retired], "status": "active", "name": {"en": "Renamed"}})
+    yield "component", "brand-new", with_record("component", "brand-new", {
+        **catalogue.components[retired], "id": "brand-new", "status": "active",
+        "provides": ["data-visualisation", "public-api"]})
+    principle = next(iter(catalogue.principles))
+    yield "principle", principle, with_record("principle", principle, None)
+
+
+def test_a_catalogue_change_recomputes_the_groups_that_read_it(catalogue):
+    rng = random.Random(4)
+    thresholds = Thresholds(max_group_size=5)
+    owners = sorted(catalogue.concepts["organisations"])[:6]
+    sheets = _roadmap(rng, owners, 3)
+    state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
+    for kind, rid, changed in _catalogue_changes(catalogue, sheets.values()):
+        patched = state.with_catalogue(changed, {kind: {rid}}, 2)
+        assert patched is not None and patched.catalogue is changed
+        expected = find_opportunities(sheets.values(), changed, thresholds)
+        assert _as_dicts(patched.opportunities()) == _as_dicts(expected), (kind, rid)
+        assert [str(o.text) for o in patched.opportunities()] == [
+            str(o.text) for o in expected]
+        assert patched.overlap_version == 2
+        # Then project writes go on from the patched state.
+        pid = sorted(sheets)[0]
+        sheet = {**sheets[pid], "status": "in-progress"}
+        later = patched.apply({pid: sheet}, 3)
+        later.refresh_overlap(3)
+        assert _as_dicts(later.opportunities()) == _as_dicts(find_opportunities(
+            [*[s for p, s in sheets.items() if p != pid], sheet], changed, thresholds))
+    vocabulary = next(iter(catalogue.vocabularies))
+    assert state.with_catalogue(catalogue, {"vocabulary": {vocabulary}}, 2) is None

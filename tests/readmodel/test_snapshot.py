@@ -165,8 +165,14 @@ def test_many_updates_in_overlays_equal_a_rebuild(store, monkeypatch):
     store.put("project", "aa-extra", extra, author="test")
     _same(model.current(), _rebuilt(store, day))
     assert next(iter(model.current().roadmap.projects)) == "aa-extra"
+    store.put("project", "zz-extra", {**sheets[1], "id": "zz-extra"}, author="test")
+    _same(model.current(), _rebuilt(store, day))
     store.delete_where("project", lambda r: r.id != "aa-extra", author="test")
     _same(model.current(), _rebuilt(store, day))
+    ids = list(model.current().roadmap.projects)
+    assert ids == sorted(ids) and "zz-extra" in ids and "aa-extra" not in ids
+    assert list(model.current().derived) == [pid for pid in model.current().derived
+                                             if pid in ids]
 
 
 def test_a_catch_up_reads_the_feed_once_and_a_write_marks_the_model(store):

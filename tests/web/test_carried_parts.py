@@ -83,6 +83,34 @@ def test_pages_after_writes_equal_a_fresh_workers(database_url, tmp_path):
     worker.extensions["registry"].store.engine.dispose()
 
 
+def test_equal_opportunities_in_new_objects_keep_their_entries(database_url, tmp_path):
+    """The overlaps recomputed (new objects, equal values) make no entry of the reuse
+    page again: an entry is kept under its opportunity's value, not its object."""
+    from registry.services import reuse_thresholds
+
+    worker = make_app(database_url, tmp_path / "a")
+    svc = worker.extensions["registry"]
+    assert load_examples(svc.store, svc.snapshots.get())
+    snapshot = svc.readmodel.catch_up()
+    client = worker.test_client()
+    first = client.get("/reuse?lang=en&type=overlap")
+    assert first.status_code == 200
+    state = snapshot.reuse(reuse_thresholds(svc.settings))
+    shown = [o for o in state.opportunities() if o.type == "overlap"]
+    assert shown  # the examples overlap
+    before = _reuse_items(worker)
+    state.overlap_fresh = False
+    state.refresh_overlap(snapshot.version)
+    again = [o for o in state.opportunities() if o.type == "overlap"]
+    assert again == shown and not any(a is b for a, b in zip(again, shown, strict=True))
+    # Another page query (the page itself is memoised per snapshot and query).
+    second = client.get("/reuse?lang=en&type=overlap&overlap_page=1")
+    assert second.status_code == 200
+    assert _reuse_items(worker) == before
+    svc.readmodel.close()
+    svc.store.engine.dispose()
+
+
 def test_overlap_gives_way_at_pauses_and_finds_the_same(catalogue):
     sheets = [orjson.loads(orjson.dumps(s)) for s in _example_sheets()]
     projects, _skipped = read_projects(sheets)
