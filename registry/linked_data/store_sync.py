@@ -24,20 +24,17 @@ the writer retries with a growing pause and /sparql answers 503.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 
 from registry.linked_data.derived import PROJECT, DerivedGraph, GraphBuilder
 from registry.linked_data.graph_store import GraphStore, StoreEndpoints
@@ -48,6 +45,7 @@ from registry.linked_data.record_graphs import (
     record_graph,
     rest_graph,
 )
+from registry.storage.sole import SoleLock
 from registry.storage.store import Change, Store
 from registry.storage.tables import sparql_store_state
 
@@ -68,57 +66,6 @@ class Push:
     put: int
     deleted: int
     full: bool
-
-
-class WriterLock:
-    """The single-writer lock: a PostgreSQL advisory lock, or a file lock on SQLite."""
-
-    _memory = threading.Lock()  # in-memory SQLite: one process is the only writer
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[bool]:
-        """Yield whether this caller holds the lock (never waits for it)."""
-        engine = self.store.engine
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as connection:
-                got = connection.execute(text(
-                    "SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
-                    {"key": WRITER_LOCK}).scalar()
-                connection.commit()
-                try:
-                    yield bool(got)
-                finally:
-                    if got:
-                        connection.execute(text(
-                            "SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
-                            {"key": WRITER_LOCK})
-                        connection.commit()
-            return
-        database = engine.url.database
-        if not database or database == ":memory:":
-            got = self._memory.acquire(blocking=False)
-            try:
-                yield got
-            finally:
-                if got:
-                    self._memory.release()
-            return
-        import fcntl
-
-        with open(Path(database).with_name(Path(database).name + ".sparql-writer.lock"),
-                  "a+b") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def pushed_version(store: Store, store_url: str) -> int | None:
@@ -156,7 +103,7 @@ class StoreWriter:
         self.graph_at = graph_at
         self.interval = interval
         self.client = GraphStore(endpoints, timeout)
-        self.lock = WriterLock(store)
+        self.lock = SoleLock(store, WRITER_LOCK, "sparql-writer")
         self.verify = True  # ask the store whether it still holds the graphs
         # Digests of the catalogue graphs this process pushed, valid while the store's
         # position is the one this process left it at (another writer may have moved it).
@@ -180,7 +127,7 @@ class StoreWriter:
             # Nothing this worker holds is newer than what the store was last seen to
             # hold: an idle round costs no database query (LISTEN says when to look).
             return Push(self._seen, 0, 0, False)
-        with self.lock.held() as held:
+        with self.lock.holding() as held:
             if not held:
                 return None
             try:

@@ -25,117 +25,26 @@ once and stores the pairs (`overlaps.py`); workers read them with one small quer
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from registry.analysis import reuse as analysis
 from registry.readmodel import overlaps
 from registry.readmodel.feed import CATALOGUE_KINDS
 from registry.readmodel.memory import give_back
+from registry.storage.sole import SoleLock
 from registry.storage.store import Store
 from registry.storage.tables import records, revisions
 
 log = logging.getLogger("registry.overlaps")
 
 JOB_LOCK = 7301957  # PostgreSQL advisory lock key (with the schema's hash)
-
-
-class JobLock:
-    """The job's lock, held until released: PostgreSQL advisory lock or a file lock."""
-
-    _memory = threading.Lock()  # in-memory SQLite: one process is the only job
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._release: Callable[[], None] | None = None
-        self._alive: Any = None  # PostgreSQL: the connection holding the lock
-
-    @property
-    def held(self) -> bool:
-        """Return whether this object holds the lock (as far as it knows)."""
-        return self._release is not None
-
-    def acquire(self) -> bool:
-        """Take the lock without waiting; return whether it is held."""
-        if self._release is not None:
-            return True
-        engine = self.store.engine
-        if engine.dialect.name == "postgresql":
-            connection = engine.connect()
-            try:
-                got = bool(connection.execute(text(
-                    "SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
-                    {"key": JOB_LOCK}).scalar())
-                connection.commit()
-            except Exception:
-                connection.close()
-                raise
-            if not got:
-                connection.close()
-                return False
-
-            def release() -> None:
-                with contextlib.suppress(Exception):
-                    connection.execute(text(
-                        "SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
-                        {"key": JOB_LOCK})
-                    connection.commit()
-                connection.close()
-
-            self._release = release
-            self._alive = connection
-            return True
-        database = engine.url.database
-        if not database or database == ":memory:":
-            if not self._memory.acquire(blocking=False):
-                return False
-            self._release = self._memory.release
-            return True
-        import fcntl
-
-        handle = open(Path(database).with_name(Path(database).name + ".overlaps.lock"),  # noqa: SIM115 (held until release)
-                      "a+b")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False
-
-        def unlock() -> None:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-
-        self._release = unlock
-        return True
-
-    def check(self) -> bool:
-        """Return whether the lock is still held (PostgreSQL: its session is alive)."""
-        if self._release is None:
-            return False
-        connection = self._alive
-        if connection is not None:
-            try:
-                connection.execute(text("SELECT 1"))
-                connection.commit()
-            except Exception:
-                self.release()  # the session and its lock are gone
-                return False
-        return True
-
-    def release(self) -> None:
-        """Give the lock back (if held)."""
-        release, self._release = self._release, None
-        self._alive = None
-        if release is not None:
-            release()
 
 
 class OverlapJob:
@@ -150,7 +59,7 @@ class OverlapJob:
         self.digest = overlaps.thresholds_digest(thresholds)
         self.settle, self.most, self.retry, self.poll = settle, most, retry, poll
         self.pause = pause  # called every few projects and pairs (tests stop it there)
-        self.lock = JobLock(store)
+        self.lock = SoleLock(store, JOB_LOCK, "overlaps")
         self.projects: dict[str, analysis.Project] = {}
         self.version = -1  # the feed position `projects` reflects (-1: not read yet)
         self.project_version = 0  # the last change of a project it holds

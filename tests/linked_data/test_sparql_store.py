@@ -370,7 +370,7 @@ def test_one_writer_at_a_time_when_two_race(database_url, tmp_path, oxigraph):
         assert None in outcomes  # the loser of a round did nothing
         assert any(o is not None and o.put for o in outcomes)
         # While one holds the lock, the other does not push at all, even with news.
-        with writers[0].lock.held() as held:
+        with writers[0].lock.holding() as held:
             assert held is True
             assert put_project(client, store, "race-late", "Late").status_code == 201
             assert writers[1].push_once() is None
