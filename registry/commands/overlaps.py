@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands.common import settings_module
+from registry.commands.common import open_services
 
 NICENESS = 10  # added to the job's nice value: the workers' requests go first
 
@@ -26,18 +26,25 @@ def overlaps(once: bool, parent: int | None) -> None:
 
     from registry.readmodel.overlap_job import OverlapJob, exit_with
     from registry.services import reuse_thresholds
-    from registry.storage.store import Store, default_url
-    from registry.storage.trouble import Timeouts
+    from registry.storage.trouble import classify
 
-    config = settings_module()
-    settings = config.load()
-    store = Store(settings["DATABASE_URL"] or default_url(config.instance_path(settings)),
-                  timeouts=Timeouts.from_settings(settings))
-    job = OverlapJob(store, reuse_thresholds(settings))
+    # The store is opened as every command opens it: the schema brought up to date, and a
+    # database that cannot be reached said in one line, not a traceback.
+    services = open_services(import_shipped=False)
+    store = services.store
+    job = OverlapJob(store, reuse_thresholds(services.settings))
     try:
         if once:
-            version = job.run_once()
-            job.lock.release()
+            try:
+                version = job.run_once()
+            except Exception as exc:
+                trouble = classify(exc, store.timeouts)
+                if trouble is None:
+                    raise
+                where = store.engine.url.render_as_string(hide_password=True)
+                raise click.ClickException(f"{trouble.message} ({where})") from None
+            finally:
+                job.lock.release()
             click.echo("another job holds the lock" if version is None
                        else f"overlaps stored for version {version}")
             return

@@ -214,6 +214,27 @@ def test_the_command_stores_the_overlaps(store, catalogue, database_url):
     assert overlaps.newest(store, overlaps.thresholds_digest(Thresholds())) is not None
 
 
+def test_the_command_says_what_is_wrong_with_the_database(tmp_path):
+    from click.testing import CliRunner
+
+    from registry.cli import main
+
+    # A database nobody listens on: one line saying so, no traceback.
+    nobody = "postgresql+psycopg://postgres@127.0.0.1:9/registry"
+    result = CliRunner().invoke(main, ["overlaps", "--once"],
+                                env={"REGISTRY_DATABASE_URL": nobody})
+    assert result.exit_code == 1
+    assert "cannot open the store" in result.output
+    assert "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+    # A new SQLite file: its schema is made, as by every command, and nothing to compare.
+    fresh = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    result = CliRunner().invoke(main, ["overlaps", "--once"],
+                                env={"REGISTRY_DATABASE_URL": fresh})
+    assert result.exit_code == 0, result.output
+    assert "overlaps stored for version 0" in result.output
+
+
 def test_the_running_job_follows_the_writes(store, catalogue):
     import threading
     import time
