@@ -69,3 +69,19 @@ def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, .
 def stored_sheet(path: Path) -> dict[str, Any]:
     """Return a YAML sheet as plain JSON data, as the API stores it (dates as strings)."""
     return orjson.loads(orjson.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
+
+
+def example_roadmap(rng: Any, owners: list[str], copies: int) -> dict[str, dict[str, Any]]:
+    """Return the example sheets `copies` times over (ids suffixed -0, -1...), each owned
+    by an organisation `rng` picks from `owners`: a roadmap whose projects look alike."""
+    sheets = {}
+    for n in range(copies):
+        for path in EXAMPLES:
+            sheet = stored_sheet(path)
+            sheet["id"] = f"{sheet['id']}-{n}"
+            sheet["owner"]["organisation"] = rng.choice(owners)
+            sheets[sheet["id"]] = sheet
+    return sheets

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,7 @@ from registry.catalogue.files import load_catalogue, shipped_root
 from registry.readmodel import overlaps
 from registry.readmodel.overlap_job import OverlapJob
 from registry.services import reuse_thresholds
-from tests.helpers import make_app, stored_sheet
-
-EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+from tests.helpers import example_roadmap, make_app
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +29,10 @@ def catalogue():
 
 def _roadmap(store, catalogue, copies: int = 2, seed: int = 3) -> dict[str, dict]:
     """Store the example sheets `copies` times with shuffled owners; return them."""
-    rng = random.Random(seed)
     owners = sorted(catalogue.concepts["organisations"])[:5]
-    sheets = {}
-    for n in range(copies):
-        for path in EXAMPLES:
-            sheet = stored_sheet(path)
-            sheet["id"] = f"{sheet['id']}-{n}"
-            sheet["owner"]["organisation"] = rng.choice(owners)
-            store.put("project", sheet["id"], sheet, author="test")
-            sheets[sheet["id"]] = sheet
+    sheets = example_roadmap(random.Random(seed), owners, copies)
+    for pid, sheet in sheets.items():
+        store.put("project", pid, sheet, author="test")
     return sheets
 
 

@@ -12,32 +12,18 @@ from __future__ import annotations
 import copy
 import random
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from registry.analysis.reuse import Thresholds, find_opportunities
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.readmodel.reuse import ReuseState
-from tests.helpers import stored_sheet
-
-EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+from tests.helpers import example_roadmap
 
 
 @pytest.fixture(scope="module")
 def catalogue():
     return load_catalogue(shipped_root())
-
-
-def _roadmap(rng: random.Random, owners: list[str], copies: int) -> dict[str, dict]:
-    sheets = {}
-    for n in range(copies):
-        for path in EXAMPLES:
-            sheet = stored_sheet(path)
-            sheet["id"] = f"{sheet['id']}-{n}"
-            sheet["owner"]["organisation"] = rng.choice(owners)
-            sheets[sheet["id"]] = sheet
-    return sheets
 
 
 def _mutate(rng: random.Random, sheet: dict, vocab: dict[str, list[str]]) -> dict:
@@ -76,7 +62,7 @@ def test_kept_reuse_equals_a_full_recomputation_after_random_writes(catalogue, s
              "components": sorted(catalogue.components), "owners": owners,
              "words": ["parking", "sensor", "air", "quality", "mobility", "portal",
                        "permit", "waste", "bicycle", "energy"]}
-    sheets = _roadmap(rng, owners, 3)
+    sheets = example_roadmap(rng, owners, 3)
     state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
     assert _as_dicts(state.opportunities()) == _as_dicts(
         find_opportunities(sheets.values(), catalogue, thresholds))
@@ -157,7 +143,7 @@ def test_a_catalogue_change_recomputes_the_groups_that_read_it(catalogue):
     rng = random.Random(4)
     thresholds = Thresholds(max_group_size=5)
     owners = sorted(catalogue.concepts["organisations"])[:6]
-    sheets = _roadmap(rng, owners, 3)
+    sheets = example_roadmap(rng, owners, 3)
     state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
     for kind, rid, changed in _catalogue_changes(catalogue, sheets.values()):
         patched = state.with_catalogue(changed, {kind: {rid}}, 2)

@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from tests.reliability.harness import (
     free_port,
     fresh_database,
     prepare_store,
+    stop_group,
 )
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -130,10 +130,5 @@ def _serve_and_read(database: Database, tmp_path: Path) -> None:
             assert int(headers["registry-version"]) >= version
             assert project_id in {p["id"] for p in json.loads(body)["projects"]}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process)
     assert "Traceback" not in log.read_text(errors="replace")

@@ -203,6 +203,17 @@ def gunicorn_command() -> list[str]:
     return command
 
 
+def stop_group(process: subprocess.Popen[Any], sig: int = signal.SIGTERM) -> None:
+    """Signal a server's process group (SIGTERM: a graceful stop) and wait for its master,
+    killing the group if it lingers past a minute."""
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def _group_alive(pgid: int) -> bool:
     """Return True while a process of the group is still running (zombies do not count)."""
     for entry in os.listdir("/proc"):

@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from tests.reliability.harness import (
     free_port,
     fresh_database,
     prepare_store,
+    stop_group,
 )
 
 pytestmark = pytest.mark.slow
@@ -141,14 +143,7 @@ def test_the_production_server_drops_slow_clients_and_keeps_answering(
             assert dropped == ["dropped"] * 6
             assert not slow_answers or all(a[0] in (200, 503) for a in slow_answers)
         finally:
-            import signal
-
-            os.killpg(process.pid, signal.SIGINT)  # quick shutdown: queries still run
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process, signal.SIGINT)  # quick shutdown: queries still run
         assert "Traceback" not in log.read_text(errors="replace")
 
 
@@ -230,14 +225,7 @@ def test_kept_alive_pipelined_and_continued_requests_are_answered_whole(tmp_path
             assert json.loads(_get(port, "/api/standards/gtfs")[2])["standard"][
                 "status"] == "mandatory"
         finally:
-            import signal
-
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process)
         assert "Traceback" not in log.read_text(errors="replace")
 
 
@@ -335,16 +323,9 @@ def test_with_a_socket_per_worker_each_worker_listens_and_gets_connections(
             per_worker = [len(_socket_inodes(pid) & established) for pid in workers]
             assert sum(per_worker) == 64 and min(per_worker) > 0, per_worker
         finally:
-            import signal
-
             for connection in connections:
                 connection.close()
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process)
         assert "Traceback" not in log.read_text(errors="replace")
 
 

@@ -11,14 +11,6 @@ from registry.readmodel import ReadModel
 from registry.storage import Conflict, NotFound, PreconditionFailed, Store
 
 
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.engine.dispose()
-
-
 def test_migrations_leave_nothing_pending(database_url):
     store = Store(database_url)
     assert store.pending_migrations() == ["0001", "0002", "0003", "0004", "0005"]

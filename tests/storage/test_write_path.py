@@ -16,14 +16,6 @@ from registry.storage.store import ROADMAP_STATE
 from registry.storage.trouble import classify
 
 
-@pytest.fixture
-def store(database_url):
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.engine.dispose()
-
-
 def statements(store: Store) -> list[str]:
     """Collect the SQL statements the store sends from now on."""
     sent: list[str] = []
