@@ -52,7 +52,7 @@ from registry.linked_data.sparql import (
     QueryTimeout,
     SparqlError,
     WorkerState,
-    _limit_memory,
+    limit_memory,
 )
 
 SOCKET_NAME = "sparql.sock"
@@ -225,8 +225,13 @@ class PoolServer:
         try:
             if base != self.base or version > self.version:
                 self._catch_up(conn, base, version)
-        except (EOFError, OSError, ValueError, TimeoutError):
+        except (EOFError, OSError, TimeoutError):
             conn.close()  # the worker gave up; it says so to its client
+            return
+        except Exception as exc:
+            self._answer(conn, SparqlError(503, "unavailable", "the SPARQL pool could not "
+                                           f"load the registry's graph ({exc}): try again",
+                                           retry_after=1).as_tuple())
             return
         request = QueryRequest(**fields)
         request = QueryRequest(request.text, request.result_format, request.graph_format,
@@ -253,8 +258,14 @@ class PoolServer:
             self.base = base
         out = [self.held.pop(k)[0] for k in [*gone, *(k for k, _, _ in added)]
                if k in self.held]
-        self.state.sync(b"".join(zlib.decompress(p) for p in out),
-                        b"".join(zlib.decompress(p) for _, p, _ in added))
+        try:
+            self.state.sync(b"".join(zlib.decompress(p) for p in out),
+                            b"".join(zlib.decompress(p) for _, p, _ in added))
+        except Exception:
+            # Half applied: start again from nothing, the next query loads it all.
+            self.state.reset()
+            self.base, self.version, self.held = None, -1, {}
+            raise
         self.held.update({k: (p, d) for k, p, d in added})
         self.version = version
 
@@ -266,9 +277,7 @@ class PoolServer:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, _quit)
             self.listener.close()
-            _limit_memory(self.memory_mb)
-            with contextlib.suppress(OSError):
-                os.nice(WORKER_NICENESS)
+            limit_memory(self.memory_mb)
             known = request.text in self.state.verdicts.items
             try:
                 reply: tuple[Any, ...] = ("answer", asdict(self.state.query(request, base)))
@@ -423,6 +432,10 @@ def main(argv: list[str] | None = None) -> None:
     import rdflib.plugins.sparql.parser  # noqa: F401
     # pyparsing needs ~20 frames per level of nesting; the children may go deep.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
+    # A runaway query must not take the CPU from /health and cheap reads: on a busy
+    # machine the kernel gives the web processes first call (as to SparqlPool's workers).
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     server = PoolServer(args.socket, args.workers, args.timeout, args.max_rows,
                         args.memory_mb, args.queue)
     signal.signal(signal.SIGTERM, server.stop)
