@@ -278,6 +278,11 @@ class PoolServer:
             signal.signal(signal.SIGINT, _quit)
             self.listener.close()
             limit_memory(self.memory_mb)
+            # A runaway query must not take the CPU from /health and cheap reads: the
+            # kernel gives the web processes first call. Not the pool itself: it starts
+            # every query and brings in every write's chunks, which requests wait for.
+            with contextlib.suppress(OSError):
+                os.nice(WORKER_NICENESS)
             known = request.text in self.state.verdicts.items
             try:
                 reply: tuple[Any, ...] = ("answer", asdict(self.state.query(request, base)))
@@ -432,10 +437,6 @@ def main(argv: list[str] | None = None) -> None:
     import rdflib.plugins.sparql.parser  # noqa: F401
     # pyparsing needs ~20 frames per level of nesting; the children may go deep.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
-    # A runaway query must not take the CPU from /health and cheap reads: on a busy
-    # machine the kernel gives the web processes first call (as to SparqlPool's workers).
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
     server = PoolServer(args.socket, args.workers, args.timeout, args.max_rows,
                         args.memory_mb, args.queue)
     signal.signal(signal.SIGTERM, server.stop)
