@@ -363,7 +363,7 @@ class GuardedThreadWorker(ThreadWorker):
                 # gunicorn would close the connection after this request.
                 or self.nr + 1 >= self.max_requests
                 or len(self.keepalived_conns) + 1 >= self.max_keepalived
-                or conn.parser.unreader.buf.getbuffer().nbytes):
+                or conn.parser.unreader.buf.getvalue()):
             return None
         try:
             data = sock.recv_now(MAX_REQUEST_BYTES + 2)
