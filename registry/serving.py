@@ -355,7 +355,7 @@ class GuardedThreadWorker(ThreadWorker):
 
         True: answered in full; False: answered, part of it still held in the socket
         (sent by the next read); None: not answered, and what was read of the request
-        is back in gunicorn's parser.
+        is back in gunicorn's parser (or the client is gone).
         """
         writer, sock = self.hit_writer, conn.sock
         if (writer is None or not isinstance(sock, DeadlineSocket) or conn.parser is None
@@ -379,7 +379,13 @@ class GuardedThreadWorker(ThreadWorker):
             conn.parser.unreader.unread(data)
             return None
         self.nr += 1
-        return sock.send_now(answer)
+        try:
+            return sock.send_now(answer)
+        except OSError:
+            # The client is gone (reset, broken pipe): gunicorn's read of the connection
+            # meets the end too and closes it, as for any request. Never raised here,
+            # in the worker's event loop, which would stop.
+            return None
 
     def handle(self, conn: Any) -> Any:
         """Answer requests on a connection: the first, and those that follow at once."""
