@@ -15,7 +15,7 @@
 * Cached reads answered from the request's bytes (registry.hit_path): a plain GET whose
   answer the response cache holds fresh is answered in the worker's event loop (or
   the thread holding the connection) without gunicorn's parser, WSGI environ or a
-  thread hand-off, about a quarter of the CPU time it took through them; everything
+  thread hand-off, a fifth to a seventh of the CPU time it took through them; everything
   else goes through gunicorn as before, with what was read of it.
 * One listening socket shared by the workers (gunicorn's default): whichever worker
   wakes first takes a connection, so connections opened together can split unevenly
