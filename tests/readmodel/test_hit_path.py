@@ -59,13 +59,28 @@ def _as_app_answers(app: Any, raw: bytes) -> tuple[str, list[tuple[str, str]], b
     return (f"HTTP/1.1 {answer.status}", list(answer.headers.items()), answer.get_data())
 
 
+def _kept(app: Any, writer: HitWriter, raw: bytes = PLAIN) -> bytes:
+    """Return the hit path's answer once the app has read the newest state.
+
+    On PostgreSQL a notification (of the apps' own start, or a write) may arrive
+    after the app's read and mark the snapshot stale again: the hit path then rightly
+    leaves the request to the app, which reads the feed. So: read through the app,
+    then ask the hit path, a bounded number of times (never a wait on the clock).
+    """
+    for _ in range(50):
+        _as_app_answers(app, raw)
+        answer = writer.answer(raw)
+        if answer is not None:
+            return answer
+    raise AssertionError("the hit path never answered a state the app had just read")
+
+
 def test_a_plain_get_gets_the_apps_answer_with_gunicorns_framing(servers):
     a, _b = servers
     writer = HitWriter(_cache(a))
     assert writer.answer(PLAIN) is None, "nothing kept yet: the app answers"
-    expected = _as_app_answers(a, PLAIN)  # kept now
-    answer = writer.answer(PLAIN)
-    assert answer is not None
+    answer = _kept(a, writer)
+    expected = _as_app_answers(a, PLAIN)
     status, headers, body = _split(answer)
     assert status == expected[0] == "HTTP/1.1 200 OK"
     assert headers[:3] == [("Server", "gunicorn"), ("Date", headers[1][1]),
@@ -77,8 +92,7 @@ def test_a_plain_get_gets_the_apps_answer_with_gunicorns_framing(servers):
 
     etag = dict(headers)["ETag"]
     conditional = PLAIN.replace(b"\r\n\r\n", f"\r\nIf-None-Match: {etag}\r\n\r\n".encode())
-    not_modified = writer.answer(conditional)
-    assert not_modified is not None
+    not_modified = _kept(a, writer, conditional)
     status, headers, body = _split(not_modified)
     assert (status, body) == ("HTTP/1.1 304 Not Modified", b"")
     assert headers[3:] == _as_app_answers(a, conditional)[1]
@@ -89,7 +103,7 @@ def test_after_a_write_the_hit_path_never_answers_older_than_the_app(servers):
     writer_b = HitWriter(_cache(b))
     client_a, client_b = a.test_client(), b.test_client()
     before = client_b.get("/api/standards/gtfs", headers={"Host": "registry.test"})
-    assert writer_b.answer(PLAIN) is not None
+    _kept(b, writer_b)
     secret, _ = create_token(a.extensions["registry"].store, role="architect",
                              organisations=[], name="architect")
     changed = {**before.get_json()["standard"], "status": "mandatory",
@@ -103,16 +117,19 @@ def test_after_a_write_the_hit_path_never_answers_older_than_the_app(servers):
     # Until B learns of the write, the app answers B's state too: the hit path, never
     # newer than the app, is never older either.
     answer = writer_b.answer(PLAIN)
+    app_now = client_b.get("/api/standards/gtfs", headers={"Host": "registry.test"})
     if answer is not None:
-        assert _split(answer)[2] == client_b.get(
-            "/api/standards/gtfs", headers={"Host": "registry.test"}).get_data()
+        # (On PostgreSQL B may learn of the write between the two.)
+        version = int(dict(_split(answer)[1])["Registry-Version"])
+        assert version <= int(app_now.headers["Registry-Version"])
+        if version == int(app_now.headers["Registry-Version"]):
+            assert _split(answer)[2] == app_now.get_data()
     b.extensions["registry"].readmodel.catch_up()  # the poll every read makes after the TTL
     answer = writer_b.answer(PLAIN)
     assert answer is None or json.loads(_split(answer)[2])["standard"]["status"] == "mandatory"
     after = client_b.get("/api/standards/gtfs", headers={"Host": "registry.test"})
     assert after.get_json()["standard"]["status"] == "mandatory"
-    answer = writer_b.answer(PLAIN)
-    assert answer is not None
+    answer = _kept(b, writer_b)
     assert _split(answer)[2] == after.get_data()
     assert int(dict(_split(answer)[1])["Registry-Version"]) >= int(
         written.headers["Registry-Version"])
@@ -123,7 +140,7 @@ def test_a_write_on_this_server_sends_the_next_read_through_the_app(servers):
     writer = HitWriter(_cache(a))
     client = a.test_client()
     before = client.get("/api/standards/gtfs", headers={"Host": "registry.test"})
-    assert writer.answer(PLAIN) is not None
+    _kept(a, writer)
     secret, _ = create_token(a.extensions["registry"].store, role="architect",
                              organisations=[], name="architect")
     changed = {**before.get_json()["standard"], "status": "mandatory",
@@ -133,13 +150,13 @@ def test_a_write_on_this_server_sends_the_next_read_through_the_app(servers):
                                   "If-Match": before.headers["ETag"]},
                          content_type="application/json")
     assert written.status_code == 200
-    # The write's client reads its write: the read model has not caught up yet, so the
-    # hit path leaves the read to a thread, whose app catches up first.
+    # The write's client reads its write: the write marked the read model stale
+    # (nothing has read the feed since), so the hit path leaves the read to a thread,
+    # whose app catches up first.
     assert writer.answer(PLAIN) is None
     after = client.get("/api/standards/gtfs", headers={"Host": "registry.test"})
     assert after.get_json()["standard"]["status"] == "mandatory"
-    answer = writer.answer(PLAIN)
-    assert answer is not None and _split(answer)[2] == after.get_data()
+    assert _split(_kept(a, writer))[2] == after.get_data()
 
 
 def test_fresh_is_the_snapshot_only_while_latest_would_not_read_the_feed(store):
