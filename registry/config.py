@@ -95,6 +95,11 @@ SETTINGS: tuple[Setting, ...] = (
             "marked with the header X-Result-Truncated."),
     Setting("SPARQL_WORKERS", 2,
             "SPARQL worker processes per web process (each holds the derived graph)."),
+    Setting("SPARQL_SHARED_POOL", False,
+            "With `serve --production` (or its --sparql-shared-pool): one SPARQL process "
+            "for the whole server, holding one store, instead of a pool in each web worker "
+            "(half the memory at 10,000 projects, but a write reaches its SPARQL answers "
+            "later: bench/README.md, \"One SPARQL pool per server\"). Off by default."),
     Setting("SPARQL_QUEUE", 4,
             "SPARQL queries that may wait for a busy worker, per web process; past that "
             "a query is answered 503 with Retry-After at once."),

@@ -37,11 +37,14 @@
   in its loop, at most every RESTART_AFTER seconds) and stops it on exit; it stops by
   itself if the master is gone. On PostgreSQL one of them computes across every
   server (an advisory lock).
-* SPARQL queries are answered by one pool beside the workers
-  (registry/linked_data/shared_pool.py), kept running as the overlap job is: one
-  Oxigraph store of the derived graph for the server, not one per SPARQL process
-  of each worker. The workers ask it over a Unix socket in a directory of the
-  master's (removed on exit); with an external SPARQL store it is not started.
+* SPARQL queries are answered by each worker's own pool of SPARQL processes, or,
+  opted in (REGISTRY_SPARQL_SHARED_POOL, `--sparql-shared-pool`), by one pool beside
+  the workers (registry/linked_data/shared_pool.py), kept running as the overlap job
+  is: one Oxigraph store of the derived graph for the server, not one per SPARQL
+  process of each worker. The workers ask it over a Unix socket in a directory of the
+  master's (removed on exit); with an external SPARQL store it is not started. Not the
+  default: it halves a server's memory at 10,000 projects but a write takes longer to
+  reach its SPARQL answers (bench/README.md).
 """
 
 from __future__ import annotations
@@ -548,8 +551,9 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         if options.overlap_job:
             self.sidecars.append(Sidecar(
                 [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"]))
-        # One SPARQL pool for every worker (registry.linked_data.shared_pool).
-        self.sparql_directory = _share_sparql_pool(app)
+        # One SPARQL pool for every worker (registry.linked_data.shared_pool), if asked.
+        self.sparql_directory = _share_sparql_pool(app) \
+            if app.config["REGISTRY"].get("SPARQL_SHARED_POOL") else None
         if self.sparql_directory is not None:
             self.sidecars.append(Sidecar(self.sparql_directory.command(
                 app.config["REGISTRY"])))

@@ -30,6 +30,10 @@ import click
 @click.option("--socket-per-worker", is_flag=True,
               help="With --production: a listening socket per worker (SO_REUSEPORT), the "
                    "kernel spreading connections over them, instead of one shared.")
+@click.option("--sparql-shared-pool", is_flag=True,
+              help="With --production: one SPARQL process for the whole server instead of "
+                   "a pool in each worker (less memory, slower to follow writes; "
+                   "REGISTRY_SPARQL_SHARED_POOL).")
 @click.option("--no-hit-path", is_flag=True,
               help="With --production: send every request through gunicorn and the app, "
                    "cached answers too (for comparison; see registry/hit_path.py).")
@@ -38,7 +42,7 @@ import click
                    "standard output).")
 def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
           active_threads: int, header_timeout: float, body_timeout: float, socket_per_worker: bool,
-          no_hit_path: bool, access_log: str | None) -> None:
+          sparql_shared_pool: bool, no_hit_path: bool, access_log: str | None) -> None:
     """Serve the registry: the development server, or with --production the production one.
 
     Loads the shipped catalogue into an empty store first (not in production, where
@@ -51,14 +55,17 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
     if production and debug:
         raise click.UsageError("--debug and --production exclude each other")
     if not production and ((workers, threads, active_threads, access_log) != (2, 32, 0, None)
-                           or socket_per_worker or no_hit_path):
+                           or socket_per_worker or no_hit_path or sparql_shared_pool):
         raise click.UsageError("--workers, --threads, --active-threads, --socket-per-worker, "
-                               "--no-hit-path and --access-log go with --production")
+                               "--sparql-shared-pool, --no-hit-path and --access-log go "
+                               "with --production")
     try:
         # In production one process beside the workers computes the reuse overlaps for
         # all of them (registry.serving starts it), instead of each worker its own.
-        app = create_app({"PRODUCTION": True, "REUSE_OVERLAP_JOB": True} if production
-                         else None)
+        overrides = {"PRODUCTION": True, "REUSE_OVERLAP_JOB": True}
+        if sparql_shared_pool:
+            overrides["SPARQL_SHARED_POOL"] = True
+        app = create_app(overrides if production else None)
     except Exception as exc:  # an unsafe configuration, a damaged or unreachable store
         raise click.ClickException(str(exc)) from None
     if debug and app.config["REGISTRY"]["PRODUCTION"]:

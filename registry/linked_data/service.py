@@ -6,8 +6,9 @@ the stored version moves (checked at most every REGISTRY_SNAPSHOT_TTL seconds), 
 graph is rebuilt exactly when one of them is a new object, and is current within that
 TTL plus the time to re-derive the changed chunks.
 
-`registry serve --production` points every worker at the server's one SPARQL pool
-(`share_pool`, see `shared_pool`); otherwise each process runs a `SparqlPool` of its own.
+`registry serve --production --sparql-shared-pool` (REGISTRY_SPARQL_SHARED_POOL) points
+every worker at the server's one SPARQL pool (`share_pool`, see `shared_pool`); otherwise,
+as by default, each process runs a `SparqlPool` of its own.
 With REGISTRY_SPARQL_STORE_URL the graph is also written to that external store (by
 `store_sync.StoreWriter`, a thread of each process, one writing at a time) and SPARQL
 queries are forwarded to it; record URLs and dumps are still answered from the derived

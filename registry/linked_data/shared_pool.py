@@ -1,8 +1,10 @@
 """One SPARQL pool per production server: one process, one store, every web worker asks it.
 
-Each web worker of `registry serve --production` used to run its own `SparqlPool`, whose
-worker processes each held an Oxigraph store of the whole derived graph (190 MB at
-10,000 projects): a 4-worker server held up to eight copies. Here the gunicorn master
+Opt-in (REGISTRY_SPARQL_SHARED_POOL, `registry serve --production --sparql-shared-pool`):
+by default each web worker runs its own `SparqlPool`, whose worker processes each hold an
+Oxigraph store of the whole derived graph (190 MB at 10,000 projects): a 4-worker server
+holds up to eight copies. That default follows writes faster (bench/README.md, "One
+SPARQL pool per server"); this saves the memory. Here the gunicorn master
 starts one process beside the workers (`PoolServer`, a sidecar like the overlap job:
 restarted if it dies, stopped on exit), listening on a Unix socket in a directory only
 the server's user may enter; the workers ask it with `SharedPool`, which answers like

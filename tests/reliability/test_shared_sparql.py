@@ -1,11 +1,14 @@
-"""A production server answers SPARQL from one pool process, whichever worker asks.
+"""A production server opted in answers SPARQL from one pool process, whichever worker asks.
 
-`registry serve --production --workers 2` on a real socket, on each backend: after a
+`registry serve --production --workers 2 --sparql-shared-pool` on a real socket, on each
+backend: after a
 project is written, every SPARQL query that carries the write's version sees it,
 whichever worker answers; the server runs one SPARQL process beside its workers (no
 pool of each worker's own); that process killed, queries answer 503 with Retry-After
 (never a traceback) until the master has started a new one, which answers again, the
 written project included. (A full queue answering 503 at once: test_serving.py.)
+Without the option, as by default, each worker runs a pool of its own and no shared one
+is started.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from tests.reliability.harness import (
     HOST,
     READY_TIMEOUT,
     ROOT,
+    Database,
     Http,
     example_sheet,
     free_port,
@@ -84,31 +88,9 @@ def _ask(port: int, version: str) -> tuple[int, dict[str, str], bytes]:
 def test_two_workers_share_one_sparql_pool_that_comes_back_when_killed(
         backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path) as database:
-        instance = tmp_path / "instance"
-        tokens = prepare_store(database, instance)
-        port = free_port()
-        env = {**os.environ, "REGISTRY_DATABASE_URL": database.server_url,
-               "REGISTRY_INSTANCE_PATH": str(instance), "REGISTRY_PRODUCTION": "true",
-               "REGISTRY_SECRET_KEY": secrets.token_hex(32), "REGISTRY_BASE_IRI": BASE,
-               "PYTHONUNBUFFERED": "1"}
-        log = tmp_path / "server.log"
-        command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
-                   "--host", HOST, "--port", str(port), "--workers", "2"]
-        with log.open("wb") as out:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+        port, process, log, version = _serve_and_write(
+            database, tmp_path, ["--sparql-shared-pool"])
         try:
-            _wait_for(lambda: _healthy(port), process, log)
-            body = yaml.safe_dump(example_sheet(PROJECT), sort_keys=False).encode()
-            client = Http(port)
-            try:
-                written = client.request("PUT", f"/api/projects/{PROJECT}", body, {
-                    **tokens.for_kind("project"), "Content-Type": "application/yaml",
-                    "If-None-Match": "*"})
-            finally:
-                client.close()
-            assert written.status == 201, written.body[:2000]
-            version = written.headers["registry-version"]
             # Whichever worker takes each connection, the answer has the write.
             for _ in range(8):
                 status, _, answer = _ask(port, version)
@@ -140,6 +122,62 @@ def test_two_workers_share_one_sparql_pool_that_comes_back_when_killed(
         finally:
             stop_group(process)
         assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads Linux's /proc")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_by_default_each_worker_runs_its_own_sparql_pool(backend: str, tmp_path: Path
+                                                         ) -> None:
+    with fresh_database(backend, tmp_path) as database:
+        port, process, log, version = _serve_and_write(database, tmp_path, [])
+        try:
+            for _ in range(8):
+                status, _, answer = _ask(port, version)
+                assert status == 200, answer[:2000]
+                assert json.loads(answer)["boolean"] is True
+            assert _pools(process.pid) == []
+            # The SPARQL worker processes of the workers' own pools.
+            assert [c for c in _descendants(process.pid).values() if b"multiprocessing" in c]
+        finally:
+            stop_group(process)
+        assert "Traceback" not in log.read_text(errors="replace")
+
+
+def _serve_and_write(database: Database, tmp_path: Path, options: list[str]
+                     ) -> tuple[int, subprocess.Popen[bytes], Path, str]:
+    """Start `registry serve --production --workers 2` with `options`, write the project.
+
+    Return the port, the server's process, its log and the write's version.
+    """
+    instance = tmp_path / "instance"
+    tokens = prepare_store(database, instance)
+    port = free_port()
+    env = {**os.environ, "REGISTRY_DATABASE_URL": database.server_url,
+           "REGISTRY_INSTANCE_PATH": str(instance), "REGISTRY_PRODUCTION": "true",
+           "REGISTRY_SECRET_KEY": secrets.token_hex(32), "REGISTRY_BASE_IRI": BASE,
+           "PYTHONUNBUFFERED": "1"}
+    env.pop("REGISTRY_SPARQL_SHARED_POOL", None)
+    log = tmp_path / "server.log"
+    command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
+               "--host", HOST, "--port", str(port), "--workers", "2", *options]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for(lambda: _healthy(port), process, log)
+        body = yaml.safe_dump(example_sheet(PROJECT), sort_keys=False).encode()
+        client = Http(port)
+        try:
+            written = client.request("PUT", f"/api/projects/{PROJECT}", body, {
+                **tokens.for_kind("project"), "Content-Type": "application/yaml",
+                "If-None-Match": "*"})
+        finally:
+            client.close()
+        assert written.status == 201, written.body[:2000]
+    except BaseException:
+        stop_group(process)
+        raise
+    return port, process, log, written.headers["registry-version"]
 
 
 def _healthy(port: int) -> bool:
