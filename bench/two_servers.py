@@ -1,7 +1,7 @@
 """Two servers over one PostgreSQL database at 10,000 projects: propagation and a read mix.
 
     .venv/bin/python -m bench.two_servers [--projects 10000] [--runs 3]
-        [--database NAME] [--ports FIRST-LAST] [--reuse]
+        [--database NAME] [--ports FIRST-LAST] [--reuse] [--sparql-shared-pool]
 
 Issue 11's measurements. Two servers A and B, each the README's production command
 (`registry serve --production --workers 4`), over one PostgreSQL database holding the
@@ -24,8 +24,8 @@ shipped catalogue, the example mobility-data-hub and N synthetic projects
    on A; reported: the time until B's compliance of the hub shows it. Then it goes back,
    and the run waits until B shows that too.
 4. **Memory.** The resident memory (VmRSS) of every worker of both servers, and of the
-   SPARQL processes below each (the server's one pool; or, before it, each worker's
-   fork server and SPARQL workers), with each server's total. Before it, 40 SPARQL
+   SPARQL processes below each (each worker's fork server and SPARQL workers; with
+   --sparql-shared-pool, the server's one pool), with each server's total. Before it, 40 SPARQL
    queries naming the hub, one after the other on B: their p50 and p99.
 
 Targets (issue 11): every view within 1 s (p99), no older state afterwards, the standard's
@@ -195,7 +195,8 @@ def request(port: int, method: str, path: str, body: bytes | None = None,
 
 
 @contextmanager
-def server(name: str, url: str, folder: Path, workers: int) -> Iterator[tuple[int, int]]:
+def server(name: str, url: str, folder: Path, workers: int, options: Sequence[str] = ()
+           ) -> Iterator[tuple[int, int]]:
     """Run `registry serve --production` for the block; yield (port, master pid)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
@@ -206,7 +207,7 @@ def server(name: str, url: str, folder: Path, workers: int) -> Iterator[tuple[in
                                               if p)})
     log = folder / f"{name}.log"
     command = [str(BIN / "registry"), "serve", "--production", "--host", HOST, "--port",
-               str(port), "--workers", str(workers)]
+               str(port), "--workers", str(workers), *options]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -636,12 +637,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         tokens = make_database(args.admin_url, args.database, args.projects, folder)
     result: dict[str, Any] = {
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "projects": project_count(url), "workers": args.workers, "targets": TARGETS,
+        "projects": project_count(url), "workers": args.workers,
+        "sparql_shared_pool": args.sparql_shared_pool, "targets": TARGETS,
         "loadavg_before": os.getloadavg(), "cpus": os.cpu_count(), "runs": []}
     with ExitStack() as stack:
         started = time.monotonic()
-        a, a_pid = stack.enter_context(server("a", url, folder, args.workers))
-        b, b_pid = stack.enter_context(server("b", url, folder, args.workers))
+        options = ["--sparql-shared-pool"] if args.sparql_shared_pool else []
+        a, a_pid = stack.enter_context(server("a", url, folder, args.workers, options))
+        b, b_pid = stack.enter_context(server("b", url, folder, args.workers, options))
         print(f"servers A :{a} and B :{b} up in {time.monotonic() - started:.0f} s; "
               "warming every worker ...", flush=True)
         started = time.monotonic()
@@ -737,6 +740,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="keep the database when it holds the projects already")
     parser.add_argument("--ports", metavar="FIRST-LAST", help="take ports from this range")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--sparql-shared-pool", action="store_true",
+                        help="serve with --sparql-shared-pool (one SPARQL pool a server)")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
         parser.error("--database takes a lower-case SQL name")
