@@ -21,6 +21,7 @@ import time
 from sqlalchemy import event
 
 from registry.readmodel import ReadModel
+from registry.readmodel.snapshot import Snapshot
 from registry.storage import Store
 
 WAITERS = 8
@@ -143,3 +144,81 @@ def test_past_half_the_ttl_one_request_reads_the_feed_and_the_others_do_not_wait
         reader.join(PATIENCE)
     assert len(gate.reads) == 1
     assert answers[1].version == held.version  # nothing was written meanwhile
+
+
+def _waiting_for_the_lock(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or 0)
+    return (frame is not None and frame.f_code.co_name == "catch_up"
+            and frame.f_lineno == _lock_line())
+
+
+def _followers() -> set[int]:
+    return {t.ident for t in threading.enumerate()
+            if t.name == "registry-follow" and t.ident is not None}
+
+
+def test_an_announced_write_is_read_by_the_follower_while_requests_answer_the_held_one(store):
+    """A write announced (LISTEN) is read by the worker's follower thread; meanwhile its
+    requests answer the snapshot held, unless the server's mark needs the newer one."""
+    from tests.helpers import EXAMPLES, stored_sheet
+
+    before = _followers()
+    model = ReadModel(store, ttl=3600, listen=False, follow=True)
+    held = model.latest()  # starts the follower
+    started = _followers() - before
+    assert len(started) == 1
+    first, second = (stored_sheet(path) for path in EXAMPLES[:2])
+    with _Gate(store) as gate:
+        gate.armed = True
+        store.put("project", first["id"], first, author="test")
+        model._wake()  # what a notification does
+        _wait_until(gate.inside.is_set, "the follower never read the feed")
+        # The follower is reading the feed: a request answers at once, the held snapshot.
+        answers: list[Snapshot] = []
+        request = _run(lambda: answers.append(model.latest()))
+        request.join(PATIENCE)
+        assert not request.is_alive(), "a request waited for the follower's catch-up"
+        assert answers == [held]
+        gate.release.set()
+        _wait_until(lambda: model.newest_version() > held.version,
+                    "the follower never caught up")
+        assert first["id"] in model.latest().roadmap.projects
+        assert gate.reads[0] in started  # read by the follower, not by a request
+
+        # Another worker of this server reached a newer version (the mark): a request
+        # then waits for the newer snapshot, never answers older than that worker did.
+        gate.release.clear()
+        gate.inside.clear()
+        gate.armed = True
+        stored = store.put("project", second["id"], second, author="test")
+        model._wake()
+        _wait_until(gate.inside.is_set, "the follower never read the feed")
+        newer = stored.seq or store.head()
+        model.high_water.raise_to(newer)
+        answers.clear()
+        reads = len(gate.reads)
+        request = _run(lambda: answers.append(model.latest()))
+        _wait_until(lambda: _waiting_for_the_lock(request), "the request never waited")
+        gate.release.set()
+        request.join(PATIENCE)
+        assert [a.version >= newer for a in answers] == [True]
+        assert second["id"] in answers[0].roadmap.projects
+        # It took the follower's snapshot, which reached the mark: no read of its own.
+        assert len(gate.reads) == reads
+    model.close()
+    _wait_until(lambda: not (started & _followers()), "the follower outlived close()")
+
+
+def test_a_background_follower_of_the_feed_gets_an_announced_write_at_once(store):
+    """`freshest` (the SPARQL store's writer) never takes the held snapshot after a
+    write was announced, where `latest` would answer it while the follower reads."""
+    from tests.helpers import EXAMPLES, stored_sheet
+
+    model = ReadModel(store, ttl=3600, listen=False)
+    held = model.latest()
+    sheet = stored_sheet(EXAMPLES[0])
+    store.put("project", sheet["id"], sheet, author="test")
+    model._wake()
+    fresh = model.freshest()
+    assert fresh.version > held.version
+    assert sheet["id"] in fresh.roadmap.projects
