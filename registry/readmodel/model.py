@@ -16,7 +16,7 @@ from registry.readmodel.carried import Carried
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
 from registry.readmodel.inflight import InFlight
-from registry.readmodel.memory import give_back
+from registry.readmodel.memory import freeze_held, give_back
 from registry.readmodel.notify import Listener
 from registry.readmodel.overlaps import StoredOverlaps
 from registry.readmodel.snapshot import Snapshot
@@ -62,6 +62,9 @@ class ReadModel:
         # default where LISTEN announces them.
         self.follow = self.listen if follow is None else follow
         self._follower: threading.Thread | None = None
+        # Keep the snapshot built whole out of the collector's full passes (memory.py);
+        # set by the production server in each worker (process-wide: not in tests).
+        self.freeze = False
         self._stop = threading.Event()
         self._today = today
         self._snapshot: Snapshot | None = None
@@ -218,6 +221,7 @@ class ReadModel:
         snapshot = self._snapshot
         today = self._today.today()
         rebuilt = snapshot is None or snapshot.day != today
+        whole = rebuilt  # every project's derived data made anew
         if snapshot is None:
             state = load_state(self.store)
             snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
@@ -237,11 +241,16 @@ class ReadModel:
                 break
         self._checked = self._clock()
         self._read_from = started  # only once it succeeded
+        # The mark first: once this snapshot is installed, other threads of this worker
+        # answer it (they do not wait for the follower), and a client that saw it may
+        # next ask another worker, which must then find the mark that high.
+        self.high_water.raise_to(snapshot.version)
         previous, self._snapshot = self._snapshot, snapshot
         if rebuilt:  # much recomputed: give back what that freed (a few ms)
             del previous
             give_back()
-        self.high_water.raise_to(snapshot.version)
+        if whole and self.freeze:
+            freeze_held()
         return snapshot
 
     def written(self, version: int) -> None:
