@@ -43,8 +43,8 @@ def freeze_held() -> None:
     """Collect, then move every object alive into the collector's permanent generation.
 
     A worker's snapshot at 10,000 projects is millions of tracked objects; each full
-    (generation 2) collection walks them all and frees none of them, a pause of the
-    worker's every request: 670 and 730 ms under the read mix (bench/README.md,
+    (generation 2) collection walks them all to free a few thousand others, a pause of
+    every request of the worker: 0.4-1.8 s each on a loaded machine (bench/README.md,
     two_servers). Frozen, they are never walked again; reference counting still frees
     them when a later snapshot drops them. Called after a snapshot built whole (the
     first, a new day's), where the build already took seconds: the collection first,
