@@ -152,21 +152,26 @@ def _waiting_for_the_lock(thread: threading.Thread) -> bool:
             and frame.f_lineno == _lock_line())
 
 
-def _followers() -> set[int]:
-    return {t.ident for t in threading.enumerate()
-            if t.name == "registry-follow" and t.ident is not None}
-
-
 def test_an_announced_write_is_read_by_the_follower_while_requests_answer_the_held_one(store):
     """A write announced (LISTEN) is read by the worker's follower thread; meanwhile its
     requests answer the snapshot held, unless the server's mark needs the newer one."""
+    model = ReadModel(store, ttl=3600, listen=False, follow=True)
+    try:
+        _follow_and_answer(store, model)
+    finally:
+        model.close()
+    follower = model._follower
+    assert follower is not None
+    _wait_until(lambda: not follower.is_alive(), "the follower outlived close()")
+
+
+def _follow_and_answer(store: Store, model: ReadModel) -> None:
     from tests.helpers import EXAMPLES, stored_sheet
 
-    before = _followers()
-    model = ReadModel(store, ttl=3600, listen=False, follow=True)
     held = model.latest()  # starts the follower
-    started = _followers() - before
-    assert len(started) == 1
+    follower = model._follower
+    assert follower is not None and follower.is_alive()
+    started = {follower.ident}
     first, second = (stored_sheet(path) for path in EXAMPLES[:2])
     with _Gate(store) as gate:
         gate.armed = True
@@ -205,8 +210,6 @@ def test_an_announced_write_is_read_by_the_follower_while_requests_answer_the_he
         assert second["id"] in answers[0].roadmap.projects
         # It took the follower's snapshot, which reached the mark: no read of its own.
         assert len(gate.reads) == reads
-    model.close()
-    _wait_until(lambda: not (started & _followers()), "the follower outlived close()")
 
 
 def test_a_background_follower_of_the_feed_gets_an_announced_write_at_once(store):
