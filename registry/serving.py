@@ -488,9 +488,6 @@ def _post_fork(_server: Any, worker: Any) -> None:
     services = getattr(app, "extensions", {}).get("registry") if app is not None else None
     if services is not None:
         services.store.engine.dispose(close=False)
-        # The worker's own snapshot, once built, is frozen for the collector too
-        # (registry.readmodel.memory.freeze_held): its full collections stay short.
-        services.readmodel.freeze = True
 
 
 class AddressInUse(Exception):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import gc
 import os
 from typing import Any
 
@@ -37,22 +36,6 @@ def give_back() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)  # type: ignore[operator]  # ctypes releases the GIL meanwhile
-
-
-def freeze_held() -> None:
-    """Collect, then move every object alive into the collector's permanent generation.
-
-    A worker's snapshot at 10,000 projects is millions of tracked objects; each full
-    (generation 2) collection walks them all to free a few thousand others, a pause of
-    every request of the worker: 0.4-1.8 s each on a loaded machine (bench/README.md,
-    two_servers). Frozen, they are never walked again; reference counting still frees
-    them when a later snapshot drops them. Called after a snapshot built whole (the
-    first, a new day's), where the build already took seconds: the collection first,
-    so that no garbage cycle is frozen. What the writes replace afterwards is young
-    and walked as usual, and the next day's build freezes again.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 M_ARENA_MAX = -8  # mallopt's parameter number (glibc's malloc.h)

@@ -16,7 +16,7 @@ from registry.readmodel.carried import Carried
 from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
 from registry.readmodel.inflight import InFlight
-from registry.readmodel.memory import freeze_held, give_back
+from registry.readmodel.memory import give_back
 from registry.readmodel.notify import Listener
 from registry.readmodel.overlaps import StoredOverlaps
 from registry.readmodel.snapshot import Snapshot
@@ -62,9 +62,6 @@ class ReadModel:
         # default where LISTEN announces them.
         self.follow = self.listen if follow is None else follow
         self._follower: threading.Thread | None = None
-        # Keep the snapshot built whole out of the collector's full passes (memory.py);
-        # set by the production server in each worker (process-wide: not in tests).
-        self.freeze = False
         self._stop = threading.Event()
         self._today = today
         self._snapshot: Snapshot | None = None
@@ -221,7 +218,6 @@ class ReadModel:
         snapshot = self._snapshot
         today = self._today.today()
         rebuilt = snapshot is None or snapshot.day != today
-        whole = rebuilt  # every project's derived data made anew
         if snapshot is None:
             state = load_state(self.store)
             snapshot = Snapshot.build(state.version, state.catalogue, state.projects,
@@ -249,8 +245,6 @@ class ReadModel:
         if rebuilt:  # much recomputed: give back what that freed (a few ms)
             del previous
             give_back()
-        if whole and self.freeze:
-            freeze_held()
         return snapshot
 
     def written(self, version: int) -> None:

@@ -114,27 +114,3 @@ def test_the_production_server_has_threads_share_a_bounded_number_of_c_heaps():
     assert heaps("limit") == ("True", 1)
     env["MALLOC_ARENA_MAX"] = "4"  # an operator's setting is left to decide
     assert heaps("limit")[0] == "False"
-
-
-def test_a_worker_freezes_the_snapshot_it_built_whole_for_the_collector(store):
-    """The production server's workers keep their snapshot out of full collections."""
-    import gc
-
-    model = ReadModel(store, ttl=3600, listen=False)
-    model.freeze = True
-    try:
-        snapshot = model.latest()
-        tracked = {id(o) for o in gc.get_objects()}  # the permanent generation excluded
-        assert gc.get_freeze_count() > 0
-        assert id(snapshot.derived) not in tracked
-        assert id(snapshot.totals) not in tracked
-    finally:
-        gc.unfreeze()
-
-
-def test_without_the_setting_nothing_is_frozen(store):
-    import gc
-
-    before = gc.get_freeze_count()
-    ReadModel(store, ttl=3600, listen=False).latest()
-    assert gc.get_freeze_count() == before
