@@ -184,6 +184,7 @@ def _follow_and_answer(store: Store, model: ReadModel) -> None:
         request.join(PATIENCE)
         assert not request.is_alive(), "a request waited for the follower's catch-up"
         assert answers == [held]
+        assert model.fresh() is held  # the server's event loop may answer it too
         gate.release.set()
         _wait_until(lambda: model.newest_version() > held.version,
                     "the follower never caught up")
@@ -200,6 +201,7 @@ def _follow_and_answer(store: Store, model: ReadModel) -> None:
         _wait_until(gate.inside.is_set, "the follower never read the feed")
         newer = stored.seq or store.head()
         model.high_water.raise_to(newer)
+        assert model.fresh() is None  # below the mark: a thread waits for the follower
         answers.clear()
         reads = len(gate.reads)
         request = _run(lambda: answers.append(model.latest()))
