@@ -50,7 +50,7 @@ class ReadModel:
                  today: type[datetime.date] = datetime.date,
                  high_water: HighWater | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 follow: bool | None = None) -> None:
+                 follow: bool = False) -> None:
         self.store = store
         # Shared with the other workers of this server (see highwater.py): a version one
         # of them answered is never followed by an older answer from another.
@@ -58,9 +58,10 @@ class ReadModel:
         self.ttl = ttl
         self._clock = clock  # for the TTL
         self.listen = listen and store.engine.dialect.name == "postgresql"
-        # Catch up on a thread of its own when a write is announced (see `latest`); by
-        # default where LISTEN announces them.
-        self.follow = self.listen if follow is None else follow
+        # Catch up on a thread of its own when a write is announced (see `latest`): set
+        # by the production server in each worker where LISTEN announces writes. Off
+        # elsewhere: the thread uses the app's connection pool, which tests dispose.
+        self.follow = follow
         self._follower: threading.Thread | None = None
         self._stop = threading.Event()
         self._today = today
