@@ -625,9 +625,6 @@ def _post_fork(_server: Any, worker: Any) -> None:
     services = getattr(app, "extensions", {}).get("registry") if app is not None else None
     if services is not None:
         services.store.engine.dispose(close=False)
-        # Announced writes are read by a thread of the worker while its requests answer
-        # the snapshot held (registry.readmodel.model, `follow`).
-        services.readmodel.follow = services.readmodel.listen
 
 
 class AddressInUse(Exception):

@@ -56,7 +56,7 @@ class LinkedData:
         if self.endpoints is not None:
             self.writer = StoreWriter(
                 services.store, self.endpoints, self.store_base,
-                latest=services.readmodel.freshest, graph_at=self.graph_of,
+                latest=services.readmodel.latest, graph_at=self.graph_of,
                 interval=float(settings.get("SPARQL_STORE_INTERVAL", 0.1)),
                 announced=services.readmodel.wait_announced)
         self.writes_store = bool(settings.get("SPARQL_STORE_WRITER", True))

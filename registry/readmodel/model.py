@@ -9,7 +9,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from registry.readmodel.carried import Carried
@@ -49,8 +48,7 @@ class ReadModel:
     def __init__(self, store: Store, ttl: float = 1.0, listen: bool = True,
                  today: type[datetime.date] = datetime.date,
                  high_water: HighWater | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 follow: bool = False) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         # Shared with the other workers of this server (see highwater.py): a version one
         # of them answered is never followed by an older answer from another.
@@ -58,12 +56,6 @@ class ReadModel:
         self.ttl = ttl
         self._clock = clock  # for the TTL
         self.listen = listen and store.engine.dialect.name == "postgresql"
-        # Catch up on a thread of its own when a write is announced (see `latest`): set
-        # by the production server in each worker where LISTEN announces writes. Off
-        # elsewhere: the thread uses the app's connection pool, which tests dispose.
-        self.follow = follow
-        self._follower: threading.Thread | None = None
-        self._stop = threading.Event()
         self._today = today
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()  # one catch-up at a time
@@ -101,19 +93,10 @@ class ReadModel:
         age = self._clock() - self._checked
         mark = self.high_water.value
         behind = mark > snapshot.version
-        if (not behind and age < interval and self._stale.is_set()
-                and self._follower is not None and self._follower.is_alive()):
-            # A write was announced: the follower thread is reading it, and this
-            # request answers the snapshot held meanwhile instead of waiting (every
-            # request of the worker waited for every catch-up, a third of the
-            # worker's time under 20 writes/s at 10,000 projects: bench/README.md,
-            # two_servers). Reads stay monotonic: no worker of this server has
-            # answered newer (the mark), and this one's snapshot only moves forward.
-            return snapshot
         if self._stale.is_set() or age >= interval or behind:
             try:
-                # Behind the mark, the snapshot of a catch-up running meanwhile (the
-                # follower's) does, when it reaches the mark, without a feed read of its own.
+                # Behind the mark, the snapshot of a catch-up running meanwhile (another
+                # request's) does once it reaches the mark, without a feed read of its own.
                 return self.catch_up(mark if behind else 0)
             except Exception:
                 # The feed cannot be read (database down): keep answering the state
@@ -139,40 +122,23 @@ class ReadModel:
                 self._lock.release()
         return snapshot
 
-    def freshest(self) -> Snapshot:
-        """Return the newest snapshot, reading an announced write first (never the held one).
-
-        For background followers (the SPARQL store's writer), which may wait: `latest`
-        answers the snapshot held while the follower thread reads an announced write.
-        """
-        if self._stale.is_set():
-            self._ensure_listener()
-            return self.catch_up()
-        return self.latest()
-
     def fresh(self) -> Snapshot | None:
         """Return the snapshot `latest()` would return now without reading the feed.
 
-        None when it would read the feed (a write announced or noted that no follower
-        thread is reading, the mark above it, the TTL half gone, a new day, nothing
-        loaded yet): for callers that must not wait on the
+        None when it would read the feed (a write announced or noted, the TTL half
+        gone, a new day, nothing loaded yet): for callers that must not wait on the
         database (the server's event loop, registry.hit_path), which then leave the
         request to a thread that calls `latest()`. Never a state `latest()` would not
         answer.
         """
         snapshot = self._snapshot
-        if (snapshot is None or (self.listen or self.follow) and self._pid != os.getpid()
-                or self.high_water.value > snapshot.version
+        if (snapshot is None or self.listen and self._pid != os.getpid()
+                or self._stale.is_set() or self.high_water.value > snapshot.version
                 or snapshot.day != self._today.today()):
             return None
         listening = self._listener is not None and self._listener.connected.is_set()
         interval = self.ttl if not listening or self.ttl == 0 else float("inf")
-        age = self._clock() - self._checked
-        if self._stale.is_set():
-            # As `latest`: the held snapshot while the follower reads the write.
-            following = self._follower is not None and self._follower.is_alive()
-            return snapshot if following and age < interval else None
-        if age >= interval / 2:
+        if self._clock() - self._checked >= interval / 2:
             return None
         return snapshot
 
@@ -264,8 +230,8 @@ class ReadModel:
                 break
         self._checked = self._clock()
         self._read_from = started  # only once it succeeded
-        # The mark first: once this snapshot is installed, other threads of this worker
-        # answer it (they do not wait for the follower), and a client that saw it may
+        # The mark first: once this snapshot is installed, the worker's other threads
+        # answer it without waiting for this catch-up, and a client that saw it may
         # next ask another worker, which must then find the mark that high.
         self.high_water.raise_to(snapshot.version)
         previous, self._snapshot = self._snapshot, snapshot
@@ -283,7 +249,7 @@ class ReadModel:
         older than the version the write answered.
         """
         self.high_water.raise_to(version)
-        self._stale.set()  # the follower thread, where there is one, catches up now
+        self._stale.set()
 
     def _history(self, project_ids: Iterable[str]) -> Mapping[str, Sequence[Change]]:
         return project_history(self.store, project_ids)
@@ -291,61 +257,19 @@ class ReadModel:
     def _ensure_listener(self) -> None:
         # Started lazily in the process that serves: a thread started before gunicorn
         # forks its workers would not exist in them.
-        if not (self.listen or self.follow) or self._pid == os.getpid():
+        if not self.listen or self._pid == os.getpid():
             return
         with self._lock:
             if self._pid == os.getpid():
                 return
             self._pid = os.getpid()
-            if self.listen:
-                self._listener = Listener(self.store, self._wake, idle=max(self.ttl, 1.0))
-                self._listener.start()
-            if self.follow:
-                self._follower = threading.Thread(
-                    target=_follow, args=(weakref.ref(self), self._stale, self._stop),
-                    name="registry-follow", daemon=True)
-                self._follower.start()
+            self._listener = Listener(self.store, self._wake, idle=max(self.ttl, 1.0))
+            self._listener.start()
 
     def _wake(self) -> None:
         self._stale.set()
 
     def close(self) -> None:
-        """Stop the LISTEN thread and the follower (waiting for a catch-up it is in)."""
-        self._stop.set()
+        """Stop the LISTEN thread."""
         if self._listener is not None:
             self._listener.stop()
-        follower = self._follower
-        if follower is not None and follower is not threading.current_thread():
-            self._stale.set()  # wake it: it sees the stop and ends
-            follower.join(FOLLOW_JOIN)
-
-
-FOLLOW_IDLE = 1.0  # seconds between two looks whether the read model still exists
-FOLLOW_RETRY = 0.5  # seconds before reading the feed again after it failed
-FOLLOW_JOIN = 30.0  # seconds `close` waits for a catch-up in progress to end
-
-
-def _follow(model: weakref.ref[ReadModel], stale: threading.Event,
-            stop: threading.Event) -> None:
-    """Catch up each time a write is announced, until stopped or the read model is gone.
-
-    Holds the read model only while catching up (a weak reference otherwise), so an app
-    dropped (tests) is not kept alive by its thread.
-    """
-    while not stop.is_set():
-        if not stale.wait(FOLLOW_IDLE):
-            if model() is None:
-                return
-            continue
-        held = model()
-        if held is None or stop.is_set():
-            return
-        try:
-            held.catch_up()
-        except Exception:
-            # The database is down: requests answer the snapshot held (as they do when
-            # their own catch-up fails), and the feed is read again in a moment.
-            log.warning("cannot read the change feed; retrying", exc_info=True)
-            stale.set()
-            stop.wait(FOLLOW_RETRY)
-        del held

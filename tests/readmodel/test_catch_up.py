@@ -152,78 +152,28 @@ def _waiting_for_the_lock(thread: threading.Thread) -> bool:
             and frame.f_lineno == _lock_line())
 
 
-def test_an_announced_write_is_read_by_the_follower_while_requests_answer_the_held_one(store):
-    """A write announced (LISTEN) is read by the worker's follower thread; meanwhile its
-    requests answer the snapshot held, unless the server's mark needs the newer one."""
-    model = ReadModel(store, ttl=3600, listen=False, follow=True)
-    try:
-        _follow_and_answer(store, model)
-    finally:
-        model.close()
-    follower = model._follower
-    assert follower is not None
-    _wait_until(lambda: not follower.is_alive(), "the follower outlived close()")
-
-
-def _follow_and_answer(store: Store, model: ReadModel) -> None:
-    from tests.helpers import EXAMPLES, stored_sheet
-
-    held = model.latest()  # starts the follower
-    follower = model._follower
-    assert follower is not None and follower.is_alive()
-    started = {follower.ident}
-    first, second = (stored_sheet(path) for path in EXAMPLES[:2])
-    with _Gate(store) as gate:
-        gate.armed = True
-        store.put("project", first["id"], first, author="test")
-        model._wake()  # what a notification does
-        _wait_until(gate.inside.is_set, "the follower never read the feed")
-        # The follower is reading the feed: a request answers at once, the held snapshot.
-        answers: list[Snapshot] = []
-        request = _run(lambda: answers.append(model.latest()))
-        request.join(PATIENCE)
-        assert not request.is_alive(), "a request waited for the follower's catch-up"
-        assert answers == [held]
-        assert model.fresh() is held  # the server's event loop may answer it too
-        gate.release.set()
-        _wait_until(lambda: model.newest_version() > held.version,
-                    "the follower never caught up")
-        assert first["id"] in model.latest().roadmap.projects
-        assert gate.reads[0] in started  # read by the follower, not by a request
-
-        # Another worker of this server reached a newer version (the mark): a request
-        # then waits for the newer snapshot, never answers older than that worker did.
-        gate.release.clear()
-        gate.inside.clear()
-        gate.armed = True
-        stored = store.put("project", second["id"], second, author="test")
-        model._wake()
-        _wait_until(gate.inside.is_set, "the follower never read the feed")
-        newer = stored.seq or store.head()
-        model.high_water.raise_to(newer)
-        assert model.fresh() is None  # below the mark: a thread waits for the follower
-        answers.clear()
-        reads = len(gate.reads)
-        request = _run(lambda: answers.append(model.latest()))
-        _wait_until(lambda: _waiting_for_the_lock(request), "the request never waited")
-        gate.release.set()
-        request.join(PATIENCE)
-        assert [a.version >= newer for a in answers] == [True]
-        assert second["id"] in answers[0].roadmap.projects
-        # It took the follower's snapshot, which reached the mark: no read of its own.
-        assert len(gate.reads) == reads
-
-
-def test_a_background_follower_of_the_feed_gets_an_announced_write_at_once(store):
-    """`freshest` (the SPARQL store's writer) never takes the held snapshot after a
-    write was announced, where `latest` would answer it while the follower reads."""
+def test_a_request_behind_the_mark_takes_a_running_catch_up_that_reaches_it(store):
+    """A request below the server's mark waits for the catch-up running meanwhile and
+    takes its snapshot when it reaches the mark, without a feed read of its own."""
     from tests.helpers import EXAMPLES, stored_sheet
 
     model = ReadModel(store, ttl=3600, listen=False)
     held = model.latest()
     sheet = stored_sheet(EXAMPLES[0])
-    store.put("project", sheet["id"], sheet, author="test")
-    model._wake()
-    fresh = model.freshest()
-    assert fresh.version > held.version
-    assert sheet["id"] in fresh.roadmap.projects
+    with _Gate(store) as gate:
+        gate.armed = True
+        stored = store.put("project", sheet["id"], sheet, author="test")
+        newer = stored.seq or store.head()
+        running = _run(model.catch_up)  # another request, reading the feed
+        _wait_until(gate.inside.is_set, "the catch-up never read the feed")
+        # Another worker of this server reached the write: the mark says so.
+        model.high_water.raise_to(newer)
+        answers: list[Snapshot] = []
+        request = _run(lambda: answers.append(model.latest()))
+        _wait_until(lambda: _waiting_for_the_lock(request), "the request never waited")
+        gate.release.set()
+        for thread in (running, request):
+            thread.join(PATIENCE)
+    assert [a.version >= newer > held.version for a in answers] == [True]
+    assert sheet["id"] in answers[0].roadmap.projects
+    assert len(gate.reads) == 1, "the request read the feed again"
