@@ -134,3 +134,23 @@ def test_the_production_server_has_threads_share_a_bounded_number_of_c_heaps():
     assert heaps("limit") == ("True", 1)
     env["MALLOC_ARENA_MAX"] = "4"  # an operator's setting is left to decide
     assert heaps("limit")[0] == "False"
+
+
+def test_a_full_reuse_analysis_gives_the_freed_memory_back_and_a_write_does_not(
+        monkeypatch):
+    import random
+
+    from registry.analysis.reuse import Thresholds
+    from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.readmodel import reuse
+    from tests.helpers import example_roadmap
+
+    given: list[int] = []
+    monkeypatch.setattr(reuse, "give_back", lambda: given.append(1))
+    catalogue = load_catalogue(shipped_root())
+    sheets = example_roadmap(random.Random(1), sorted(catalogue.concepts["organisations"]), 2)
+    state = reuse.ReuseState.build(sheets.values(), catalogue, Thresholds(), 1)
+    assert given == [1]
+    changed = next(iter(sheets.values()))
+    state.apply({changed["id"]: {**changed, "title": {"en": "Changed"}}}, 2)
+    assert given == [1]  # a write's groups are few: nothing worth a trim
