@@ -66,7 +66,15 @@ STATUS = "mandatory"
 TARGET_RATIO = 10.0  # issue 14 (issue 5 asked for 5x and p99 under 25 ms)
 TARGET_P99_MS = 10.0
 TARGET_COLD_START_S = 2.0
-VARIANT = "per-worker"  # --compare-socket-per-worker: the registry with --socket-per-worker
+# The registry served otherwise beside the default, measured in the same rounds:
+# name: (extra arguments of `registry serve`, what the report says of it).
+VARIANTS = {
+    "per-worker": (["--socket-per-worker"], "the same command with --socket-per-worker (a "
+                   "listening socket per worker)"),
+    "no-hit-path": (["--no-hit-path"], "the same command with --no-hit-path (every request "
+                    "through gunicorn's parser, WSGI and a thread, as before registry/hit_path.py)"),
+}
+OPEN_LOOP_CONNECTIONS = 32
 BUSY_LIMIT = 0.15  # share of the machine's CPU time other work may take in a measurement
 T = TypeVar("T")
 
@@ -583,6 +591,26 @@ def _cpu_note(result: WrkResult) -> str:
             f"others {result.others_cpu:.0%}" + ("  DISTURBED" if result.disturbed else ""))
 
 
+def open_loop(url: str, rate: float, duration: float, sessions: Sequence[int] = ()
+              ) -> dict[str, Any]:
+    """Send GETs at a fixed rate (bench/open_loop.py, a process of its own); return its
+    figures and where the machine's CPU time went meanwhile."""
+    command = [sys.executable, "-m", "bench.open_loop", url, "--rate", f"{rate:.1f}",
+               "--duration", f"{duration:g}", "--connections", str(OPEN_LOOP_CONNECTIONS)]
+    before = cpu_sample(sessions)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO,
+                          timeout=duration + 120, check=False)
+    shares = cpu_shares(before, cpu_sample(sessions))
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    figures: dict[str, Any] = json.loads(done.stdout)
+    others = None if shares is None else shares.others
+    figures.update(others_cpu=others, disturbed=others is not None and others > BUSY_LIMIT,
+                   server_cpu=(None if shares is None or not sessions
+                               else shares.sessions[sessions[0]] / shares.total))
+    return figures
+
+
 # -- cold start ------------------------------------------------------------------
 
 
@@ -695,20 +723,19 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
               f"Datasette on {datasette_base} ...", flush=True)
         registry = servers.enter_context(running(registry_command, registry_env, REPO,
                                                  registry_log))
-        variant = None
-        if args.compare_socket_per_worker:
+        variants: dict[str, tuple[str, subprocess.Popen[bytes], Path]] = {}
+        for name in args.variants:
             variant_port = free_port()
-            variant_base = f"http://{HOST}:{variant_port}"
-            variant_command = [*registry_command, "--socket-per-worker"]
+            variant_command = [*registry_command, *VARIANTS[name][0]]
             variant_command[variant_command.index("--port") + 1] = str(variant_port)
-            variant_log = work / "gunicorn-per-worker.log"
-            variant = servers.enter_context(running(variant_command, registry_env, REPO,
-                                                    variant_log))
+            variant_log = work / f"gunicorn-{name}.log"
+            variants[name] = (f"http://{HOST}:{variant_port}", servers.enter_context(
+                running(variant_command, registry_env, REPO, variant_log)), variant_log)
         datasette = servers.enter_context(running(
             [str(BIN / "datasette"), "serve", str(database), "-p", str(datasette_port),
              "-h", HOST], env, work, datasette_log))
         wait_ready(f"{registry_base}/health", registry, registry_log)
-        if variant is not None:
+        for variant_base, variant, variant_log in variants.values():
             wait_ready(f"{variant_base}/health", variant, variant_log)
         wait_ready(f"{datasette_base}/{DB_NAME}.json", datasette, datasette_log)
 
@@ -719,9 +746,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "datasette": (datasette_base, lambda q: q.datasette_path, datasette_rows,
                           datasette.pid),
         }
-        if variant is not None:
-            targets[VARIANT] = (variant_base, lambda q: q.registry_path, registry_rows,
-                                variant.pid)
+        for name, (variant_base, variant, _) in variants.items():
+            targets[name] = (variant_base, lambda q: q.registry_path, registry_rows,
+                             variant.pid)
         for read in reads:
             expected = [by_id[i] for i in read.expected_ids]
             for base, path_of, rows_of, _ in targets.values():
@@ -759,6 +786,35 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                              f"  ({measured.non_2xx} non-2xx, "
                              f"{measured.socket_errors} socket errors)"), flush=True)
 
+        # At a fixed rate of TARGET_RATIO times what Datasette served in this run's
+        # rounds: the latency a client sees at the load the target names.
+        open_runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        if args.open_loop:
+            for round_no in range(args.rounds):
+                for read in reads:
+                    rate = TARGET_RATIO * median_of(runs[(read.name, "datasette")])[
+                        "requests_per_s"]
+                    for server in (k for k in targets if k != "datasette"):
+                        base, path_of, _, session = targets[server]
+                        sessions = [session, *(t[3] for k, t in targets.items()
+                                               if k != server)]
+                        load = partial(open_loop, base + path_of(read), rate, args.duration,
+                                       sessions)
+                        measured_open, attempts = budget.run(
+                            load, lambda r: r["others_cpu"], f"{read.name}, {server}, open")
+                        measured_open["attempts"] = attempts
+                        open_runs.setdefault((read.name, server), []).append(measured_open)
+                        print(f"  round {round_no + 1}/{args.rounds}  {read.name:<22} "
+                              f"{server:<9} at {rate:7.0f} req/s (open loop): achieved "
+                              f"{measured_open['achieved_rate']:7.0f}  p50 "
+                              f"{measured_open['p50_ms']:6.2f} ms  p99 "
+                              f"{measured_open['p99_ms']:6.2f} ms  max "
+                              f"{measured_open['max_ms']:6.1f} ms"
+                              + (f"  ({measured_open['errors']} errors)"
+                                 if measured_open["errors"] else "")
+                              + ("  DISTURBED" if measured_open["disturbed"] else ""),
+                              flush=True)
+
     for read in reads:
         entry: dict[str, Any] = {"query": read.name, "expected_ids": list(read.expected_ids)}
         for server in targets:
@@ -767,10 +823,26 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                              "rounds": [asdict(r) for r in rounds],
                              "clean": all(r.clean for r in rounds),
                              "disturbed_rounds": sum(r.disturbed for r in rounds)}
+            opened = open_runs.get((read.name, server))
+            if opened:
+                entry[server]["open_loop"] = {
+                    "rate": opened[0]["rate"],
+                    "median": {k: statistics.median(o[k] for o in opened)
+                               for k in ("achieved_rate", "p50_ms", "p99_ms", "p999_ms",
+                                         "max_ms")},
+                    "rounds": opened, "clean": all(o["errors"] == 0 for o in opened),
+                    "disturbed_rounds": sum(o["disturbed"] for o in opened)}
         ratio = (entry["registry"]["median"]["requests_per_s"]
                  / entry["datasette"]["median"]["requests_per_s"])
+        saturated_p99 = entry["registry"]["median"]["p99_ms"]
         entry.update(ratio=ratio, ratio_met=ratio >= TARGET_RATIO,
-                     p99_met=entry["registry"]["median"]["p99_ms"] <= TARGET_P99_MS)
+                     saturated_p99_met=saturated_p99 <= TARGET_P99_MS)
+        opened_entry = entry["registry"].get("open_loop")
+        # The p99 target is judged at the rate it names (see _P99_NOTE); without the
+        # open loop (--no-open-loop), at saturation as before.
+        entry["p99_met"] = (opened_entry["median"]["p99_ms"] <= TARGET_P99_MS
+                            and opened_entry["clean"]
+                            if opened_entry else entry["saturated_p99_met"])
         result["queries"].append(entry)
 
     print(f"timing the cold start of `registry serve` ({args.cold_runs} runs) ...",
@@ -799,7 +871,7 @@ def report(result: Mapping[str, Any]) -> str:
     ]
     disturbed = measurements = 0
     for entry in result["queries"]:
-        for server in ("registry", VARIANT, "datasette"):
+        for server in ("registry", *VARIANTS, "datasette"):
             if server not in entry:
                 continue
             median = entry[server]["median"]
@@ -814,9 +886,29 @@ def report(result: Mapping[str, Any]) -> str:
             disturbed += entry[server]["disturbed_rounds"]
             measurements += len(entry[server]["rounds"])
     lines.append("CPU us/req: CPU time the server's processes spent per answered request.")
-    if any(VARIANT in entry for entry in result["queries"]):
-        lines.append(f"{VARIANT}: the same command with --socket-per-worker (a listening "
-                     "socket per worker)")
+    for name, (_, said) in VARIANTS.items():
+        if any(name in entry for entry in result["queries"]):
+            lines.append(f"{name}: {said}")
+    if any("open_loop" in entry["registry"] for entry in result["queries"]):
+        lines += ["", f"At a fixed rate: {TARGET_RATIO:g}x Datasette's req/s above, open loop "
+                  f"(bench/open_loop.py, {OPEN_LOOP_CONNECTIONS} connections, each request "
+                  "timed from when it was due); median of the rounds",
+                  f"{'query':<22} {'server':<13} {'rate':>7} {'achieved':>9} {'p50 ms':>8} "
+                  f"{'p99 ms':>8} {'p99.9 ms':>9} {'max ms':>8}"]
+        for entry in result["queries"]:
+            for server in ("registry", *VARIANTS):
+                opened = entry.get(server, {}).get("open_loop")
+                if not opened:
+                    continue
+                m = opened["median"]
+                lines.append(f"{entry['query'] if server == 'registry' else '':<22} "
+                             f"{server:<13} {opened['rate']:>7.0f} {m['achieved_rate']:>9.0f} "
+                             f"{m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f} {m['p999_ms']:>9.2f} "
+                             f"{m['max_ms']:>8.1f}"
+                             + ("" if opened["clean"] else "  (errors: see the JSON)"))
+                disturbed += opened["disturbed_rounds"]
+                measurements += len(opened["rounds"])
+        lines.append(_P99_NOTE)
     if disturbed:
         lines.append(f"WARNING: in {disturbed} of {measurements} measurements other work "
                      f"took more than {BUSY_LIMIT:.0%} of the machine's CPU time, which "
@@ -825,11 +917,17 @@ def report(result: Mapping[str, Any]) -> str:
                      "on a quiet machine, or with a larger --retry-budget.")
     lines.append("")
     for entry in result["queries"]:
-        p99 = entry["registry"]["median"]["p99_ms"]
+        saturated = entry["registry"]["median"]["p99_ms"]
+        opened = entry["registry"].get("open_loop")
+        p99 = (f"p99 <= {TARGET_P99_MS:g} ms at {opened['rate']:.0f} req/s: "
+               f"{_verdict(entry['p99_met'])} ({opened['median']['p99_ms']:.1f} ms; at "
+               f"saturation {saturated:.1f} ms, "
+               f"{'within' if entry['saturated_p99_met'] else 'over'} {TARGET_P99_MS:g} ms)"
+               if opened else
+               f"p99 <= {TARGET_P99_MS:g} ms at saturation: {_verdict(entry['p99_met'])} "
+               f"({saturated:.1f} ms)")
         lines.append(f"target {entry['query']}: >= {TARGET_RATIO:g}x Datasette's req/s: "
-                     f"{_verdict(entry['ratio_met'])} ({entry['ratio']:.2f}x); "
-                     f"p99 <= {TARGET_P99_MS:g} ms: {_verdict(entry['p99_met'])} "
-                     f"({p99:.1f} ms)")
+                     f"{_verdict(entry['ratio_met'])} ({entry['ratio']:.2f}x); {p99}")
     cold = result["cold_start"]
     lines.append(f"target cold start of `registry serve` to the first 200 of /health "
                  f"< {TARGET_COLD_START_S:g} s: {_verdict(cold['met'])} "
@@ -838,6 +936,14 @@ def report(result: Mapping[str, Any]) -> str:
                  f"compiling bytecode: {cold['first_start_s']:.2f} s"
                  + ("; DISTURBED by other work)" if cold["disturbed"] else ")"))
     return "\n".join(lines)
+
+
+_P99_NOTE = (
+    "The p99 target is judged at the fixed rate: the issue asks for a p99 while serving "
+    "10x Datasette's requests per second, and at saturation (wrk's closed loop, kept "
+    "full by 32 connections) the mean latency is 32 / throughput by construction, and "
+    "wrk sends nothing while a server stalls, so a stall is timed once instead of for "
+    "every request due during it. Both are reported.")
 
 
 def _verdict(met: bool) -> str:
@@ -893,6 +999,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="also serve the registry with `--socket-per-worker` (a "
                              "listening socket per worker, SO_REUSEPORT) and measure it in "
                              "the same rounds")
+    parser.add_argument("--compare-no-hit-path", action="store_true",
+                        help="also serve the registry with `--no-hit-path` (cached answers "
+                             "through gunicorn and the app too) and measure it in the same "
+                             "rounds")
+    parser.add_argument("--no-open-loop", dest="open_loop", action="store_false",
+                        help="skip the fixed-rate measurement (then the p99 target is "
+                             "judged at saturation)")
     parser.add_argument("--ports", metavar="FIRST-LAST",
                         help="take the servers' ports from this range (default: any free)")
     args = parser.parse_args(argv)
@@ -912,8 +1025,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("durations, rounds, connections, threads and runs must be positive")
     if args.threads > args.connections:
         parser.error("wrk needs at least one connection per thread")
-    if args.compare_socket_per_worker and args.worker_class != "production":
-        parser.error("--compare-socket-per-worker goes with --worker-class production")
+    args.variants = [name for name, flag in (("per-worker", args.compare_socket_per_worker),
+                                             ("no-hit-path", args.compare_no_hit_path))
+                     if flag]
+    if args.variants and args.worker_class != "production":
+        parser.error("--compare-socket-per-worker and --compare-no-hit-path go with "
+                     "--worker-class production")
     return args
 
 

@@ -118,10 +118,13 @@ class ResponseCache:
     """
 
     def __init__(self, app: Callable[..., Iterable[bytes]], current: Callable[[], Any],
-                 max_bytes: int = 64 * 1024 * 1024, version_header: str | None = None
-                 ) -> None:
+                 max_bytes: int = 64 * 1024 * 1024, version_header: str | None = None,
+                 fresh: Callable[[], Any] | None = None) -> None:
         self.app = app
         self.current = current
+        # The state `current` would return now without waiting (reading the feed), or
+        # None when it would wait: for callers that must not (kept(wait=False)).
+        self.fresh = fresh
         self.max_bytes = max_bytes
         self.version_header = version_header
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
@@ -141,9 +144,37 @@ class ResponseCache:
         key = (environ.get("wsgi.url_scheme"), environ.get("PATH_INFO"),
                environ.get("QUERY_STRING"), *(environ.get(h) for h in KEY_HEADERS))
         try:
-            current = self.current()
+            kept = self.kept(key, environ.get("HTTP_IF_NONE_MATCH"))
         except Exception:  # noqa: BLE001 - the store failed: let the app answer (503)
             return self.app(environ, start_response)
+        if kept is not None:
+            status, headers, body = kept
+            start_response(status, headers)
+            return [body] if body else []
+        self.misses += 1
+        return self._fill(environ, start_response, key)
+
+    @staticmethod
+    def key_headers() -> tuple[str, ...]:
+        """Return the environ names of the request headers a key holds, in its order."""
+        return KEY_HEADERS
+
+    def kept(self, key: tuple[Any, ...], if_none_match: str | None, wait: bool = True
+             ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """Return the kept answer to a GET (status, headers, body) as the app would give
+        it now, or None when it must run.
+
+        The key is (url scheme, path, query string, *the KEY_HEADERS values). With
+        wait=False, only from the state `fresh` holds now: None when that would take
+        reading the feed first (the caller sends the request through the app, which
+        does), so no answer is older than one the app would give.
+        """
+        if wait:
+            current = self.current()
+        else:
+            current = self.fresh() if self.fresh is not None else None
+            if current is None:
+                return None
         entry = self._entries.get(key)
         if entry is not None and not entry.reads.holds(current):
             # Stale: its reads refer to objects of an older snapshot (a catalogue, the
@@ -151,17 +182,13 @@ class ResponseCache:
             # answer the app gives now may not be kept (a 404, a 503).
             self._drop(key, entry)
             entry = None
-        if entry is not None:
-            self.hits += 1
-            condition = environ.get("HTTP_IF_NONE_MATCH")
-            if condition and _matches(condition, entry.etag):
-                start_response("304 Not Modified", self._labelled(entry.not_modified,
-                                                                  entry, current))
-                return []
-            start_response(entry.status, self._labelled(entry.headers, entry, current))
-            return [entry.body]
-        self.misses += 1
-        return self._fill(environ, start_response, key)
+        if entry is None:
+            return None
+        self.hits += 1
+        if if_none_match and _matches(if_none_match, entry.etag):
+            return ("304 Not Modified", self._labelled(entry.not_modified, entry, current),
+                    b"")
+        return entry.status, self._labelled(entry.headers, entry, current), entry.body
 
     def _fill(self, environ: dict[str, Any], start_response: Callable[..., Any],
               key: tuple[Any, ...]) -> Iterable[bytes]:

@@ -12,6 +12,11 @@
   the headers, and a response must be taken by the client within `send_timeout`
   seconds. A slowloris client trickling one byte at a time is dropped at the deadline,
   whatever its pace; a thread is never held longer than these bounds.
+* Cached reads answered from the request's bytes (registry.hit_path): a plain GET whose
+  answer the response cache holds fresh is answered in the worker's event loop (or
+  the thread holding the connection) without gunicorn's parser, WSGI environ or a
+  thread hand-off, a fifth to a seventh of the CPU time it took through them; everything
+  else goes through gunicorn as before, with what was read of it.
 * One listening socket shared by the workers (gunicorn's default): whichever worker
   wakes first takes a connection, so connections opened together can split unevenly
   (8:24, even 32:0). `socket_per_worker` (`--socket-per-worker`) gives each worker a
@@ -53,6 +58,9 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
+
+from registry.hit_path import MAX_REQUEST_BYTES, HitWriter
+from registry.response_cache import ResponseCache
 
 HOLD_BYTES = 64 * 1024  # a response's first bytes held back to go out together
 # How long a thread that answered a request on a kept-alive connection waits for the
@@ -131,6 +139,7 @@ class ServeOptions:
     access_log: str | None = None
     overlap_job: bool = False  # start `registry overlaps` beside the workers
     socket_per_worker: bool = False
+    hit_path: bool = True  # cached answers straight from the request (registry.hit_path)
 
     @property
     def bind(self) -> str:
@@ -268,6 +277,26 @@ class DeadlineSocket:
         finally:
             self._sock.settimeout(None)
 
+    def recv_now(self, size: int) -> bytes | None:
+        """Return what arrived (b"" at the end), or None when nothing did; never waits."""
+        if self._held:
+            return None  # the client may wait for those bytes before it sends more
+        try:
+            return self._sock.recv(size, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return None
+
+    def send_now(self, data: bytes) -> bool:
+        """Send what fits without waiting; keep the rest for flush(). True: all sent."""
+        try:
+            sent = self._sock.send(data, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        if sent < len(data):
+            self._held.append(data[sent:])
+            return False
+        return True
+
     def close(self) -> None:
         """Send what was held back (best effort), then close."""
         with contextlib.suppress(OSError):
@@ -295,13 +324,76 @@ class GuardedThreadWorker(ThreadWorker):
 
         super().accept(_Wrapping(self))
 
+    hit_writer: HitWriter | None = None
+
+    def run(self) -> None:
+        """Serve until stopped, answering kept answers at once where they can be."""
+        self.hit_writer = _hit_writer(self.wsgi, self.cfg)
+        super().run()
+
+    def on_client_socket_readable(self, conn: Any, client: Any) -> None:
+        """Answer a kept-alive connection's request here when the cache holds it.
+
+        In the worker's event loop, not a thread of the pool: no thread is woken and
+        handed the connection back for a cached answer. Anything else goes to a thread
+        as before, with what was read of it.
+        """
+        answered = self._answer_at_once(conn)
+        if answered is True:
+            # It stays registered with the poller; its keep-alive time starts again.
+            with contextlib.suppress(ValueError):
+                self.keepalived_conns.remove(conn)
+            conn.set_timeout()
+            self.keepalived_conns.append(conn)
+            return
+        # Not answered, or the answer did not all fit in the socket's buffer: a thread
+        # sends the rest (within send_timeout) before it reads the next request.
+        super().on_client_socket_readable(conn, client)
+
+    def _answer_at_once(self, conn: Any) -> bool | None:
+        """Answer the request that arrived on `conn` from the response cache.
+
+        True: answered in full; False: answered, part of it still held in the socket
+        (sent by the next read); None: not answered, and what was read of the request
+        is back in gunicorn's parser (or the client is gone).
+        """
+        writer, sock = self.hit_writer, conn.sock
+        if (writer is None or not isinstance(sock, DeadlineSocket) or conn.parser is None
+                or conn.is_http2 or not self.alive
+                # gunicorn would close the connection after this request.
+                or self.nr + 1 >= self.max_requests
+                or len(self.keepalived_conns) + 1 >= self.max_keepalived
+                or conn.parser.unreader.buf.getvalue()):
+            return None
+        try:
+            data = sock.recv_now(MAX_REQUEST_BYTES + 2)
+        except OSError:
+            return None  # gunicorn's own read meets the error too
+        if not data:
+            return None
+        try:
+            answer = writer.answer(data)
+        except Exception:  # noqa: BLE001 - the app's own path answers (or reports) it
+            answer = None
+        if answer is None:
+            conn.parser.unreader.unread(data)
+            return None
+        self.nr += 1
+        try:
+            return sock.send_now(answer)
+        except OSError:
+            # The client is gone (reset, broken pipe): gunicorn's read of the connection
+            # meets the end too and closes it, as for any request. Never raised here,
+            # in the worker's event loop, which would stop.
+            return None
+
     def handle(self, conn: Any) -> Any:
         """Answer requests on a connection: the first, and those that follow at once."""
         result = self._handle_one(conn)
         served = 1
         while (result is True and served < LINGER_REQUESTS and self.alive
                and self._next_request_ready(conn)):
-            result = self._handle_one(conn)
+            result = self._answer_at_once(conn) or self._handle_one(conn)
             served += 1
         return result
 
@@ -350,6 +442,20 @@ class GuardedThreadWorker(ThreadWorker):
         finally:
             if isinstance(sock, DeadlineSocket):
                 sock.flush()
+
+
+def _hit_writer(app: Any, cfg: Any) -> HitWriter | None:
+    """Return what answers cached reads at once for this app, or None (all go to it).
+
+    None when there is no response cache (or no way to ask it without waiting), when
+    requests are logged (the access log is written by gunicorn's path), over TLS, or
+    when the server was asked not to (`hit_path`).
+    """
+    cache = getattr(app, "wsgi_app", None)
+    if (not isinstance(cache, ResponseCache) or cache.fresh is None or cfg.accesslog
+            or cfg.is_ssl or not getattr(cfg, "registry_hit_path", True)):
+        return None
+    return HitWriter(cache)
 
 
 RESTART_AFTER = 5.0  # seconds between two starts of the overlap job
@@ -463,6 +569,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         self.cfg.registry_body_timeout = o.body_timeout
         self.cfg.registry_send_timeout = o.send_timeout
         self.cfg.registry_active_threads = o.active_threads
+        self.cfg.registry_hit_path = o.hit_path
 
     def load(self) -> Any:
         """Return the WSGI app (already built)."""

@@ -30,12 +30,15 @@ import click
 @click.option("--socket-per-worker", is_flag=True,
               help="With --production: a listening socket per worker (SO_REUSEPORT), the "
                    "kernel spreading connections over them, instead of one shared.")
+@click.option("--no-hit-path", is_flag=True,
+              help="With --production: send every request through gunicorn and the app, "
+                   "cached answers too (for comparison; see registry/hit_path.py).")
 @click.option("--access-log", metavar="FILE",
               help="With --production: write an access log line per request (- for "
                    "standard output).")
 def serve(host: str, port: int, debug: bool, production: bool, workers: int, threads: int,
           active_threads: int, header_timeout: float, body_timeout: float, socket_per_worker: bool,
-          access_log: str | None) -> None:
+          no_hit_path: bool, access_log: str | None) -> None:
     """Serve the registry: the development server, or with --production the production one.
 
     Loads the shipped catalogue into an empty store first (not in production, where
@@ -48,9 +51,9 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
     if production and debug:
         raise click.UsageError("--debug and --production exclude each other")
     if not production and ((workers, threads, active_threads, access_log) != (2, 32, 0, None)
-                           or socket_per_worker):
-        raise click.UsageError("--workers, --threads, --active-threads, --socket-per-worker "
-                               "and --access-log go with --production")
+                           or socket_per_worker or no_hit_path):
+        raise click.UsageError("--workers, --threads, --active-threads, --socket-per-worker, "
+                               "--no-hit-path and --access-log go with --production")
     try:
         # In production one process beside the workers computes the reuse overlaps for
         # all of them (registry.serving starts it), instead of each worker its own.
@@ -70,7 +73,7 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
                                active_threads=active_threads,
                                header_timeout=header_timeout, body_timeout=body_timeout,
                                socket_per_worker=socket_per_worker, access_log=access_log,
-                               overlap_job=True)
+                               hit_path=not no_hit_path, overlap_job=True)
         try:
             serve_production(app, options)
         except AddressInUse as exc:

@@ -119,6 +119,26 @@ class ReadModel:
                 self._lock.release()
         return snapshot
 
+    def fresh(self) -> Snapshot | None:
+        """Return the snapshot `latest()` would return now without reading the feed.
+
+        None when it would read the feed (a write announced or noted, the TTL half
+        gone, a new day, nothing loaded yet): for callers that must not wait on the
+        database (the server's event loop, registry.hit_path), which then leave the
+        request to a thread that calls `latest()`. Never a state `latest()` would not
+        answer.
+        """
+        snapshot = self._snapshot
+        if (snapshot is None or self.listen and self._pid != os.getpid()
+                or self._stale.is_set() or self.high_water.value > snapshot.version
+                or snapshot.day != self._today.today()):
+            return None
+        listening = self._listener is not None and self._listener.connected.is_set()
+        interval = self.ttl if not listening or self.ttl == 0 else float("inf")
+        if self._clock() - self._checked >= interval / 2:
+            return None
+        return snapshot
+
     def newest_version(self) -> int:
         """Return the version of the newest snapshot held (0 before the first)."""
         snapshot = self._snapshot

@@ -18,6 +18,7 @@ import os
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -354,3 +355,118 @@ def test_a_port_already_taken_stops_the_server_with_a_socket_per_worker(
         assert done.returncode == 1
         assert f"cannot listen on {HOST}:{port}: Address already in use" in done.stderr
         assert "Traceback" not in done.stderr + done.stdout
+
+
+def _raw_answers(port: int, requests: list[bytes], receive_buffer: int = 0) -> list[bytes]:
+    """Send requests one after another on one kept-alive connection; return each answer
+    as sent, its Date header blanked (the second it was sent in)."""
+    answers = []
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if receive_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.settimeout(CLIENT_TIMEOUT)
+        sock.connect((HOST, port))
+        with sock.makefile("rb") as reader:
+            for request in requests:
+                sock.sendall(request)
+                lines = [reader.readline()]
+                while lines[-1] not in (b"\r\n", b""):
+                    lines.append(reader.readline())
+                length = next((int(line.split(b":")[1]) for line in lines
+                               if line.lower().startswith(b"content-length:")), 0)
+                head = b"".join(b"Date: -\r\n" if line.startswith(b"Date: ") else line
+                                for line in lines)
+                answers.append(head + reader.read(length))
+    return answers
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cached_answers_sent_at_once_are_gunicorns_bytes_and_never_stale(
+        backend: str, tmp_path: Path) -> None:
+    """The hit path (registry.hit_path) answers byte for byte as gunicorn and the app do.
+
+    Two servers on one store: A as documented, B with --no-hit-path (every request
+    through gunicorn and the app). A kept-alive connection's cached reads, a 304, and
+    an answer larger than the client's receive buffer (what does not fit is sent by a
+    thread) are the same bytes from both, but for the Date. After a write on A, the
+    writer's next plain read on A is the new state; after a write on B, once A has
+    caught up (a read asking for that version), no plain read on A answers the old one.
+    """
+    with fresh_database(backend, tmp_path) as database:
+        instance = tmp_path / "instance"
+        tokens = prepare_store(database, instance)
+        env = _production_env(database, instance)
+        ports = [free_port(), free_port()]
+        processes = []
+        logs = [tmp_path / "a.log", tmp_path / "b.log"]
+        for port, log, extra in zip(ports, logs, ([], ["--no-hit-path"]), strict=True):
+            command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
+                       "--host", HOST, "--port", str(port), "--workers", "1",
+                       "--threads", "4", *extra]
+            with log.open("wb") as out:
+                processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                                  stderr=subprocess.STDOUT,
+                                                  start_new_session=True))
+        try:
+            for process, port, log in zip(processes, ports, logs, strict=True):
+                _wait_ready(process, port, log)
+            plain = b"GET /api/standards/gtfs HTTP/1.1\r\nHost: x\r\n\r\n"
+            listing = b"GET /api/standards HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
+            a, b = (_raw_answers(port, [plain] * 3 + [listing] * 2) for port in ports)
+            assert a == b
+            assert a[0].startswith(b"HTTP/1.1 200 OK\r\nServer: gunicorn\r\nDate: -\r\n"
+                                   b"Connection: keep-alive\r\n")
+            etag = next(line.split(b": ", 1)[1] for line in a[0].split(b"\r\n")
+                        if line.startswith(b"ETag: "))
+            conditional = plain.replace(b"\r\n\r\n", b"\r\nIf-None-Match: " + etag + b"\r\n\r\n")
+            a, b = (_raw_answers(port, [plain, conditional, conditional]) for port in ports)
+            assert a == b and a[1].startswith(b"HTTP/1.1 304 Not Modified\r\n")
+            a, b = (_raw_answers(port, [listing] * 3, receive_buffer=4096) for port in ports)
+            assert a == b and len(a[0]) > 16384
+
+            # Clients that reset their connection right after a cached read's request:
+            # whichever of the read and the send meets the reset, the worker goes on.
+            workers = _children(processes[0].pid)
+            for _ in range(20):
+                with socket.create_connection((HOST, ports[0]), timeout=CLIENT_TIMEOUT) as sock:
+                    sock.sendall(plain)
+                    with sock.makefile("rb") as reader:
+                        _read_response(reader)
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    struct.pack("ii", 1, 0))
+                    sock.sendall(plain)
+            assert _raw_answers(ports[0], [plain]) == _raw_answers(ports[1], [plain])
+            assert _children(processes[0].pid) == workers
+
+            def put(port: int, status: str, after: int = 0) -> int:
+                current = _get(port, "/api/standards/gtfs",
+                               {"Registry-Min-Version": str(after)})
+                record = json.loads(current[2])["standard"]
+                body = json.dumps({**record, "status": status,
+                                   "status_since": "2026-11-01"}).encode()
+                connection = http.client.HTTPConnection(HOST, port, timeout=CLIENT_TIMEOUT)
+                connection.request("PUT", "/api/standards/gtfs", body=body, headers={
+                    "Content-Type": "application/json", "If-Match": current[1]["etag"],
+                    **tokens.for_kind("standard")})
+                response = connection.getresponse()
+                assert response.status == 200, response.read()
+                version = int(response.getheader("Registry-Version"))
+                connection.close()
+                return version
+
+            def status_on_a(answer: bytes) -> str:
+                return str(json.loads(answer.split(b"\r\n\r\n", 1)[1])["standard"]["status"])
+
+            first = put(ports[0], "mandatory")
+            assert [status_on_a(x) for x in _raw_answers(ports[0], [plain] * 3)] == [
+                "mandatory"] * 3
+            version = put(ports[1], "recommended", after=first)
+            assert _get(ports[0], "/api/standards/gtfs",
+                        {"Registry-Min-Version": str(version)})[0] == 200
+            assert [status_on_a(x) for x in _raw_answers(ports[0], [plain] * 3)] == [
+                "recommended"] * 3
+        finally:
+            for process in processes:
+                stop_group(process)
+        for log in logs:
+            assert "Traceback" not in log.read_text(errors="replace")
