@@ -23,7 +23,10 @@ shipped catalogue, the example mobility-data-hub and N synthetic projects
 3. **A mandatory standard.** A standard the hub declares goes from recommended to mandatory
    on A; reported: the time until B's compliance of the hub shows it. Then it goes back,
    and the run waits until B shows that too.
-4. **Memory.** The resident memory (VmRSS) of every worker of both servers.
+4. **Memory.** The resident memory (VmRSS) of every worker of both servers, and of the
+   SPARQL processes below each (the server's one pool; or, before it, each worker's
+   fork server and SPARQL workers), with each server's total. Before it, 40 SPARQL
+   queries naming the hub, one after the other on B: their p50 and p99.
 
 Targets (issue 11): every view within 1 s (p99), no older state afterwards, the standard's
 change within 1 s, at least 2,000 req/s with p99 at most 50 ms, at most 250 MB a worker.
@@ -259,6 +262,19 @@ def warm(port: int, paths: Sequence[str], rounds: int) -> None:
         raise RuntimeError("warming up failed: " + "; ".join(errors[:3]))
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _sidecar(pid: int) -> bool:
+    """Return True for the overlap job or the SPARQL pool beside the workers."""
+    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    return b"overlaps" in command or b"shared_pool" in command
+
+
 def worker_rss_mb(master: int) -> list[float]:
     """Return the VmRSS of each child of `master` (the workers), in MB."""
     out = []
@@ -267,14 +283,55 @@ def worker_rss_mb(master: int) -> list[float]:
             continue
         with suppress(OSError, IndexError, ValueError):
             stat = Path(f"/proc/{entry}/stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) != master:
+            if int(stat.rsplit(")", 1)[1].split()[1]) != master or _sidecar(int(entry)):
                 continue
-            if b"overlaps" in Path(f"/proc/{entry}/cmdline").read_bytes():
-                continue  # the overlap job beside the workers, not a web worker
-            for line in Path(f"/proc/{entry}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    out.append(int(line.split()[1]) / 1024)
+            out.append(_rss_mb(int(entry)))
     return sorted(out)
+
+
+def sparql_rss_mb(master: int) -> list[float]:
+    """Return the VmRSS of each SPARQL process below `master`, in MB.
+
+    The server's one pool (registry.linked_data.shared_pool) and any query child of it;
+    or, where each web worker runs a pool of its own, its fork server and the workers.
+    """
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                if stat[0] != "Z":
+                    parents[int(entry)] = int(stat[1])
+    below: set[int] = set()
+    level = {master}
+    while level:
+        level = {p for p, parent in parents.items() if parent in level}
+        below |= level
+    out = []
+    for pid in below:
+        with suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"shared_pool" in command or b"multiprocessing" in command:
+                out.append(_rss_mb(pid))
+    return sorted(out)
+
+
+def sparql_latency(port: int, count: int = 40) -> dict[str, float]:
+    """Time `count` SPARQL queries naming the hub, one after the other, on B."""
+    seconds = []
+    for _ in range(count):
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        started = time.perf_counter()
+        connection.request("GET", sparql_path(HUB_ID),
+                           headers={"Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        response.read()
+        seconds.append(time.perf_counter() - started)
+        connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"SPARQL answered {response.status}")
+    return {"p50_ms": 1000 * statistics.median(seconds),
+            "p99_ms": 1000 * percentile(seconds, 0.99)}
 
 
 def workers_cpu_s(master: int) -> float:
@@ -624,11 +681,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   + (f"after {shown:.3f} s" if shown is not None else "NOT within 120 s")
                   + f"; back to recommended, seen on B after {change['reverted_after_s']:.1f} s",
                   flush=True)
+            latency = sparql_latency(b)
+            print(f"  a SPARQL query on B, one at a time: p50 {latency['p50_ms']:.1f} ms, "
+                  f"p99 {latency['p99_ms']:.1f} ms", flush=True)
             rss = {"a": worker_rss_mb(a_pid), "b": worker_rss_mb(b_pid)}
+            sparql_rss = {"a": sparql_rss_mb(a_pid), "b": sparql_rss_mb(b_pid)}
             print(f"  worker RSS MB: A {[round(r) for r in rss['a']]}, "
                   f"B {[round(r) for r in rss['b']]}", flush=True)
+            print(f"  SPARQL processes' RSS MB: A {[round(r) for r in sparql_rss['a']]}, "
+                  f"B {[round(r) for r in sparql_rss['b']]}; each server's total (workers + "
+                  f"SPARQL): A {sum(rss['a']) + sum(sparql_rss['a']):.0f}, "
+                  f"B {sum(rss['b']) + sum(sparql_rss['b']):.0f}", flush=True)
             result["runs"].append({"propagation": spread, "status_change": change,
-                                   "mix": mix, "rss_mb": rss,
+                                   "mix": mix, "rss_mb": rss, "sparql_rss_mb": sparql_rss,
+                                   "sparql_latency": latency,
                                    "loadavg": os.getloadavg()})
     return result
 

@@ -37,6 +37,11 @@
   in its loop, at most every RESTART_AFTER seconds) and stops it on exit; it stops by
   itself if the master is gone. On PostgreSQL one of them computes across every
   server (an advisory lock).
+* SPARQL queries are answered by one pool beside the workers
+  (registry/linked_data/shared_pool.py), kept running as the overlap job is: one
+  Oxigraph store of the derived graph for the server, not one per SPARQL process
+  of each worker. The workers ask it over a Unix socket in a directory of the
+  master's (removed on exit); with an external SPARQL store it is not started.
 """
 
 from __future__ import annotations
@@ -510,13 +515,26 @@ class Sidecar:
             pass
 
 
+def _share_sparql_pool(app: Any) -> Any:
+    """Point the app at a SPARQL pool for the whole server; return its directory (or None)."""
+    from registry.linked_data.shared_pool import PoolDirectory
+
+    linked = getattr(app, "extensions", {}).get("linked_data")
+    if linked is None:
+        return None
+    directory = PoolDirectory()
+    if not linked.share_pool(directory.address):
+        directory.remove()
+        return None
+    return directory
+
+
 class _Arbiter(Arbiter):  # type: ignore[misc]
-    """gunicorn's master, also keeping the sidecar running."""
+    """gunicorn's master, also keeping the sidecars running."""
 
     def manage_workers(self) -> None:
         super().manage_workers()
-        sidecar = getattr(self.app, "sidecar", None)
-        if sidecar is not None:
+        for sidecar in getattr(self.app, "sidecars", ()):
             sidecar.ensure()
 
 
@@ -526,18 +544,30 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
     def __init__(self, app: Any, options: ServeOptions) -> None:
         self.application = app
         self.options = options
-        self.sidecar = Sidecar(
-            [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"]) \
-            if options.overlap_job else None
+        self.sidecars: list[Sidecar] = []
+        if options.overlap_job:
+            self.sidecars.append(Sidecar(
+                [sys.executable, "-c", "from registry.cli import main; main()", "overlaps"]))
+        # One SPARQL pool for every worker (registry.linked_data.shared_pool).
+        self.sparql_directory = _share_sparql_pool(app)
+        if self.sparql_directory is not None:
+            self.sidecars.append(Sidecar(self.sparql_directory.command(
+                app.config["REGISTRY"])))
         super().__init__()
 
     def run(self) -> None:
-        """Run the master (and the sidecar) until stopped."""
+        """Run the master (and the sidecars) until stopped."""
         try:
+            if self.sparql_directory is not None:
+                # Listening before the workers answer: SPARQL works once /health does.
+                self.sidecars[-1].ensure()
+                self.sparql_directory.wait_listening()
             _Arbiter(self).run()
         finally:
-            if self.sidecar is not None:
-                self.sidecar.stop()
+            for sidecar in self.sidecars:
+                sidecar.stop()
+            if self.sparql_directory is not None:
+                self.sparql_directory.remove()
 
     def load_config(self) -> None:
         """Set gunicorn's settings."""

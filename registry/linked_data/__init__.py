@@ -7,6 +7,8 @@
 - `derived`: the whole registry as chunked N-Triples, rebuilt per stored version.
 - `formats`: Turtle, JSON-LD, N-Triples from N-Triples.
 - `sparql`: the read-only, time-limited SPARQL endpoint (worker processes, Oxigraph).
+- `shared_pool`: one SPARQL pool per production server (one process, one store),
+  asked by every web worker over a Unix socket.
 - `service`: derived graphs and the SPARQL pool of a running registry.
 - `examples`: example SPARQL queries for architects.
 - `rdf_input`, `skos`: reading published SKOS files safely and importing them.

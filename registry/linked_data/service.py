@@ -6,6 +6,8 @@ the stored version moves (checked at most every REGISTRY_SNAPSHOT_TTL seconds), 
 graph is rebuilt exactly when one of them is a new object, and is current within that
 TTL plus the time to re-derive the changed chunks.
 
+`registry serve --production` points every worker at the server's one SPARQL pool
+(`share_pool`, see `shared_pool`); otherwise each process runs a `SparqlPool` of its own.
 With REGISTRY_SPARQL_STORE_URL the graph is also written to that external store (by
 `store_sync.StoreWriter`, a thread of each process, one writing at a time) and SPARQL
 queries are forwarded to it; record URLs and dumps are still answered from the derived
@@ -22,6 +24,7 @@ from registry.linked_data.dcat import DcatOptions, RevisionDates
 from registry.linked_data.derived import DerivedGraph, GraphBuilder
 from registry.linked_data.graph_store import StoreEndpoints
 from registry.linked_data.iris import DEFAULT_BASE
+from registry.linked_data.shared_pool import SharedPool
 from registry.linked_data.sparql import Answer, QueryRequest, SparqlPool
 from registry.linked_data.store_sync import StoreWriter
 
@@ -38,7 +41,7 @@ class LinkedData:
             licence=settings.get("DCAT_LICENCE") or DcatOptions.licence,
             publisher_iri=settings.get("DCAT_PUBLISHER_IRI") or None,
             publisher_type=settings.get("DCAT_PUBLISHER_TYPE") or DcatOptions.publisher_type))
-        self.pool = SparqlPool(size=int(settings.get("SPARQL_WORKERS", 2)),
+        self.pool: SparqlPool | SharedPool = SparqlPool(size=int(settings.get("SPARQL_WORKERS", 2)),
                                timeout=float(settings.get("SPARQL_TIMEOUT", 10.0)),
                                max_rows=int(settings.get("SPARQL_MAX_ROWS", 10_000)),
                                memory_mb=int(settings.get("SPARQL_MAX_MEMORY_MB", 0)),
@@ -65,6 +68,19 @@ class LinkedData:
         # The revision dates at the newest version a graph was built for (`_dates`).
         self._dates_lock = threading.Lock()
         self._held_dates: tuple[int, RevisionDates] | None = None
+
+    def share_pool(self, address: str) -> bool:
+        """Ask the server's one SPARQL pool at `address` instead of a pool of our own.
+
+        Not with an external store: queries are forwarded to it by this process's pool,
+        which holds no graph. Returns whether the shared pool is used.
+        """
+        if self.endpoints is not None:
+            return False
+        self.pool.close()
+        self.pool = SharedPool(address, timeout=self.pool.timeout,
+                               max_rows=self.pool.max_rows)
+        return True
 
     def graph(self, base: str) -> DerivedGraph:
         """Return the derived graph of the current catalogue and roadmap under a base."""

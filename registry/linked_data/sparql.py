@@ -20,6 +20,9 @@ Safety, in the order a query meets it:
 5. Optionally a memory cap on each worker (RLIMIT_AS): a query that needs more dies
    alone and the worker is replaced.
 
+This pool is a process's own. The production server runs one for all its workers
+instead, one store for the server (`shared_pool`), with the same checks and limits.
+
 With an external store (REGISTRY_SPARQL_STORE_URL) the worker forwards the checked
 query to the store instead (see `forward_query`): steps 1, 2, 3 and 4 are the same.
 
@@ -488,7 +491,8 @@ class WorkerState:
         return execute(self.store, request, base, form)
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (RLIMIT_AS), if `megabytes` is above 0."""
     if megabytes <= 0:
         return
     with contextlib.suppress(ImportError, ValueError, OSError):
@@ -516,7 +520,7 @@ def worker_main(conn: Any, memory_mb: int = 0) -> None:
     # here on, Ctrl+C or a server's SIGINT to its process group ends it without a word.
     signal.signal(signal.SIGINT, _quit)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _limit_memory(memory_mb)
+    limit_memory(memory_mb)
     # A runaway query must not take the CPU from /health and cheap reads: on a busy
     # machine the kernel gives the web processes first call.
     with contextlib.suppress(OSError, AttributeError):

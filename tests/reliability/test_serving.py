@@ -256,14 +256,15 @@ def _tcp_sockets(port: int) -> dict[int, str]:
 
 
 def _children(pid: int) -> list[int]:
-    """Return the web workers of a master (not the overlap job it runs beside them)."""
+    """Return the web workers of a master (not the overlap job nor the SPARQL pool)."""
     children = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes()
                 if (int(fields[1]) == pid and fields[0] != "Z"
-                        and b"overlaps" not in (entry / "cmdline").read_bytes()):
+                        and b"overlaps" not in command and b"shared_pool" not in command):
                     children.append(int(entry.name))
     return children
 
