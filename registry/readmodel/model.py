@@ -91,10 +91,13 @@ class ReadModel:
         # reads it on every request (tests, and those who want no delay at all).
         interval = self.ttl if not listening or self.ttl == 0 else float("inf")
         age = self._clock() - self._checked
-        if (self._stale.is_set() or age >= interval
-                or self.high_water.value > snapshot.version):
+        mark = self.high_water.value
+        behind = mark > snapshot.version
+        if self._stale.is_set() or age >= interval or behind:
             try:
-                return self.catch_up()
+                # Behind the mark, the snapshot of a catch-up running meanwhile (another
+                # request's) does once it reaches the mark, without a feed read of its own.
+                return self.catch_up(mark if behind else 0)
             except Exception:
                 # The feed cannot be read (database down): keep answering the state
                 # already held, which is still a state this worker may answer (reads
@@ -180,8 +183,11 @@ class ReadModel:
 
     # -- following the feed -----------------------------------------------------------
 
-    def catch_up(self) -> Snapshot:
+    def catch_up(self, at_least: int = 0) -> Snapshot:
         """Apply the changes after the current version; return the newest snapshot.
+
+        With `at_least`, a snapshot of that version or newer, once the lock is taken,
+        is returned as it is (the caller needs no newer one: the server's mark).
 
         Callers that queue behind a catch-up which began reading the feed after they
         asked take its snapshot without reading the feed again: it holds every change
@@ -193,8 +199,8 @@ class ReadModel:
         asked = self._clock()
         with self._lock:
             snapshot = self._snapshot
-            if (snapshot is not None and self._read_from > asked
-                    and snapshot.day == self._today.today()):
+            if (snapshot is not None and snapshot.day == self._today.today()
+                    and (self._read_from > asked or 0 < at_least <= snapshot.version)):
                 return snapshot
             return self._catch_up_locked()
 
@@ -224,11 +230,14 @@ class ReadModel:
                 break
         self._checked = self._clock()
         self._read_from = started  # only once it succeeded
+        # The mark first: once this snapshot is installed, the worker's other threads
+        # answer it without waiting for this catch-up, and a client that saw it may
+        # next ask another worker, which must then find the mark that high.
+        self.high_water.raise_to(snapshot.version)
         previous, self._snapshot = self._snapshot, snapshot
         if rebuilt:  # much recomputed: give back what that freed (a few ms)
             del previous
             give_back()
-        self.high_water.raise_to(snapshot.version)
         return snapshot
 
     def written(self, version: int) -> None:

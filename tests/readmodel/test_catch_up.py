@@ -21,6 +21,7 @@ import time
 from sqlalchemy import event
 
 from registry.readmodel import ReadModel
+from registry.readmodel.snapshot import Snapshot
 from registry.storage import Store
 
 WAITERS = 8
@@ -143,3 +144,36 @@ def test_past_half_the_ttl_one_request_reads_the_feed_and_the_others_do_not_wait
         reader.join(PATIENCE)
     assert len(gate.reads) == 1
     assert answers[1].version == held.version  # nothing was written meanwhile
+
+
+def _waiting_for_the_lock(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or 0)
+    return (frame is not None and frame.f_code.co_name == "catch_up"
+            and frame.f_lineno == _lock_line())
+
+
+def test_a_request_behind_the_mark_takes_a_running_catch_up_that_reaches_it(store):
+    """A request below the server's mark waits for the catch-up running meanwhile and
+    takes its snapshot when it reaches the mark, without a feed read of its own."""
+    from tests.helpers import EXAMPLES, stored_sheet
+
+    model = ReadModel(store, ttl=3600, listen=False)
+    held = model.latest()
+    sheet = stored_sheet(EXAMPLES[0])
+    with _Gate(store) as gate:
+        gate.armed = True
+        stored = store.put("project", sheet["id"], sheet, author="test")
+        newer = stored.seq or store.head()
+        running = _run(model.catch_up)  # another request, reading the feed
+        _wait_until(gate.inside.is_set, "the catch-up never read the feed")
+        # Another worker of this server reached the write: the mark says so.
+        model.high_water.raise_to(newer)
+        answers: list[Snapshot] = []
+        request = _run(lambda: answers.append(model.latest()))
+        _wait_until(lambda: _waiting_for_the_lock(request), "the request never waited")
+        gate.release.set()
+        for thread in (running, request):
+            thread.join(PATIENCE)
+    assert [a.version >= newer > held.version for a in answers] == [True]
+    assert sheet["id"] in answers[0].roadmap.projects
+    assert len(gate.reads) == 1, "the request read the feed again"

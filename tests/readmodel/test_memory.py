@@ -46,6 +46,26 @@ def test_a_stored_project_answers_its_sheet_and_holds_a_fraction_of_it():
     assert stored[0] == Project("project-000", sheets[0], 1, "d", WHEN, "test")
 
 
+def test_the_decoded_sheets_kept_hold_one_largest_page_and_no_more():
+    from registry.analysis import roadmap
+    from registry.config import SETTINGS
+
+    largest_page = next(s.default for s in SETTINGS if s.name == "MAX_PER_PAGE")
+    kept = roadmap._DECODED
+    assert largest_page <= kept.size < 4 * largest_page
+    sheet = stored_sheet(EXAMPLE)
+    stored = []
+    for number in range(kept.size + 200):
+        sheet = {**sheet, "id": f"project-{number:04d}"}
+        stored.append(Project.stored(sheet["id"], sheet, 1, "d", WHEN, "test"))
+    page = stored[:largest_page]
+    first = [p.sheet for p in page]
+    assert [p.sheet for p in page] == first
+    assert all(a is b for a, b in zip(first, [p.sheet for p in page], strict=True))
+    assert [p.sheet["id"] for p in stored] == [p.id for p in stored]  # a whole pass
+    assert len(kept._decoded) == kept.size
+
+
 def test_a_sheet_with_dates_is_kept_as_given():
     sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))  # dates, not strings
     project = Project.stored(sheet["id"], sheet, 1, "d", WHEN, "test")
@@ -114,3 +134,23 @@ def test_the_production_server_has_threads_share_a_bounded_number_of_c_heaps():
     assert heaps("limit") == ("True", 1)
     env["MALLOC_ARENA_MAX"] = "4"  # an operator's setting is left to decide
     assert heaps("limit")[0] == "False"
+
+
+def test_a_full_reuse_analysis_gives_the_freed_memory_back_and_a_write_does_not(
+        monkeypatch):
+    import random
+
+    from registry.analysis.reuse import Thresholds
+    from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.readmodel import reuse
+    from tests.helpers import example_roadmap
+
+    given: list[int] = []
+    monkeypatch.setattr(reuse, "give_back", lambda: given.append(1))
+    catalogue = load_catalogue(shipped_root())
+    sheets = example_roadmap(random.Random(1), sorted(catalogue.concepts["organisations"]), 2)
+    state = reuse.ReuseState.build(sheets.values(), catalogue, Thresholds(), 1)
+    assert given == [1]
+    changed = next(iter(sheets.values()))
+    state.apply({changed["id"]: {**changed, "title": {"en": "Changed"}}}, 2)
+    assert given == [1]  # a write's groups are few: nothing worth a trim

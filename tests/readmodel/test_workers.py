@@ -132,3 +132,32 @@ def _serve_and_read(database: Database, tmp_path: Path) -> None:
     finally:
         stop_group(process)
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+class _Watched(HighWater):
+    """A mark that notes, each time it is raised, the version its worker held then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: ReadModel | None = None
+        self.raised: list[tuple[int, int]] = []
+
+    def raise_to(self, version: int) -> None:
+        assert self.model is not None
+        self.raised.append((version, self.model.newest_version()))
+        super().raise_to(version)
+
+
+def test_the_mark_is_raised_before_the_worker_can_answer_the_version(store):
+    # A worker's other threads answer its snapshot as soon as it is installed (the
+    # follower catches up beside them): had the mark come after, a client that saw
+    # that version could next read an older one from another worker of the server.
+    mark = _Watched()
+    model = ReadModel(store, ttl=3600, listen=False, high_water=mark)
+    mark.model = model
+    model.latest()
+    sheet = stored_sheet(EXAMPLES[0])
+    store.put("project", sheet["id"], sheet, author="test")
+    model.catch_up()
+    assert len(mark.raised) == 2
+    assert all(held < version for version, held in mark.raised)
