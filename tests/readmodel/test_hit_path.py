@@ -98,21 +98,28 @@ def test_a_plain_get_gets_the_apps_answer_with_gunicorns_framing(servers):
     assert headers[3:] == _as_app_answers(a, conditional)[1]
 
 
-def test_after_a_write_the_hit_path_never_answers_older_than_the_app(servers):
-    a, b = servers
-    writer_b = HitWriter(_cache(b))
-    client_a, client_b = a.test_client(), b.test_client()
-    before = client_b.get("/api/standards/gtfs", headers={"Host": "registry.test"})
-    _kept(b, writer_b)
-    secret, _ = create_token(a.extensions["registry"].store, role="architect",
+def _gtfs_made_mandatory(reader, hit_writer, on):
+    """Read gtfs on `reader` until its hit path holds it, then make it mandatory through
+    the app `on`; return the write's answer."""
+    before = reader.test_client().get("/api/standards/gtfs", headers={"Host": "registry.test"})
+    _kept(reader, hit_writer)
+    secret, _ = create_token(on.extensions["registry"].store, role="architect",
                              organisations=[], name="architect")
     changed = {**before.get_json()["standard"], "status": "mandatory",
                "status_since": "2026-11-01"}
-    written = client_a.put("/api/standards/gtfs", data=orjson.dumps(changed),
-                           headers={"Authorization": f"Bearer {secret}",
-                                    "If-Match": before.headers["ETag"]},
-                           content_type="application/json")
+    written = on.test_client().put("/api/standards/gtfs", data=orjson.dumps(changed),
+                                   headers={"Authorization": f"Bearer {secret}",
+                                            "If-Match": before.headers["ETag"]},
+                                   content_type="application/json")
     assert written.status_code == 200, written.get_json()
+    return written
+
+
+def test_after_a_write_the_hit_path_never_answers_older_than_the_app(servers):
+    a, b = servers
+    writer_b = HitWriter(_cache(b))
+    client_b = b.test_client()
+    written = _gtfs_made_mandatory(b, writer_b, on=a)
 
     # Until B learns of the write, the app answers B's state too: the hit path, never
     # newer than the app, is never older either.
@@ -139,17 +146,7 @@ def test_a_write_on_this_server_sends_the_next_read_through_the_app(servers):
     a, _b = servers
     writer = HitWriter(_cache(a))
     client = a.test_client()
-    before = client.get("/api/standards/gtfs", headers={"Host": "registry.test"})
-    _kept(a, writer)
-    secret, _ = create_token(a.extensions["registry"].store, role="architect",
-                             organisations=[], name="architect")
-    changed = {**before.get_json()["standard"], "status": "mandatory",
-               "status_since": "2026-11-01"}
-    written = client.put("/api/standards/gtfs", data=orjson.dumps(changed),
-                         headers={"Authorization": f"Bearer {secret}",
-                                  "If-Match": before.headers["ETag"]},
-                         content_type="application/json")
-    assert written.status_code == 200
+    _gtfs_made_mandatory(a, writer, on=a)
     # The write's client reads its write: the write marked the read model stale
     # (nothing has read the feed since), so the hit path leaves the read to a thread,
     # whose app catches up first.
