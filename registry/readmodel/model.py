@@ -86,10 +86,7 @@ class ReadModel:
         snapshot = self._snapshot
         if snapshot is None or snapshot.day != self._today.today():
             return self.catch_up()
-        listening = self._listener is not None and self._listener.connected.is_set()
-        # Listening, the notification says when to read the feed; a TTL of 0 still
-        # reads it on every request (tests, and those who want no delay at all).
-        interval = self.ttl if not listening or self.ttl == 0 else float("inf")
+        interval = self._poll_interval()
         age = self._clock() - self._checked
         mark = self.high_water.value
         behind = mark > snapshot.version
@@ -136,11 +133,16 @@ class ReadModel:
                 or self._stale.is_set() or self.high_water.value > snapshot.version
                 or snapshot.day != self._today.today()):
             return None
-        listening = self._listener is not None and self._listener.connected.is_set()
-        interval = self.ttl if not listening or self.ttl == 0 else float("inf")
-        if self._clock() - self._checked >= interval / 2:
+        if self._clock() - self._checked >= self._poll_interval() / 2:
             return None
         return snapshot
+
+    def _poll_interval(self) -> float:
+        """Seconds a snapshot is answered before the feed is read without a notification."""
+        listening = self._listener is not None and self._listener.connected.is_set()
+        # Listening, the notification says when to read the feed; a TTL of 0 still
+        # reads it on every request (tests, and those who want no delay at all).
+        return self.ttl if not listening or self.ttl == 0 else float("inf")
 
     def newest_version(self) -> int:
         """Return the version of the newest snapshot held (0 before the first)."""
