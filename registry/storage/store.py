@@ -9,13 +9,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Engine,
     and_,
@@ -33,8 +29,13 @@ from sqlalchemy.pool import NullPool
 
 from registry.catalogue.records import KINDS
 from registry.catalogue.snapshot import Catalogue
+from registry.storage import schema_chain
 from registry.storage.tables import audit_events, catalogue_state, records, revisions
 from registry.storage.trouble import Timeouts
+
+if TYPE_CHECKING:  # imported where migrations run: a server's check needs none of it
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CATALOGUE_KINDS = tuple(KINDS)
@@ -270,6 +271,8 @@ class Store:
     # -- schema -----------------------------------------------------------------
 
     def _alembic(self, connection: Connection) -> Config:
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
@@ -277,6 +280,9 @@ class Store:
 
     def script(self) -> ScriptDirectory:
         """Return the migrations this code knows (the Alembic script directory)."""
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         return ScriptDirectory.from_config(config)
@@ -290,32 +296,29 @@ class Store:
         if connection is None:
             with self.engine.connect() as own:
                 return self.schema_revision(own)
-        heads = MigrationContext.configure(connection).get_current_heads()
+        heads = schema_chain.current_heads(connection)
         for head in heads:
             if not self.knows_revision(head):
                 raise SchemaTooNew(
                     f"the database is at schema revision {head}, which this registry "
-                    f"(migrations up to {self.script().get_current_head()}) does not know: it "
+                    f"(migrations up to {schema_chain.chain()[-1]}) does not know: it "
                     "was upgraded by a newer registry; run that version (or newer)")
         return heads[0] if heads else None
 
     def knows_revision(self, revision: str) -> bool:
         """Return whether `revision` is one of this code's migrations."""
-        try:
-            self.script().get_revision(revision)
-        except Exception:  # alembic raises several kinds for an unknown revision
-            return False
-        return True
+        return revision in schema_chain.chain()
 
     def pending_migrations(self) -> list[str]:
-        """Return the migrations not yet applied to the database, oldest first."""
+        """Return the migrations not yet applied to the database, oldest first.
+
+        Without Alembic (`schema_chain`): the production server's master asks this
+        before forking its workers.
+        """
         with self.engine.connect() as connection:
             head = self.schema_revision(connection)
-            script = self.script()
-            applied = ({rev.revision for rev in script.iterate_revisions(head, "base")}
-                       if head else set())
-            return [rev.revision for rev in reversed(list(script.walk_revisions()))
-                    if rev.revision not in applied]
+        known = schema_chain.chain()
+        return list(known[known.index(head) + 1:] if head else known)
 
     def integrity_problems(self, limit: int = 5) -> list[str]:
         """Return what SQLite's quick check finds wrong with the file (PostgreSQL: none).
@@ -369,8 +372,12 @@ class Store:
         below = {r.revision for r in script.iterate_revisions(wanted.revision, "base")} \
             if wanted is not None else set()
         if current is None or wanted is None or current in below:
+            from alembic import command
+
             command.upgrade(self._alembic(connection), target)
         else:  # the database is past the target (a restore into a newer empty schema)
+            from alembic import command
+
             command.downgrade(self._alembic(connection), target)
 
     @contextlib.contextmanager
