@@ -154,3 +154,64 @@ def test_a_full_reuse_analysis_gives_the_freed_memory_back_and_a_write_does_not(
     changed = next(iter(sheets.values()))
     state.apply({changed["id"]: {**changed, "title": {"en": "Changed"}}}, 2)
     assert given == [1]  # a write's groups are few: nothing worth a trim
+
+
+def test_equal_compliance_inputs_share_their_ids_and_declarations(store):
+    # Two projects declaring the same standards the same way, as sheets read from JSON
+    # (new strings and dicts each): their kept inputs and cells hold one of each.
+    for pid in ("twin-a", "twin-b"):
+        sheet = stored_sheet(EXAMPLE)
+        sheet["id"] = pid
+        store.put("project", pid, orjson.loads(orjson.dumps(sheet)), author="test")
+    snapshot = ReadModel(store, ttl=0).current()
+    a, b = (snapshot.derived[pid].revisions[-1][1] for pid in ("twin-a", "twin-b"))
+    assert a is not None and b is not None and a.declared and a.capabilities
+    assert (a.project, b.project) == ("twin-a", "twin-b")
+    assert a.capabilities == b.capabilities and a.capabilities is b.capabilities
+    assert all(a.declared[sid] is b.declared[sid] for sid in a.declared)
+    assert all(x is y for x, y in zip(a.declared, b.declared, strict=True))
+    cells_a, cells_b = snapshot.derived["twin-a"].cells, snapshot.derived["twin-b"].cells
+    assert [(c.standard, c.state, c.capability) for c in cells_a] == \
+        [(c.standard, c.state, c.capability) for c in cells_b]
+    assert all(x.state is y.state and x.standard is y.standard
+               for x, y in zip(cells_a, cells_b, strict=True))
+
+
+def test_a_declaration_is_shared_only_with_an_equal_one_of_the_same_types():
+    from registry.analysis.compliance import ComplianceInputs
+    from registry.readmodel.derived import shared_inputs
+
+    def inputs(declared):
+        return shared_inputs(ComplianceInputs("p", ("c",), declared))
+
+    one = inputs({"s": {"id": "s", "conformance": "complies", "level": 1}})
+    same = inputs({"s": {"id": "s", "conformance": "complies", "level": 1}})
+    as_float = inputs({"s": {"id": "s", "conformance": "complies", "level": 1.0}})
+    as_bool = inputs({"s": {"id": "s", "conformance": "complies", "level": True}})
+    assert one.declared["s"] is same.declared["s"]
+    assert type(as_float.declared["s"]["level"]) is float
+    assert type(as_bool.declared["s"]["level"]) is bool
+    listed = {"id": "s", "evidence": ["a"]}  # a list inside: kept as it is
+    assert inputs({"s": listed}).declared["s"] is listed
+
+
+def test_the_reuse_analysis_shares_equal_standards_and_declarations():
+    import random
+
+    from registry.analysis.reuse import Thresholds
+    from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.readmodel import reuse
+    from tests.helpers import example_roadmap
+
+    catalogue = load_catalogue(shipped_root())
+    sheets = example_roadmap(random.Random(1), sorted(catalogue.concepts["organisations"]), 2)
+    first = orjson.loads(orjson.dumps(next(iter(sheets.values()))))
+    twins = [{**orjson.loads(orjson.dumps(first)), "id": f"twin-{n}"} for n in range(2)]
+    state = reuse.ReuseState.build(twins, catalogue, Thresholds(), 1)
+    a, b = state.projects["twin-0"], state.projects["twin-1"]
+    assert a.standards and a.standards is b.standards
+    assert a.owner is b.owner and a.status is b.status
+    assert all(x is y for x, y in zip(a.title, b.title, strict=True))
+    if "twin-0" in state.declared:
+        assert state.declared["twin-0"] is state.declared["twin-1"]
+
