@@ -649,6 +649,7 @@ def open_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
     same writes: each request timed from when it was due, so a stall counts in every
     request due during it (wrk's closed loop sends nothing meanwhile)."""
     per_server = max(1, connections // len(ports))
+    started = time.time()  # to find the mix in the servers' logs
     with writes_going_on(ports, tokens, etags, write_rate, writers) as written:
         runs = [subprocess.Popen(
             [sys.executable, "-m", "bench.open_loop",
@@ -660,7 +661,7 @@ def open_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
     if any(run.returncode != 0 for run in runs):
         raise RuntimeError(f"bench.open_loop failed: {outputs}")
     results = [json.loads(o) for o in outputs]
-    return {"servers": results, "rate": rate,
+    return {"servers": results, "rate": rate, "started_at": started,
             "rps": sum(r["achieved_rate"] for r in results),
             "p50_ms": max(r["p50_ms"] for r in results),
             "p99_ms": max(r["p99_ms"] for r in results),
