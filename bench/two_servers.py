@@ -644,12 +644,21 @@ def read_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
 
 def open_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str],
              seconds: float, rate: float, connections: int, write_rate: float,
-             writers: int = WRITERS) -> dict[str, Any]:
+             writers: int = WRITERS, sessions: Sequence[int] = ()) -> dict[str, Any]:
     """The same mix at a fixed rate (bench/open_loop.py), half on each server, under the
     same writes: each request timed from when it was due, so a stall counts in every
-    request due during it (wrk's closed loop sends nothing meanwhile)."""
+    request due during it (wrk's closed loop sends nothing meanwhile).
+
+    Also the share of the machine's CPU time that other work took meanwhile (not the
+    servers' sessions, this process or its children; PostgreSQL's backends count as
+    other work): at 2,000 req/s the servers leave CPU free, which other work takes,
+    and the tail moves with it.
+    """
+    from bench.catalogue_http import cpu_sample, cpu_shares
+
     per_server = max(1, connections // len(ports))
     started = time.time()  # to find the mix in the servers' logs
+    before = cpu_sample(sessions)
     with writes_going_on(ports, tokens, etags, write_rate, writers) as written:
         runs = [subprocess.Popen(
             [sys.executable, "-m", "bench.open_loop",
@@ -658,10 +667,12 @@ def open_mix(ports: Sequence[int], tokens: dict[str, str], etags: dict[str, str]
              "--connections", str(per_server)],
             cwd=REPO, stdout=subprocess.PIPE, text=True) for port in ports]
         outputs = [run.communicate()[0] for run in runs]
+    shares = cpu_shares(before, cpu_sample(sessions))
     if any(run.returncode != 0 for run in runs):
         raise RuntimeError(f"bench.open_loop failed: {outputs}")
     results = [json.loads(o) for o in outputs]
     return {"servers": results, "rate": rate, "started_at": started,
+            "others_cpu": None if shares is None else shares.others,
             "rps": sum(r["achieved_rate"] for r in results),
             "p50_ms": max(r["p50_ms"] for r in results),
             "p99_ms": max(r["p99_ms"] for r in results),
@@ -730,12 +741,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if args.mix_rate > 0:
                 mix["open_loop"] = opened = open_mix(
                     (a, b), tokens, spread_etags, args.mix_seconds, args.mix_rate,
-                    args.connections, args.write_rate, args.writers)
+                    args.connections, args.write_rate, args.writers, (a_pid, b_pid))
                 print(f"  read mix at {args.mix_rate:.0f} req/s (open loop): achieved "
                       f"{opened['rps']:.0f} req/s, p50 {opened['p50_ms']:.1f} ms, p99 "
                       f"{opened['p99_ms']:.1f} ms, p99.9 {opened['p999_ms']:.1f} ms, max "
                       f"{opened['max_ms']:.0f} ms, errors {opened['errors']}; writes "
-                      f"{opened['writes_per_s']:.1f}/s ({opened['writes_refused']} refused)",
+                      f"{opened['writes_per_s']:.1f}/s ({opened['writes_refused']} refused); "
+                      + ("other work's CPU share unknown" if opened["others_cpu"] is None
+                         else f"other work took {opened['others_cpu']:.0%} of the CPU"),
                       flush=True)
             change = status_change(a, b, tokens)
             shown = change["shown_after_s"]
