@@ -19,11 +19,7 @@ the app would answer from now. So the cache is correct by construction:
   is the newer one (never lower than the one it was kept with), so what a worker
   answers stays monotonic, and the ETag, a function of the bytes, stays true;
 * only 200s are kept: a 404 is never served from here, so a lookup that misses always
-  reaches the app, which asks the feed once before answering it;
-* while the worker is behind (below its server's mark, or told of a write), an answer
-  is served without waiting for its catch-up only when none of what was written since
-  touches what it read (`ahead`, readmodel.model.ReadModel.ahead), labelled with the
-  version the worker must answer at least: the very bytes the caught-up app answers.
+  reaches the app, which asks the feed once before answering it.
 
 A hit costs a few microseconds instead of several hundred for Flask. Requests with a
 Cookie, an Authorization or a Registry-Min-Version header always reach the app.
@@ -42,9 +38,7 @@ KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HOST")
 VARY_OK = {"accept", "accept-language", "host"}
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 # Set by the app in the environ: what the answer read of its snapshot, an object with
-# `holds(state) -> bool` (the answer is the same in that state), `version`, and, when
-# the cache is given `ahead`, `holds_across(state, written) -> bool` (the same after
-# what was written since that state, readmodel.reads).
+# `holds(state) -> bool` (the answer is the same in that state) and `version`.
 SNAPSHOT_KEY = "registry.snapshot"
 
 

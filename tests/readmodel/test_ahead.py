@@ -149,29 +149,6 @@ def test_a_standard_is_answered_across_project_writes_without_a_catch_up(servers
     assert _caught_up_answer(b, "/api/standards/gtfs", version).get_data() == kept.get_data()
 
 
-def test_the_hit_path_answers_from_what_a_request_through_the_app_read(servers):
-    _a, b = servers
-    office = _office(b)
-    _put(b, office, FIRST)
-    _listening(b)
-    cache = b.wsgi_app
-    assert isinstance(cache, ResponseCache)
-    kept = _kept_twice(b, "/api/standards/gtfs")
-    key = ("http", "/api/standards/gtfs", "", None, None, "localhost")
-    assert cache.kept(key, None, wait=False) is not None, "the key the test client sends"
-    written = _notified(b, lambda: _put(b, office, OTHER))
-    mark = int(written.headers["Registry-Version"])
-    # The event loop never reads the database: nothing read since the write, no answer.
-    assert cache.kept(key, None, wait=False) is None
-    b.test_client().get("/api/standards/gtfs")  # a thread: reads what was written
-    answered = cache.kept(key, None, wait=False)
-    assert answered is not None
-    status, headers, body = answered
-    assert body == kept.get_data()
-    assert dict(headers)["Registry-Version"] == str(mark)
-    assert _model(b).newest_version() < mark
-
-
 def test_a_page_is_answered_across_writes_to_projects_it_does_not_show(servers):
     _a, b = servers
     office = _office(b)
