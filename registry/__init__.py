@@ -66,6 +66,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
             app.wsgi_app, services.readmodel.latest, settings["RESPONSE_CACHE_MB"] * 1024 * 1024,
-            version_header=VERSION_HEADER, fresh=services.readmodel.fresh,
-            ahead=services.readmodel.ahead)
+            version_header=VERSION_HEADER, fresh=services.readmodel.fresh)
     return app

@@ -119,17 +119,12 @@ class ResponseCache:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], current: Callable[[], Any],
                  max_bytes: int = 64 * 1024 * 1024, version_header: str | None = None,
-                 fresh: Callable[[], Any] | None = None,
-                 ahead: Callable[[bool], Any] | None = None) -> None:
+                 fresh: Callable[[], Any] | None = None) -> None:
         self.app = app
         self.current = current
         # The state `current` would return now without waiting (reading the feed), or
         # None when it would wait: for callers that must not (kept(wait=False)).
         self.fresh = fresh
-        # When `current` would wait: the state held, what was written after it and the
-        # version to say (readmodel.model.ReadModel.ahead), or None when not known. A
-        # kept answer whose reads hold across what was written is served at once.
-        self.ahead = ahead
         self.max_bytes = max_bytes
         self.version_header = version_header
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
@@ -174,19 +169,13 @@ class ResponseCache:
         reading the feed first (the caller sends the request through the app, which
         does), so no answer is older than one the app would give.
         """
-        current = self.fresh() if self.fresh is not None else None
-        entry = self._entries.get(key)
-        if current is None and entry is not None and self.ahead is not None:
-            ahead = self.ahead(wait)
-            if ahead is not None and entry.reads.holds_across(ahead.snapshot, ahead.written):
-                # Nothing the answer read was written since: it is the very bytes the
-                # app would answer once caught up, so no request waits for that.
-                return self._answer(entry, if_none_match, ahead.version)
-        if current is None:
-            if not wait:
-                return None
+        if wait:
             current = self.current()
-            entry = self._entries.get(key)
+        else:
+            current = self.fresh() if self.fresh is not None else None
+            if current is None:
+                return None
+        entry = self._entries.get(key)
         if entry is not None and not entry.reads.holds(current):
             # Stale: its reads refer to objects of an older snapshot (a catalogue, the
             # member set, projects), which it would keep alive until replaced, and the
@@ -195,15 +184,11 @@ class ResponseCache:
             entry = None
         if entry is None:
             return None
-        return self._answer(entry, if_none_match, current.version)
-
-    def _answer(self, entry: _Entry, if_none_match: str | None, version: int
-                ) -> tuple[str, list[tuple[str, str]], bytes]:
         self.hits += 1
         if if_none_match and _matches(if_none_match, entry.etag):
-            return ("304 Not Modified", self._labelled(entry.not_modified, entry, version),
+            return ("304 Not Modified", self._labelled(entry.not_modified, entry, current),
                     b"")
-        return entry.status, self._labelled(entry.headers, entry, version), entry.body
+        return entry.status, self._labelled(entry.headers, entry, current), entry.body
 
     def _fill(self, environ: dict[str, Any], start_response: Callable[..., Any],
               key: tuple[Any, ...]) -> Iterable[bytes]:
@@ -239,11 +224,11 @@ class ResponseCache:
                                     _cost(key, headers, kept, body, reads)))
         return [body]
 
-    def _labelled(self, headers: list[tuple[str, str]], entry: _Entry, at: int
+    def _labelled(self, headers: list[tuple[str, str]], entry: _Entry, current: Any
                   ) -> list[tuple[str, str]]:
         """Return the headers saying the newest version the kept answer reflects."""
         name = self.version_header
-        version = max(entry.reads.version, at)
+        version = max(entry.reads.version, current.version)
         if name is None or version == entry.reads.version:
             return headers
         lower = name.lower()

@@ -80,26 +80,6 @@ def changes_since(store: Store, version: int, limit: int = 5000) -> list[Change]
     return store.changes_since(version, limit)
 
 
-@dataclass(frozen=True)
-class Written:
-    """One change of the feed without its sheet: enough to tell what it may have changed."""
-
-    seq: int
-    kind: str
-    record_id: str
-    deleted: bool
-
-
-def written_since(store: Store, version: int, limit: int) -> list[Written]:
-    """Return what was written after `version` (no sheets: one short indexed read)."""
-    query = (select(revisions.c.seq, revisions.c.kind, revisions.c.record_id,
-                    revisions.c.data.is_(None))
-             .where(revisions.c.seq > version).order_by(revisions.c.seq).limit(limit))
-    with store.reading() as connection:
-        return [Written(int(seq), kind, record_id, bool(deleted))
-                for seq, kind, record_id, deleted in connection.execute(query)]
-
-
 def project_history(store: Store, project_ids: Iterable[str]) -> dict[str, list[Change]]:
     """Return the revisions of some projects, in one query per thousand projects."""
     out: dict[str, list[Change]] = defaultdict(list)

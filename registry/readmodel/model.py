@@ -10,10 +10,9 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from registry.readmodel.carried import Carried
-from registry.readmodel.feed import Written, load_state, project_history, written_since
+from registry.readmodel.feed import load_state, project_history
 from registry.readmodel.highwater import HighWater
 from registry.readmodel.inflight import InFlight
 from registry.readmodel.memory import give_back
@@ -24,9 +23,6 @@ from registry.storage.store import Change, Store
 
 log = logging.getLogger("registry.readmodel")
 BATCH = 5000  # changes applied at a time
-# At most this many changes are read without their sheets for `ahead`; more, and a
-# request catches up instead (it would anyway find some kept answer read one of them).
-AHEAD_LIMIT = 64
 # The snapshot a request reads from start to end (set by the web layer per request).
 PINNED: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar(
     "registry_snapshot", default=None)
@@ -39,31 +35,6 @@ class Behind(Exception):
         super().__init__(f"this server holds version {have}, not yet {wanted}")
         self.wanted = wanted
         self.have = have
-
-
-@dataclass(frozen=True)
-class Ahead:
-    """What a worker knows was written after the snapshot it holds, without applying it.
-
-    `snapshot` is the snapshot held; `written` every change after it up to at least
-    the server's mark (oldest first); `version` the version an answer that none of
-    them touched may say it reflects: the mark, or the snapshot's own when higher.
-    """
-
-    snapshot: Snapshot
-    version: int
-    written: tuple[Written, ...]
-
-
-@dataclass(frozen=True)
-class _Known:
-    base: int  # the snapshot version the feed was read after
-    wakes: int  # notifications counted before reading: a later one makes it unknown
-    written: tuple[Written, ...]
-
-    @property
-    def head(self) -> int:
-        return self.written[-1].seq if self.written else self.base
 
 
 class ReadModel:
@@ -91,11 +62,6 @@ class ReadModel:
         self._checked = 0.0
         self._read_from = 0.0  # when the last catch-up began reading the feed
         self._stale = threading.Event()  # set by the LISTEN thread: something was written
-        # What was written after the snapshot, read without the sheets (see `ahead`),
-        # and the notifications counted so far (one makes it unknown again).
-        self._known: _Known | None = None
-        self._known_lock = threading.Lock()
-        self._wakes = 0
         self._listener: Listener | None = None
         self._pid = 0
         # Parts of pages that the next snapshot may reuse (see carried.py).
@@ -170,55 +136,6 @@ class ReadModel:
         if self._clock() - self._checked >= self._poll_interval() / 2:
             return None
         return snapshot
-
-    def ahead(self, read: bool = True) -> Ahead | None:
-        """Return what was written after the snapshot held, when `latest()` would wait.
-
-        For the response cache: while this worker is below the server's mark or a
-        write was announced, `latest()` catches up first (the feed read and
-        `Snapshot.apply`, under the lock every such request queues behind). A kept
-        answer that read none of what was written since (`Reads.holds_across`) is the
-        same bytes at the newer version, and can be answered at once, labelled with
-        `Ahead.version` (at least the mark: no worker of the server answers older than
-        one did). What was written is read from the feed without the sheets (one short
-        query, once per notification or mark, not under the catch-up's lock); with
-        `read=False` (the hit path, which must not wait on the database) only from
-        what an earlier call read. None when that cannot be known this way: not
-        listening (a poll's TTL decides there), a new day, too many changes, or
-        `read=False` with nothing read since the last notification.
-        """
-        snapshot = self._snapshot
-        listener = self._listener
-        if (snapshot is None or not self.listen or self._pid != os.getpid()
-                or listener is None or not listener.connected.is_set()
-                or snapshot.day != self._today.today()):
-            return None
-        mark = self.high_water.value
-        known = self._usable(self._known, snapshot, mark)
-        if known is None and read:
-            with self._known_lock:
-                known = self._usable(self._known, snapshot, mark)
-                if known is None:
-                    # The count before the read: a notification that comes while it
-                    # runs may be of a commit it does not see, and makes it unknown.
-                    wakes = self._wakes
-                    mark = self.high_water.value  # committed: the read below sees it
-                    written = written_since(self.store, snapshot.version, AHEAD_LIMIT)
-                    if len(written) >= AHEAD_LIMIT:
-                        return None
-                    self._known = _Known(snapshot.version, wakes, tuple(written))
-                    known = self._usable(self._known, snapshot, mark)
-        if known is None:
-            return None
-        return Ahead(snapshot, max(mark, snapshot.version),
-                     tuple(w for w in known.written if w.seq > snapshot.version))
-
-    def _usable(self, known: _Known | None, snapshot: Snapshot, mark: int) -> _Known | None:
-        """Return `known` if it covers everything written after `snapshot` up to `mark`."""
-        if (known is None or known.wakes != self._wakes or known.base > snapshot.version
-                or known.head < mark):
-            return None
-        return known
 
     def _poll_interval(self) -> float:
         """Seconds a snapshot is answered before the feed is read without a notification."""
@@ -352,7 +269,6 @@ class ReadModel:
             self._listener.start()
 
     def _wake(self) -> None:
-        self._wakes += 1  # before the flag: `ahead` must not trust an older read
         self._stale.set()
 
     def close(self) -> None:

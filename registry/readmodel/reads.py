@@ -21,11 +21,10 @@ answer read makes the next read compute it anew; a write that does not leaves it
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from datetime import date
 from typing import Any
 
-from registry.readmodel.feed import Written
 from registry.readmodel.snapshot import Snapshot
 
 
@@ -42,15 +41,6 @@ class Reads:
         """Return True when an answer with these reads is the same at `snapshot`."""
         return snapshot.version == self.version and snapshot.day == self.day
 
-    def holds_across(self, snapshot: Snapshot, written: Sequence[Written]) -> bool:
-        """Return True when the answer is the same at `snapshot` and after `written`.
-
-        For a worker whose snapshot is behind: what was written after it, read from
-        the feed without the sheets (ReadModel.ahead). An answer that read everything
-        holds across nothing written.
-        """
-        return not written and self.holds(snapshot)
-
 
 class _CatalogueReads(Reads):
     __slots__ = ("catalogue",)
@@ -61,10 +51,6 @@ class _CatalogueReads(Reads):
 
     def holds(self, snapshot: Snapshot) -> bool:
         return snapshot.catalogue is self.catalogue and snapshot.day == self.day
-
-    def holds_across(self, snapshot: Snapshot, written: Sequence[Written]) -> bool:
-        # Project writes leave the catalogue as it was (Snapshot.apply keeps the object).
-        return self.holds(snapshot) and all(w.kind == "project" for w in written)
 
 
 class _ProjectReads(_CatalogueReads):
@@ -94,18 +80,6 @@ class _ProjectReads(_CatalogueReads):
                 return False
         kept = snapshot.totals
         return all(kept[key] == value for key, value in self.totals)
-
-    def holds_across(self, snapshot: Snapshot, written: Sequence[Written]) -> bool:
-        # Only updates of projects the answer did not read: the set of projects stays
-        # (a create or delete moves it), Snapshot.apply recomputes only the projects
-        # written (the others keep their objects), and no total the answer read can be
-        # known without recomputing the written projects, so an answer reading any
-        # total does not hold.
-        if self.totals or not self.holds(snapshot):
-            return False
-        present, read = snapshot.roadmap.projects, {pid for pid, _, _ in self.projects}
-        return all(w.kind == "project" and not w.deleted and w.record_id in present
-                   and w.record_id not in read for w in written)
 
 
 # Beyond this many projects a check would cost about what the answer does: read it all.
