@@ -69,8 +69,9 @@ TARGET_COLD_START_S = 2.0
 # The registry served otherwise beside the default, measured in the same rounds:
 # name: (extra arguments of `registry serve`, what the report says of it).
 VARIANTS = {
-    "per-worker": (["--socket-per-worker"], "the same command with --socket-per-worker (a "
-                   "listening socket per worker)"),
+    "shared": (["--shared-socket"], "the same command with --shared-socket (one listening "
+               "socket shared by the workers, gunicorn's default, the registry's before "
+               "2026-12-07)"),
     "no-hit-path": (["--no-hit-path"], "the same command with --no-hit-path (every request "
                     "through gunicorn's parser, WSGI and a thread, as before registry/hit_path.py)"),
 }
@@ -995,10 +996,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a REGISTRY_NAME setting for the registry server (repeatable), "
                              "e.g. --set RESPONSE_CACHE_MB=0 to measure without the cache")
-    parser.add_argument("--compare-socket-per-worker", action="store_true",
-                        help="also serve the registry with `--socket-per-worker` (a "
-                             "listening socket per worker, SO_REUSEPORT) and measure it in "
-                             "the same rounds")
+    parser.add_argument("--compare-shared-socket", action="store_true",
+                        help="also serve the registry with `--shared-socket` (one listening "
+                             "socket for every worker instead of one each) and measure it "
+                             "in the same rounds")
     parser.add_argument("--compare-no-hit-path", action="store_true",
                         help="also serve the registry with `--no-hit-path` (cached answers "
                              "through gunicorn and the app too) and measure it in the same "
@@ -1025,11 +1026,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("durations, rounds, connections, threads and runs must be positive")
     if args.threads > args.connections:
         parser.error("wrk needs at least one connection per thread")
-    args.variants = [name for name, flag in (("per-worker", args.compare_socket_per_worker),
+    args.variants = [name for name, flag in (("shared", args.compare_shared_socket),
                                              ("no-hit-path", args.compare_no_hit_path))
                      if flag]
     if args.variants and args.worker_class != "production":
-        parser.error("--compare-socket-per-worker and --compare-no-hit-path go with "
+        parser.error("--compare-shared-socket and --compare-no-hit-path go with "
                      "--worker-class production")
     return args
 

@@ -17,12 +17,16 @@
   the thread holding the connection) without gunicorn's parser, WSGI environ or a
   thread hand-off, a fifth to a seventh of the CPU time it took through them; everything
   else goes through gunicorn as before, with what was read of it.
-* One listening socket shared by the workers (gunicorn's default): whichever worker
-  wakes first takes a connection, so connections opened together can split unevenly
-  (8:24, even 32:0). `socket_per_worker` (`--socket-per-worker`) gives each worker a
-  socket of its own (SO_REUSEPORT) and the kernel spreads the connections; measured on
-  a busy machine it neither lowered the tail nor cost less: each read took 20-40% more
-  CPU time (bench/README.md, catalogue_http), so it is not the default.
+* A listening socket per worker (SO_REUSEPORT; gunicorn's `reuse_port`): the kernel
+  spreads new connections over the workers. With one socket shared by the workers
+  (gunicorn's default, `--shared-socket`), whichever worker wakes first takes a
+  connection, so connections opened together split unevenly (8:24, even 32:0) and
+  the tail of the busier worker is the server's: on a quiet machine, at a fixed 10x
+  Datasette's rate, the p99 of one standard was 4.2 ms per worker against 7.7 ms
+  shared, lower in every one of 6 paired rounds (bench/README.md, catalogue_http).
+  The cost: a worker that is replaced resets the connections still waiting in its
+  queue (unless Linux's net.ipv4.tcp_migrate_req is 1), and a read took 20-40% more
+  CPU time on a busy machine.
 * The app is loaded once in the master (preload): a configuration that must not serve
   (production without a base IRI, a damaged database...) stops the command with its
   message before any worker starts; workers then share its memory (frozen for the
@@ -146,7 +150,7 @@ class ServeOptions:
     active_threads: int = 0
     access_log: str | None = None
     overlap_job: bool = False  # start `registry overlaps` beside the workers
-    socket_per_worker: bool = False
+    socket_per_worker: bool = True  # False: one socket shared by the workers
     hit_path: bool = True  # cached answers straight from the request (registry.hit_path)
 
     @property

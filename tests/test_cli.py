@@ -79,6 +79,13 @@ def test_missing_folder_is_a_usage_error(run, tmp_path):
     assert "does not exist" in result.output
 
 
+def test_production_options_without_production_are_a_usage_error():
+    for option in ("--shared-socket", "--no-hit-path"):
+        result = CliRunner().invoke(main, ["serve", option])
+        assert result.exit_code == 2, result.output
+        assert "go with --production" in result.output and "Traceback" not in result.output
+
+
 def test_db_upgrade_and_settings(run):
     from registry.storage.store import MIGRATIONS
 

@@ -27,9 +27,11 @@ import click
 @click.option("--body-timeout", default=30.0, show_default=True,
               type=click.FloatRange(0.5, 600),
               help="With --production: seconds a client has to send a request's body.")
-@click.option("--socket-per-worker", is_flag=True,
+@click.option("--socket-per-worker/--shared-socket", default=True, show_default=True,
               help="With --production: a listening socket per worker (SO_REUSEPORT), the "
-                   "kernel spreading connections over them, instead of one shared.")
+                   "kernel spreading connections over them, or one socket shared by the "
+                   "workers (gunicorn's default: the first worker awake takes each "
+                   "connection).")
 @click.option("--sparql-shared-pool", is_flag=True,
               help="With --production: one SPARQL process for the whole server instead of "
                    "a pool in each worker (less memory, slower to follow writes; "
@@ -55,8 +57,8 @@ def serve(host: str, port: int, debug: bool, production: bool, workers: int, thr
     if production and debug:
         raise click.UsageError("--debug and --production exclude each other")
     if not production and ((workers, threads, active_threads, access_log) != (2, 32, 0, None)
-                           or socket_per_worker or no_hit_path or sparql_shared_pool):
-        raise click.UsageError("--workers, --threads, --active-threads, --socket-per-worker, "
+                           or not socket_per_worker or no_hit_path or sparql_shared_pool):
+        raise click.UsageError("--workers, --threads, --active-threads, --shared-socket, "
                                "--sparql-shared-pool, --no-hit-path and --access-log go "
                                "with --production")
     try:

@@ -276,32 +276,42 @@ def _production_env(database: Any, instance: Path) -> dict[str, str]:
             "REGISTRY_BASE_IRI": "https://registry.example.org/", "PYTHONUNBUFFERED": "1"}
 
 
+def _serve_two_workers(database: Any, tmp_path: Path, *options: str) -> tuple[
+        subprocess.Popen[bytes], int, Path]:
+    instance = tmp_path / "instance"
+    prepare_store(database, instance)
+    port = free_port()
+    log = tmp_path / "server.log"
+    command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
+               "--host", HOST, "--port", str(port), "--workers", "2", "--threads", "8",
+               *options]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=_production_env(database, instance),
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        _wait_ready(process, port, log)
+    except BaseException:
+        stop_group(process)
+        raise
+    return process, port, log
+
+
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_with_a_socket_per_worker_each_worker_listens_and_gets_connections(
+def test_each_worker_listens_on_its_own_socket_and_gets_connections(
         backend: str, tmp_path: Path) -> None:
-    """With --socket-per-worker the kernel spreads connections over the workers.
+    """By default the kernel spreads connections over the workers.
 
     With gunicorn's one shared listening socket, whichever worker wakes first accepts a
     connection, and kept-alive connections opened together can split unevenly (3:29
-    seen for 32). With the option each worker listens on a socket of its own
-    (SO_REUSEPORT) and the master on none.
+    seen for 32). Each worker listens on a socket of its own (SO_REUSEPORT) and the
+    master on none.
     """
     with fresh_database(backend, tmp_path) as database:
-        instance = tmp_path / "instance"
-        prepare_store(database, instance)
-        port = free_port()
-        log = tmp_path / "server.log"
-        command = [str(Path(sys.executable).parent / "registry"), "serve", "--production",
-                   "--host", HOST, "--port", str(port), "--workers", "2", "--threads", "8",
-                   "--socket-per-worker"]
-        with log.open("wb") as out:
-            process = subprocess.Popen(command, cwd=ROOT, env=_production_env(database, instance),
-                                       stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+        process, port, log = _serve_two_workers(database, tmp_path)
         connections: list[http.client.HTTPConnection] = []
         try:
-            _wait_ready(process, port, log)
             workers = _children(process.pid)
             listening = {inode for inode, state in _tcp_sockets(port).items()
                          if state == "listen"}
@@ -331,14 +341,37 @@ def test_with_a_socket_per_worker_each_worker_listens_and_gets_connections(
         assert "Traceback" not in log.read_text(errors="replace")
 
 
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_port_already_taken_stops_the_server_with_a_socket_per_worker(
+def test_with_a_shared_socket_the_master_listens_for_every_worker(
+        backend: str, tmp_path: Path) -> None:
+    """--shared-socket keeps gunicorn's way: one socket, bound by the master, inherited."""
+    with fresh_database(backend, tmp_path) as database:
+        process, port, log = _serve_two_workers(database, tmp_path, "--shared-socket")
+        try:
+            workers = _children(process.pid)
+            listening = {inode for inode, state in _tcp_sockets(port).items()
+                         if state == "listen"}
+            assert len(workers) == 2 and len(listening) == 1, (workers, listening)
+            for pid in (process.pid, *workers):
+                assert _socket_inodes(pid) & listening == listening, pid
+            connection = http.client.HTTPConnection(HOST, port, timeout=CLIENT_TIMEOUT)
+            connection.request("GET", "/api/standards/ngsi-ld")
+            response = connection.getresponse()
+            assert response.status == 200 and b'"ngsi-ld"' in response.read()
+            connection.close()
+        finally:
+            stop_group(process)
+        assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_port_already_taken_stops_the_server(
         backend: str, tmp_path: Path) -> None:
     """Workers that each bind with SO_REUSEPORT must not join another server's port.
 
     The port is taken by a socket with SO_REUSEPORT too, as another server of the same
-    user with --socket-per-worker would hold it: the kernel would let the workers
-    share it silently.
+    user would hold it: the kernel would let the workers share it silently.
     """
     with fresh_database(backend, tmp_path) as database:
         instance = tmp_path / "instance"
@@ -349,8 +382,7 @@ def test_a_port_already_taken_stops_the_server_with_a_socket_per_worker(
             taken.listen()
             port = taken.getsockname()[1]
             command = [str(Path(sys.executable).parent / "registry"), "serve",
-                       "--production", "--host", HOST, "--port", str(port),
-                       "--socket-per-worker"]
+                       "--production", "--host", HOST, "--port", str(port)]
             done = subprocess.run(command, cwd=ROOT, env=_production_env(database, instance),
                                   capture_output=True, text=True, timeout=READY_TIMEOUT)
         assert done.returncode == 1
