@@ -15,7 +15,6 @@ import pytest
 
 from bench.open_loop import _answer_end, percentile, run
 
-
 ASKED: list[str] = []  # the paths asked, in order of arrival
 
 
