@@ -1,6 +1,6 @@
 """An open-loop load generator: GETs at a fixed rate, each timed from when it was due.
 
-    .venv/bin/python -m bench.open_loop URL --rate 3000 --duration 5 [--connections 32]
+    .venv/bin/python -m bench.open_loop URL [URL ...] --rate 3000 --duration 5 [--connections 32]
 
 wrk runs a closed loop: each connection sends its next request when the answer to the
 previous one came, so a server that stalls for 50 ms is simply sent nothing meanwhile,
@@ -12,6 +12,8 @@ is free, and its latency runs from when it was due to the end of its answer. A s
 then shows in every request due during it. Requests due while all connections are
 busy wait in order (their wait counts). The generator's own delays count against the
 server too, so the figures are an upper bound.
+
+Several URLs (of one server) are asked in turn, as wrk's mix scripts do.
 
 Prints one JSON object: the rate asked and achieved, answers, errors (no answer, or a
 status other than 2xx/3xx), and p50, p99, p99.9 and the maximum, in milliseconds.
@@ -56,12 +58,22 @@ def percentile(values: Sequence[float], share: float) -> float:
     return values[min(len(values) - 1, max(0, int(share * len(values) + 0.5) - 1))]
 
 
-def run(url: str, rate: float, duration: float, connections: int = 32) -> dict[str, Any]:
-    """Send GET url at `rate` per second for `duration` seconds; return the figures."""
-    parts = urllib.parse.urlsplit(url)
+def run(url: str | Sequence[str], rate: float, duration: float, connections: int = 32
+        ) -> dict[str, Any]:
+    """Send GET url at `rate` per second for `duration` seconds; return the figures.
+
+    With several URLs (one host and port), request i asks URL i modulo their number.
+    """
+    urls = [url] if isinstance(url, str) else list(url)
+    requests = []
+    for each in urls:
+        parts = urllib.parse.urlsplit(each)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        requests.append(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+    parts = urllib.parse.urlsplit(urls[0])
+    if any(urllib.parse.urlsplit(u).netloc != parts.netloc for u in urls):
+        raise ValueError("the URLs of one generator name one server")
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
     selector = selectors.DefaultSelector()
     idle: deque[socket.socket] = deque()
     due_of: dict[socket.socket, float] = {}
@@ -80,6 +92,7 @@ def run(url: str, rate: float, duration: float, connections: int = 32) -> dict[s
     most_waiting = 0
     start = time.perf_counter() + 0.05
     sent = 0
+    asked = 0  # requests sent so far: which URL the next one asks
     last = start
     give_up = start + duration + GRACE_S
     try:
@@ -96,7 +109,8 @@ def run(url: str, rate: float, duration: float, connections: int = 32) -> dict[s
                 sock = idle.popleft()
                 due_of[sock] = waiting.popleft()
                 try:
-                    sock.sendall(request)  # a few dozen bytes: the buffer takes them
+                    sock.sendall(requests[asked % len(requests)])
+                    asked += 1  # a few dozen bytes: the buffer takes them
                 except OSError:
                     errors += 1
                     selector.unregister(sock)
@@ -140,7 +154,7 @@ def run(url: str, rate: float, duration: float, connections: int = 32) -> dict[s
         selector.close()
     latencies.sort()
     return {
-        "url": url, "rate": rate, "duration_s": duration, "connections": connections,
+        "url": url if isinstance(url, str) else urls, "rate": rate, "duration_s": duration, "connections": connections,
         "requests": total, "answered": len(latencies), "errors": errors,
         "achieved_rate": len(latencies) / max(1e-9, last - start),
         "most_waiting_for_a_connection": most_waiting,
@@ -155,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the generator and print its figures as JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.open_loop",
                                      description="GETs at a fixed rate (open loop).")
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="+", help="one or more URLs of one server, in turn")
     parser.add_argument("--rate", type=float, required=True, help="requests per second")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds (default 5)")
     parser.add_argument("--connections", type=int, default=32,
@@ -163,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.duration <= 0 or args.connections < 1:
         parser.error("rate, duration and connections must be positive")
-    print(json.dumps(run(args.url, args.rate, args.duration, args.connections)))
+    urls = args.url[0] if len(args.url) == 1 else args.url
+    print(json.dumps(run(urls, args.rate, args.duration, args.connections)))
     return 0
 
 

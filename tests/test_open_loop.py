@@ -15,11 +15,14 @@ import pytest
 
 from bench.open_loop import _answer_end, percentile, run
 
+ASKED: list[str] = []  # the paths asked, in order of arrival
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # kept-alive connections, as the generator uses them
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        ASKED.append(self.path)
         status = 500 if self.path == "/fail" else 304 if self.path == "/same" else 200
         body = b"" if status == 304 else b'{"ok": true}'
         self.send_response(status)
@@ -48,6 +51,17 @@ def test_every_request_due_is_sent_and_timed(base: str) -> None:
     assert figures["errors"] == 0
     assert 0 <= figures["p50_ms"] <= figures["p99_ms"] <= figures["p999_ms"] <= figures["max_ms"]
     assert run(base + "/same", rate=400.0, duration=0.05, connections=2)["answered"] == 20
+
+
+def test_several_urls_are_asked_in_turn(base: str) -> None:
+    ASKED.clear()
+    paths = ["/a", "/b?page=1", "/c"]
+    figures = run([base + p for p in paths], rate=400.0, duration=0.15, connections=3)
+    assert figures["requests"] == figures["answered"] == 60
+    assert figures["url"] == [base + p for p in paths]
+    assert sorted(ASKED) == sorted(paths * 20), "each URL asked as often"
+    with pytest.raises(ValueError, match="one server"):
+        run([base + "/a", "http://127.0.0.1:1/b"], rate=10.0, duration=0.1)
 
 
 def test_an_answer_other_than_2xx_or_3xx_is_an_error(base: str) -> None:
