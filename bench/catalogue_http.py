@@ -69,7 +69,7 @@ TARGET_COLD_START_S = 2.0
 # The registry served otherwise beside the default, measured in the same rounds:
 # name: (extra arguments of `registry serve`, what the report says of it).
 VARIANTS = {
-    "shared": (["--shared-socket"], "the same command with --shared-socket (one listening "
+    "one-socket": (["--shared-socket"], "the same command with --shared-socket (one listening "
                "socket shared by the workers, gunicorn's default, the registry's before "
                "2026-12-07)"),
     "no-hit-path": (["--no-hit-path"], "the same command with --no-hit-path (every request "
@@ -1026,7 +1026,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("durations, rounds, connections, threads and runs must be positive")
     if args.threads > args.connections:
         parser.error("wrk needs at least one connection per thread")
-    args.variants = [name for name, flag in (("shared", args.compare_shared_socket),
+    args.variants = [name for name, flag in (("one-socket", args.compare_shared_socket),
                                              ("no-hit-path", args.compare_no_hit_path))
                      if flag]
     if args.variants and args.worker_class != "production":
