@@ -23,7 +23,8 @@ STATES = ("complies", "partial", "planned", "explain", "expired", "missing")
 REQUIRED_STATUSES = ("mandatory", "recommended")
 
 
-@dataclass(frozen=True)
+# Slots: a worker holds some 50,000 cells at 10,000 projects, 40-50 bytes each less.
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One project's state for one standard."""
 

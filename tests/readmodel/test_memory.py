@@ -215,3 +215,16 @@ def test_the_reuse_analysis_shares_equal_standards_and_declarations():
     if "twin-0" in state.declared:
         assert state.declared["twin-0"] is state.declared["twin-1"]
 
+
+
+def test_what_a_worker_holds_per_cell_and_project_carries_no_instance_dict(store):
+    # A dict (or the room for one) per object: 40-50 bytes each of some 50,000 cells and
+    # 10,000 derived projects and chunks at 10,000 projects.
+    from registry.linked_data.derived import Chunk
+
+    sheet = stored_sheet(EXAMPLE)
+    store.put("project", sheet["id"], sheet, author="test")
+    derived = ReadModel(store, ttl=0).current().derived[sheet["id"]]
+    assert derived.cells
+    for held in (derived, derived.cells[0], Chunk.of("project:x", b"<a> <b> <c> .\n")):
+        assert not hasattr(held, "__dict__"), type(held)
