@@ -291,10 +291,25 @@ def _serve_two_workers(database: Any, tmp_path: Path, *options: str) -> tuple[
                                    start_new_session=True)
     try:
         _wait_ready(process, port, log)
+        # /health answers once one worker is up; the other may still be booting.
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not _booted(process.pid, port, sockets_per_worker="--shared-socket" not in options):
+            assert time.monotonic() < deadline, "the second worker did not start listening"
+            time.sleep(0.05)
     except BaseException:
         stop_group(process)
         raise
     return process, port, log
+
+
+def _booted(master: int, port: int, sockets_per_worker: bool) -> bool:
+    """Whether both workers run and listen: each on its own socket, or on the master's."""
+    workers = _children(master)
+    listening = {inode for inode, state in _tcp_sockets(port).items() if state == "listen"}
+    if len(workers) != 2 or not listening:
+        return False
+    held = [_socket_inodes(pid) & listening for pid in workers]
+    return all(held) and (len(listening) == 2) == sockets_per_worker
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
