@@ -116,10 +116,30 @@ def stable_blank_nodes(data: bytes, prefix: str) -> bytes:
 
 @dataclass
 class CatalogueRdf:
-    """The RDF of one catalogue revision: its chunk and the rdflib graph to cut from."""
+    """The RDF of one catalogue revision: its chunk, and the rdflib graph to cut a
+    record's description from, made when first asked.
+
+    The graph (some 6.6 MB of Python objects for the shipped catalogue) serves only the
+    RDF of catalogue records and datasets; a worker that never answers one need not hold
+    it beside the chunk. Made again from the same catalogue, it has the same triples
+    (its blank nodes are labelled at random either way, see `stable_blank_nodes`).
+    """
 
     chunk: Chunk
-    graph: Any  # rdflib.Graph of the catalogue (records are cut out of it)
+    catalogue: Catalogue
+    base: str
+    _graph: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def graph(self) -> Any:
+        """Return the rdflib graph of the catalogue (made once, on first use)."""
+        from registry.linked_data.graph import catalogue_graph
+
+        with self._lock:
+            if self._graph is None:
+                self._graph = catalogue_graph(self.catalogue, self.base)
+            return self._graph
 
 
 @dataclass
@@ -279,7 +299,8 @@ class GraphBuilder:
         graph = catalogue_graph(catalogue, base)
         chunk = Chunk.of(CATALOGUE, stable_blank_nodes(
             graph.serialize(format="nt", encoding="utf-8"), "c"))
-        rdf = CatalogueRdf(chunk, graph)
+        del graph  # made again if a record's RDF is asked (CatalogueRdf.graph)
+        rdf = CatalogueRdf(chunk, catalogue, base)
         with self._lock:
             _keep_newest(self._catalogues, key, rdf, self.max_bases)
         return rdf

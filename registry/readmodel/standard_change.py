@@ -35,6 +35,7 @@ from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import FileReport, Finding, Listing
 from registry.projects import finding_reads, hint_reads
 from registry.readmodel.derived import (
+    Contribution,
     ProjectDerived,
     TrendEntry,
     TrendRevision,
@@ -144,13 +145,14 @@ class StandardChange:
         contribution = old.contribution
         delta = {k: n for k, n in delta.items() if n}
         if delta:
-            contribution = Counter(contribution)
+            counts = Counter(dict(contribution.items()))
             for key, n in delta.items():
-                total = contribution[key] + n
+                total = counts[key] + n
                 if total > 0:
-                    contribution[shared_key(key)] = total
+                    counts[shared_key(key)] = total
                 else:
-                    del contribution[key]
+                    del counts[key]
+            contribution = Contribution(counts)
         return (ProjectDerived(report, cells, history, contribution, old.span,
                                old.revisions), delta)
 

@@ -15,7 +15,7 @@ from registry.linked_data.context import sheet_to_graph
 from registry.linked_data.derived import CATALOGUE, DCAT, DCAT_DATES, GraphBuilder
 from registry.linked_data.formats import JSONLD, TURTLE, from_ntriples
 from registry.linked_data.graph import catalogue_graph, catalogue_ids_graph, vocabularies_graph
-from registry.linked_data.iris import DEFAULT_BASE
+from registry.linked_data.iris import DEFAULT_BASE, standard_iri
 from registry.linked_data.sheets import literal_text, sheet_ntriples
 from tests.helpers import NetworkRefused
 from tests.linked_data.helpers import canonical_quads, read_graph
@@ -226,3 +226,21 @@ def test_the_catalogue_chunk_is_the_same_whoever_derives_it(catalogue):
     assert b"_:c0 " in first.chunk.data
     assert first.chunk.digest == second.chunk.digest
     assert isomorphic(read_graph(first.chunk.data, "nt"), first.graph)
+
+
+def test_the_catalogue_s_rdflib_graph_is_made_only_when_a_record_is_asked(catalogue,
+                                                                        example_projects):
+    # Every worker builds the derived graph (for /sparql and the project views); only
+    # the RDF of catalogue records and datasets reads the rdflib graph, some 6.6 MB of
+    # objects for the shipped catalogue: it is not held until one is asked.
+    graph = GraphBuilder().build(catalogue, example_projects, DEFAULT_BASE)
+    assert graph.catalogue_rdf._graph is None
+    assert graph.project(example_projects[0].id) is not None
+    assert graph.catalogue_rdf._graph is None
+    record = graph.record("standard", "ngsi-ld")
+    assert graph.catalogue_rdf._graph is not None
+    eager = catalogue_graph(catalogue, DEFAULT_BASE)
+    expected = Graph()
+    expected += eager.cbd(URIRef(standard_iri(DEFAULT_BASE, "ngsi-ld")))
+    assert isomorphic(Graph().parse(data=record, format="nt"), expected)
+    assert isomorphic(read_graph(graph.catalogue_rdf.chunk.data, "nt"), eager)
