@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import functools
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from registry.analysis.roadmap import Project
 from registry.catalogue.snapshot import Catalogue
 from registry.documents.findings import FileReport, Finding
 from registry.projects import stored_findings
+from registry.readmodel.sharing import SharedValues, interned
 
 # A revision of a project as the monthly trend needs it: when it was written and the
 # applicable mandatory cells of its sheet without expiry (standard, state, until), or
@@ -76,22 +76,7 @@ def kept_revisions(changes: Iterable[Any],
     return out[len(previous):]
 
 
-def _interned(value: Any) -> Any:
-    return sys.intern(value) if type(value) is str else value
-
-
-def _held(key: Any, value: Any) -> Any:
-    """Return the value held under `key`, holding `value` there first if none is."""
-    found = _HELD.get(key)
-    if found is None:
-        if len(_HELD) >= _HELD_KEPT:
-            _HELD.clear()  # bounded: sharing is rebuilt as projects are derived again
-        found = _HELD[key] = value
-    return found
-
-
-_HELD: dict[Any, Any] = {}
-_HELD_KEPT = 100_000
+_held = SharedValues(100_000)  # the inputs' capability tuples and declarations
 
 
 def shared_inputs(inputs: ComplianceInputs) -> ComplianceInputs:
@@ -103,20 +88,20 @@ def shared_inputs(inputs: ComplianceInputs) -> ComplianceInputs:
     distinct strings and 300 distinct declarations. The cells made from them share
     those strings too. Nothing holding them changes them (like a decoded sheet).
     """
-    capabilities = tuple(map(_interned, inputs.capabilities))
+    capabilities = tuple(map(interned, inputs.capabilities))
     declared: dict[str, Any] = {}
     for sid, item in inputs.declared.items():
         if type(item) is not dict:  # a caller's own mapping: kept as it is
-            declared[_interned(sid)] = item
+            declared[interned(sid)] = item
             continue
         # Keys in their order, values with their type (1, 1.0 and True are equal keys).
         key = ("declared", *((k, type(v), v) for k, v in item.items()))
         try:
-            declared[_interned(sid)] = _held(
-                key, {_interned(k): _interned(v) for k, v in item.items()})
+            declared[interned(sid)] = _held(
+                key, {interned(k): interned(v) for k, v in item.items()})
         except TypeError:  # a list or a mapping inside: kept as it is
-            declared[_interned(sid)] = item
-    return ComplianceInputs(_interned(inputs.project),
+            declared[interned(sid)] = item
+    return ComplianceInputs(interned(inputs.project),
                             _held(("capabilities", capabilities), capabilities), declared)
 
 

@@ -41,6 +41,7 @@ from registry.analysis.reuse import Opportunity, Project, Thresholds, order_key
 from registry.catalogue.snapshot import Catalogue
 from registry.readmodel.inflight import InFlight
 from registry.readmodel.memory import give_back
+from registry.readmodel.sharing import SharedValues, interned
 
 
 def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
@@ -55,29 +56,14 @@ def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
 # (a domain, a theme, the same needs) are one object, whatever the number of projects
 # naming them. The table only grows with the distinct values a roadmap has, and is
 # emptied past a bound (sharing is then rebuilt as projects are read again).
-_SETS: dict[Any, Any] = {}
-_SETS_KEPT = 200_000
+_kept = SharedValues(200_000)
 _SET_FIELDS = ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
                "implied", "capabilities", "entities")
 
 
-def _kept(key: Any, value: Any) -> Any:
-    """Return the value held under `key`, holding `value` there first if none is."""
-    found = _SETS.get(key)
-    if found is None:
-        if len(_SETS) >= _SETS_KEPT:
-            _SETS.clear()
-        found = _SETS[key] = value
-    return found
-
-
-def _interned(value: Any) -> Any:
-    return sys.intern(value) if type(value) is str else value
-
-
 def _text(text: Mapping[str, str]) -> Mapping[str, str]:
     """Return a title or summary with its language codes shared (its words are its own)."""
-    return {_interned(lang): words for lang, words in text.items()}
+    return {interned(lang): words for lang, words in text.items()}
 
 
 def _shared(project: Project) -> Project:
@@ -89,13 +75,13 @@ def _shared(project: Project) -> Project:
     """
     standards = project.standards
     if standards:  # never mutated, like every field of an analysed project
-        items = tuple((_interned(k), _interned(v)) for k, v in standards.items())
+        items = tuple((interned(k), interned(v)) for k, v in standards.items())
         standards = _kept(("standards", *sorted(items)), dict(items))
     fields: dict[str, Any] = {}
     for name in _SET_FIELDS:
         ids = frozenset(map(sys.intern, getattr(project, name)))
         fields[name] = _kept(ids, ids)
-    return project._replace(owner=_interned(project.owner), status=_interned(project.status),
+    return project._replace(owner=interned(project.owner), status=interned(project.status),
                             title=_text(project.title), summary=_text(project.summary),
                             standards=standards, **fields)
 
@@ -200,7 +186,7 @@ class ReuseState:
     def _declare(self, declared: dict[str, Any], project: Project) -> None:
         found = self.categories.declared(project)
         if found:  # shared with equal ones (6 MB of tuples and sets at 10,000 projects)
-            found = tuple((_interned(g), _kept(sids, sids)) for g, sids in found)
+            found = tuple((interned(g), _kept(sids, sids)) for g, sids in found)
             declared[project.id] = _kept(("declared", *found), found)
 
     def _entity_groups(self, entity: str, words: analysis.Words) -> list[Opportunity]:
