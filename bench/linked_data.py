@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     state = WorkerState()
-    state.sync([], [(k, c.data) for k, c in graph.chunks.items()])
+    state.sync(b"", ntriples)
     ox_load = time.perf_counter() - start
     rdflib = RdflibChild(ntriples, prefixes(BASE))
     results["load"] = {"pyoxigraph_seconds": ox_load, "rdflib_seconds": rdflib.load_seconds}
