@@ -28,7 +28,8 @@ shipped catalogue, the example mobility-data-hub and N synthetic projects
 3. **A mandatory standard.** A standard the hub declares goes from recommended to mandatory
    on A; reported: the time until B's compliance of the hub shows it. Then it goes back,
    and the run waits until B shows that too.
-4. **Memory.** The resident memory (VmRSS) of every worker of both servers, and of the
+4. **Memory.** The resident memory (VmRSS) of every worker of both servers (printed after
+   warming and after each phase too; the target is judged on the largest of them all), and of the
    SPARQL processes below each (each worker's fork server and SPARQL workers; with
    --sparql-shared-pool, the server's one pool), with each server's total. Before it, 40 SPARQL
    queries naming the hub, one after the other on B: their p50 and p99.
@@ -293,6 +294,15 @@ def worker_rss_mb(master: int) -> list[float]:
                 continue
             out.append(_rss_mb(int(entry)))
     return sorted(out)
+
+
+def phase_rss(phase: str, a_pid: int, b_pid: int) -> dict[str, list[float]]:
+    """Print and return the workers' VmRSS after a phase: a worker's largest VmRSS
+    follows what it did, so each phase's is kept to find which one set it."""
+    rss = {"a": worker_rss_mb(a_pid), "b": worker_rss_mb(b_pid)}
+    print(f"  workers' RSS MB after {phase}: A {[round(r) for r in rss['a']]}, "
+          f"B {[round(r) for r in rss['b']]}", flush=True)
+    return rss
 
 
 def sparql_rss_mb(master: int) -> list[float]:
@@ -713,6 +723,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             warm(port, paths, 2)
         result["warm_s"] = time.monotonic() - started
         print(f"warm in {result['warm_s']:.0f} s", flush=True)
+        result["rss_after_warm_mb"] = phase_rss("warm", a_pid, b_pid)
         for number in range(args.runs):
             run_id = secrets.token_hex(3)
             print(f"run {number + 1}/{args.runs}: propagation of {args.writes} writes ...",
@@ -723,6 +734,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   + ", ".join(f"{k} {v:.3f}" for k, v in spread["p99_by_view_s"].items())
                   + f"; older state read after shown: {spread['older_after_shown']} of "
                   f"{spread['reads']} reads", flush=True)
+            phases = {"propagation": phase_rss("propagation", a_pid, b_pid)}
             # The mix before the standard's change: after it, every worker recomputes
             # the projects that read the standard, twice (made mandatory, then back).
             cpu = workers_cpu_s(a_pid) + workers_cpu_s(b_pid)
@@ -738,6 +750,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"{mix['write_p50_ms']:.0f} ms, p99 {mix['write_p99_ms']:.0f} ms); "
                   f"{mix['cpu_ms_per_request']:.2f} ms of the workers' CPU a request",
                   flush=True)
+            phases["mix"] = phase_rss("mix (saturation)", a_pid, b_pid)
             if args.mix_rate > 0:
                 mix["open_loop"] = opened = open_mix(
                     (a, b), tokens, spread_etags, args.mix_seconds, args.mix_rate,
@@ -750,12 +763,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                       + ("other work's CPU share unknown" if opened["others_cpu"] is None
                          else f"other work took {opened['others_cpu']:.0%} of the CPU"),
                       flush=True)
+                phases["open_mix"] = phase_rss("mix (open loop)", a_pid, b_pid)
             change = status_change(a, b, tokens)
             shown = change["shown_after_s"]
             print(f"  standard {change['standard']} made mandatory on A: in B's compliance "
                   + (f"after {shown:.3f} s" if shown is not None else "NOT within 120 s")
                   + f"; back to recommended, seen on B after {change['reverted_after_s']:.1f} s",
                   flush=True)
+            phases["status_change"] = phase_rss("standard's change", a_pid, b_pid)
             latency = sparql_latency(b)
             print(f"  a SPARQL query on B, one at a time: p50 {latency['p50_ms']:.1f} ms, "
                   f"p99 {latency['p99_ms']:.1f} ms", flush=True)
@@ -767,8 +782,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"B {[round(r) for r in sparql_rss['b']]}; each server's total (workers + "
                   f"SPARQL): A {sum(rss['a']) + sum(sparql_rss['a']):.0f}, "
                   f"B {sum(rss['b']) + sum(sparql_rss['b']):.0f}", flush=True)
+            phases["end"] = rss
             result["runs"].append({"propagation": spread, "status_change": change,
                                    "mix": mix, "rss_mb": rss, "sparql_rss_mb": sparql_rss,
+                                   "rss_by_phase_mb": phases,
                                    "sparql_latency": latency,
                                    "loadavg": os.getloadavg()})
     return result
@@ -795,7 +812,12 @@ def summary(result: dict[str, Any]) -> dict[str, float]:
         "mix_open_rps": med([r["mix"].get("open_loop", {}).get("rps", float("nan"))
                              for r in runs]),
         "mix_writes_per_s": med([r["mix"]["writes_per_s"] for r in runs]),
-        "worker_rss_mb_max": max(max(r["rss_mb"]["a"] + r["rss_mb"]["b"]) for r in runs),
+        # The largest any worker was after any phase of any run (and after warming).
+        "worker_rss_mb_max": max(
+            [max(r["a"] + r["b"]) for r in (
+                [result["rss_after_warm_mb"]] if "rss_after_warm_mb" in result else [])]
+            + [max(p["a"] + p["b"]) for r in runs
+               for p in r.get("rss_by_phase_mb", {"end": r["rss_mb"]}).values()]),
     }
 
 
