@@ -22,27 +22,23 @@ describes it; the records themselves keep their own IRIs (`<base>standards/ngsi-
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rdflib import RDF, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from registry.catalogue.snapshot import Catalogue
+from registry.linked_data.dcat_options import EU, DcatOptions, RevisionDates
 from registry.linked_data.iris import DEFAULT_BASE, NAMESPACES, VCARD, scheme_iri
 
-EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 VCARD_NS = Namespace(VCARD)
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 
-DEFAULT_PUBLISHER = "Smart City Office, Brussels-Capital Region"
-DEFAULT_LICENCE = EU + "licence/CC_BY_4_0"
 CORPORATE_BODIES = EU + "corporate-body"
 # The ADMS publisher types (the table the DCAT-AP shapes check dct:type of a publisher in).
 PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
-DEFAULT_PUBLISHER_TYPE = "RegionalAuthority"
 GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
 # Belgium, as the spatial coverage: its bounding box and centre (WGS 84, longitude first).
 BELGIUM_BBOX = ("POLYGON((2.5448 49.4969, 6.4083 49.4969, 6.4083 51.5051, 2.5448 51.5051, "
@@ -69,60 +65,6 @@ SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 OPENAPI = "https://spec.openapis.org/oas/v3.1.0"
 
 Text = dict[str, str]
-
-
-@dataclass(frozen=True)
-class DcatOptions:
-    """What a deployment says about itself: publisher (name, IRI, type), data licence IRI.
-
-    `publisher_iri` names the publisher by its IRI in the EU corporate-bodies authority
-    table, where it has one; without it, the publisher is a resource of this document.
-    """
-
-    publisher: str = DEFAULT_PUBLISHER
-    licence: str = DEFAULT_LICENCE
-    publisher_iri: str | None = None
-    publisher_type: str = DEFAULT_PUBLISHER_TYPE
-
-
-Span = tuple[datetime.datetime, datetime.datetime]
-
-
-@dataclass(frozen=True)
-class RevisionDates:
-    """When the stored records were first and last revised: per kind and per record.
-
-    A dataset of a whole kind (`standards`) takes its kind's span; a dataset of one record
-    (a vocabulary) takes that record's; the catalogue and the whole registry take the
-    span of everything.
-    """
-
-    by_kind: Mapping[str, Span] = field(default_factory=dict)
-    by_record: Mapping[tuple[str, str], Span] = field(default_factory=dict)
-
-    def of(self, kind: str | None, record_id: str | None = None) -> Span | None:
-        """Return the first and last revision dates of a kind, a record, or everything."""
-        if kind is None:
-            spans = list(self.by_kind.values())
-            if not spans:
-                return None
-            return min(s[0] for s in spans), max(s[1] for s in spans)
-        if record_id is not None:
-            return self.by_record.get((kind, record_id))
-        return self.by_kind.get(kind)
-
-    def extended(self, later: RevisionDates) -> RevisionDates:
-        """Return these dates with those of later revisions folded in."""
-        def fold(held: Mapping[Any, Span], more: Mapping[Any, Span]) -> dict[Any, Span]:
-            out = dict(held)
-            for key, (first, last) in more.items():
-                old = out.get(key)
-                out[key] = (first, last) if old is None else (min(old[0], first),
-                                                              max(old[1], last))
-            return out
-
-        return RevisionDates(fold(self.by_kind, later.by_kind),
-                             fold(self.by_record, later.by_record))
 
 
 def _one_title(title: Text, suffix: str) -> Text:

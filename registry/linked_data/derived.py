@@ -19,10 +19,10 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.catalogue.snapshot import Catalogue
-from registry.linked_data.dcat import DcatOptions, RevisionDates, UndatedDcat, dcat_undated
+from registry.linked_data.dcat_options import DcatOptions, RevisionDates
 from registry.linked_data.formats import RdfFormat, from_ntriples
 from registry.linked_data.iris import (
     DCTERMS,
@@ -36,6 +36,9 @@ from registry.linked_data.iris import (
     standard_iri,
 )
 from registry.linked_data.sheets import sheet_ntriples
+
+if TYPE_CHECKING:
+    from registry.linked_data.dcat import UndatedDcat
 
 CATALOGUE = "catalogue"
 DCAT = "dcat"
@@ -327,6 +330,9 @@ class GraphBuilder:
 
     def _undated_dcat(self, catalogue: Catalogue, base: str) -> tuple[UndatedDcat, Chunk]:
         """Return the DCAT-AP description without dates (derived once per catalogue)."""
+        # rdflib (dcat's) only now: the production master imports this module.
+        from registry.linked_data.dcat import dcat_undated
+
         key = (catalogue.version, base)
         with self._lock:
             if key in self._undated:

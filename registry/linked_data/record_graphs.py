@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import pyoxigraph as ox
-
 from registry.catalogue.snapshot import Catalogue
 from registry.linked_data.derived import CATALOGUE, DerivedGraph
 from registry.linked_data.graph_store import graph_iri
@@ -50,6 +48,8 @@ def dcat_graph(base: str) -> str:
 
 def catalogue_graphs(catalogue: Catalogue, ntriples: bytes, base: str) -> dict[str, bytes]:
     """Split the catalogue chunk into one N-Triples document per record graph."""
+    import pyoxigraph as ox  # here: the production master imports this module
+
     owner: dict[Any, str] = {}
     for kind in ("standard", "principle", "component", "legal"):
         for record_id in catalogue.records(kind):

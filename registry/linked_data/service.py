@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from registry.linked_data.dcat import DcatOptions, RevisionDates
+from registry.linked_data.dcat_options import DcatOptions, RevisionDates
 from registry.linked_data.derived import DerivedGraph, GraphBuilder
 from registry.linked_data.graph_store import StoreEndpoints
 from registry.linked_data.iris import DEFAULT_BASE

@@ -54,8 +54,10 @@ from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
-import pyoxigraph as ox
 
+# pyoxigraph is imported where a SPARQL process (or an RDF conversion) uses it, not
+# here: the production master imports this module and forks the web workers, which
+# only send chunks and queries to those processes.
 from registry.csv_cells import safe_cell, safe_row
 from registry.errors import RegistryError
 from registry.linked_data.formats import JSONLD, NTRIPLES, TURTLE, prefixes
@@ -204,6 +206,8 @@ def check_query(text: str) -> str:
 # --- results -----------------------------------------------------------------------
 
 def _term_json(term: Any) -> dict[str, Any]:
+    import pyoxigraph as ox
+
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -224,6 +228,8 @@ def _term_json(term: Any) -> dict[str, Any]:
 
 def _term_nt(term: Any) -> str:
     """Return a term in N-Triples / Turtle syntax (the TSV format's cells)."""
+    import pyoxigraph as ox
+
     if isinstance(term, ox.Literal):
         body = literal_text(term.value).replace("\t", "\\t")
         if term.language:
@@ -236,6 +242,8 @@ def _term_nt(term: Any) -> str:
 
 def _term_plain(term: Any) -> str:
     """Return a term as the CSV format writes it: IRI, lexical form or _:label."""
+    import pyoxigraph as ox
+
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.NamedNode | ox.Literal):
@@ -251,6 +259,8 @@ def _xml_text(value: str) -> str:
 
 
 def _term_xml(term: Any) -> str:
+    import pyoxigraph as ox
+
     if isinstance(term, ox.NamedNode):
         return f"<uri>{_xml_text(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
@@ -318,6 +328,8 @@ def write_boolean(value: bool, fmt: str) -> bytes:
 
 def write_triples(triples: list[Any], fmt: str, base: str) -> bytes:
     """Serialise CONSTRUCT / DESCRIBE triples (sorted, so each subject is one block)."""
+    import pyoxigraph as ox
+
     triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     target = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
               "ntriples": ox.RdfFormat.N_TRIPLES}[fmt]
@@ -397,6 +409,8 @@ def store_unavailable(detail: str) -> SparqlError:
 def forward_query(store: Mapping[str, str], request: QueryRequest, base: str, form: str,
                   timeout: float) -> Answer:
     """Ask the store, and answer as the embedded endpoint would (raises SparqlError)."""
+    import pyoxigraph as ox
+
     endpoints = StoreEndpoints(**store)
     parts = urlsplit(endpoints.query_url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else \
@@ -469,15 +483,21 @@ class WorkerState:
     """
 
     def __init__(self) -> None:
+        import pyoxigraph as ox
+
         self.store = ox.Store()
         self.verdicts = _Verdicts()
 
     def reset(self) -> None:
         """Forget every chunk (a new base)."""
+        import pyoxigraph as ox
+
         self.store = ox.Store()
 
     def sync(self, removed: bytes, added: bytes) -> None:
         """Take out the triples of old chunks, then put in those of new ones (N-Triples)."""
+        import pyoxigraph as ox
+
         nt = ox.RdfFormat.N_TRIPLES
         if removed:
             # Blank-node labels are kept by parse(), so these are the stored quads.
