@@ -1079,6 +1079,9 @@ def _divergence(entity: str, categories: Sequence[str],
 # recomputes only the groups a write touches with these same functions.
 Words = _Words
 Exchange = _Exchange
+# One sheet's analysed fields (None when malformed; stopped ones included), as
+# `read_projects` reads each.
+read_project = _read
 reuse_opportunities = _reuse
 pooling_opportunities = _pooling
 overlap_opportunities = _overlap

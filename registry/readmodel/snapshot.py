@@ -278,16 +278,24 @@ class Snapshot:
                     # Built afresh: let the old snapshot (and its analysis) go first,
                     # not after this one's is built beside it.
                     self._reuse_base = base = None
+            projects = self.roadmap.projects
+
+            def sheet_of(pid: str) -> Mapping[str, Any] | None:
+                # The state holds no summaries: its overlaps read them from here.
+                return projects[pid].sheet if pid in projects else None
+
             if previous is not None and not self._reuse_changed:
                 state = previous
+                if state.sheet_of is not None:  # the same sheets, this roadmap's
+                    state.sheet_of = sheet_of
             elif previous is not None:
-                projects = self.roadmap.projects
                 state = previous.apply(
                     {pid: projects[pid].sheet if pid in projects else None
-                     for pid in sorted(self._reuse_changed)}, self.version)
+                     for pid in sorted(self._reuse_changed)}, self.version, sheet_of)
             else:
                 state = ReuseState.build(self.roadmap.sheets(), self.catalogue, thresholds,
-                                         self.version, stored() if stored else None)
+                                         self.version, stored() if stored else None,
+                                         sheet_of)
             self._reuse[thresholds] = state
             self._reuse_base = None  # the old snapshot may go
             return state
