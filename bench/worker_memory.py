@@ -136,15 +136,15 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
     `job`: the overlaps come from the overlap job (a process of their own, started by
     main), as under `registry serve --production`, instead of the worker's thread.
     """
+    if arenas == "server":
+        from registry.readmodel.memory import limit_arenas
+
+        limit_arenas()  # as `registry serve --production` does before forking
     from registry.serving import preload_libraries
 
     # As `registry serve --production` does before forking (here their whole files count
     # in VmRSS: a forked worker holds only the pages of them it touches).
     preload_libraries()
-    if arenas == "server":
-        from registry.readmodel.memory import limit_arenas
-
-        limit_arenas()  # as `registry serve --production` does before forking
     if trace:
         import tracemalloc
 
