@@ -9,15 +9,16 @@ from typing import Any, overload
 
 import orjson
 
-from registry.analysis.sheet_cache import SheetCache
+from registry.analysis.sheet_cache import SheetCache, pack
 
 
 class Project:
     """A stored project: its current sheet and revision.
 
     A project read from the store (`Project.stored`) keeps its sheet as compact JSON
-    bytes and decodes it when asked (a few recently asked sheets are kept decoded): at
-    10,000 projects the decoded sheets would take 70 MB of every worker, the bytes 12.
+    bytes, deflated (`sheet_cache.pack`), and decodes it when asked (a few recently
+    asked sheets are kept decoded): at 10,000 projects the decoded sheets would take 70
+    MB of every worker, the JSON 12.5, deflated 4.9.
     """
 
     __slots__ = ("_blob", "_sheet", "digest", "id", "revision", "updated_at", "updated_by")
@@ -43,10 +44,7 @@ class Project:
             blob = orjson.dumps(sheet, option=orjson.OPT_PASSTHROUGH_DATETIME)
         except TypeError:
             return project
-        # orjson's bytes keep the whole buffer it wrote into (8 KB for a 2 KB sheet, as
-        # tracemalloc shows): a copy of the exact size is what is kept.
-        blob = memoryview(blob).tobytes()
-        object.__setattr__(project, "_blob", blob)
+        object.__setattr__(project, "_blob", pack(blob))
         object.__setattr__(project, "_sheet", None)
         return project
 
