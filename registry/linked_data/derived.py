@@ -58,11 +58,16 @@ class Chunk:
     packed: bytes = field(repr=False)
     digest: bytes
     triples: int  # one per line
+    # What a project's chunk was derived from (the project's revision and digest), for
+    # the builder to know it unchanged: two slots, not a tuple beside it (64 bytes each).
+    revision: Any = field(default=None, repr=False, compare=False)
+    source: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def of(cls, key: str, data: bytes) -> Chunk:
-        """Return a chunk of N-Triples, with the digest of its data."""
-        return cls(key, packing.pack(data), hashlib.sha1(data).digest(), data.count(b"\n"))
+    def of(cls, key: str, data: bytes, revision: Any = None, source: Any = None) -> Chunk:
+        """Return a chunk of N-Triples, with the digest of its data (and its source's)."""
+        return cls(key, packing.pack(data), hashlib.sha1(data).digest(), data.count(b"\n"),
+                   revision, source)
 
     @property
     def data(self) -> bytes:
@@ -285,7 +290,7 @@ class GraphBuilder:
         # (catalogue version, base).
         self._dcat: OrderedDict[tuple[str, str, str], Chunk] = OrderedDict()
         self._undated: OrderedDict[tuple[str, str], tuple[UndatedDcat, Chunk]] = OrderedDict()
-        self._projects: OrderedDict[str, dict[str, tuple[Any, Any, Chunk]]] = OrderedDict()
+        self._projects: OrderedDict[str, dict[str, Chunk]] = OrderedDict()
 
     def catalogue_rdf(self, catalogue: Catalogue, base: str) -> CatalogueRdf:
         """Return the RDF of a catalogue revision for a base (derived once)."""
@@ -354,14 +359,12 @@ class GraphBuilder:
         for project in projects:
             revision = getattr(project, "revision", None)
             digest = getattr(project, "digest", None)
-            cached = known.get(project.id)
-            if cached is not None and cached[0] == revision and cached[1] == digest \
-                    and (revision is not None or digest is not None):
-                chunk = cached[2]
-            else:
+            chunk = known.get(project.id)
+            if chunk is None or chunk.revision != revision or chunk.source != digest \
+                    or (revision is None and digest is None):
                 text = sheet_ntriples(project.sheet, base) + _project_extra(base, project)
-                chunk = Chunk.of(PROJECT + project.id, text.encode("utf-8"))
-                known[project.id] = (revision, digest, chunk)
+                chunk = Chunk.of(PROJECT + project.id, text.encode("utf-8"), revision, digest)
+                known[project.id] = chunk
             out[chunk.key] = chunk
         if len(known) != len(out):
             # Forget deleted projects: only the current roadmap's chunks are kept.
