@@ -93,6 +93,15 @@ def test_the_decoded_sheets_kept_serve_a_page_read_row_by_row_and_no_more():
     assert len(kept._decoded) == kept.size
 
 
+def test_stored_projects_of_one_author_share_the_author_string():
+    sheet = stored_sheet(EXAMPLE)
+    made = ["".join(["an-", "author"]) for _ in range(2)]  # two objects, as two rows give
+    assert made[0] is not made[1]
+    first, second = (Project.stored(f"p-{n}", {**sheet, "id": f"p-{n}"}, 1, "d", WHEN, made[n])
+                     for n in range(2))
+    assert first.updated_by == "an-author" and first.updated_by is second.updated_by
+
+
 def test_a_sheet_with_dates_is_kept_as_given():
     sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))  # dates, not strings
     project = Project.stored(sheet["id"], sheet, 1, "d", WHEN, "test")
