@@ -19,7 +19,7 @@ class Project:
     A project read from the store (`Project.stored`) keeps its sheet as compact JSON
     bytes, deflated (`sheet_cache.pack`), and decodes it when asked (a few recently
     asked sheets are kept decoded): at 10,000 projects the decoded sheets would take 70
-    MB of every worker, the JSON 12.5, deflated 4.9.
+    MB of every worker, the JSON 12.5, deflated 4.8.
     """
 
     __slots__ = ("_blob", "_sheet", "digest", "id", "revision", "updated_at", "updated_by")
