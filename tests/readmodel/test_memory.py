@@ -102,6 +102,19 @@ def test_stored_projects_of_one_author_share_the_author_string():
     assert first.updated_by == "an-author" and first.updated_by is second.updated_by
 
 
+def test_equal_timelines_share_one_span():
+    from registry.readmodel.derived import span
+
+    first, second = ({"timeline": {"start": "2026-01-01", "end": "".join(["2027-", "12-31"])}}
+                     for _ in range(2))
+    assert span(first) == (datetime.date(2026, 1, 1), datetime.date(2027, 12, 31))
+    assert span(first) is span(second)
+    assert span({"timeline": {"start": "2026-01-01"}}) is None
+    moment = datetime.datetime(2026, 1, 1, 8, 0)  # a YAML timestamp stays what it is
+    held = span({"timeline": {"start": moment, "end": "2027-12-31"}})
+    assert held == (moment, datetime.date(2027, 12, 31)) and type(held[0]) is datetime.datetime
+
+
 def test_a_sheet_with_dates_is_kept_as_given():
     sheet = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))  # dates, not strings
     project = Project.stored(sheet["id"], sheet, 1, "d", WHEN, "test")
