@@ -234,7 +234,13 @@ def shared_finding(found: Finding) -> Finding:
         return kept
     if len(_FINDINGS) >= _FINDINGS_KEPT:
         _FINDINGS.clear()  # bounded: a long-lived worker sees new findings forever
-    _FINDINGS[key] = found
+    # Distinct findings still repeat their place and hint ("use an id of the vocabulary
+    # `capabilities`" in 869 findings at 10,000 projects): 0.6 MB of equal strings.
+    found = Finding(interned(found.severity), interned(found.code), interned(found.path),
+                    found.message, found.line, found.column, interned(found.hint),
+                    found.template, found.hint_template, found.params)
+    # The table's key holds the finding kept, not the one it was made from.
+    _FINDINGS[(found, *key[1:])] = found
     return found
 
 

@@ -140,6 +140,22 @@ def test_equal_findings_are_one_object_across_projects(store):
     assert snapshot.derived["twin-a"].report.path != snapshot.derived["twin-b"].report.path
 
 
+def test_distinct_findings_share_their_place_and_hint(store):
+    # Two projects naming two different unknown concepts at the same place: two
+    # findings (their messages name the concept), one string for their place and hint.
+    for pid, domain in (("twin-a", "no-such-domain"), ("twin-b", "another-unknown")):
+        sheet = stored_sheet(EXAMPLE)
+        sheet["id"] = pid
+        sheet["domains"] = [domain]
+        store.put("project", pid, sheet, author="test")
+    snapshot = ReadModel(store, ttl=0).current()
+    a, b = ([f for f in snapshot.derived[pid].report.findings if f.path == "/domains/0"][0]
+            for pid in ("twin-a", "twin-b"))
+    assert a != b and a.message != b.message
+    assert a.path is b.path and a.code is b.code
+    assert a.hint is not None and a.hint == b.hint and a.hint is b.hint
+
+
 HEAPS = """
 import ctypes, ctypes.util, os, sys, tempfile, threading
 from registry.readmodel.memory import limit_arenas
