@@ -464,10 +464,11 @@ class ReuseState:
             for held in new.projects.values():
                 if standards.isdisjoint(held.standards):
                     continue
-                project = _unpacked(held)
-                new.declared.pop(project.id, None)
-                new._declare(new.declared, project)
-                entities |= project.entities
+                # Its declarations read its standards, its entities are its uses and
+                # produces: no unpacking (thousands of projects declare a standard).
+                new.declared.pop(held.id, None)
+                new._declare(new.declared, held)
+                entities.update(held.uses, held.produces)
             for entity in entities:
                 replaced[("entity", entity)] = new._entity_groups(entity, words)
         components = kinds.get("component", set())
