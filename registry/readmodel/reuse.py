@@ -88,7 +88,7 @@ _kept = SharedValues(200_000)
 _SET_FIELDS = ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
                "implied", "capabilities", "entities")
 # The sets a held project keeps (`_packed`), the unions made again when unpacked.
-_PACKED = _SET_FIELDS[:8]
+_PACKED = _SET_FIELDS[:9]
 
 
 def _text(text: Mapping[str, str]) -> Mapping[str, str]:
@@ -126,13 +126,14 @@ def _shared(project: Project, summary: bool = True,
 
 def _packed(project: Project) -> Project:
     """Return a project as a state holds it: its sets of ids as sorted tuples (shared
-    with equal ones), without the two unions (capabilities, entities).
+    with equal ones; its capabilities, needed and built, the same tuple as its needs
+    when it builds nothing), without its entities (its uses and produces).
 
     A frozenset of a few ids takes 216 bytes, a tuple 40 and 8 an id: at 10,000
     projects 6.6 MB of sets (shared) held as 0.8 MB of tuples. What the analysis
     reads is made again from them (`_unpacked`, a few microseconds a project).
     """
-    fields: dict[str, Any] = {"capabilities": (), "entities": ()}
+    fields: dict[str, Any] = {"entities": ()}
     for name in _PACKED:
         ids = tuple(sorted(getattr(project, name)))
         fields[name] = _kept(("ids", ids), ids)
@@ -146,14 +147,6 @@ def _unpacked(p: Project) -> Project:
     return Project(p.id, p.owner, p.status, p.title, p.summary, frozenset(p.domains),
                    frozenset(p.themes), needs, builds, frozenset(p.reuses), uses, produces,
                    frozenset(p.implied), p.standards, needs | builds, uses | produces)
-
-
-def _pooled(p: Project) -> Project:
-    """Return a held project as pooling reads it: its capabilities a set (the rest of
-    what it reads, `in` and the owner, a held project answers as it is). Groups of
-    thousands are recomputed a write: a whole unpacking each made a write's patch
-    some ten times slower (the allocations, and the collections they set off)."""
-    return Project(*p[:14], frozenset((*p.needs, *p.builds)), p.entities)  # type: ignore[arg-type]
 
 
 # What the analysis reads of each kind of record (besides vocabularies' labels).
@@ -299,15 +292,16 @@ class ReuseState:
         return found
 
     def _members(self, kind: str, names: Iterable[str]) -> list[Project]:
-        """Return the projects of some groups, as the analysis of that kind reads them:
-        a data entity's read `in` their uses and produces, which a held project's
-        tuples answer (see `_pooled`)."""
+        """Return the projects of some groups as held: what the analysis reads of a
+        data entity's or a pooling group's members (their uses, produces, capabilities
+        and builds iterated or asked `in`, owner, status, title) a held project answers
+        as it is. Groups have thousands of members, recomputed a write: unpacking them
+        made a write's patch some ten times slower (allocations and the collections
+        they set off)."""
         ids: set[str] = set()
         for name in names:
             ids.update(self.postings.get((kind, name), ()))
         held = self.projects
-        if kind == "pool":
-            return [_pooled(held[pid]) for pid in sorted(ids)]
         return [held[pid] for pid in sorted(ids)]
 
     def project(self, pid: str) -> Project | None:

@@ -255,10 +255,13 @@ def test_a_state_holds_its_projects_sets_as_shared_sorted_tuples(catalogue):
     assert state.project("no-such-project") is None
     seen: dict[tuple[str, ...], tuple[str, ...]] = {}
     for held in state.projects.values():
-        # The unions are made again when read: not held.
-        assert held.capabilities == () and held.entities == ()
+        # Its entities are made again when read: not held.
+        assert held.entities == ()
+        assert held.capabilities == tuple(sorted({*held.needs, *held.builds}))
+        if not held.builds:
+            assert held.capabilities is held.needs
         for name in ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
-                     "implied"):
+                     "implied", "capabilities"):
             ids = getattr(held, name)
             assert type(ids) is tuple and list(ids) == sorted(set(ids)), name
             assert seen.setdefault(ids, ids) is ids  # equal tuples are one object
