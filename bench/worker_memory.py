@@ -22,10 +22,7 @@ The split walks what the worker holds, object by object (each object counted onc
 the order printed: what the catalogue shares with the sheets counts as catalogue), and
 gives Python's own allocations (tracemalloc's current total, when --trace) beside it.
 "Libraries" is the VmRSS of the same process before the first snapshot (interpreter,
-imports, the app, the catalogue as the app loads it, the compiled libraries the
-production master preloads: registry.serving.PRELOADED). Not forked, this process counts
-every page the dynamic loader touched in those libraries; a gunicorn worker counts only
-those it touches itself (pyoxigraph: 13.7 MB here, 4.8 MB in a worker after SPARQL). --trace also prints tracemalloc's
+imports, the app, the catalogue as the app loads it). --trace also prints tracemalloc's
 top 15 holders by line; it slows the run and adds its own memory to VmRSS, so the RSS
 figures of a --trace run are not the ones to quote.
 """
@@ -140,11 +137,6 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
         from registry.readmodel.memory import limit_arenas
 
         limit_arenas()  # as `registry serve --production` does before forking
-    from registry.serving import preload_libraries
-
-    # As `registry serve --production` does before forking (here their whole files count
-    # in VmRSS: a forked worker holds only the pages of them it touches).
-    preload_libraries()
     if trace:
         import tracemalloc
 
