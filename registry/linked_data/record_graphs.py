@@ -48,7 +48,7 @@ def dcat_graph(base: str) -> str:
 
 def catalogue_graphs(catalogue: Catalogue, ntriples: bytes, base: str) -> dict[str, bytes]:
     """Split the catalogue chunk into one N-Triples document per record graph."""
-    import pyoxigraph as ox  # here: the production master imports this module
+    import pyoxigraph as ox  # here: building the app imports this module
 
     owner: dict[Any, str] = {}
     for kind in ("standard", "principle", "component", "legal"):

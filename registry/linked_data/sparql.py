@@ -55,8 +55,8 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 
 # pyoxigraph is imported where a SPARQL process (or an RDF conversion) uses it, not
-# here: the production master imports this module and forks the web workers, which
-# only send chunks and queries to those processes.
+# here: building the app (and every CLI command) imports this module and needs none of
+# it; `registry serve --production` preloads it for its workers (serving.PRELOADED).
 from registry.csv_cells import safe_cell, safe_row
 from registry.errors import RegistryError
 from registry.linked_data.formats import JSONLD, NTRIPLES, TURTLE, prefixes
