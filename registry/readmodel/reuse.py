@@ -33,7 +33,8 @@ import contextlib
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from registry.analysis import reuse as analysis
@@ -44,12 +45,38 @@ from registry.readmodel.memory import give_back
 from registry.readmodel.sharing import SharedValues, interned
 
 
-def _parse(sheet: Mapping[str, Any] | None) -> Project | None:
+def _parse(sheet: Mapping[str, Any] | None, summary: bool = True) -> Project | None:
     """Return the analysed fields of a sheet; None when absent, malformed or stopped."""
     if sheet is None:
         return None
-    found, _skipped = analysis.read_projects([sheet])
-    return _shared(found[0]) if found else None
+    project = analysis.read_project(sheet)
+    if project is None or project.status == "stopped":
+        return None
+    return _shared(project, summary)
+
+
+def _read_all(sheets: Iterable[Mapping[str, Any]], summary: bool) -> list[Project]:
+    """Return the projects of `sheets` as `analysis.read_projects` does, shared.
+
+    Each sheet is read and shared as it comes: the roadmap's projects are never held
+    twice (read, then shared), nor beside each sheet's JSON kept in case another has
+    its id (at 10,000 projects those made the build's peak, 87 MB traced against 27
+    for what it keeps). Two sheets of one id (a store never has that) are left to
+    `read_projects`' rule, reading the sheets again.
+    """
+    if not isinstance(sheets, Sequence):
+        sheets = list(sheets)
+    by_id: dict[str, Project] = {}
+    for sheet in sheets:
+        project = analysis.read_project(sheet)
+        if project is None or project.status == "stopped":
+            continue
+        if project.id in by_id:
+            by_id.clear()
+            read, _skipped = analysis.read_projects(sheets)
+            return [_shared(p, summary) for p in read]
+        by_id[project.id] = _shared(project, summary)
+    return [by_id[pid] for pid in sorted(by_id)]
 
 
 # The analysed fields held by every ReuseState of a worker: equal sets of concept ids
@@ -66,12 +93,17 @@ def _text(text: Mapping[str, str]) -> Mapping[str, str]:
     return {interned(lang): words for lang, words in text.items()}
 
 
-def _shared(project: Project) -> Project:
+# The summary of a project held without it (see `ReuseState.sheet_of`).
+_NO_SUMMARY: Mapping[str, str] = MappingProxyType({})
+
+
+def _shared(project: Project, summary: bool = True) -> Project:
     """Return the project with its sets of ids shared with equal ones already held.
 
     Its owner, status, standards' ids and conformances and its texts' language codes
     are interned (at 10,000 projects some 100,000 strings of a few hundred values, 5
-    MB), and its standards map shared with equal ones.
+    MB), and its standards map shared with equal ones. Without `summary`, its summary
+    is left out (only the overlaps read it, from the roadmap: `ReuseState.sheet_of`).
     """
     standards = project.standards
     if standards:  # never mutated, like every field of an analysed project
@@ -82,7 +114,8 @@ def _shared(project: Project) -> Project:
         ids = frozenset(map(sys.intern, getattr(project, name)))
         fields[name] = _kept(ids, ids)
     return project._replace(owner=interned(project.owner), status=interned(project.status),
-                            title=_text(project.title), summary=_text(project.summary),
+                            title=_text(project.title),
+                            summary=_text(project.summary) if summary else _NO_SUMMARY,
                             standards=standards, **fields)
 
 
@@ -111,7 +144,8 @@ class ReuseState:
 
     def __init__(self, catalogue: Catalogue, thresholds: Thresholds,
                  projects: dict[str, Project], opportunities: Iterable[Opportunity],
-                 overlap_version: int) -> None:
+                 overlap_version: int,
+                 sheet_of: Callable[[str], Mapping[str, Any] | None] | None = None) -> None:
         self.catalogue = catalogue
         self.thresholds = thresholds
         self.projects = projects
@@ -126,16 +160,24 @@ class ReuseState:
             self._declare(self.declared, project)
         self.popularity: Counter[str] = Counter(
             c for p in projects.values() for c in p.reuses)
-        self.postings: dict[tuple[str, str], set[str]] = {}
+        # Who is in each group, as sorted tuples of ids (the projects' own strings): a
+        # set held a hash table of 3-4 slots an id (3.7 MB at 10,000 projects).
+        members: dict[tuple[str, str], list[str]] = {}
         for project in projects.values():
             for key in self._keys(project):
-                self.postings.setdefault(key, set()).add(project.id)
+                members.setdefault(key, []).append(project.id)
+        self.postings: dict[tuple[str, str], tuple[str, ...]] = {
+            key: tuple(sorted(ids)) for key, ids in members.items()}
+        del members
         self.groups: dict[tuple[str, str], list[Opportunity]] = {}
         ordered = sorted(opportunities, key=order_key)
         for o in ordered:
             self.groups.setdefault(_group(o), []).append(o)
-        self.keys = [order_key(o) for o in ordered]
+        # In `order_key` order, found by bisection on that key (not kept beside them:
+        # 1.6 MB of tuples at 10,000 projects, for some 15 keys made again a lookup).
         self.items = ordered
+        # Where the overlaps read the projects' summaries, when not held (None: held).
+        self.sheet_of = sheet_of
         self.overlap_version = overlap_version
         self.overlap_fresh = True
         self._lock = threading.Lock()
@@ -147,29 +189,36 @@ class ReuseState:
     @classmethod
     def build(cls, sheets: Iterable[Mapping[str, Any]], catalogue: Catalogue,
               thresholds: Thresholds, version: int,
-              stored: tuple[int, Sequence[analysis.OverlapPair]] | None = None
+              stored: tuple[int, Sequence[analysis.OverlapPair]] | None = None,
+              sheet_of: Callable[[str], Mapping[str, Any] | None] | None = None
               ) -> ReuseState:
         """Return the state of a whole roadmap (the full analysis, once).
 
         `stored`: the overlaps as the overlap job computed them (the version of their
         roadmap, their pairs), said in this catalogue's words instead of computed here.
+        `sheet_of`: a project's sheet in this roadmap by id; when given, the projects
+        are held without their summaries, which only the overlaps read (6 MB at 10,000
+        projects), and a refresh of the overlaps reads them back through it.
         """
-        read, _skipped = analysis.read_projects(sheets)
-        projects = [_shared(p) for p in read]
         words = analysis.Words(catalogue)
-        found = [*analysis.reuse_opportunities(projects, catalogue, thresholds, words),
-                 *analysis.pooling_opportunities(projects, catalogue, thresholds, words)]
         if stored is None:
-            found += analysis.overlap_opportunities(projects, thresholds, words)
+            projects = _read_all(sheets, True)
+            found = analysis.overlap_opportunities(projects, thresholds, words)
+            if sheet_of is not None:
+                projects = [p._replace(summary=_NO_SUMMARY) for p in projects]
         else:
-            found += [analysis.overlap_opportunity(p, words) for p in stored[1]]
+            projects = _read_all(sheets, sheet_of is None)
+            found = [analysis.overlap_opportunity(p, words) for p in stored[1]]
+        found += analysis.reuse_opportunities(projects, catalogue, thresholds, words)
+        found += analysis.pooling_opportunities(projects, catalogue, thresholds, words)
         exchange = analysis.Exchange(projects)
         found += analysis.data_sharing_opportunities(exchange, thresholds, words)
         found += analysis.divergence_opportunities(exchange, catalogue, thresholds, words)
+        del exchange  # lists of every project by entity: gone before the state is made
         state = cls(catalogue, thresholds, {p.id: p for p in projects}, found,
-                    version if stored is None else stored[0])
+                    version if stored is None else stored[0], sheet_of)
         state.overlap_fresh = stored is None or stored[0] >= version
-        del read, projects, found, exchange
+        del projects, found, words
         # The whole roadmap's working sets (exchange, similarity index, every group as
         # it was found) were built and freed: give the C heap's share back (a few ms,
         # once a full build, which takes seconds at 10,000 projects).
@@ -214,29 +263,49 @@ class ReuseState:
     def _members(self, kind: str, names: Iterable[str]) -> list[Project]:
         ids: set[str] = set()
         for name in names:
-            ids |= self.postings.get((kind, name), set())
+            ids.update(self.postings.get((kind, name), ()))
         return [self.projects[pid] for pid in sorted(ids)]
 
-    def apply(self, sheets: Mapping[str, Mapping[str, Any] | None], version: int
+    def _post(self, key: tuple[str, str], pid: str, present: bool) -> None:
+        """Put a project in a posting or take it out (a new tuple: states share them)."""
+        members = self.postings.get(key, ())
+        at = bisect.bisect_left(members, pid)
+        there = at < len(members) and members[at] == pid
+        if present and not there:
+            self.postings[key] = (*members[:at], pid, *members[at:])
+        elif there and not present:
+            members = (*members[:at], *members[at + 1:])
+            if members:
+                self.postings[key] = members
+            else:
+                del self.postings[key]
+
+    def apply(self, sheets: Mapping[str, Mapping[str, Any] | None], version: int,
+              sheet_of: Callable[[str], Mapping[str, Any] | None] | None = None
               ) -> ReuseState:
-        """Return the state after the projects of `sheets` changed (None: deleted)."""
+        """Return the state after the projects of `sheets` changed (None: deleted).
+
+        `sheet_of`: as for `build`, the sheets of the roadmap after the change; required
+        when this state holds no summaries (its lookup answers for the old roadmap).
+        """
+        if self.sheet_of is not None and sheet_of is None:
+            raise ValueError("a state holding no summaries needs the new roadmap's sheets")
         new = self._copy()
+        new.sheet_of = sheet_of
         new.overlap_fresh = False
         caps: set[str] = set()
         entities: set[str] = set()
         reusers: set[str] = set(sheets)
         moved: set[str] = set()  # components whose reuse count moved
         for pid, sheet in sheets.items():
-            old, project = new.projects.pop(pid, None), _parse(sheet)
+            old, project = new.projects.pop(pid, None), _parse(sheet, sheet_of is None)
             new.declared.pop(pid, None)
             for before, after, sign in ((old, None, -1), (None, project, 1)):
                 changed = before or after
                 if changed is None:
                     continue
                 for key in new._keys(changed):
-                    members = set(new.postings.get(key, ()))
-                    (members.add if sign > 0 else members.discard)(pid)
-                    new.postings[key] = members
+                    new._post(key, pid, sign > 0)
                     if key[0] == "pool":
                         caps.add(key[1])
                     elif key[0] == "entity":
@@ -255,7 +324,7 @@ class ReuseState:
                 was = sorted(providers, key=lambda c: (-self.popularity.get(c, 0), c))
                 now = sorted(providers, key=lambda c: (-new.popularity.get(c, 0), c))
                 if was != now:
-                    reusers |= new.postings.get(("need", cap), set())
+                    reusers.update(new.postings.get(("need", cap), ()))
         words = analysis.Words(new.catalogue)
         th, catalogue = new.thresholds, new.catalogue
         replaced: dict[tuple[str, str], list[Opportunity]] = {}
@@ -286,19 +355,16 @@ class ReuseState:
         new.popularity = Counter(self.popularity)
         new.declared = dict(self.declared)
         new.groups = dict(self.groups)
-        new.keys, new.items = list(self.keys), list(self.items)
+        new.items = list(self.items)
         return new
 
     def _replace(self, replaced: Mapping[tuple[str, str], list[Opportunity]]) -> None:
         """Put the opportunities of each group of `replaced` in place of its old ones."""
         for key, items in replaced.items():
             for o in self.groups.get(key, ()):
-                at = bisect.bisect_left(self.keys, order_key(o))
-                del self.keys[at], self.items[at]
+                del self.items[bisect.bisect_left(self.items, order_key(o), key=order_key)]
             for o in items:
-                k = order_key(o)
-                at = bisect.bisect_left(self.keys, k)
-                self.keys.insert(at, k)
+                at = bisect.bisect_left(self.items, order_key(o), key=order_key)
                 self.items.insert(at, o)
             if items:
                 self.groups[key] = items
@@ -366,6 +432,7 @@ class ReuseState:
                 new.postings.pop(("pool", cap), None)
                 new.postings.pop(("need", cap), None)
             reusers: set[str] = set()
+            posted: dict[tuple[str, str], list[str]] = {}
             for project in new.projects.values():
                 needed = (project.capabilities | project.implied) & caps
                 if not needed:
@@ -373,7 +440,8 @@ class ReuseState:
                 reusers.add(project.id)
                 for key in new._keys(project):
                     if key[1] in caps and key[0] in ("pool", "need"):
-                        new.postings.setdefault(key, set()).add(project.id)
+                        posted.setdefault(key, []).append(project.id)
+            new.postings.update((key, tuple(sorted(ids))) for key, ids in posted.items())
             for pid in reusers:
                 replaced[("reuse", pid)] = []
             present = [new.projects[pid] for pid in sorted(reusers)]
@@ -396,7 +464,9 @@ class ReuseState:
         with self._lock:
             if self.overlap_fresh:
                 return
-            projects = [self.projects[pid] for pid in sorted(self.projects)]
+            projects: Sequence[Project] = [self.projects[pid] for pid in sorted(self.projects)]
+            if self.sheet_of is not None:
+                projects = _WithSummaries(projects, self.sheet_of)
             found = analysis.overlap_opportunities(projects, self.thresholds,
                                                    analysis.Words(self.catalogue), pause)
             self._install(found, version)
@@ -415,15 +485,11 @@ class ReuseState:
 
     def _install(self, found: list[Opportunity], version: int) -> None:
         """Replace the overlaps shown (under `_lock`)."""
-        keys, items = list(self.keys), list(self.items)
+        items = list(self.items)
         for o in self.groups.get(("overlap", ""), ()):
-            at = bisect.bisect_left(keys, order_key(o))
-            del keys[at], items[at]
+            del items[bisect.bisect_left(items, order_key(o), key=order_key)]
         for o in found:
-            k = order_key(o)
-            at = bisect.bisect_left(keys, k)
-            keys.insert(at, k)
-            items.insert(at, o)
+            items.insert(bisect.bisect_left(items, order_key(o), key=order_key), o)
         groups = dict(self.groups)
         if found:
             groups[("overlap", "")] = sorted(found, key=order_key)
@@ -431,7 +497,7 @@ class ReuseState:
             groups.pop(("overlap", ""), None)
         # Readers take `items` once per request: swapping whole lists keeps each
         # answer whole (the old overlaps or the new ones, never half of each).
-        self.keys, self.items, self.groups = keys, items, groups
+        self.items, self.groups = items, groups
         self.overlap_version = version
         self.overlap_fresh = True
 
@@ -474,3 +540,30 @@ class ReuseState:
             keys += [("entity", e) for e in project.entities]
         found = [o for key in keys for o in groups.get(key, ()) if pid in o.everyone]
         return sorted(found, key=order_key)
+
+
+class _WithSummaries(Sequence[Project]):
+    """Projects held without summaries, each with its summary read back from its sheet
+    when read (a pass over them holds one summary at a time)."""
+
+    def __init__(self, projects: Sequence[Project],
+                 sheet_of: Callable[[str], Mapping[str, Any] | None]) -> None:
+        self._projects = projects
+        self._sheet_of = sheet_of
+
+    def _whole(self, project: Project) -> Project:
+        read = analysis.read_project(self._sheet_of(project.id))
+        if read is None or read.id != project.id:
+            raise LookupError(f"the roadmap has no sheet of {project.id} as analysed")
+        return project._replace(summary=read.summary)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return _WithSummaries(self._projects[index], self._sheet_of)
+        return self._whole(self._projects[index])
+
+    def __iter__(self) -> Iterator[Project]:
+        return (self._whole(p) for p in self._projects)
+
+    def __len__(self) -> int:
+        return len(self._projects)

@@ -228,3 +228,56 @@ def test_what_a_worker_holds_per_cell_and_project_carries_no_instance_dict(store
     assert derived.cells
     for held in (derived, derived.cells[0], Chunk.of("project:x", b"<a> <b> <c> .\n")):
         assert not hasattr(held, "__dict__"), type(held)
+
+
+def test_a_full_reuse_analysis_peaks_at_about_what_it_keeps():
+    # Each sheet read and shared as it comes: the projects were held twice (read, then
+    # shared) beside every sheet's JSON, twice what the state keeps at 1,120 projects.
+    import gc
+    import random
+
+    from registry.analysis.reuse import Thresholds
+    from registry.catalogue.files import load_catalogue, shipped_root
+    from registry.readmodel.reuse import ReuseState
+    from tests.helpers import example_roadmap
+
+    catalogue = load_catalogue(shipped_root())
+    sheets = example_roadmap(random.Random(1), sorted(catalogue.concepts["organisations"]), 80)
+    roadmap = Roadmap([Project.stored(pid, s, 1, "d", WHEN, "t") for pid, s in sheets.items()])
+    del sheets
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        state = ReuseState.build(roadmap.sheets(), catalogue, Thresholds(), 1, (1, ()),
+                                 lambda pid: roadmap.projects[pid].sheet)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(state.projects) > 1000
+    assert peak - before < 1.25 * (held - before), (peak - before, held - before)
+
+
+def test_with_the_overlap_job_the_reuse_analysis_holds_no_summaries(store):
+    from registry.analysis.reuse import Thresholds, find_opportunities
+
+    sheet = stored_sheet(EXAMPLE)
+    for pid in ("a", "b"):
+        store.put("project", pid, {**sheet, "id": pid}, author="test")
+    snapshot = ReadModel(store, ttl=0).current()
+    kept = snapshot.reuse(Thresholds())
+    assert all(p.summary for p in kept.projects.values())
+    model = ReadModel(store, ttl=0)
+    first = model.current()
+    # The job's overlaps (none stored yet: the build computes them, then drops the
+    # summaries); a write after it reads the new sheet.
+    state = first.reuse(Thresholds(), lambda: None)
+    assert state.projects and all(not p.summary for p in state.projects.values())
+    store.put("project", "a", {**sheet, "id": "a", "summary": {"en": "Changed."}},
+              author="test")
+    later = model.catch_up()
+    state = later.reuse(Thresholds(), lambda: None)
+    assert all(not p.summary for p in state.projects.values())
+    state.refresh_overlap(later.version)
+    assert [o.to_dict() for o in state.opportunities()] == [
+        o.to_dict() for o in find_opportunities(later.roadmap.sheets(), later.catalogue)]

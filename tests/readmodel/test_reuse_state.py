@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from registry.analysis.reuse import Thresholds, find_opportunities
+from registry.analysis.reuse import Thresholds, find_opportunities, read_projects
 from registry.catalogue.files import load_catalogue, shipped_root
 from registry.readmodel.reuse import ReuseState
 from tests.helpers import example_roadmap
@@ -162,3 +162,86 @@ def test_a_catalogue_change_recomputes_the_groups_that_read_it(catalogue):
             [*[s for p, s in sheets.items() if p != pid], sheet], changed, thresholds))
     vocabulary = next(iter(catalogue.vocabularies))
     assert state.with_catalogue(catalogue, {"vocabulary": {vocabulary}}, 2) is None
+
+
+def _lookup(sheets: dict):
+    return lambda pid: sheets.get(pid)
+
+
+def test_the_postings_are_sorted_tuples_equal_to_a_full_builds(catalogue):
+    rng = random.Random(5)
+    thresholds = Thresholds(max_group_size=5)
+    owners = sorted(catalogue.concepts["organisations"])[:6]
+    vocab = {"capabilities": sorted(catalogue.concepts["capabilities"]),
+             "entities": sorted(catalogue.concepts["data-entities"]),
+             "components": sorted(catalogue.components), "owners": owners,
+             "words": ["parking", "sensor", "air", "quality", "mobility", "portal"]}
+    sheets = example_roadmap(rng, owners, 2)
+    state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
+    for version in range(2, 12):
+        pid = rng.choice(sorted(sheets))
+        sheets[pid] = _mutate(rng, sheets[pid], vocab)
+        state = state.apply({pid: sheets[pid]}, version)
+        full = ReuseState.build(sheets.values(), catalogue, thresholds, version)
+        assert state.postings == full.postings, version
+        for key, ids in state.postings.items():
+            # Held as a tuple: no set's hash table, no empty posting left behind.
+            assert type(ids) is tuple and ids and list(ids) == sorted(set(ids)), key
+    assert not hasattr(state, "keys")  # the order is found by bisection on order_key
+
+
+def test_a_state_given_the_roadmaps_sheets_holds_no_summaries_and_answers_alike(catalogue):
+    rng = random.Random(6)
+    thresholds = Thresholds(max_group_size=5)
+    owners = sorted(catalogue.concepts["organisations"])[:6]
+    vocab = {"capabilities": sorted(catalogue.concepts["capabilities"]),
+             "entities": sorted(catalogue.concepts["data-entities"]),
+             "components": sorted(catalogue.components), "owners": owners,
+             "words": ["parking", "sensor", "air", "quality", "mobility", "portal"]}
+    sheets = example_roadmap(rng, owners, 3)
+    assert any(s.get("summary") for s in sheets.values())
+    state = ReuseState.build(sheets.values(), catalogue, thresholds, 1,
+                             sheet_of=_lookup(dict(sheets)))
+    assert _as_dicts(state.opportunities()) == _as_dicts(
+        find_opportunities(sheets.values(), catalogue, thresholds))
+    for version in range(2, 10):
+        pid = rng.choice(sorted(sheets))
+        sheets[pid] = _mutate(rng, sheets[pid], vocab)
+        if version % 3 == 0:  # a summary changed: the overlaps read the new one
+            sheets[pid] = {**sheets[pid], "summary": {"en": "parking sensor portal air"}}
+        with pytest.raises(ValueError):
+            state.apply({pid: sheets[pid]}, version)  # its lookup is the old roadmap's
+        state = state.apply({pid: sheets[pid]}, version, _lookup(dict(sheets)))
+        assert all(not p.summary for p in state.projects.values())
+        state.refresh_overlap(version)
+        assert _as_dicts(state.opportunities()) == _as_dicts(
+            find_opportunities(sheets.values(), catalogue, thresholds)), version
+
+
+def test_a_build_reads_two_sheets_of_one_id_as_the_analysis_does(catalogue):
+    sheets = list(example_roadmap(random.Random(7), sorted(catalogue.concepts["organisations"]),
+                                  1).values())
+    first = next(s for s in sheets if s["status"] != "stopped")
+    twin = {**copy.deepcopy(first), "title": {"en": "The other one"}}
+    for given in ([*sheets, twin], [twin, *sheets]):
+        state = ReuseState.build(iter(given), catalogue, Thresholds(), 1)
+        assert _as_dicts(state.opportunities()) == _as_dicts(
+            find_opportunities(given, catalogue, Thresholds()))
+        read, _ = read_projects(given)
+        assert list(state.projects.values()) == read
+
+
+def test_reuse_opportunities_naming_one_component_share_its_wording(catalogue):
+    sheets = example_roadmap(random.Random(8), sorted(catalogue.concepts["organisations"]), 3)
+    state = ReuseState.build(sheets.values(), catalogue, Thresholds(), 1)
+    by_component: dict[str, list] = {}
+    for o in state.opportunities():
+        if o.type == "reuse":
+            by_component.setdefault(o.link["component"], []).append(o.text.params["provider"])
+    assert any(len(texts) > 1 for texts in by_component.values())
+    for texts in by_component.values():
+        assert all(t is texts[0] for t in texts)
+    for o in state.opportunities():
+        if o.type == "reuse":  # the project's Term holds its title map, not a copy
+            project = state.projects[o.projects[0]]
+            assert o.text.params["project"].params["title"].texts is project.title
