@@ -238,8 +238,11 @@ class SimilarityIndex:
         pairs: set[tuple[int, int]] = set()
         cap = self.max_postings
         for a, items in having.items():
-            if len(items) < 2:  # one occurrence: every key (a, b) has one member
-                continue
+            if len(items) < 2:
+                # One item, a once: a key (a, b) has two members only when b is there twice.
+                head = prefixes[items[0]][:length]
+                if len(set(head)) == len(head):
+                    continue
             postings: dict[int, list[int]] = {}
             last = -1
             for number in items:
