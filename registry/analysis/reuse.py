@@ -684,8 +684,10 @@ def _pooling(projects: Sequence[Project], catalogue: Catalogue, thresholds: Thre
     excluded = provided | set(thresholds.pooling_ignored_capabilities)
     members: dict[str, list[Project]] = defaultdict(list)
     for project in projects:
-        for cap in project.capabilities - excluded:
-            if only is None or cap in only:
+        # Iterated, not a set difference: no new set a project (the read model passes
+        # the thousands of members of a group, their capabilities held as tuples).
+        for cap in project.capabilities:
+            if cap not in excluded and (only is None or cap in only):
                 members[cap].append(project)
     found = []
     for cap in sorted(members):

@@ -39,13 +39,13 @@ import socket
 import sys
 import tempfile
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict
 from multiprocessing.connection import Client, Connection
 from typing import Any
 
+from registry.linked_data.packing import unpack
 from registry.linked_data.sparql import (
     SYNC_TIMEOUT,
     WORKER_NICENESS,
@@ -261,8 +261,8 @@ class PoolServer:
         out = [self.held.pop(k)[0] for k in [*gone, *(k for k, _, _ in added)]
                if k in self.held]
         try:
-            self.state.sync(b"".join(zlib.decompress(p) for p in out),
-                            b"".join(zlib.decompress(p) for _, p, _ in added))
+            self.state.sync(b"".join(unpack(p) for p in out),
+                            b"".join(unpack(p) for _, p, _ in added))
         except Exception:
             # Half applied: start again from nothing, the next query loads it all.
             self.state.reset()

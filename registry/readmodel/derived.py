@@ -234,7 +234,13 @@ def shared_finding(found: Finding) -> Finding:
         return kept
     if len(_FINDINGS) >= _FINDINGS_KEPT:
         _FINDINGS.clear()  # bounded: a long-lived worker sees new findings forever
-    _FINDINGS[key] = found
+    # Distinct findings still repeat their place and hint ("use an id of the vocabulary
+    # `capabilities`" in 869 findings at 10,000 projects): 0.6 MB of equal strings.
+    found = Finding(interned(found.severity), interned(found.code), interned(found.path),
+                    found.message, found.line, found.column, interned(found.hint),
+                    found.template, found.hint_template, found.params)
+    # The table's key holds the finding kept, not the one it was made from.
+    _FINDINGS[(found, *key[1:])] = found
     return found
 
 
@@ -258,7 +264,11 @@ def span(sheet: Mapping[str, Any]) -> tuple[date, date] | None:
     if not isinstance(timeline, Mapping):
         return None
     start, end = as_day(timeline.get("start")), as_day(timeline.get("end"))
-    return (start, end) if start is not None and end is not None else None
+    if start is None or end is None:
+        return None
+    # Projects share their starts and ends (a year's first day, a quarter's last): one
+    # pair for equal ones (at 10,000 synthetic projects 1.1 MB of equal dates and pairs).
+    return _held(("span", type(start), start, type(end), end), (start, end))  # type: ignore[no-any-return]
 
 
 def contribution(project: Project, report: FileReport, cells: Iterable[Cell],

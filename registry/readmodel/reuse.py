@@ -66,6 +66,7 @@ def _read_all(sheets: Iterable[Mapping[str, Any]], summary: bool) -> list[Projec
     """
     if not isinstance(sheets, Sequence):
         sheets = list(sheets)
+    sets: dict[frozenset[str], frozenset[str]] = {}  # equal sets one, for the build only
     by_id: dict[str, Project] = {}
     for sheet in sheets:
         project = analysis.read_project(sheet)
@@ -74,8 +75,8 @@ def _read_all(sheets: Iterable[Mapping[str, Any]], summary: bool) -> list[Projec
         if project.id in by_id:
             by_id.clear()
             read, _skipped = analysis.read_projects(sheets)
-            return [_shared(p, summary) for p in read]
-        by_id[project.id] = _shared(project, summary)
+            return [_shared(p, summary, sets) for p in read]
+        by_id[project.id] = _shared(project, summary, sets)
     return [by_id[pid] for pid in sorted(by_id)]
 
 
@@ -86,6 +87,8 @@ def _read_all(sheets: Iterable[Mapping[str, Any]], summary: bool) -> list[Projec
 _kept = SharedValues(200_000)
 _SET_FIELDS = ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
                "implied", "capabilities", "entities")
+# The sets a held project keeps (`_packed`), the unions made again when unpacked.
+_PACKED = _SET_FIELDS[:9]
 
 
 def _text(text: Mapping[str, str]) -> Mapping[str, str]:
@@ -97,13 +100,15 @@ def _text(text: Mapping[str, str]) -> Mapping[str, str]:
 _NO_SUMMARY: Mapping[str, str] = MappingProxyType({})
 
 
-def _shared(project: Project, summary: bool = True) -> Project:
+def _shared(project: Project, summary: bool = True,
+            sets: dict[frozenset[str], frozenset[str]] | None = None) -> Project:
     """Return the project with its sets of ids shared with equal ones already held.
 
     Its owner, status, standards' ids and conformances and its texts' language codes
     are interned (at 10,000 projects some 100,000 strings of a few hundred values, 5
     MB), and its standards map shared with equal ones. Without `summary`, its summary
     is left out (only the overlaps read it, from the roadmap: `ReuseState.sheet_of`).
+    `sets`: where equal sets are made one while a build works on every project.
     """
     standards = project.standards
     if standards:  # never mutated, like every field of an analysed project
@@ -112,11 +117,36 @@ def _shared(project: Project, summary: bool = True) -> Project:
     fields: dict[str, Any] = {}
     for name in _SET_FIELDS:
         ids = frozenset(map(sys.intern, getattr(project, name)))
-        fields[name] = _kept(ids, ids)
+        fields[name] = sets.setdefault(ids, ids) if sets is not None else ids
     return project._replace(owner=interned(project.owner), status=interned(project.status),
                             title=_text(project.title),
                             summary=_text(project.summary) if summary else _NO_SUMMARY,
                             standards=standards, **fields)
+
+
+def _packed(project: Project) -> Project:
+    """Return a project as a state holds it: its sets of ids as sorted tuples (shared
+    with equal ones; its capabilities, needed and built, the same tuple as its needs
+    when it builds nothing), without its entities (its uses and produces).
+
+    A frozenset of a few ids takes 216 bytes, a tuple 40 and 8 an id: at 10,000
+    projects 6.6 MB of sets (shared) held as 0.8 MB of tuples. What the analysis
+    reads is made again from them (`_unpacked`, a few microseconds a project).
+    """
+    fields: dict[str, Any] = {"entities": ()}
+    for name in _PACKED:
+        ids = tuple(sorted(getattr(project, name)))
+        fields[name] = _kept(("ids", ids), ids)
+    return project._replace(**fields)
+
+
+def _unpacked(p: Project) -> Project:
+    """Return a held project as the analysis reads it (sets, and their unions)."""
+    needs, builds = frozenset(p.needs), frozenset(p.builds)
+    uses, produces = frozenset(p.uses), frozenset(p.produces)
+    return Project(p.id, p.owner, p.status, p.title, p.summary, frozenset(p.domains),
+                   frozenset(p.themes), needs, builds, frozenset(p.reuses), uses, produces,
+                   frozenset(p.implied), p.standards, needs | builds, uses | produces)
 
 
 # What the analysis reads of each kind of record (besides vocabularies' labels).
@@ -148,7 +178,6 @@ class ReuseState:
                  sheet_of: Callable[[str], Mapping[str, Any] | None] | None = None) -> None:
         self.catalogue = catalogue
         self.thresholds = thresholds
-        self.projects = projects
         self.active = analysis.active_providers(catalogue)
         self.provided = frozenset(self.active)
         self.excluded = analysis.pooling_excluded(catalogue, thresholds)
@@ -169,6 +198,8 @@ class ReuseState:
         self.postings: dict[tuple[str, str], tuple[str, ...]] = {
             key: tuple(sorted(ids)) for key, ids in members.items()}
         del members
+        # Held packed (`_packed`); `project` gives one as the analysis reads it.
+        self.projects = {pid: _packed(p) for pid, p in projects.items()}
         self.groups: dict[tuple[str, str], list[Opportunity]] = {}
         ordered = sorted(opportunities, key=order_key)
         for o in ordered:
@@ -261,10 +292,22 @@ class ReuseState:
         return found
 
     def _members(self, kind: str, names: Iterable[str]) -> list[Project]:
+        """Return the projects of some groups as held: what the analysis reads of a
+        data entity's or a pooling group's members (their uses, produces, capabilities
+        and builds iterated or asked `in`, owner, status, title) a held project answers
+        as it is. Groups have thousands of members, recomputed a write: unpacking them
+        made a write's patch some ten times slower (allocations and the collections
+        they set off)."""
         ids: set[str] = set()
         for name in names:
             ids.update(self.postings.get((kind, name), ()))
-        return [self.projects[pid] for pid in sorted(ids)]
+        held = self.projects
+        return [held[pid] for pid in sorted(ids)]
+
+    def project(self, pid: str) -> Project | None:
+        """Return a project as the analysis reads it (None: not in the roadmap)."""
+        held = self.projects.get(pid)
+        return None if held is None else _unpacked(held)
 
     def _post(self, key: tuple[str, str], pid: str, present: bool) -> None:
         """Put a project in a posting or take it out (a new tuple: states share them)."""
@@ -299,6 +342,7 @@ class ReuseState:
         moved: set[str] = set()  # components whose reuse count moved
         for pid, sheet in sheets.items():
             old, project = new.projects.pop(pid, None), _parse(sheet, sheet_of is None)
+            old = None if old is None else _unpacked(old)
             new.declared.pop(pid, None)
             for before, after, sign in ((old, None, -1), (None, project, 1)):
                 changed = before or after
@@ -314,7 +358,7 @@ class ReuseState:
                     new.popularity[component] += sign
                     moved.add(component)
             if project is not None:
-                new.projects[pid] = project
+                new.projects[pid] = _packed(project)
                 new._declare(new.declared, project)
         new.popularity = +new.popularity
         # A moved count can change which provider every needing project is pointed at
@@ -330,7 +374,8 @@ class ReuseState:
         replaced: dict[tuple[str, str], list[Opportunity]] = {}
         for pid in reusers:
             replaced[("reuse", pid)] = []
-        present = [new.projects[pid] for pid in sorted(reusers) if pid in new.projects]
+        present = [_unpacked(new.projects[pid]) for pid in sorted(reusers)
+                   if pid in new.projects]
         for o in analysis.reuse_opportunities(present, catalogue, th, words, new.popularity):
             replaced[_group(o)].append(o)
         for cap in caps:
@@ -410,12 +455,14 @@ class ReuseState:
         if standards:
             new.categories = analysis.Categories(catalogue, new.thresholds)
             entities: set[str] = set()
-            for project in new.projects.values():
-                if standards.isdisjoint(project.standards):
+            for held in new.projects.values():
+                if standards.isdisjoint(held.standards):
                     continue
-                new.declared.pop(project.id, None)
-                new._declare(new.declared, project)
-                entities |= project.entities
+                # Its declarations read its standards, its entities are its uses and
+                # produces: no unpacking (thousands of projects declare a standard).
+                new.declared.pop(held.id, None)
+                new._declare(new.declared, held)
+                entities.update(held.uses, held.produces)
             for entity in entities:
                 replaced[("entity", entity)] = new._entity_groups(entity, words)
         components = kinds.get("component", set())
@@ -433,10 +480,11 @@ class ReuseState:
                 new.postings.pop(("need", cap), None)
             reusers: set[str] = set()
             posted: dict[tuple[str, str], list[str]] = {}
-            for project in new.projects.values():
-                needed = (project.capabilities | project.implied) & caps
-                if not needed:
+            for held in new.projects.values():
+                if all(caps.isdisjoint(getattr(held, name))
+                       for name in ("needs", "builds", "implied")):
                     continue
+                project = _unpacked(held)
                 reusers.add(project.id)
                 for key in new._keys(project):
                     if key[1] in caps and key[0] in ("pool", "need"):
@@ -444,7 +492,7 @@ class ReuseState:
             new.postings.update((key, tuple(sorted(ids))) for key, ids in posted.items())
             for pid in reusers:
                 replaced[("reuse", pid)] = []
-            present = [new.projects[pid] for pid in sorted(reusers)]
+            present = [_unpacked(new.projects[pid]) for pid in sorted(reusers)]
             for o in analysis.reuse_opportunities(present, catalogue, new.thresholds, words,
                                                   new.popularity):
                 replaced[_group(o)].append(o)
@@ -464,7 +512,8 @@ class ReuseState:
         with self._lock:
             if self.overlap_fresh:
                 return
-            projects: Sequence[Project] = [self.projects[pid] for pid in sorted(self.projects)]
+            projects: Sequence[Project] = [_unpacked(self.projects[pid])
+                                           for pid in sorted(self.projects)]
             if self.sheet_of is not None:
                 projects = _WithSummaries(projects, self.sheet_of)
             found = analysis.overlap_opportunities(projects, self.thresholds,
@@ -532,7 +581,7 @@ class ReuseState:
         Read from the groups its postings name, whatever their size: a project of a
         3,000-member data-sharing group finds it although the listed members stop at 50.
         """
-        project = self.projects.get(pid)
+        project = self.project(pid)
         groups = self.groups  # one read: refresh_overlap swaps it whole
         keys = [("reuse", pid), ("overlap", "")]
         if project is not None:

@@ -369,18 +369,63 @@ def test_one_writer_at_a_time_when_two_race(database_url, tmp_path, oxigraph):
         assert inside["most"] == 1  # never two writers sending at once
         assert None in outcomes  # the loser of a round did nothing
         assert any(o is not None and o.put for o in outcomes)
-        # While one holds the lock, the other does not push at all, even with news.
-        with writers[0].lock.holding() as held:
-            assert held is True
-            assert put_project(client, store, "race-late", "Late").status_code == 201
-            assert writers[1].push_once() is None
-            late = f"ASK {{ <{BASE}projects/race-late> ?p ?o }}"
-            assert oxigraph.select(late)["boolean"] is False
-        assert writers[1].push_once().put >= 1
+        # The lock stays with the writer that took it, between rounds too: the other
+        # does not push at all, even with news and no round under way (a writer that
+        # took the lock per round handed it to a worker that had never derived the
+        # graph, and the next write waited for that whole derivation).
+        holders = [w for w in writers if w.lock.held]
+        assert len(holders) == 1
+        holder, waiter = holders[0], writers[1 - writers.index(holders[0])]
+        assert put_project(client, store, "race-late", "Late").status_code == 201
+        assert waiter.push_once() is None
+        late = f"ASK {{ <{BASE}projects/race-late> ?p ?o }}"
+        assert oxigraph.select(late)["boolean"] is False
+        assert holder.push_once().put >= 1
         assert oxigraph.select(late)["boolean"] is True
+        # Stopped (an app closing), it gives the lock back: the other takes over from
+        # the store's position and pushes only what changed since (the project and the
+        # DCAT description), not the whole graph.
+        holder.stop()
+        assert put_project(client, store, "race-after", "After").status_code == 201
+        taken = waiter.push_once()
+        assert taken is not None and taken.full is False
+        assert (taken.put, taken.deleted) == (2, 0)
+        assert waiter.lock.held
+        poll(lambda: triples(oxigraph.ntriples()) == embedded(apps[1]),
+             "the store to equal the embedded graph after the takeover")
     finally:
         for app in apps:
             close(app)
+
+
+def test_a_writer_keeps_the_lock_until_its_session_dies(database_url, tmp_path, oxigraph):
+    """A writer whose lock went with its database session (PostgreSQL restarted, the
+    connection cut) finds out at its next round with work and takes the lock again, so
+    two writers never both believe they hold it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("an advisory lock dies with its session; SQLite's file lock has none")
+    from sqlalchemy import text
+
+    app = store_app(database_url, tmp_path / "a", oxigraph, SPARQL_STORE_WRITER=False)
+    try:
+        client = app.test_client()
+        store = app.extensions["registry"].store
+        writer = app.extensions["linked_data"].writer
+        assert writer.push_once().full is True
+        session = writer.lock._session
+        assert session is not None
+        with store.engine.connect() as other:
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+            session.commit()
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        assert put_project(client, store, "after-cut", "After cut").status_code == 201
+        push = writer.push_once()
+        assert push is not None and push.put >= 1
+        assert writer.lock._session is not session  # a new session holds it
+        assert oxigraph.select(f"ASK {{ <{BASE}projects/after-cut> ?p ?o }}")["boolean"]
+    finally:
+        close(app)
 
 
 # --- reading -------------------------------------------------------------------------

@@ -228,7 +228,7 @@ def test_a_build_reads_two_sheets_of_one_id_as_the_analysis_does(catalogue):
         assert _as_dicts(state.opportunities()) == _as_dicts(
             find_opportunities(given, catalogue, Thresholds()))
         read, _ = read_projects(given)
-        assert list(state.projects.values()) == read
+        assert [state.project(pid) for pid in state.projects] == read
 
 
 def test_reuse_opportunities_naming_one_component_share_its_wording(catalogue):
@@ -245,3 +245,25 @@ def test_reuse_opportunities_naming_one_component_share_its_wording(catalogue):
         if o.type == "reuse":  # the project's Term holds its title map, not a copy
             project = state.projects[o.projects[0]]
             assert o.text.params["project"].params["title"].texts is project.title
+
+
+def test_a_state_holds_its_projects_sets_as_shared_sorted_tuples(catalogue):
+    sheets = example_roadmap(random.Random(9), sorted(catalogue.concepts["organisations"]), 3)
+    state = ReuseState.build(sheets.values(), catalogue, Thresholds(), 1)
+    read, _ = read_projects(sheets.values())
+    assert [state.project(pid) for pid in sorted(state.projects)] == read
+    assert state.project("no-such-project") is None
+    seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for held in state.projects.values():
+        # Its entities are made again when read: not held.
+        assert held.entities == ()
+        assert held.capabilities == tuple(sorted({*held.needs, *held.builds}))
+        if not held.builds:
+            assert held.capabilities is held.needs
+        for name in ("domains", "themes", "needs", "builds", "reuses", "uses", "produces",
+                     "implied", "capabilities"):
+            ids = getattr(held, name)
+            assert type(ids) is tuple and list(ids) == sorted(set(ids)), name
+            assert seen.setdefault(ids, ids) is ids  # equal tuples are one object
+    whole = state.project(read[0].id)
+    assert whole is not None and whole.capabilities == whole.needs | whole.builds
