@@ -1,7 +1,7 @@
 """What one web worker holds at 10,000 projects, and where it goes.
 
 Run from the repository root:  .venv/bin/python -m bench.worker_memory [--projects N]
-                                [--database-url URL] [--keep PATH] [--trace]
+                                [--database-url URL] [--keep PATH] [--trace] [--peaks]
 
 What it does: stores the shipped catalogue and N synthetic projects (bench.reuse_scale's
 generator, stored as bench.readmodel_scale stores them) in a fresh SQLite file, or in a
@@ -25,6 +25,14 @@ gives Python's own allocations (tracemalloc's current total, when --trace) besid
 imports, the app, the catalogue as the app loads it). --trace also prints tracemalloc's
 top 15 holders by line; it slows the run and adds its own memory to VmRSS, so the RSS
 figures of a --trace run are not the ones to quote.
+
+`--peaks` (tracemalloc too, so its RSS figures are not to quote either) prints, after
+each view of the first pass and of the passes after the writes and the standard's
+change, what Python holds then (traced MB) and the peak reached since the previous
+line (tracemalloc's peak, reset after each): a view whose peak is far above what it
+leaves held built a transient working set, which glibc's and CPython's heaps keep
+as VmRSS. The first line is the first snapshot's build, and each write's catch-up
+has a line of its own.
 """
 
 from __future__ import annotations
@@ -127,7 +135,7 @@ class Walker:
 
 
 def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
-           job: bool = False) -> None:
+           job: bool = False, peaks: bool = False) -> None:
     """Be one web worker: print VmRSS at each step and what the read model holds.
 
     `job`: the overlaps come from the overlap job (a process of their own, started by
@@ -137,7 +145,7 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
         from registry.readmodel.memory import limit_arenas
 
         limit_arenas()  # as `registry serve --production` does before forking
-    if trace:
+    if trace or peaks:
         import tracemalloc
 
         tracemalloc.start(1)
@@ -155,8 +163,24 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
     def measure(step: str) -> None:
         figures[step] = (vm_rss_mb(), pss_mb())
 
+    def peak(what: str) -> None:
+        # Peak since the last line: what `what` built beyond what it left held.
+        if not peaks:
+            return
+        import tracemalloc
+
+        held, top = tracemalloc.get_traced_memory()
+        print(f"  peak {what[:60]:60} traced {held / 2**20:6.1f} MB, peak "
+              f"{top / 2**20:6.1f} MB (+{(top - held) / 2**20:.1f})", flush=True)
+        tracemalloc.reset_peak()
+
     measure("libraries (before the first snapshot)")
+    if peaks:
+        import tracemalloc
+
+        tracemalloc.reset_peak()
     snapshot = readmodel.catch_up()
+    peak("the first snapshot")
     measure("after the first snapshot")
     # Without cookies, as the public clients the response cache serves (a page that
     # sets one would make every later request of a cookie-keeping client bypass it).
@@ -167,18 +191,20 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
     sparql = "/sparql?" + urllib.parse.urlencode(
         {"query": f"ASK {{ <{project_iri(BASE_IRI, project)}> ?p ?o }}"})
 
-    def get(view: str) -> int:
+    def get(view: str, peaked: bool = False) -> int:
         answer = app.test_client(use_cookies=False).get(
             view, headers={"Accept": "application/sparql-results+json"}
             if view == sparql else {})
+        if peaked:
+            peak(view)
         return int(answer.status_code)
 
-    def every_view(with_sparql: bool = True) -> None:
+    def every_view(with_sparql: bool = True, peaked: bool = False) -> None:
         # Several at once from `threads` threads, as a worker's request threads would;
         # SPARQL once (its pool admits a few queries at a time, then answers 503).
         asked = list(views) * threads + ([sparql] if with_sparql else [])
         if threads == 1:
-            statuses = [get(view) for view in asked]
+            statuses = [get(view, peaked) for view in asked]
         else:
             with concurrent.futures.ThreadPoolExecutor(threads) as pool:
                 statuses = list(pool.map(get, asked))
@@ -191,10 +217,11 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
             readmodel.overlaps.refresh(state, current.version, 600.0)
         else:
             state.refresh_overlap_within(current.version, 600.0)
+        peak("(the overlaps)")
 
-    every_view(with_sparql=False)
+    every_view(with_sparql=False, peaked=True)
     measure("after every view once (not /sparql)")
-    every_view()
+    every_view(peaked=True)
     measure("after a SPARQL query too (the derived graph)")
     sheets = [copy.deepcopy(dict(p.sheet)) for p in
               list(readmodel.current().roadmap.projects.values())[:5]]
@@ -202,8 +229,10 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
     for number, sheet in enumerate(sheets):
         sheet["title"] = {**sheet.get("title", {}), "en": f"Changed {number}"}
         services.store.put("project", sheet["id"], sheet, author="bench")
+        peak(f"(write {number + 1})")
         readmodel.catch_up()
-        every_view()
+        peak(f"(write {number + 1}'s catch-up)")
+        every_view(peaked=True)
     cpu = time.process_time() - cpu
     gc.collect()
     measure("after 5 project writes, every view after each")
@@ -212,10 +241,12 @@ def worker(url: str, folder: str, trace: bool, threads: int, arenas: str,
     record = copy.deepcopy(dict(catalogue.standards[sid]))
     record["status"] = "mandatory"
     services.store.put("standard", sid, record, author="bench")
+    peak("(the standard's write)")
     readmodel.catch_up()
+    peak("(the standard's catch-up)")
     gc.collect()
     measure("a standard's status change caught up (no view yet)")
-    every_view()
+    every_view(peaked=True)
     gc.collect()
     measure("after a standard's status change too, every view again")
     import ctypes
@@ -305,13 +336,16 @@ def main() -> None:
     """Prepare the database, run the worker in a process of its own, print its figures."""
     if sys.argv[1:2] == ["--worker"]:
         worker(sys.argv[2], sys.argv[3], sys.argv[4] == "trace", int(sys.argv[5]),
-               sys.argv[6], sys.argv[7:8] == ["job"])
+               sys.argv[6], sys.argv[7:8] == ["job"], sys.argv[8:9] == ["peaks"])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", default="", help="a SQLite file to make once and reuse")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--peaks", action="store_true",
+                        help="tracemalloc: after each view, what Python holds and the peak "
+                             "since the last view")
     parser.add_argument("--threads", type=int, default=1,
                         help="ask every view this many times from as many threads at once")
     parser.add_argument("--arenas", choices=("server", "glibc"), default="server",
@@ -346,7 +380,8 @@ def main() -> None:
     try:
         subprocess.run([sys.executable, "-m", "bench.worker_memory", "--worker", url,
                         str(folder), "trace" if args.trace else "plain",
-                        str(args.threads), args.arenas, "job" if job else "thread"],
+                        str(args.threads), args.arenas, "job" if job else "thread",
+                        "peaks" if args.peaks else "plain"],
                        check=True)
     finally:
         if job is not None:

@@ -120,3 +120,62 @@ def test_the_order_of_the_items_does_not_change_scores() -> None:
     position = {k: n for n, k in enumerate(order)}
     for i, j in first.all_pairs():
         assert first.score(i, j) == second.score(position[i], position[j])
+
+
+# Overlapping groups: a feature may be among an item's rarest twice (its prefix holds it
+# at two positions), which the keys' multiplicities must follow.
+OVERLAPPING = ((("capabilities", "entities"), 3), (("capabilities",), 2), (("text",), 3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.sampled_from("abcdefgh"), max_size=5),
+                          st.sets(st.sampled_from("uvwxyz"), max_size=3),
+                          st.lists(st.sampled_from(["air", "sensor", "forms", "bus", "data",
+                                                    "river", "canal"]), max_size=5)),
+                min_size=2, max_size=40),
+       st.integers(min_value=2, max_value=12), st.booleans())
+def test_candidates_made_a_feature_at_a_time_equal_every_key_at_once(
+        rows: list, cap: int, overlapping: bool) -> None:
+    items = [item(" ".join(c), " ".join(e), en=" ".join(t)) for c, e, t in rows]
+    built = SimilarityIndex(items, SETS, TEXTS, OVERLAPPING if overlapping else BLOCKING,
+                            max_postings=cap, prefix=3, key_budget=400)
+    assert built.candidates() == built.all_keys_candidates()
+
+
+def test_candidates_peak_is_not_the_postings_of_every_key() -> None:
+    # Many items, most keys of one member: holding the postings of every key at once
+    # was most of the work's memory beyond the pairs it returns.
+    import tracemalloc
+
+    rng = random.Random(7)
+    vocabulary = ["".join(rng.choices("bcdfghjklmnprstvz", k=7)) for _ in range(1500)]
+    items = [item(" ".join(rng.sample("abcdefghijklmnop", 4)),
+                  " ".join(rng.sample("qrstuvwxyz", 3)),
+                  en=" ".join(rng.sample(vocabulary, 8))) for _ in range(1500)]
+    built = index(*items, prefix=8, key_budget=10**6, max_postings=8)
+
+    def working_set(method: str) -> tuple[set[tuple[int, int]], int]:
+        # The peak beyond what the call returns (the pairs, held when it ends).
+        tracemalloc.start()
+        try:
+            found = getattr(built, method)()
+            held, peak = tracemalloc.get_traced_memory()
+            return found, peak - held
+        finally:
+            tracemalloc.stop()
+
+    reference, every_key = working_set("all_keys_candidates")
+    found, one_at_a_time = working_set("candidates")
+    assert found == reference and len(found) > 1000
+    assert one_at_a_time < every_key / 4, (one_at_a_time, every_key)
+
+
+@pytest.mark.parametrize("prefixes", [[(1, 2, 2), (3, 5, 7)], [(1, 1, 2), (3, 5, 7)],
+                                      [(1, 2, 4), (1, 2, 4), (2, 2, 4)]])
+def test_candidates_follow_a_feature_held_twice_in_a_prefix(prefixes: list) -> None:
+    # Overlapping blocking groups can put one feature in an item's prefix twice (found
+    # by the property test above): a key then has that item twice, as every key's
+    # postings at once had it. The prefixes are set by hand to hold that case.
+    built = index(*[item("a", "x", en="air")] * len(prefixes), prefix=3, key_budget=0)
+    built._prefix = prefixes
+    assert built.candidates() == built.all_keys_candidates()
