@@ -26,6 +26,16 @@ def catalogue():
     return load_catalogue(shipped_root())
 
 
+def _vocabulary(catalogue, owners: list[str], more_words: tuple[str, ...] | list[str] = ()
+                ) -> dict[str, list[str]]:
+    """What `_mutate` draws from: the catalogue's concepts and components, some words."""
+    return {"capabilities": sorted(catalogue.concepts["capabilities"]),
+            "entities": sorted(catalogue.concepts["data-entities"]),
+            "components": sorted(catalogue.components), "owners": owners,
+            "words": ["parking", "sensor", "air", "quality", "mobility", "portal",
+                      *more_words]}
+
+
 def _mutate(rng: random.Random, sheet: dict, vocab: dict[str, list[str]]) -> dict:
     sheet = copy.deepcopy(sheet)
     what = rng.randrange(7)
@@ -57,11 +67,7 @@ def test_kept_reuse_equals_a_full_recomputation_after_random_writes(catalogue, s
     rng = random.Random(seed)
     thresholds = Thresholds(max_group_size=5)  # small groups: the cut lists are exercised
     owners = sorted(catalogue.concepts["organisations"])[:6]
-    vocab = {"capabilities": sorted(catalogue.concepts["capabilities"]),
-             "entities": sorted(catalogue.concepts["data-entities"]),
-             "components": sorted(catalogue.components), "owners": owners,
-             "words": ["parking", "sensor", "air", "quality", "mobility", "portal",
-                       "permit", "waste", "bicycle", "energy"]}
+    vocab = _vocabulary(catalogue, owners, ["permit", "waste", "bicycle", "energy"])
     sheets = example_roadmap(rng, owners, 3)
     state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
     assert _as_dicts(state.opportunities()) == _as_dicts(
@@ -172,10 +178,7 @@ def test_the_postings_are_sorted_tuples_equal_to_a_full_builds(catalogue):
     rng = random.Random(5)
     thresholds = Thresholds(max_group_size=5)
     owners = sorted(catalogue.concepts["organisations"])[:6]
-    vocab = {"capabilities": sorted(catalogue.concepts["capabilities"]),
-             "entities": sorted(catalogue.concepts["data-entities"]),
-             "components": sorted(catalogue.components), "owners": owners,
-             "words": ["parking", "sensor", "air", "quality", "mobility", "portal"]}
+    vocab = _vocabulary(catalogue, owners)
     sheets = example_roadmap(rng, owners, 2)
     state = ReuseState.build(sheets.values(), catalogue, thresholds, 1)
     for version in range(2, 12):
@@ -194,10 +197,7 @@ def test_a_state_given_the_roadmaps_sheets_holds_no_summaries_and_answers_alike(
     rng = random.Random(6)
     thresholds = Thresholds(max_group_size=5)
     owners = sorted(catalogue.concepts["organisations"])[:6]
-    vocab = {"capabilities": sorted(catalogue.concepts["capabilities"]),
-             "entities": sorted(catalogue.concepts["data-entities"]),
-             "components": sorted(catalogue.components), "owners": owners,
-             "words": ["parking", "sensor", "air", "quality", "mobility", "portal"]}
+    vocab = _vocabulary(catalogue, owners)
     sheets = example_roadmap(rng, owners, 3)
     assert any(s.get("summary") for s in sheets.values())
     state = ReuseState.build(sheets.values(), catalogue, thresholds, 1,
